@@ -1,0 +1,193 @@
+/**
+ * Configuration: environment variables overlaid on an optional JSON file
+ * (MFG_ETL_CONFIG, default ./mfg-etl.config.json when present). Env wins over the file.
+ * Every setting is validated with zod at start-up; a wrong value becomes a ConfigError whose
+ * one-line message names the variable (or file key) and what is allowed.
+ * Secret settings also accept `<NAME>_FILE`, and their values are registered with the redactor.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { SecretRedactor } from './redact.ts';
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Per-job overrides, from the config file's `jobs` section. */
+export const jobSettingsSchema = z
+  .object({
+    /** cron expression, or "off" to keep the job out of the scheduler */
+    schedule: z.string().optional(),
+    retryLimit: nonNegativeInt.optional(),
+    retryDelaySeconds: positiveInt.optional(),
+    /** the job's own options, validated by the job's parameter schema */
+    params: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type JobSettings = z.infer<typeof jobSettingsSchema>;
+
+/** One setting: its key in the config file, its environment variable, its schema. */
+interface Setting {
+  env: string;
+  secret?: boolean;
+}
+
+const SETTINGS = {
+  databaseUrl: { env: 'MFG_ETL_DATABASE_URL', secret: true },
+  schema: { env: 'MFG_ETL_SCHEMA' },
+  dataDir: { env: 'MFG_ETL_DATA_DIR' },
+  inbox: { env: 'MFG_ETL_INBOX' },
+  reports: { env: 'MFG_ETL_REPORTS' },
+  logLevel: { env: 'MFG_ETL_LOG_LEVEL' },
+  logFormat: { env: 'MFG_ETL_LOG_FORMAT' },
+  timezone: { env: 'MFG_ETL_TIMEZONE' },
+  retryLimit: { env: 'MFG_ETL_RETRY_LIMIT' },
+  retryDelaySeconds: { env: 'MFG_ETL_RETRY_DELAY_SECONDS' },
+  shutdownTimeoutSeconds: { env: 'MFG_ETL_SHUTDOWN_TIMEOUT_SECONDS' },
+  workerPollSeconds: { env: 'MFG_ETL_WORKER_POLL_SECONDS' },
+  runTimeoutMinutes: { env: 'MFG_ETL_RUN_TIMEOUT_MINUTES' },
+  scheduler: { env: 'MFG_ETL_SCHEDULER' },
+  retentionRunsDays: { env: 'MFG_ETL_RETENTION_RUNS_DAYS' },
+  retentionInboxDays: { env: 'MFG_ETL_RETENTION_INBOX_DAYS' },
+  retentionReportsDays: { env: 'MFG_ETL_RETENTION_REPORTS_DAYS' },
+} as const satisfies Record<string, Setting>;
+
+export const configSchema = z.object({
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier (letters, digits, _; at most 41 characters)')
+    .default('mfg_etl'),
+  dataDir: z.string().min(1).default('./data'),
+  inbox: z.string().min(1).default('./inbox'),
+  reports: z.string().min(1).default('./reports'),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  logFormat: z.enum(['json', 'pretty']).optional(),
+  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
+  retryLimit: nonNegativeInt.default(3),
+  retryDelaySeconds: positiveInt.default(30),
+  shutdownTimeoutSeconds: positiveInt.default(30),
+  workerPollSeconds: z.coerce.number().min(0.5).default(2),
+  runTimeoutMinutes: positiveInt.default(60),
+  /** off: `mfg-etl start` runs workers only (another machine runs the scheduler) */
+  scheduler: bool.default(true),
+  retentionRunsDays: positiveInt.default(90),
+  retentionInboxDays: positiveInt.default(30),
+  retentionReportsDays: positiveInt.default(180),
+  jobs: z.record(z.string(), jobSettingsSchema).default({}),
+});
+
+type Parsed = z.infer<typeof configSchema>;
+
+export type Config = Omit<Parsed, 'logFormat' | 'timezone'> & {
+  logFormat: 'json' | 'pretty';
+  timezone: string;
+  /** where the values came from, for `mfg-etl config` and error messages */
+  configFile: string | undefined;
+  /** the raw config file object; later features read their own sections from it */
+  file: Record<string, unknown>;
+  redactor: SecretRedactor;
+};
+
+export type Env = Record<string, string | undefined>;
+
+function readSecretFile(name: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+function readConfigFile(env: Env, cwd: string): { file: string | undefined; values: Record<string, unknown> } {
+  const explicit = env.MFG_ETL_CONFIG;
+  const file = path.resolve(cwd, explicit ?? 'mfg-etl.config.json');
+  if (!fs.existsSync(file)) {
+    if (explicit) throw new ConfigError(`MFG_ETL_CONFIG: file ${file} does not exist`);
+    return { file: undefined, values: {} };
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!values || typeof values !== 'object' || Array.isArray(values)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  return { file, values: values as Record<string, unknown> };
+}
+
+/** Known keys of the file that belong to sections other features validate themselves. */
+const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'http', 'alerts', 'opcua']);
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const { file, values } = readConfigFile(env, cwd);
+  const redactor = new SecretRedactor();
+  const input: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
+
+  for (const [key, value] of Object.entries(values)) {
+    if (key in SETTINGS || key === 'jobs') {
+      input[key] = value;
+      source[key] = `config file key "${key}"`;
+    } else if (!FOREIGN_SECTIONS.has(key)) {
+      throw new ConfigError(`config file ${file}: unknown key "${key}"`);
+    }
+  }
+  for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, Setting][]) {
+    let value = env[setting.env];
+    let name = setting.env;
+    const fileVar = env[`${setting.env}_FILE`];
+    if (setting.secret && fileVar !== undefined && fileVar !== '') {
+      value = readSecretFile(setting.env, fileVar);
+      name = `${setting.env}_FILE`;
+    }
+    if (value !== undefined && value !== '') {
+      input[key] = value;
+      source[key] = name;
+    }
+  }
+
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const where = source[key] ?? key;
+    const rest = issue.path.length > 1 ? ` (${issue.path.slice(1).join('.')})` : '';
+    throw new ConfigError(`${where}${rest}: ${issue.message}`);
+  }
+  const config = parsed.data;
+  redactor.add(config.databaseUrl);
+  for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+    if (setting.secret) redactor.add(typeof input[key] === 'string' ? (input[key] as string) : undefined);
+  }
+  return {
+    ...config,
+    logFormat: config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    timezone: config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    configFile: file,
+    file: values,
+    redactor,
+  };
+}
+
+/** Settings as documented: name, env variable and whether it is a secret (used by `mfg-etl config`). */
+export function describeSettings(config: Config): { key: string; env: string; value: unknown }[] {
+  return (Object.entries(SETTINGS) as [keyof typeof SETTINGS, Setting][]).map(([key, setting]) => ({
+    key,
+    env: setting.env,
+    value: setting.secret && config[key] ? '[redacted]' : (config[key] ?? null),
+  }));
+}

@@ -1,0 +1,27 @@
+/** The job registry: every job the runner, the scheduler and the CLI know by name. */
+import { UsageError } from '../core/errors.ts';
+import { housekeepingJob } from './housekeeping.ts';
+import type { JobDefinition } from './job.ts';
+
+export type JobRegistry = ReadonlyMap<string, JobDefinition>;
+
+export function createRegistry(jobs: readonly JobDefinition[]): JobRegistry {
+  const map = new Map<string, JobDefinition>();
+  for (const job of jobs) {
+    if (map.has(job.name)) throw new Error(`job ${job.name} is registered twice`);
+    map.set(job.name, job);
+  }
+  return map;
+}
+
+export const defaultJobs: readonly JobDefinition[] = [housekeepingJob];
+
+export function defaultRegistry(): JobRegistry {
+  return createRegistry(defaultJobs);
+}
+
+export function findJob(registry: JobRegistry, name: string): JobDefinition {
+  const job = registry.get(name);
+  if (!job) throw new UsageError(`unknown job "${name}"; valid jobs: ${[...registry.keys()].join(', ')}`);
+  return job;
+}

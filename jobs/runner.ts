@@ -1,0 +1,274 @@
+/**
+ * The runner: every run, scheduled, manual, retried or replayed, goes through here.
+ * pg-boss decides who runs it and how it is retried: one queue per job with the `singleton`
+ * policy (never two active at once, across processes and machines), retries with exponential
+ * backoff, and a dead-letter queue. job_runs keeps the history, one row per attempt.
+ */
+import os from 'node:os';
+import PgBoss from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Config } from '../core/config.ts';
+import type { Database } from '../core/db.ts';
+import { bossDb } from '../core/boss-db.ts';
+import { DataValidationError, describeError, InterruptedError, isPermanent } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import {
+  createRun,
+  finishRun,
+  getRun,
+  type JobRun,
+  markReplayed,
+  markRunning,
+  type RunTrigger,
+  setQueueJobId,
+} from '../load/staging/runs.ts';
+import type { JobDefinition } from './job.ts';
+import { findJob, type JobRegistry } from './registry.ts';
+
+export const DEAD_LETTER_QUEUE = 'dead-letters';
+
+interface QueuedRun {
+  runId: number;
+  job: string;
+  params: Record<string, unknown>;
+  dryRun: boolean;
+}
+
+export interface EnqueueOptions {
+  trigger: RunTrigger;
+  dryRun?: boolean;
+  slotAt?: Date;
+  replayOf?: number;
+  /** enqueue inside this transaction (the scheduler claims its slot in the same one) */
+  trx?: Knex.Transaction;
+}
+
+export interface RunnerOptions {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  registry: JobRegistry;
+  progress?: (message: string, done?: number, total?: number) => void;
+}
+
+const TERMINAL = new Set(['succeeded', 'dead']);
+
+export class Runner {
+  private readonly boss: PgBoss;
+  private readonly active = new Map<number, AbortController>();
+  private readonly workers: string[] = [];
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly o: RunnerOptions) {
+    this.boss = new PgBoss({
+      db: bossDb(o.db.knex),
+      schema: `${o.db.schema}_queue`,
+      schedule: false, // node-cron decides when; pg-boss only queues and retries
+      supervise: true,
+    });
+    this.boss.on('error', (err: Error) => o.logger.error('queue error', { error: err.message }));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    await this.boss.createQueue(DEAD_LETTER_QUEUE);
+    for (const job of this.o.registry.values()) {
+      const options = this.queueOptions(job);
+      await this.boss.createQueue(job.name, options);
+      await this.boss.updateQueue(job.name, options);
+    }
+    this.started = true;
+  }
+
+  private queueOptions(job: JobDefinition): PgBoss.Queue {
+    const settings = this.o.config.jobs[job.name] ?? {};
+    return {
+      name: job.name,
+      policy: 'singleton',
+      retryLimit: settings.retryLimit ?? job.retryLimit ?? this.o.config.retryLimit,
+      retryDelay: settings.retryDelaySeconds ?? this.o.config.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: this.o.config.runTimeoutMinutes * 60,
+      deadLetter: DEAD_LETTER_QUEUE,
+    };
+  }
+
+  /** Parameters for a run: the config file's `jobs.<name>.params` overlaid by the caller's. */
+  private params(job: JobDefinition, params: Record<string, unknown>): Record<string, unknown> {
+    return { ...(this.o.config.jobs[job.name]?.params ?? {}), ...params };
+  }
+
+  /** Records a queued run and hands it to the workers. */
+  async enqueue(jobName: string, params: Record<string, unknown>, options: EnqueueOptions): Promise<JobRun> {
+    const job = findJob(this.o.registry, jobName);
+    const merged = this.params(job, params);
+    // refuse bad parameters now rather than in a worker: the caller is still there to read it
+    checkParams(job, merged);
+    const work = async (trx: Knex.Transaction): Promise<JobRun> => {
+      const run = await createRun(trx, {
+        job: job.name,
+        trigger: options.trigger,
+        params: merged,
+        dryRun: options.dryRun,
+        slotAt: options.slotAt,
+        replayOf: options.replayOf,
+      });
+      const data: QueuedRun = { runId: run.id, job: job.name, params: merged, dryRun: options.dryRun ?? false };
+      const queueJobId = await this.boss.send(job.name, data as unknown as object, { db: bossDb(trx) });
+      if (!queueJobId) throw new Error(`queue refused run ${run.id} of ${job.name}`);
+      await setQueueJobId(trx, run.id, queueJobId);
+      return { ...run, queueJobId };
+    };
+    return options.trx ? work(options.trx) : this.o.db.knex.transaction(work);
+  }
+
+  /** Starts workers for the given jobs (default: all). */
+  async work(jobNames: readonly string[] = [...this.o.registry.keys()]): Promise<void> {
+    for (const name of jobNames) {
+      findJob(this.o.registry, name);
+      if (this.workers.includes(name)) continue;
+      this.workers.push(name);
+      await this.boss.work<QueuedRun>(
+        name,
+        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: this.o.config.workerPollSeconds },
+        async ([queued]) => (queued ? this.execute(queued) : undefined),
+      );
+    }
+  }
+
+  private async execute(queued: PgBoss.JobWithMetadata<QueuedRun>): Promise<object> {
+    const job = findJob(this.o.registry, queued.data.job);
+    const attempt = queued.retryCount + 1;
+    const knex = this.o.db.knex;
+    let runId = queued.data.runId;
+    if (attempt > 1) {
+      // an earlier attempt may have died with its worker: close it before starting the next
+      await knex('job_runs')
+        .where({ queue_job_id: queued.id, status: 'running' })
+        .update({ status: 'failed', finished_at: new Date(), error: JSON.stringify({ message: 'worker stopped during the run', class: 'InterruptedError' }) });
+      const first = await getRun(knex, queued.data.runId);
+      const retry = await createRun(knex, { job: job.name, trigger: 'retry', params: first.params, dryRun: first.dryRun, attempt });
+      runId = retry.id;
+    }
+    await markRunning(knex, runId, attempt, queued.id);
+    const logger = this.o.logger.child({ runId, job: job.name, attempt });
+    const controller = new AbortController();
+    this.active.set(runId, controller);
+    const started = Date.now();
+    logger.info('run started', { trigger: attempt > 1 ? 'retry' : undefined });
+    try {
+      const params = checkParams(job, queued.data.params);
+      const stats = await job.run(
+        {
+          config: this.o.config,
+          db: this.o.db,
+          logger,
+          signal: controller.signal,
+          runId,
+          attempt,
+          dryRun: queued.data.dryRun,
+          progress: this.o.progress ?? (() => {}),
+        },
+        params,
+      );
+      if (controller.signal.aborted) throw new InterruptedError(`run ${runId} was interrupted by shutdown`);
+      await finishRun(knex, runId, 'succeeded', stats, null);
+      logger.info('run succeeded', { ms: Date.now() - started, stats });
+      return { runId, stats };
+    } catch (err) {
+      const lastAttempt = attempt > queued.retryLimit;
+      const dead = isPermanent(err) || lastAttempt;
+      const error = describeError(err);
+      await finishRun(knex, runId, dead ? 'dead' : 'failed', {}, error);
+      logger.error(dead ? 'run failed for good' : 'run failed, will retry', {
+        ms: Date.now() - started,
+        error: error.message,
+        class: error.class,
+        permanent: isPermanent(err),
+      });
+      if (dead && !lastAttempt) {
+        // retrying cannot help: straight to the dead letters instead of spending the retries
+        await this.boss.send(DEAD_LETTER_QUEUE, { ...queued.data, runId } as unknown as object);
+        return { runId, dead: true };
+      }
+      throw err;
+    } finally {
+      this.active.delete(runId);
+    }
+  }
+
+  /** Waits until the run chain started by `runId` succeeds or dies; returns its last attempt. */
+  async waitFor(runId: number, pollMs = 200): Promise<JobRun> {
+    const knex = this.o.db.knex;
+    const first = await getRun(knex, runId);
+    for (;;) {
+      const latest = first.queueJobId
+        ? ((await knex('job_runs').where({ queue_job_id: first.queueJobId }).orderBy('id', 'desc').first('id')) as { id: number } | undefined)
+        : undefined;
+      const run = await getRun(knex, latest?.id ?? runId);
+      if (TERMINAL.has(run.status)) return run;
+      if (this.stopping) return run;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** A manual run in this process, through the same queue, history, lock and retries. */
+  async runNow(jobName: string, params: Record<string, unknown>, options: { dryRun?: boolean; trigger?: RunTrigger } = {}): Promise<JobRun> {
+    const run = await this.enqueue(jobName, params, { trigger: options.trigger ?? 'manual', dryRun: options.dryRun });
+    await this.work([jobName]);
+    return this.waitFor(run.id);
+  }
+
+  /** Runs a dead run again with the same parameters, as a new run with trigger `replay`. */
+  async replay(deadRunId: number): Promise<JobRun> {
+    const dead = await getRun(this.o.db.knex, deadRunId);
+    if (dead.status !== 'dead') {
+      throw new DataValidationError(`run ${deadRunId} is ${dead.status}; only dead runs are replayed (see: mfg-etl dead-letters)`, {
+        context: { runId: deadRunId },
+      });
+    }
+    if (dead.replayedBy) {
+      throw new DataValidationError(`run ${deadRunId} was already replayed as run ${dead.replayedBy}`, { context: { runId: deadRunId } });
+    }
+    return this.o.db.knex.transaction(async (trx) => {
+      const run = await this.enqueue(dead.job, dead.params, { trigger: 'replay', dryRun: dead.dryRun, replayOf: dead.id, trx });
+      await markReplayed(trx, dead.id, run.id);
+      return run;
+    });
+  }
+
+  /** Number of runs queued (not yet active) per job, for `mfg-etl jobs` and metrics. */
+  async queueSize(jobName: string): Promise<number> {
+    return this.boss.getQueueSize(jobName);
+  }
+
+  /**
+   * Graceful stop: no new work, running jobs are told to stop (abort signal) and get up to the
+   * shutdown timeout to finish; what is still running then is failed so pg-boss retries it.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const controller of this.active.values()) controller.abort(new InterruptedError('shutting down'));
+    if (this.started) {
+      await this.boss.stop({ graceful: true, close: false, timeout: this.o.config.shutdownTimeoutSeconds * 1000, wait: true });
+    }
+    for (const runId of this.active.keys()) {
+      await finishRun(this.o.db.knex, runId, 'failed', {}, { message: 'interrupted by shutdown; it will be retried', class: 'InterruptedError' });
+    }
+    this.o.logger.debug('runner stopped', { host: os.hostname(), pid: process.pid });
+  }
+}
+
+function checkParams(job: JobDefinition, params: Record<string, unknown>): Record<string, unknown> {
+  const parsed = job.params.safeParse(params);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataValidationError(`job ${job.name}: parameter ${issue.path.join('.') || '(params)'}: ${issue.message}`, {
+      context: { job: job.name, params },
+    });
+  }
+  return parsed.data as Record<string, unknown>;
+}

@@ -1,0 +1,41 @@
+/**
+ * Which cron expression each job runs on: the job's default, unless the config file's
+ * `jobs.<name>.schedule` replaces it (or turns it "off"). Invalid expressions are a ConfigError.
+ */
+import cron from 'node-cron';
+import type { Config } from '../core/config.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { JobRegistry } from '../jobs/registry.ts';
+
+export interface JobSchedule {
+  job: string;
+  cron: string;
+  timezone: string;
+}
+
+export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
+  const out: JobSchedule[] = [];
+  for (const name of Object.keys(config.jobs)) {
+    if (!registry.has(name)) throw new ConfigError(`config file key "jobs.${name}": no such job; valid jobs: ${[...registry.keys()].join(', ')}`);
+  }
+  for (const job of registry.values()) {
+    const configured = config.jobs[job.name]?.schedule;
+    const expression = configured ?? job.schedule;
+    if (!expression || expression === 'off') continue;
+    if (!cron.validate(expression)) {
+      throw new ConfigError(`config file key "jobs.${job.name}.schedule": "${expression}" is not a valid cron expression (5 or 6 fields, or "off")`);
+    }
+    out.push({ job: job.name, cron: expression, timezone: config.timezone });
+  }
+  return out;
+}
+
+/** Next fire time of a schedule, for `mfg-etl jobs`. */
+export function nextFireTime(schedule: JobSchedule): Date | null {
+  const task = cron.createTask(schedule.cron, () => {}, { timezone: schedule.timezone });
+  try {
+    return task.getNextRun();
+  } finally {
+    void task.destroy();
+  }
+}
