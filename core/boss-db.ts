@@ -11,15 +11,39 @@ export interface BossDb {
 }
 
 export function bossDb(knex: Knex | Knex.Transaction): BossDb {
+  const inTransaction = knex.isTransaction === true;
   return {
     async executeSql(text, values = []) {
       // a transaction's client hands back the transaction's own connection
       const conn = (await knex.client.acquireConnection()) as pg.PoolClient;
       try {
         return await conn.query(text, values as unknown[]);
+      } catch (err) {
+        // pg-boss sends scripts with their own BEGIN…COMMIT: a failure half-way leaves the
+        // pooled connection inside an aborted transaction, which must not go back to the pool
+        if (!inTransaction) await conn.query('ROLLBACK').catch(() => {});
+        throw err;
       } finally {
         await knex.client.releaseConnection(conn);
       }
     },
   };
+}
+
+/**
+ * Runs `fn` while holding a session-level advisory lock on a dedicated connection, for start-up
+ * steps (pg-boss installing its schema) that are not safe when two processes do them at once.
+ */
+export async function withSessionLock<T>(knex: Knex, key: string, fn: () => Promise<T>): Promise<T> {
+  const conn = (await knex.client.acquireConnection()) as pg.PoolClient;
+  try {
+    await conn.query('select pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      return await fn();
+    } finally {
+      await conn.query('select pg_advisory_unlock(hashtext($1))', [key]);
+    }
+  } finally {
+    await knex.client.releaseConnection(conn);
+  }
 }

@@ -15,6 +15,8 @@ export interface LoggerOptions {
   redactor: SecretRedactor;
   /** extra transport (tests capture lines with it) */
   stream?: NodeJS.WritableStream;
+  /** write to stderr (default true) */
+  console?: boolean;
   silent?: boolean;
 }
 
@@ -42,9 +44,10 @@ export function createLogger(options: LoggerOptions): Logger {
           const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
           return `${String(timestamp)} ${String(level)}${tag ? ` [${tag}]` : ''} ${String(message)}${extra}`;
         });
-  const transports: winston.transport[] = [
-    new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
-  ];
+  const transports: winston.transport[] = [];
+  if (options.console !== false) {
+    transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }));
+  }
   if (options.stream) transports.push(new winston.transports.Stream({ stream: options.stream }));
   return winston.createLogger({
     level: options.level,

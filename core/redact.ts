@@ -3,7 +3,8 @@
  * Two nets: keys that name a secret (password, api key, token…) and the literal values of
  * secrets the configuration loaded, wherever they appear inside a string (URLs, messages).
  */
-const SECRET_KEY = /pass(word)?|secret|api[_-]?key|token|authorization|credential|cookie/i;
+// `passed` (checkpoints) and similar words must stay readable, hence the anchored `pass`
+const SECRET_KEY = /passw(or)?d|^pass$|^pwd$|secret|api[_-]?key|token|authorization|credential|cookie/i;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/\s]+)(@)/gi;
 export const REDACTED = '[redacted]';
 
@@ -12,7 +13,15 @@ export class SecretRedactor {
 
   /** Remember a secret value so any string containing it is masked. Short values are ignored: masking "1" everywhere would wreck the logs. */
   add(value: string | undefined): void {
-    if (value && value.length >= 4) this.values.add(value);
+    if (!value || value.length < 4) return;
+    this.values.add(value);
+    // a URL's password alone also turns up in driver errors ("password authentication failed…")
+    try {
+      const password = decodeURIComponent(new URL(value).password);
+      if (password.length >= 4) this.values.add(password);
+    } catch {
+      // not a URL
+    }
   }
 
   text(input: string): string {

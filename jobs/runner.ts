@@ -9,7 +9,7 @@ import PgBoss from 'pg-boss';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
-import { bossDb } from '../core/boss-db.ts';
+import { bossDb, withSessionLock } from '../core/boss-db.ts';
 import { DataValidationError, describeError, InterruptedError, isPermanent } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import {
@@ -72,13 +72,16 @@ export class Runner {
 
   async start(): Promise<void> {
     if (this.started) return;
-    await this.boss.start();
-    await this.boss.createQueue(DEAD_LETTER_QUEUE);
-    for (const job of this.o.registry.values()) {
-      const options = this.queueOptions(job);
-      await this.boss.createQueue(job.name, options);
-      await this.boss.updateQueue(job.name, options);
-    }
+    // pg-boss installs its schema and queues with plain CREATEs: one process at a time
+    await withSessionLock(this.o.db.knex, `mfg-etl queue start ${this.o.db.schema}`, async () => {
+      await this.boss.start();
+      await this.boss.createQueue(DEAD_LETTER_QUEUE);
+      for (const job of this.o.registry.values()) {
+        const options = this.queueOptions(job);
+        await this.boss.createQueue(job.name, options);
+        await this.boss.updateQueue(job.name, options);
+      }
+    });
     this.started = true;
   }
 
@@ -182,7 +185,8 @@ export class Runner {
       const dead = isPermanent(err) || lastAttempt;
       const error = describeError(err);
       await finishRun(knex, runId, dead ? 'dead' : 'failed', {}, error);
-      logger.error(dead ? 'run failed for good' : 'run failed, will retry', {
+      const level = err instanceof InterruptedError && !dead ? 'warn' : 'error';
+      logger.log(level, dead ? 'run failed for good' : 'run failed, will retry', {
         ms: Date.now() - started,
         error: error.message,
         class: error.class,

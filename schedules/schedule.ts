@@ -34,7 +34,8 @@ export function effectiveSchedules(registry: JobRegistry, config: Config): JobSc
 export function nextFireTime(schedule: JobSchedule): Date | null {
   const task = cron.createTask(schedule.cron, () => {}, { timezone: schedule.timezone });
   try {
-    return task.getNextRun();
+    // getNextRun() answers only for started tasks; getNextRuns() walks the calendar in the task's time zone
+    return task.getNextRuns(1)[0] ?? null;
   } finally {
     void task.destroy();
   }
