@@ -14,7 +14,7 @@ export function bossDb(knex: Knex | Knex.Transaction): BossDb {
   const inTransaction = knex.isTransaction === true;
   return {
     async executeSql(text, values = []) {
-      // a transaction's client hands back the transaction's own connection
+      // a transaction's client hands back the transaction's own connection (as in core/sql.ts)
       const conn = (await knex.client.acquireConnection()) as pg.PoolClient;
       try {
         return await conn.query(text, values as unknown[]);

@@ -58,6 +58,9 @@ const SETTINGS = {
   workerPollSeconds: { env: 'MFG_ETL_WORKER_POLL_SECONDS' },
   runTimeoutMinutes: { env: 'MFG_ETL_RUN_TIMEOUT_MINUTES' },
   scheduler: { env: 'MFG_ETL_SCHEDULER' },
+  inboxSettleSeconds: { env: 'MFG_ETL_INBOX_SETTLE_SECONDS' },
+  forecastBucket: { env: 'MFG_ETL_FORECAST_BUCKET' },
+  forecastWeekStart: { env: 'MFG_ETL_FORECAST_WEEK_START' },
   retentionRunsDays: { env: 'MFG_ETL_RETENTION_RUNS_DAYS' },
   retentionInboxDays: { env: 'MFG_ETL_RETENTION_INBOX_DAYS' },
   retentionReportsDays: { env: 'MFG_ETL_RETENTION_REPORTS_DAYS' },
@@ -82,6 +85,10 @@ export const configSchema = z.object({
   runTimeoutMinutes: positiveInt.default(60),
   /** off: `mfg-etl start` runs workers only (another machine runs the scheduler) */
   scheduler: bool.default(true),
+  /** a dropped file is taken once its size and mtime have not changed for this long */
+  inboxSettleSeconds: nonNegativeInt.default(10),
+  forecastBucket: z.enum(['week', 'month']).default('week'),
+  forecastWeekStart: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']).default('monday'),
   retentionRunsDays: positiveInt.default(90),
   retentionInboxDays: positiveInt.default(30),
   retentionReportsDays: positiveInt.default(180),

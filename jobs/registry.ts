@@ -1,5 +1,6 @@
 /** The job registry: every job the runner, the scheduler and the CLI know by name. */
 import { UsageError } from '../core/errors.ts';
+import { forecastImportJob } from './forecast-import.ts';
 import { housekeepingJob } from './housekeeping.ts';
 import type { JobDefinition } from './job.ts';
 
@@ -14,7 +15,7 @@ export function createRegistry(jobs: readonly JobDefinition[]): JobRegistry {
   return map;
 }
 
-export const defaultJobs: readonly JobDefinition[] = [housekeepingJob];
+export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, housekeepingJob];
 
 export function defaultRegistry(): JobRegistry {
   return createRegistry(defaultJobs);

@@ -18,7 +18,7 @@ describe('mfg-etl CLI', () => {
   it('exits 2 for an unknown job and lists the valid names', async () => {
     const r = await cli(['run', 'no-such-job']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('mfg-etl: unknown job "no-such-job"; valid jobs: housekeeping');
+    expect(r.stderr.trim()).toBe('mfg-etl: unknown job "no-such-job"; valid jobs: forecast-import, housekeeping');
   });
 
   it('exits 2 with one line naming the variable when configuration is wrong', async () => {

@@ -1,0 +1,68 @@
+/**
+ * The plain-words report a planner reads beside a forecast file (`<name>.report.txt`), and the
+ * checkpoint lines of the errors CSV. Pure text building.
+ */
+import type { CheckpointResult } from './checkpoints.ts';
+
+export interface ReportInput {
+  fileName: string;
+  batchId: number;
+  status: string;
+  scope: string;
+  version: string;
+  stats: Record<string, unknown>;
+  checkpoints: readonly CheckpointResult[];
+  errorCount: number;
+  errorsListed: number;
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(v ?? '-'));
+
+function outcome(status: string): string {
+  switch (status) {
+    case 'rejected':
+      return 'REJECTED: nothing was staged. Fix the problems below and drop the corrected file into the inbox again.';
+    case 'approved':
+      return 'ACCEPTED and approved automatically (every checkpoint passed).';
+    case 'validated':
+      return 'ACCEPTED, waiting for approval: some checkpoints need a person to look (see WARNING below).';
+    default:
+      return `status: ${status}`;
+  }
+}
+
+function mark(c: CheckpointResult): string {
+  if (c.passed) return 'OK     ';
+  return c.severity === 'error' ? 'FAILED ' : 'WARNING';
+}
+
+export function forecastReport(r: ReportInput): string {
+  const s = r.stats;
+  const lines = [
+    `Forecast file: ${r.fileName}`,
+    `Batch ${r.batchId}: ${outcome(r.status)}`,
+    '',
+    `Scope ${r.scope}, version ${r.version}`,
+  ];
+  if (typeof s.lines === 'number' && s.lines > 0) {
+    lines.push(
+      `${num(s.lines)} lines, ${num(s.products)} products, ${num(s.periods)} periods from ${String(s.firstPeriod)} to ${String(s.lastPeriod)}, total quantity ${num(s.totalQuantity)} (product units)`,
+    );
+  }
+  lines.push('', 'Checks:');
+  for (const c of r.checkpoints) lines.push(`  ${mark(c)} ${c.name}: ${c.message}`);
+  if (r.errorCount > 0) {
+    lines.push(
+      '',
+      r.errorCount > r.errorsListed
+        ? `The first ${r.errorsListed} of ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`
+        : `The ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Failed checkpoints as error-report rows, after the row errors. */
+export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): { ref: string; column: string; value: string; message: string }[] {
+  return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '-', column: c.name, value: c.severity, message: c.message }));
+}
