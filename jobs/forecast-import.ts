@@ -27,7 +27,7 @@ import {
 import { openTabular } from '../extract/tabular/index.ts';
 import { appendAudit } from '../load/staging/audit.ts';
 import { type Batch, createBatch, findBatchBySource, getBatch, listCheckpoints, recordCheckpoints, transitionBatch } from '../load/staging/batches.ts';
-import { deleteForecastLines, listRowErrors, measureForecast, previousApprovedForecast, saveRowErrors, stageForecastLines } from '../load/staging/forecast.ts';
+import { deleteForecastLines, lineProblems, listRowErrors, measureForecast, previousApprovedForecast, saveRowErrors, stageForecastLines } from '../load/staging/forecast.ts';
 import { verdict } from '../transform/checkpoints.ts';
 import { forecastCheckpoints, type ForecastSettings, forecastSettingsSchema } from '../transform/forecast-checkpoints.ts';
 import { checkpointErrorRows, forecastReport } from '../transform/forecast-report.ts';
@@ -143,7 +143,18 @@ async function stageFile(ctx: JobContext, trx: Knex.Transaction, s: ForecastSett
     s.checkpoints,
   );
   await recordCheckpoints(trx, batch.id, results);
-  await saveRowErrors(trx, batch.id, summary.errors);
+  const decision = verdict(results, s.approval);
+  const failed = (name: string) => results.some((r) => r.name === name && !r.passed && r.severity === 'error');
+  const problems =
+    decision === 'rejected'
+      ? await lineProblems(
+          trx,
+          batch.id,
+          { unknownProducts: failed('unknown_products'), unknownWarehouses: failed('unknown_warehouses'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
+          s.maxErrors - summary.errors.length,
+        )
+      : [];
+  await saveRowErrors(trx, batch.id, [...summary.errors, ...problems]);
 
   const m = measures.summary;
   const stats = {
@@ -160,18 +171,17 @@ async function stageFile(ctx: JobContext, trx: Knex.Transaction, s: ForecastSett
     periods: Number(m.periods ?? 0),
     firstPeriod: m.first_period ?? null,
     lastPeriod: m.last_period ?? null,
-    errorCount: summary.errorCount,
-    errorsListed: summary.errors.length,
+    errorCount: summary.errorCount + problems.length,
+    errorsListed: summary.errors.length + problems.length,
     previousBatchId: previousBatchId ?? null,
   };
   await trx('batches').where({ id: batch.id }).update({ scope, version, stats: JSON.stringify(stats) });
 
-  const decision = verdict(results, s.approval);
   if (decision === 'rejected') {
     // the file is kept in rejected/ with its report: the lines would only take space
     await deleteForecastLines(trx, batch.id);
-    const failed = results.filter((r) => !r.passed && r.severity === 'error').map((r) => r.name);
-    return transitionBatch(trx, batch.id, 'reject', { actor: ACTOR, reason: `failed checkpoints: ${failed.join(', ')}` });
+    const names = results.filter((r) => !r.passed && r.severity === 'error').map((r) => r.name);
+    return transitionBatch(trx, batch.id, 'reject', { actor: ACTOR, reason: `failed checkpoints: ${names.join(', ')}` });
   }
   const validated = await transitionBatch(trx, batch.id, 'validate', { actor: ACTOR });
   if (decision === 'approve') {
@@ -194,7 +204,7 @@ async function recordUnreadable(ctx: JobContext, trx: Knex.Transaction, claimed:
   });
   const code = (err.context.code as string | undefined) ?? 'unreadable';
   await recordCheckpoints(trx, batch.id, [{ name: 'file_readable', severity: 'error', passed: false, measured: { code }, message: err.message }]);
-  await saveRowErrors(trx, batch.id, [{ ref: '-', column: '-', value: '', message: err.message }]);
+  await saveRowErrors(trx, batch.id, [{ ref: '(file)', column: '', value: '', message: err.message }]);
   return transitionBatch(trx, batch.id, 'reject', { actor: ACTOR, reason: err.message });
 }
 

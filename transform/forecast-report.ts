@@ -64,5 +64,5 @@ export function forecastReport(r: ReportInput): string {
 
 /** Failed checkpoints as error-report rows, after the row errors. */
 export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): { ref: string; column: string; value: string; message: string }[] {
-  return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '-', column: c.name, value: c.severity, message: c.message }));
+  return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '(check)', column: c.name, value: c.severity, message: c.message }));
 }

@@ -82,6 +82,27 @@ export async function measureForecast(db: Db, input: MeasureInput): Promise<Omit
   };
 }
 
+export interface FailedLineChecks {
+  unknownProducts: boolean;
+  unknownWarehouses: boolean;
+  unitConversion: boolean;
+  negativeQuantity: boolean;
+}
+
+/** The lines behind failed checkpoints, as row errors (read before a rejected version's lines are dropped). */
+export async function lineProblems(db: Db, batchId: number, failed: FailedLineChecks, limit: number): Promise<RowError[]> {
+  if (limit <= 0) return [];
+  const rows = await runSql<{ ref: string; col: string; value: string | null; message: string }>(db, 'forecast/line_problems', [
+    batchId,
+    limit,
+    failed.unknownProducts,
+    failed.unknownWarehouses,
+    failed.unitConversion,
+    failed.negativeQuantity,
+  ]);
+  return rows.map((r) => ({ ref: r.ref, column: r.col, value: r.value ?? '', message: r.message }));
+}
+
 export async function saveRowErrors(db: Db, batchId: number, errors: readonly RowError[]): Promise<void> {
   for (let i = 0; i < errors.length; i += 1000) {
     const chunk = errors.slice(i, i + 1000);
