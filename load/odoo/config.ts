@@ -90,6 +90,34 @@ export function odooOptionsFromEnv(env: Env = process.env): OdooOptions {
   });
 }
 
+/** Options from the validated application configuration (MFG_ETL_ODOO_*), or undefined when Odoo is not configured. */
+export function odooOptionsFromConfig(config: {
+  odooUrl?: string;
+  odooDb?: string;
+  odooUser?: string;
+  odooApiKey?: string;
+  odooProtocol: OdooProtocolSetting;
+  odooCompany?: number;
+  odooConcurrency: number;
+  odooBatchSize: number;
+  odooTimeoutMs: number;
+  odooCaFile?: string;
+}): OdooOptions | undefined {
+  if (!config.odooUrl || !config.odooDb || !config.odooUser || !config.odooApiKey) return undefined;
+  return parseOdooOptions({
+    url: config.odooUrl,
+    db: config.odooDb,
+    user: config.odooUser,
+    apiKey: config.odooApiKey,
+    protocol: config.odooProtocol,
+    company: config.odooCompany,
+    concurrency: config.odooConcurrency,
+    batchSize: config.odooBatchSize,
+    timeoutMs: config.odooTimeoutMs,
+    caFile: config.odooCaFile,
+  });
+}
+
 /** True when enough is configured to talk to Odoo (jobs fall back to dry-run otherwise). */
 export function odooConfigured(env: Env = process.env): boolean {
   return Boolean(env.MFG_ETL_ODOO_URL && env.MFG_ETL_ODOO_DB && env.MFG_ETL_ODOO_USER && (env.MFG_ETL_ODOO_API_KEY || env.MFG_ETL_ODOO_API_KEY_FILE));
