@@ -29,21 +29,3 @@ export function bossDb(knex: Knex | Knex.Transaction): BossDb {
     },
   };
 }
-
-/**
- * Runs `fn` while holding a session-level advisory lock on a dedicated connection, for start-up
- * steps (pg-boss installing its schema) that are not safe when two processes do them at once.
- */
-export async function withSessionLock<T>(knex: Knex, key: string, fn: () => Promise<T>): Promise<T> {
-  const conn = (await knex.client.acquireConnection()) as pg.PoolClient;
-  try {
-    await conn.query('select pg_advisory_lock(hashtext($1))', [key]);
-    try {
-      return await fn();
-    } finally {
-      await conn.query('select pg_advisory_unlock(hashtext($1))', [key]);
-    }
-  } finally {
-    await knex.client.releaseConnection(conn);
-  }
-}

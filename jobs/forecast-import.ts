@@ -9,11 +9,13 @@
  * committed batch by (sha256, claim id) and only finishes moving the file, or redoes the file
  * when nothing committed. Identical content already staged is archived as a duplicate.
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { ConfigError, DataValidationError, describeError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
+import { tryWithSessionLock } from '../core/locks.ts';
 import {
   archive,
   archiveDuplicate,
@@ -232,6 +234,11 @@ async function finishFile(knex: Knex, claimed: ClaimedFile, batch: Batch): Promi
   await reject(claimed, fileError ? rowErrors : [...rowErrors, ...checkpointErrorRows(checkpoints)], report);
 }
 
+/** lines left in staging: a rejected version's lines are dropped (its stats keep what was read) */
+function stagedLines(batch: Batch): number {
+  return batch.status === 'rejected' ? 0 : Number(batch.stats.lines ?? 0);
+}
+
 /** A batch this very claim already committed (the run crashed before moving the file). */
 async function committedByClaim(knex: Knex, sha: string, claimId: string): Promise<Batch | undefined> {
   const row = await knex('batches').where({ kind: KIND, source_sha256: sha }).whereRaw(`stats->>'claimId' = ?`, [claimId]).orderBy('id', 'desc').first('id');
@@ -247,7 +254,7 @@ async function importFile(ctx: JobContext, s: ForecastSettings, claimed: Claimed
   if (committed) {
     ctx.logger.info('finishing a file whose batch committed before an interruption', { file, batchId: committed.id });
     await finishFile(knex, claimed, committed);
-    return { file, outcome: committed.status === 'rejected' ? 'rejected' : 'staged', batchId: committed.id, status: committed.status, lines: Number(committed.stats.lines ?? 0) };
+    return { file, outcome: committed.status === 'rejected' ? 'rejected' : 'staged', batchId: committed.id, status: committed.status, lines: stagedLines(committed) };
   }
 
   const duplicateOf = async (): Promise<FileResult | undefined> => {
@@ -276,7 +283,25 @@ async function importFile(ctx: JobContext, s: ForecastSettings, claimed: Claimed
   }
   await finishFile(knex, claimed, batch);
   ctx.logger.info('forecast file imported', { file, batchId: batch.id, status: batch.status, lines: batch.stats.lines });
-  return { file, outcome: batch.status === 'rejected' ? 'rejected' : 'staged', batchId: batch.id, status: batch.status, lines: Number(batch.stats.lines ?? 0) };
+  return { file, outcome: batch.status === 'rejected' ? 'rejected' : 'staged', batchId: batch.id, status: batch.status, lines: stagedLines(batch) };
+}
+
+/**
+ * Imports a claimed file while holding a session advisory lock on its claim. A file in processing/
+ * may be in flight in another run (a run timed out and retried while the first still works, or
+ * two workers): the run that gets the lock imports it, the other skips it (undefined).
+ */
+async function importClaimed(ctx: JobContext, s: ForecastSettings, claimed: ClaimedFile): Promise<FileResult | undefined> {
+  const result = await tryWithSessionLock(ctx.db.knex, `forecast-import claim ${claimed.claimId}`, async () => {
+    // finished by another run between our listing (or claim) and the lock
+    const present = await access(claimed.path).then(
+      () => true,
+      () => false,
+    );
+    return present ? importFile(ctx, s, claimed) : null;
+  });
+  if (result === undefined) ctx.logger.debug('file is being imported by another run: skipped', { file: claimed.name, claimId: claimed.claimId });
+  return result ?? undefined;
 }
 
 export const forecastImportParams = z
@@ -296,7 +321,10 @@ export const forecastImportJob = defineJob({
     const root = path.join(ctx.config.inbox, 'forecasts');
     const results: FileResult[] = [];
     // first what an interrupted run left behind, then what is new
-    for (const claimed of await listProcessing(root)) results.push(await importFile(ctx, s, claimed));
+    for (const claimed of await listProcessing(root)) {
+      const result = await importClaimed(ctx, s, claimed);
+      if (result) results.push(result);
+    }
     const scan = await scanInbox(root, { settleSeconds: params.settleSeconds ?? ctx.config.inboxSettleSeconds });
     if (ctx.dryRun) {
       return { dryRun: true, ready: scan.ready.map((f) => f.name), waiting: scan.waiting.map((f) => f.name), ignored: scan.ignored };
@@ -304,7 +332,8 @@ export const forecastImportJob = defineJob({
     for (const file of scan.ready) {
       ctx.signal.throwIfAborted();
       const claimed = await claim(root, file.name);
-      if (claimed) results.push(await importFile(ctx, s, claimed));
+      const result = claimed ? await importClaimed(ctx, s, claimed) : undefined;
+      if (result) results.push(result);
     }
     const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
     return {

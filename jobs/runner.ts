@@ -9,7 +9,8 @@ import PgBoss from 'pg-boss';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
-import { bossDb, withSessionLock } from '../core/boss-db.ts';
+import { bossDb } from '../core/boss-db.ts';
+import { withSessionLock } from '../core/locks.ts';
 import { DataValidationError, describeError, InterruptedError, isPermanent } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import {

@@ -70,6 +70,17 @@ describe('batch state machine', () => {
   });
 });
 
+describe('approval order', () => {
+  it('refuses to approve an older version behind a newer approved one of the same scope', async () => {
+    const older = await newBatch('S-order', 'v1');
+    const newer = await newBatch('S-order', 'v2');
+    for (const b of [older, newer]) await transitionBatch(app.db.knex, b.id, 'validate', { actor: 'system' });
+    await transitionBatch(app.db.knex, newer.id, 'approve', { actor: 'anna' });
+    await expect(transitionBatch(app.db.knex, older.id, 'approve', { actor: 'anna' })).rejects.toThrow(new RegExp(`older than batch ${newer.id} \\(approved\\)`));
+    expect((await getBatch(app.db.knex, older.id)).status).toBe('validated');
+  });
+});
+
 describe('approval verdict', () => {
   const warn = { name: 'delta', severity: 'warning' as const, passed: false, measured: {}, message: 'big change' };
   const err = { name: 'parse', severity: 'error' as const, passed: false, measured: {}, message: 'bad rows' };

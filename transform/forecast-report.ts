@@ -46,7 +46,7 @@ export function forecastReport(r: ReportInput): string {
   ];
   if (typeof s.lines === 'number' && s.lines > 0) {
     lines.push(
-      `${num(s.lines)} lines, ${num(s.products)} products, ${num(s.periods)} periods from ${String(s.firstPeriod)} to ${String(s.lastPeriod)}, total quantity ${num(s.totalQuantity)} (product units)`,
+      `${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} lines, ${num(s.products)} products, ${num(s.periods)} periods from ${String(s.firstPeriod)} to ${String(s.lastPeriod)}, total quantity ${num(s.totalQuantity)} (product units)`,
     );
   }
   lines.push('', 'Checks:');

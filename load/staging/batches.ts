@@ -3,7 +3,7 @@
  * transaction) and checkpoint results. The rules themselves are in transform/batch-state.ts.
  */
 import type { Knex } from 'knex';
-import { NotFoundError } from '../../core/errors.ts';
+import { BatchStateError, NotFoundError } from '../../core/errors.ts';
 import { type BatchAction, type BatchStatus, nextStatus, SUPERSEDABLE } from '../../transform/batch-state.ts';
 import type { CheckpointResult } from '../../transform/checkpoints.ts';
 import { appendAudit } from './audit.ts';
@@ -204,6 +204,22 @@ export async function transitionBatch(knex: Knex, id: number, action: BatchActio
     const row = await trx('batches').where({ id }).forUpdate().first();
     if (!row) throw new NotFoundError(`batch ${id} does not exist; list batches with: mfg-etl batches`, { context: { batchId: id } });
     const batch = toBatch(row as BatchRow);
+    nextStatus(batch.status, action, batch.id); // the life-cycle rule speaks first
+    if (action === 'approve') {
+      // approving an older version behind a newer approved one would load stale figures last
+      const newer = await trx('batches')
+        .where({ kind: batch.kind, scope: batch.scope })
+        .whereIn('status', ['approved', 'loading', 'loaded', 'load_failed'])
+        .where('id', '>', batch.id)
+        .orderBy('id', 'desc')
+        .first('id', 'status');
+      if (newer) {
+        throw new BatchStateError(
+          `batch ${batch.id} is older than batch ${newer.id} (${newer.status}) of the same ${batch.kind} scope ${batch.scope}; reject batch ${newer.id} first, or import this version again`,
+          { context: { batchId: batch.id, newerBatchId: newer.id } },
+        );
+      }
+    }
     const updated = await applyTransition(trx, batch, action, options);
     if (action === 'approve') {
       const older = (await trx('batches')
