@@ -2,6 +2,7 @@
 import { UsageError } from '../core/errors.ts';
 import { forecastImportJob } from './forecast-import.ts';
 import { housekeepingJob } from './housekeeping.ts';
+import { masterdataSyncJob } from './masterdata-sync.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -15,7 +16,7 @@ export function createRegistry(jobs: readonly JobDefinition[]): JobRegistry {
   return map;
 }
 
-export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, housekeepingJob];
+export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, housekeepingJob, masterdataSyncJob];
 
 export function defaultRegistry(): JobRegistry {
   return createRegistry(defaultJobs);

@@ -12,7 +12,8 @@ create table md_uoms (
   active      boolean not null default true,
   synced_at   timestamptz not null default now()
 );
-create unique index md_uoms_name_idx on md_uoms (lower(name)) where active;
+-- not unique: Odoo allows the same name (or code) in several companies; staging picks one
+create index md_uoms_name_idx on md_uoms (lower(name)) where active;
 
 create table md_products (
   odoo_id        bigint primary key,
@@ -30,7 +31,7 @@ create table md_products (
   write_date     timestamptz,
   synced_at      timestamptz not null default now()
 );
-create unique index md_products_code_idx on md_products (default_code) where active and default_code is not null;
+create index md_products_code_idx on md_products (default_code) where active and default_code is not null;
 
 create table md_warehouses (
   odoo_id       bigint primary key,
@@ -41,7 +42,7 @@ create table md_warehouses (
   active        boolean not null default true,
   synced_at     timestamptz not null default now()
 );
-create unique index md_warehouses_code_idx on md_warehouses (lower(code)) where active;
+create index md_warehouses_code_idx on md_warehouses (lower(code)) where active;
 
 create table md_locations (
   odoo_id        bigint primary key,
