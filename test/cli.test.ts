@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRegistry } from '../jobs/registry.ts';
 import { runCli } from './support/cli.ts';
 import { TEST_DATABASE_URL, type TestApp, testApp } from './support/staging.ts';
 import { createBatch, transitionBatch } from '../load/staging/batches.ts';
@@ -18,7 +19,8 @@ describe('mfg-etl CLI', () => {
   it('exits 2 for an unknown job and lists the valid names', async () => {
     const r = await cli(['run', 'no-such-job']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('mfg-etl: unknown job "no-such-job"; valid jobs: forecast-import, housekeeping');
+    expect(r.stderr.trim()).toBe(`mfg-etl: unknown job "no-such-job"; valid jobs: ${[...defaultRegistry().keys()].join(', ')}`);
+    expect(r.stderr).toContain('housekeeping');
   });
 
   it('exits 2 with one line naming the variable when configuration is wrong', async () => {
