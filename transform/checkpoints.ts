@@ -29,3 +29,12 @@ export function verdict(results: readonly CheckpointResult[], policy: ApprovalPo
   if (policy === 'auto-unless-warnings' && results.some((r) => !r.passed)) return 'await_approval';
   return 'approve';
 }
+
+/** one problem in a file, as a person finds it: where (row or cell), which column, what was there, why */
+export const RowErrorSchema = z.object({
+  ref: z.string(),
+  column: z.string(),
+  value: z.string(),
+  message: z.string(),
+});
+export type RowError = z.infer<typeof RowErrorSchema>;

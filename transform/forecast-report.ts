@@ -61,8 +61,3 @@ export function forecastReport(r: ReportInput): string {
   }
   return `${lines.join('\n')}\n`;
 }
-
-/** Failed checkpoints as error-report rows, after the row errors. */
-export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): { ref: string; column: string; value: string; message: string }[] {
-  return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '(check)', column: c.name, value: c.severity, message: c.message }));
-}

@@ -5,7 +5,8 @@
 import type { Knex } from 'knex';
 import { runSql } from '../../core/sql.ts';
 import type { ForecastMeasures } from '../../transform/forecast-checkpoints.ts';
-import type { ForecastLine, RowError } from '../../transform/forecast/index.ts';
+import type { RowError } from '../../transform/checkpoints.ts';
+import type { ForecastLine } from '../../transform/forecast/index.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -101,16 +102,4 @@ export async function lineProblems(db: Db, batchId: number, failed: FailedLineCh
     failed.negativeQuantity,
   ]);
   return rows.map((r) => ({ ref: r.ref, column: r.col, value: r.value ?? '', message: r.message }));
-}
-
-export async function saveRowErrors(db: Db, batchId: number, errors: readonly RowError[]): Promise<void> {
-  for (let i = 0; i < errors.length; i += 1000) {
-    const chunk = errors.slice(i, i + 1000);
-    await db('batch_row_errors').insert(chunk.map((e, j) => ({ batch_id: batchId, seq: i + j + 1, ref: e.ref, col: e.column, value: e.value, message: e.message })));
-  }
-}
-
-export async function listRowErrors(db: Db, batchId: number): Promise<RowError[]> {
-  const rows = await db('batch_row_errors').where({ batch_id: batchId }).orderBy('seq');
-  return rows.map((r) => ({ ref: r.ref, column: r.col, value: r.value, message: r.message }));
 }

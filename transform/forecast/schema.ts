@@ -22,14 +22,7 @@ export const ForecastLineSchema = z.object({
 });
 export type ForecastLine = z.infer<typeof ForecastLineSchema>;
 
-/** one problem in the file, as a planner finds it: where, which column, what was there, why */
-export const RowErrorSchema = z.object({
-  ref: z.string(),
-  column: z.string(),
-  value: z.string(),
-  message: z.string(),
-});
-export type RowError = z.infer<typeof RowErrorSchema>;
+export { RowErrorSchema, type RowError } from '../checkpoints.ts';
 
 /** configured header names per field; a configured field accepts only these names */
 export const ColumnMappingSchema = z

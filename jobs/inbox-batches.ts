@@ -1,0 +1,232 @@
+/**
+ * The inbox → batch pipeline shared by every file-fed batch kind (forecasts, cost updates,
+ * warehouse counts): claim (atomic rename) → sha256 → stage in one transaction (the kind's own
+ * parse, lines, checkpoints and state) → archive, or reject with the row-error report.
+ *
+ * Crash safety: a file stays in processing/ until its batch has committed; a rerun finds the
+ * committed batch by (sha256, claim id) and only finishes moving the file, or redoes the file
+ * when nothing committed. Identical content already staged is archived as a duplicate. Each
+ * claimed file is imported under an advisory lock on its claim, so overlapping runs never take
+ * one file twice.
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { DataValidationError, describeError } from '../core/errors.ts';
+import { tryWithSessionLock } from '../core/locks.ts';
+import { archive, archiveDuplicate, claim, type ClaimedFile, listProcessing, reject, scanInbox, sha256File } from '../extract/inbox.ts';
+import { appendAudit } from '../load/staging/audit.ts';
+import {
+  type Batch,
+  createBatch,
+  findBatchBySource,
+  getBatch,
+  listCheckpoints,
+  recordCheckpoints,
+  type StoredCheckpoint,
+  transitionBatch,
+} from '../load/staging/batches.ts';
+import { listRowErrors, saveRowErrors } from '../load/staging/row-errors.ts';
+import { type ApprovalPolicy, type CheckpointResult, type RowError, verdict } from '../transform/checkpoints.ts';
+import type { JobContext } from './job.ts';
+
+export const ACTOR = 'mfg-etl';
+
+export interface InboxBatchKind {
+  /** batch kind, e.g. forecast */
+  kind: string;
+  /** inbox subfolder, e.g. forecasts */
+  folder: string;
+  /** parse and stage the file inside `trx` (start with startInboxBatch, end with concludeBatch) */
+  stage(trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch>;
+  /** the plain-words report beside a rejected file */
+  report(input: { fileName: string; batch: Batch; checkpoints: readonly StoredCheckpoint[]; rowErrors: readonly RowError[] }): string;
+}
+
+type Outcome = 'staged' | 'rejected' | 'duplicate';
+
+export interface FileResult {
+  file: string;
+  outcome: Outcome;
+  batchId: number;
+  status: string;
+  lines: number;
+}
+
+export function stem(name: string): string {
+  return name.replace(/\.[^.]+$/, '');
+}
+
+/** Creates the batch of a claimed file; the claim id in its stats lets a rerun recognise it. */
+export function startInboxBatch(
+  ctx: JobContext,
+  trx: Knex.Transaction,
+  spec: Pick<InboxBatchKind, 'kind' | 'folder'>,
+  claimed: ClaimedFile,
+  sha: string,
+  labels: { scope?: string; version?: string },
+): Promise<Batch> {
+  return createBatch(trx, {
+    kind: spec.kind,
+    scope: labels.scope ?? 'pending',
+    version: labels.version ?? stem(claimed.name),
+    source: `${spec.folder}/${claimed.name}`,
+    sourceSha256: sha,
+    runId: ctx.runId,
+    actor: ACTOR,
+    stats: { claimId: claimed.claimId },
+  });
+}
+
+/** Records the verdict of the checkpoints: rejected, validated (waiting for a person) or approved. */
+export async function concludeBatch(trx: Knex.Transaction, batchId: number, results: readonly CheckpointResult[], policy: ApprovalPolicy): Promise<Batch> {
+  const decision = verdict(results, policy);
+  if (decision === 'rejected') {
+    const names = results.filter((r) => !r.passed && r.severity === 'error').map((r) => r.name);
+    return transitionBatch(trx, batchId, 'reject', { actor: ACTOR, reason: `failed checkpoints: ${names.join(', ')}` });
+  }
+  const validated = await transitionBatch(trx, batchId, 'validate', { actor: ACTOR });
+  if (decision === 'approve') return transitionBatch(trx, batchId, 'approve', { actor: ACTOR, reason: `auto-approved (policy ${policy})` });
+  return validated;
+}
+
+/** Failed checkpoints as error-report rows, after the row errors. */
+export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): RowError[] {
+  return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '(check)', column: c.name, value: c.severity, message: c.message }));
+}
+
+/** A file that cannot be read as a table at all: a rejected batch with the reason, no lines. */
+async function recordUnreadable(ctx: JobContext, trx: Knex.Transaction, spec: InboxBatchKind, claimed: ClaimedFile, sha: string, err: DataValidationError): Promise<Batch> {
+  const batch = await createBatch(trx, {
+    kind: spec.kind,
+    scope: 'unknown',
+    version: stem(claimed.name),
+    source: `${spec.folder}/${claimed.name}`,
+    sourceSha256: sha,
+    runId: ctx.runId,
+    actor: ACTOR,
+    stats: { claimId: claimed.claimId, fileName: claimed.name, lines: 0, errorCount: 1, errorsListed: 1 },
+  });
+  const code = (err.context.code as string | undefined) ?? 'unreadable';
+  await recordCheckpoints(trx, batch.id, [{ name: 'file_readable', severity: 'error', passed: false, measured: { code }, message: err.message }]);
+  await saveRowErrors(trx, batch.id, [{ ref: '(file)', column: '', value: '', message: err.message }]);
+  return transitionBatch(trx, batch.id, 'reject', { actor: ACTOR, reason: err.message });
+}
+
+/** After the batch committed: move the file to archive/ or, with its reports, to rejected/. */
+async function finishFile(knex: Knex, spec: InboxBatchKind, claimed: ClaimedFile, batch: Batch): Promise<void> {
+  if (batch.status !== 'rejected') {
+    await archive(claimed, new Date());
+    return;
+  }
+  const checkpoints = await listCheckpoints(knex, batch.id);
+  const rowErrors = await listRowErrors(knex, batch.id);
+  const report = spec.report({ fileName: claimed.name, batch, checkpoints, rowErrors });
+  const fileError = checkpoints.some((c) => c.name === 'file_readable');
+  await reject(claimed, fileError ? rowErrors : [...rowErrors, ...checkpointErrorRows(checkpoints)], report);
+}
+
+/** lines left in staging: a rejected batch's lines are dropped (its stats keep what was read) */
+function stagedLines(batch: Batch): number {
+  return batch.status === 'rejected' ? 0 : Number(batch.stats.lines ?? 0);
+}
+
+function resultOf(file: string, batch: Batch): FileResult {
+  return { file, outcome: batch.status === 'rejected' ? 'rejected' : 'staged', batchId: batch.id, status: batch.status, lines: stagedLines(batch) };
+}
+
+/** A batch this very claim already committed (the run crashed before moving the file). */
+async function committedByClaim(knex: Knex, kind: string, sha: string, claimId: string): Promise<Batch | undefined> {
+  const row = await knex('batches').where({ kind, source_sha256: sha }).whereRaw(`stats->>'claimId' = ?`, [claimId]).orderBy('id', 'desc').first('id');
+  return row ? getBatch(knex, row.id as number) : undefined;
+}
+
+async function importFile(ctx: JobContext, spec: InboxBatchKind, claimed: ClaimedFile): Promise<FileResult> {
+  const knex = ctx.db.knex;
+  const sha = await sha256File(claimed.path);
+  const file = claimed.name;
+
+  const committed = await committedByClaim(knex, spec.kind, sha, claimed.claimId);
+  if (committed) {
+    ctx.logger.info('finishing a file whose batch committed before an interruption', { file, batchId: committed.id });
+    await finishFile(knex, spec, claimed, committed);
+    return resultOf(file, committed);
+  }
+
+  const duplicateOf = async (): Promise<FileResult | undefined> => {
+    const existing = await findBatchBySource(knex, spec.kind, sha);
+    if (!existing) return undefined;
+    const archivedAs = await archiveDuplicate(claimed, new Date());
+    await appendAudit(knex, { actor: ACTOR, entity: 'batch', entityId: existing.id, action: 'duplicate_file', details: { file, archivedAs: path.basename(archivedAs), runId: ctx.runId } });
+    ctx.logger.info('identical to a file already staged: archived as duplicate', { file, batchId: existing.id });
+    return { file, outcome: 'duplicate', batchId: existing.id, status: existing.status, lines: 0 };
+  };
+  const dup = await duplicateOf();
+  if (dup) return dup;
+
+  let batch: Batch;
+  try {
+    batch = await knex.transaction((trx) => spec.stage(trx, claimed, sha));
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      // another worker staged identical content a moment ago
+      const again = await duplicateOf();
+      if (again) return again;
+    }
+    if (!(err instanceof DataValidationError)) throw err; // the file stays in processing/ for the retry
+    ctx.logger.warn('file cannot be read', { file, kind: spec.kind, error: describeError(err).message });
+    batch = await knex.transaction((trx) => recordUnreadable(ctx, trx, spec, claimed, sha, err));
+  }
+  await finishFile(knex, spec, claimed, batch);
+  ctx.logger.info('inbox file imported', { file, kind: spec.kind, batchId: batch.id, status: batch.status, lines: batch.stats.lines });
+  return resultOf(file, batch);
+}
+
+/**
+ * Imports a claimed file while holding a session advisory lock on its claim. A file in processing/
+ * may be in flight in another run (a run timed out and retried while the first still works, or
+ * two workers): the run that gets the lock imports it, the other skips it (undefined).
+ */
+async function importClaimed(ctx: JobContext, spec: InboxBatchKind, claimed: ClaimedFile): Promise<FileResult | undefined> {
+  const result = await tryWithSessionLock(ctx.db.knex, `inbox claim ${claimed.claimId}`, async () => {
+    // finished by another run between our listing (or claim) and the lock
+    const present = await access(claimed.path).then(
+      () => true,
+      () => false,
+    );
+    return present ? importFile(ctx, spec, claimed) : null;
+  });
+  if (result === undefined) ctx.logger.debug('file is being imported by another run: skipped', { file: claimed.name, claimId: claimed.claimId });
+  return result ?? undefined;
+}
+
+/** One pass over an inbox folder: what an interrupted run left behind first, then what is new. */
+export async function importInbox(ctx: JobContext, spec: InboxBatchKind, settleSeconds: number): Promise<Record<string, unknown>> {
+  const root = path.join(ctx.config.inbox, spec.folder);
+  const results: FileResult[] = [];
+  for (const claimed of await listProcessing(root)) {
+    const result = await importClaimed(ctx, spec, claimed);
+    if (result) results.push(result);
+  }
+  const scan = await scanInbox(root, { settleSeconds });
+  if (ctx.dryRun) {
+    return { dryRun: true, ready: scan.ready.map((f) => f.name), waiting: scan.waiting.map((f) => f.name), ignored: scan.ignored };
+  }
+  for (const file of scan.ready) {
+    ctx.signal.throwIfAborted();
+    const claimed = await claim(root, file.name);
+    const result = claimed ? await importClaimed(ctx, spec, claimed) : undefined;
+    if (result) results.push(result);
+  }
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  return {
+    files: results.length,
+    staged: count('staged'),
+    rejected: count('rejected'),
+    duplicates: count('duplicate'),
+    waiting: scan.waiting.length,
+    ignored: scan.ignored.length,
+    rowsStaged: results.reduce((sum, r) => sum + r.lines, 0),
+    batches: results.map((r) => ({ file: r.file, batchId: r.batchId, status: r.status, outcome: r.outcome })),
+  };
+}
