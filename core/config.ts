@@ -31,6 +31,11 @@ export const jobSettingsSchema = z
     schedule: z.string().optional(),
     retryLimit: nonNegativeInt.optional(),
     retryDelaySeconds: positiveInt.optional(),
+    /**
+     * freshness: a successful run is expected at least this often (status page, late alerts).
+     * Default: the schedule's interval plus a grace of the same, at most 60 minutes.
+     */
+    expectedEveryMinutes: z.coerce.number().positive().optional(),
     /** the job's own options, validated by the job's parameter schema */
     params: z.record(z.string(), z.unknown()).optional(),
   })
@@ -61,6 +66,7 @@ const SETTINGS = {
   inboxSettleSeconds: { env: 'MFG_ETL_INBOX_SETTLE_SECONDS' },
   forecastBucket: { env: 'MFG_ETL_FORECAST_BUCKET' },
   forecastWeekStart: { env: 'MFG_ETL_FORECAST_WEEK_START' },
+  forecastTarget: { env: 'MFG_ETL_FORECAST_TARGET' },
   odooUrl: { env: 'MFG_ETL_ODOO_URL' },
   odooDb: { env: 'MFG_ETL_ODOO_DB' },
   odooUser: { env: 'MFG_ETL_ODOO_USER' },
@@ -74,6 +80,12 @@ const SETTINGS = {
   retentionRunsDays: { env: 'MFG_ETL_RETENTION_RUNS_DAYS' },
   retentionInboxDays: { env: 'MFG_ETL_RETENTION_INBOX_DAYS' },
   retentionReportsDays: { env: 'MFG_ETL_RETENTION_REPORTS_DAYS' },
+  httpHost: { env: 'MFG_ETL_HTTP_HOST' },
+  httpPort: { env: 'MFG_ETL_HTTP_PORT' },
+  httpUsersFile: { env: 'MFG_ETL_HTTP_USERS_FILE' },
+  // a webhook URL embeds its token
+  alertWebhookUrl: { env: 'MFG_ETL_ALERT_WEBHOOK_URL', secret: true },
+  alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
 } as const satisfies Record<string, Setting>;
 
 export const configSchema = z.object({
@@ -99,6 +111,8 @@ export const configSchema = z.object({
   inboxSettleSeconds: nonNegativeInt.default(10),
   forecastBucket: z.enum(['week', 'month']).default('week'),
   forecastWeekStart: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']).default('monday'),
+  /** forecast-load: auto (MPS when Odoo has it, else replenishment rules), mps or orderpoint */
+  forecastTarget: z.enum(['auto', 'mps', 'orderpoint']).default('auto'),
   /** Odoo connection; all of url, db, user and apiKey set means "configured" (see load/odoo/config.ts) */
   odooUrl: z.url({ protocol: /^https?$/ }).optional(),
   odooDb: z.string().min(1).optional(),
@@ -113,6 +127,14 @@ export const configSchema = z.object({
   retentionRunsDays: positiveInt.default(90),
   retentionInboxDays: positiveInt.default(30),
   retentionReportsDays: positiveInt.default(180),
+  /** status page, health and metrics (jobs/http); the file's `http` section holds the rest */
+  httpHost: z.string().min(1).default('127.0.0.1'),
+  /** 0: any free port (logged); off: `mfg-etl start` runs without the server */
+  httpPort: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: 'a port number 0–65535, or off' }).default(8787),
+  /** user names with scrypt password hashes (see `mfg-etl hash-password`); unset: the status page is read-only */
+  httpUsersFile: z.string().min(1).optional(),
+  alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  alertIntervalSeconds: z.coerce.number().min(1).default(60),
   jobs: z.record(z.string(), jobSettingsSchema).default({}),
 });
 

@@ -1,6 +1,7 @@
 /** The job registry: every job the runner, the scheduler and the CLI know by name. */
 import { UsageError } from '../core/errors.ts';
 import { forecastImportJob } from './forecast-import.ts';
+import { forecastLoadJob } from './forecast-load.ts';
 import { housekeepingJob } from './housekeeping.ts';
 import { masterdataSyncJob } from './masterdata-sync.ts';
 import type { JobDefinition } from './job.ts';
@@ -16,7 +17,7 @@ export function createRegistry(jobs: readonly JobDefinition[]): JobRegistry {
   return map;
 }
 
-export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, housekeepingJob, masterdataSyncJob];
+export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, forecastLoadJob, housekeepingJob, masterdataSyncJob];
 
 export function defaultRegistry(): JobRegistry {
   return createRegistry(defaultJobs);
