@@ -3,7 +3,8 @@
  * Makes a working folder (./demo, reset on every run), loads sample master data, drops sample
  * forecast files (an XLSX export with title rows and weekly columns, a semicolon CSV with
  * decimal commas, and one file with mistakes), runs forecast-import through the real runner,
- * and prints the checkpoints, the batch states and where everything is.
+ * prints the checkpoints and the batch states, then the forecast-load plan (no Odoo configured:
+ * what would be written, nothing sent) and where everything is.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,7 +107,6 @@ async function main(): Promise<void> {
     const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: defaultRegistry() });
     await runner.start();
     const run = await runner.runNow('forecast-import', { settleSeconds: 0 });
-    await runner.stop();
     out(`forecast-import run ${run.id}: ${run.status}${run.error ? ` (${run.error.message})` : ''}\n`);
 
     for (const batch of (await listBatches(app.db.knex, { kind: 'forecast' })).reverse()) {
@@ -118,6 +118,16 @@ async function main(): Promise<void> {
       }
       out();
     }
+    // without MFG_ETL_ODOO_* the load is a plan: what would be written to Odoo, nothing sent
+    const load = await runner.runNow('forecast-load', { target: 'orderpoint' });
+    await runner.stop();
+    out(`forecast-load run ${load.id}: ${load.status}${load.stats.dryRunReason ? ` (plan only: ${String(load.stats.dryRunReason)})` : ''}`);
+    for (const r of (load.stats.results ?? []) as { batchId: number; scope: string; plan: { models: { model: string; create: number; update: number; unchanged: number }[] }; planFile?: string }[]) {
+      const models = r.plan.models.map((m) => `${m.model}: ${m.create} to create, ${m.update} to update, ${m.unchanged} unchanged`).join('; ');
+      out(`  batch ${r.batchId} (${r.scope}): ${models}`);
+      if (r.planFile) out(`  plan: ${r.planFile}`);
+    }
+    out();
     const envHint = `MFG_ETL_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'} MFG_ETL_INBOX=${path.relative(process.cwd(), config.inbox)}`;
     out('Where things are:');
     out(`  archived files:  ${path.join(inbox, 'archive')}`);
