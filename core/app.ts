@@ -6,6 +6,7 @@ import { type Config, type Env, loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { migrate } from './migrate.ts';
+import { attachRunLogs } from './run-logs.ts';
 
 export interface App {
   config: Config;
@@ -21,6 +22,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** overrides for tests: quiet logs */
   logger?: Logger;
+  /** store the log lines of job runs in run_logs (default true once migrated) */
+  runLogs?: boolean;
 }
 
 export function loggerFor(config: Config): Logger {
@@ -37,11 +40,14 @@ export async function openApp(options: OpenOptions = {}): Promise<App> {
     await db.close();
     throw err;
   }
+  // a run's log lines, for its page on the status page (needs the run_logs table)
+  const runLogs = options.migrate !== false && options.runLogs !== false ? attachRunLogs(logger, db.knex) : undefined;
   return {
     config,
     logger,
     db,
     async close() {
+      await runLogs?.stop();
       await db.close();
     },
   };

@@ -130,7 +130,18 @@ export const configSchema = z.object({
   /** status page, health and metrics (jobs/http); the file's `http` section holds the rest */
   httpHost: z.string().min(1).default('127.0.0.1'),
   /** 0: any free port (logged); off: `mfg-etl start` runs without the server */
-  httpPort: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: 'a port number 0–65535, or off' }).default(8787),
+  httpPort: z
+    .union([z.string(), z.number()])
+    .transform((value, ctx): number | 'off' => {
+      if (value === 'off') return 'off';
+      const port = Number(value);
+      if (String(value).trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'a port number 0–65535, or off' });
+        return z.NEVER;
+      }
+      return port;
+    })
+    .default(8787),
   /** user names with scrypt password hashes (see `mfg-etl hash-password`); unset: the status page is read-only */
   httpUsersFile: z.string().min(1).optional(),
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -13,7 +13,10 @@ import { getBatch, listBatches, listCheckpoints, transitionBatch } from '../load
 import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../load/staging/runs.ts';
 import { effectiveSchedules, nextFireTime } from '../schedules/schedule.ts';
 import { Scheduler } from '../schedules/scheduler.ts';
+import { AlertEvaluator } from './alerts.ts';
 import { brief, duration, table, terminalProgress, when } from './cli-format.ts';
+import { hashPassword } from './http/auth.ts';
+import { type StatusServer, startStatusServer } from './http/server.ts';
 import { defaultRegistry, findJob, type JobRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
 
@@ -102,20 +105,72 @@ function onSignal(stop: () => Promise<void>): void {
   process.once('SIGTERM', () => handler('SIGTERM'));
 }
 
-async function runDaemon(app: App, mode: { worker: boolean; scheduler: boolean }): Promise<void> {
+/** The status page server and the alert evaluator, for `start` and `serve`; stops them in reverse. */
+async function startOps(app: App): Promise<{ server: StatusServer | undefined; stop(): Promise<void> }> {
+  // validates the config file's `http` and `alerts` sections before anything starts
+  const alerts = new AlertEvaluator({ config: app.config, db: app.db, logger: app.logger, registry });
+  const server = app.config.httpPort === 'off' ? undefined : await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry });
+  alerts.start();
+  return {
+    server,
+    async stop() {
+      await server?.close();
+      await alerts.stop();
+    },
+  };
+}
+
+async function runDaemon(app: App, mode: { worker: boolean; scheduler: boolean; ops?: boolean }): Promise<void> {
+  const ops = mode.ops ? await startOps(app) : undefined;
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();
   const scheduler = mode.scheduler ? new Scheduler(app.db.knex, runner, effectiveSchedules(registry, app.config), app.logger) : undefined;
   if (mode.worker) await runner.work();
   scheduler?.start();
-  app.logger.info('mfg-etl running', { worker: mode.worker, scheduler: Boolean(scheduler), pid: process.pid });
+  app.logger.info('mfg-etl running', { worker: mode.worker, scheduler: Boolean(scheduler), statusPage: ops?.server ? `${ops.server.url}/` : undefined, pid: process.pid });
   await new Promise<void>((resolve) => {
     onSignal(async () => {
       await scheduler?.stop();
       await runner.stop();
+      await ops?.stop();
       resolve();
     });
   });
+}
+
+/** A password from the terminal (not echoed, asked twice) or the first line of stdin. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) {
+    const { createInterface } = await import('node:readline/promises');
+    const { Writable } = await import('node:stream');
+    let muted = false;
+    const output = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (!muted) process.stderr.write(chunk);
+        done();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    const ask = async (prompt: string) => {
+      process.stderr.write(prompt);
+      muted = true;
+      const answer = await rl.question('');
+      muted = false;
+      process.stderr.write('\n');
+      return answer;
+    };
+    try {
+      const first = await ask('password: ');
+      const second = await ask('again: ');
+      if (first !== second) throw new UsageError('the two passwords differ');
+      return first;
+    } finally {
+      rl.close();
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
 function buildProgram(): Command {
@@ -350,8 +405,38 @@ function buildProgram(): Command {
 
   program
     .command('start')
-    .description('run the scheduler and a worker in this process')
-    .action(async () => withApp((app) => runDaemon(app, { worker: true, scheduler: app.config.scheduler })));
+    .description('run the scheduler, a worker, the status page and alerts in this process')
+    .action(async () => withApp((app) => runDaemon(app, { worker: true, scheduler: app.config.scheduler, ops: true })));
+  program
+    .command('serve')
+    .description('serve the status page, /healthz, /readyz and /metrics, and send alerts (no jobs run here)')
+    .action(async () =>
+      withApp(async (app) => {
+        if (app.config.httpPort === 'off') throw new ConfigError('MFG_ETL_HTTP_PORT: is off; mfg-etl serve needs a port');
+        const ops = await startOps(app);
+        const stopped = new Promise<void>((resolve) =>
+          onSignal(async () => {
+            await ops.stop();
+            resolve();
+          }),
+        );
+        print(`status page: ${ops.server!.url}/`);
+        await stopped;
+      }),
+    );
+  program
+    .command('hash-password')
+    .description('hash a status page password (read from the terminal or stdin) for MFG_ETL_HTTP_USERS_FILE')
+    .option('--user <login>', 'print a whole users-file line for this login')
+    .option('--name <display name>', 'with --user: the name the audit trail records')
+    .action(async (opts: { user?: string; name?: string }) => {
+      if (opts.user !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.user)) throw new UsageError('--user: letters, digits, . _ @ - (at most 64)');
+      if (opts.name !== undefined && (opts.user === undefined || /[\r\n]/.test(opts.name))) throw new UsageError('--name needs --user and must be one line');
+      const password = await readPassword();
+      if (password.length < 8) throw new UsageError('the password must have at least 8 characters');
+      const hash = await hashPassword(password);
+      print(opts.user ? [opts.user, hash, ...(opts.name ? [opts.name.trim()] : [])].join(':') : hash);
+    });
   program
     .command('worker')
     .description('run a worker only (more workers on more machines share the work)')

@@ -4,17 +4,19 @@
  * forecast files (an XLSX export with title rows and weekly columns, a semicolon CSV with
  * decimal commas, and one file with mistakes), runs forecast-import through the real runner,
  * prints the checkpoints and the batch states, then the forecast-load plan (no Odoo configured:
- * what would be written, nothing sent) and where everything is.
+ * what would be written, nothing sent) and where everything is, then serves the status page on
+ * the demo data until Ctrl-C when run from a terminal (`npm run demo -- --no-serve` skips that).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { openApp } from '../core/app.ts';
+import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
 import { sqlText } from '../core/sql.ts';
 import { listBatches, listCheckpoints } from '../load/staging/batches.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
+import { startStatusServer } from './http/server.ts';
 import { defaultRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
 
@@ -137,9 +139,23 @@ async function main(): Promise<void> {
     out(`  ${envHint} npx mfg-etl batches`);
     out(`  ${envHint} npx mfg-etl batch <id>`);
     out(`  ${envHint} npx mfg-etl history`);
+    // an interactive demo ends on the status page; piped or scripted runs just finish
+    if (process.stdin.isTTY && !process.argv.includes('--no-serve')) await serveStatusPage(app, out);
+    else out(`  ${envHint} npx mfg-etl serve    # the status page`);
   } finally {
     await app.close();
   }
+}
+
+/** The status page on the demo's data until Ctrl-C (skip with `npm run demo -- --no-serve`). */
+async function serveStatusPage(app: App, out: (line?: string) => void): Promise<void> {
+  const server = await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry: defaultRegistry() });
+  out(`\nStatus page: ${server.url}/  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
 }
 
 await main();

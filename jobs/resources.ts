@@ -2,6 +2,7 @@
  * Resources jobs ask for by name (Dagster style): built from the configuration on demand, so a
  * job that does not talk to Odoo never needs Odoo settings, and tests point them at test servers.
  */
+import { recordOdooCall } from '../core/metrics.ts';
 import { OdooClient } from '../load/odoo/index.ts';
 import { odooOptionsFromConfig } from '../load/odoo/config.ts';
 import type { JobContext } from './job.ts';
@@ -9,5 +10,5 @@ import type { JobContext } from './job.ts';
 /** An Odoo client for this run, or undefined when MFG_ETL_ODOO_* is not configured. Close it when done. */
 export function odooClient(ctx: Pick<JobContext, 'config' | 'logger'>): OdooClient | undefined {
   const options = odooOptionsFromConfig(ctx.config);
-  return options ? new OdooClient(options, ctx.logger) : undefined;
+  return options ? new OdooClient(options, ctx.logger, { observer: recordOdooCall }) : undefined;
 }

@@ -40,3 +40,19 @@ export function nextFireTime(schedule: JobSchedule): Date | null {
     void task.destroy();
   }
 }
+
+/**
+ * The longest gap between the schedule's next fire times, in minutes (a weekday schedule gives
+ * its weekend gap), or null when it cannot be computed.
+ */
+export function scheduleIntervalMinutes(schedule: JobSchedule, samples = 12): number | null {
+  const task = cron.createTask(schedule.cron, () => {}, { timezone: schedule.timezone });
+  try {
+    const runs = task.getNextRuns(samples);
+    let gap = 0;
+    for (let i = 1; i < runs.length; i++) gap = Math.max(gap, runs[i]!.getTime() - runs[i - 1]!.getTime());
+    return gap > 0 ? gap / 60_000 : null;
+  } finally {
+    void task.destroy();
+  }
+}

@@ -53,6 +53,9 @@ export interface ConnectionInfo {
   version?: OdooVersion;
 }
 
+/** Told about every RPC attempt (metrics); must not throw, and errors it throws are ignored. */
+export type OdooCallObserver = (event: { model?: string; method: string; ms: number; error?: unknown }) => void;
+
 export type FieldDescription = Record<string, unknown> & { type?: string; string?: string; relation?: string; required?: boolean };
 
 export class OdooClient {
@@ -64,13 +67,15 @@ export class OdooClient {
   private transport: OdooTransport | undefined;
   private versionInfo: OdooVersion | undefined;
   private callCount = 0;
+  private readonly observer: OdooCallObserver | undefined;
 
-  constructor(options: OdooOptionsInput | OdooOptions, logger: Logger, injected?: { transport?: OdooTransport }) {
+  constructor(options: OdooOptionsInput | OdooOptions, logger: Logger, injected?: { transport?: OdooTransport; observer?: OdooCallObserver }) {
     this.options = parseOdooOptions(options);
     this.logger = logger;
     this.agents = createAgents({ concurrency: this.options.concurrency, caFile: this.options.caFile });
     this.limit = pLimit(this.options.concurrency);
     this.transport = injected?.transport;
+    this.observer = injected?.observer;
   }
 
   /** RPC calls sent so far (retries included). */
@@ -296,7 +301,8 @@ export class OdooClient {
   private async detectVersion(): Promise<OdooVersion> {
     // Odoo 19+ answers GET /json/version; older servers redirect it to the login page
     try {
-      const version = await this.attempt(() => this.json2().version(), { method: 'version', idempotent: true });
+      // a probe: failing is the expected answer of Odoo 18 and older, not a fault worth counting
+      const version = await this.attempt(() => this.json2().version(), { method: 'version', idempotent: true, probe: true });
       if (Number.isFinite(version.major)) return version;
     } catch (err) {
       if (err instanceof OdooTransientError) throw err;
@@ -335,13 +341,13 @@ export class OdooClient {
     return this.attempt(() => transport.execute(call), { model: call.model, method: call.method, idempotent });
   }
 
-  private async attempt<T>(fn: () => Promise<T>, scope: { model?: string; method: string; idempotent: boolean }): Promise<T> {
+  private async attempt<T>(fn: () => Promise<T>, scope: { model?: string; method: string; idempotent: boolean; probe?: boolean }): Promise<T> {
     try {
       return await withRetry(
         () =>
           this.limit(() => {
             this.callCount++;
-            return fn();
+            return this.observer && !scope.probe ? this.observed(fn, scope) : fn();
           }),
         scope,
         this.options.retry,
@@ -351,6 +357,25 @@ export class OdooClient {
       if (err instanceof OdooError && err.traceback) {
         this.logger.debug('odoo traceback', { model: scope.model, method: scope.method, odooClass: err.odooClass, traceback: err.traceback });
       }
+      throw err;
+    }
+  }
+
+  private async observed<T>(fn: () => Promise<T>, scope: { model?: string; method: string }): Promise<T> {
+    const started = performance.now();
+    const tell = (error?: unknown) => {
+      try {
+        this.observer?.({ model: scope.model, method: scope.method, ms: performance.now() - started, ...(error === undefined ? {} : { error }) });
+      } catch {
+        // an observer never breaks a call
+      }
+    };
+    try {
+      const result = await fn();
+      tell();
+      return result;
+    } catch (err) {
+      tell(err);
       throw err;
     }
   }

@@ -144,10 +144,12 @@ export async function findRunByQueueJob(db: Db, queueJobId: string): Promise<Job
   return row ? toRun(row as RunRow) : undefined;
 }
 
-export async function listRuns(db: Db, filter: { job?: string; status?: RunStatus; limit?: number } = {}): Promise<JobRun[]> {
+export async function listRuns(db: Db, filter: { job?: string; status?: RunStatus; limit?: number; before?: number } = {}): Promise<JobRun[]> {
   const q = db('job_runs').orderBy('id', 'desc').limit(filter.limit ?? 20);
   if (filter.job) q.where('job', filter.job);
   if (filter.status) q.where('status', filter.status);
+  // paging: runs older than this id
+  if (filter.before) q.where('id', '<', filter.before);
   return ((await q) as RunRow[]).map(toRun);
 }
 

@@ -1,0 +1,5 @@
+-- Runs that failed for good and were not replayed (the dead letters).
+select id, job, finished_at, error->>'message' as error
+from job_runs
+where status = 'dead' and replayed_by is null
+order by id
