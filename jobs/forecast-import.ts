@@ -57,20 +57,29 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     version: labels.version,
   });
 
+  // parse the next chunk while the previous one is being inserted: one INSERT in flight at a time
   let staged = 0;
   let pending: ForecastLine[] = [];
+  let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
-    await stageForecastLines(trx, batch.id, pending, staged + 1);
-    staged += pending.length;
+    const chunk = pending;
+    const first = staged + 1;
     pending = [];
-    ctx.progress(`${claimed.name}: staged lines`, staged);
+    staged += chunk.length;
+    await inflight;
+    inflight = stageForecastLines(trx, batch.id, chunk, first).then(() => ctx.progress(`${claimed.name}: staged lines`, first + chunk.length - 1));
+    inflight.catch(() => {}); // observed at the next flush or in finally; never an unhandled rejection meanwhile
   };
-  for await (const lines of parse.batches()) {
-    ctx.signal.throwIfAborted();
-    for (const line of lines) pending.push(line);
-    if (pending.length >= STAGE_CHUNK) await flush();
+  try {
+    for await (const lines of parse.batches()) {
+      ctx.signal.throwIfAborted();
+      for (const line of lines) pending.push(line);
+      if (pending.length >= STAGE_CHUNK) await flush();
+    }
+    if (pending.length) await flush();
+  } finally {
+    await inflight;
   }
-  if (pending.length) await flush();
   const summary = parse.summary;
 
   const currentPeriod = periods.current(new Date());

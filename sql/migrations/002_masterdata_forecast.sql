@@ -55,8 +55,11 @@ create table md_locations (
 );
 
 -- One row per (product, warehouse, period) of a forecast version, quantities in the product's unit.
+-- Built for bulk staging (a million lines a file): no foreign key and no per-row index to maintain;
+-- a version's lines are inserted together, so a BRIN index on batch_id finds them cheaply. Lines
+-- are only ever written by the import, in the transaction that creates their batch.
 create table forecast_lines (
-  batch_id         bigint not null references batches(id) on delete cascade,
+  batch_id         bigint not null,
   line_no          integer not null,
   product_code     text not null,
   product_id       bigint,             -- resolved against md_products at staging time
@@ -66,10 +69,9 @@ create table forecast_lines (
   quantity         numeric,            -- in the product's unit; null when the unit could not be converted
   source_quantity  numeric not null,
   source_unit      text,
-  source_ref       text not null,      -- file line ("12") or cell ("Sheet1!D12")
-  primary key (batch_id, line_no)
+  source_ref       text not null       -- file line ("12") or cell ("Sheet1!D12")
 );
-create index forecast_lines_key_idx on forecast_lines (batch_id, product_code, warehouse_code, period_start);
+create index forecast_lines_batch_idx on forecast_lines using brin (batch_id) with (pages_per_range = 16, autosummarize = on);
 
 -- Row-level problems of a batch as a planner reads them (capped per batch; the total is in the
 -- batch stats). Kept so the error report can be rebuilt, e.g. after a crash before it was written.
