@@ -67,6 +67,7 @@ const SETTINGS = {
   forecastBucket: { env: 'MFG_ETL_FORECAST_BUCKET' },
   forecastWeekStart: { env: 'MFG_ETL_FORECAST_WEEK_START' },
   forecastTarget: { env: 'MFG_ETL_FORECAST_TARGET' },
+  costRevalue: { env: 'MFG_ETL_COST_REVALUE' },
   odooUrl: { env: 'MFG_ETL_ODOO_URL' },
   odooDb: { env: 'MFG_ETL_ODOO_DB' },
   odooUser: { env: 'MFG_ETL_ODOO_USER' },
@@ -113,6 +114,8 @@ export const configSchema = z.object({
   forecastWeekStart: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']).default('monday'),
   /** forecast-load: auto (MPS when Odoo has it, else replenishment rules), mps or orderpoint */
   forecastTarget: z.enum(['auto', 'mps', 'orderpoint']).default('auto'),
+  /** cost-load: false writes standard prices without Odoo's automatic revaluation (unset: costs.revalue, else true) */
+  costRevalue: bool.optional(),
   /** Odoo connection; all of url, db, user and apiKey set means "configured" (see load/odoo/config.ts) */
   odooUrl: z.url({ protocol: /^https?$/ }).optional(),
   odooDb: z.string().min(1).optional(),

@@ -16,6 +16,7 @@ import { createLogger } from '../core/logger.ts';
 import { sqlText } from '../core/sql.ts';
 import { listBatches, listCheckpoints } from '../load/staging/batches.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
+import { runCostDemo } from './cost-demo.ts';
 import { startStatusServer } from './http/server.ts';
 import { defaultRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
@@ -120,6 +121,9 @@ async function main(): Promise<void> {
       }
       out();
     }
+    // standard costs rolled up through the sample BoMs: a batch waiting for finance, and its report
+    await runCostDemo(app, runner, out);
+
     // without MFG_ETL_ODOO_* the load is a plan: what would be written to Odoo, nothing sent
     const load = await runner.runNow('forecast-load', { target: 'orderpoint' });
     await runner.stop();
@@ -134,6 +138,7 @@ async function main(): Promise<void> {
     out('Where things are:');
     out(`  archived files:  ${path.join(inbox, 'archive')}`);
     out(`  rejected files:  ${path.join(inbox, 'rejected')} (each with .errors.csv and .report.txt)`);
+    out(`  reports:         ${config.reports} (cost-rollup_<batch>_<date>.xlsx/.csv, forecast-load plans)`);
     out(`  staging data:    ${path.join(config.dataDir, 'pglite')}`);
     out('Try:');
     out(`  ${envHint} npx mfg-etl batches`);

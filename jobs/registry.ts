@@ -1,5 +1,8 @@
 /** The job registry: every job the runner, the scheduler and the CLI know by name. */
 import { UsageError } from '../core/errors.ts';
+import { costImportJob } from './cost-import.ts';
+import { costLoadJob } from './cost-load.ts';
+import { costRollupJob } from './cost-rollup.ts';
 import { forecastImportJob } from './forecast-import.ts';
 import { forecastLoadJob } from './forecast-load.ts';
 import { housekeepingJob } from './housekeeping.ts';
@@ -17,7 +20,15 @@ export function createRegistry(jobs: readonly JobDefinition[]): JobRegistry {
   return map;
 }
 
-export const defaultJobs: readonly JobDefinition[] = [forecastImportJob, forecastLoadJob, housekeepingJob, masterdataSyncJob];
+export const defaultJobs: readonly JobDefinition[] = [
+  costImportJob,
+  costLoadJob,
+  costRollupJob,
+  forecastImportJob,
+  forecastLoadJob,
+  housekeepingJob,
+  masterdataSyncJob,
+];
 
 export function defaultRegistry(): JobRegistry {
   return createRegistry(defaultJobs);

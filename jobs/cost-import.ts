@@ -1,0 +1,127 @@
+/**
+ * cost-import: component cost updates dropped into <inbox>/costs (CSV or XLSX: product code,
+ * cost, currency, valid from, optional unit) become validated `cost_update` batches that the
+ * next cost-rollup uses (newest valid-from wins), or are rejected with a report. The inbox side
+ * (settle time, claim, duplicates, crash recovery, archive / reject) is jobs/inbox-batches.ts.
+ */
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.ts';
+import type { Config } from '../core/config.ts';
+import type { ClaimedFile } from '../extract/inbox.ts';
+import { openTabular } from '../extract/tabular/index.ts';
+import { type Batch, recordCheckpoints } from '../load/staging/batches.ts';
+import { costUpdateLineProblems, deleteCostUpdateLines, measureCostUpdates, stageCostUpdateLines } from '../load/staging/costs.ts';
+import { saveRowErrors } from '../load/staging/row-errors.ts';
+import { verdict } from '../transform/checkpoints.ts';
+import { type CostSettings, costUpdateReport, CostUpdateParser, type CostUpdateLine, parseCostSettings, rateFor, updateCheckpoints } from '../transform/costs/index.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, startInboxBatch, stem } from './inbox-batches.ts';
+import { defineJob, type JobContext } from './job.ts';
+
+export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
+const STAGE_CHUNK = 10_000;
+
+/** The validated `costs` section of the config file (ConfigError naming the key otherwise). */
+export function costSettings(config: Config): CostSettings {
+  const parsed = parseCostSettings(config.file.costs);
+  if (!parsed.ok) throw new ConfigError(`config file key "${parsed.key}": ${parsed.message}`);
+  return parsed.settings;
+}
+
+/** Today's date in the plant time zone (YYYY-MM-DD). */
+export function plantDate(timeZone: string, at: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {
+  const u = s.updates;
+  const scope = stem(claimed.name).toLowerCase();
+  const batch = await startInboxBatch(ctx, trx, COST_UPDATES, claimed, sha, { scope, version: stem(claimed.name) });
+  const source = await openTabular(claimed.path, { fileName: claimed.name, xlsx: { sheet: u.sheet } });
+  const parser = new CostUpdateParser({
+    mapping: u.columns as Record<string, string | string[]> | undefined,
+    numberLocale: u.locale,
+    maxErrors: u.maxErrors,
+    rate: (currency) => rateFor(s, currency),
+    defaultValidFrom: plantDate(ctx.config.timezone),
+  });
+  let pending: CostUpdateLine[] = [];
+  for await (const rows of source.batches()) {
+    ctx.signal.throwIfAborted();
+    for (const row of rows) parser.push(row, pending);
+    if (pending.length >= STAGE_CHUNK) {
+      await stageCostUpdateLines(trx, batch.id, pending);
+      pending = [];
+    }
+  }
+  parser.finish();
+  await stageCostUpdateLines(trx, batch.id, pending);
+  const summary = parser.summary();
+
+  const figures = await measureCostUpdates(trx, batch.id, u.checkpoints.cost_delta.threshold, s.topMovers);
+  const results = updateCheckpoints(
+    {
+      parse: { rows: summary.rows, errorCount: summary.errorCount, currencyErrors: summary.currencyErrors, examples: summary.errors.slice(0, 5) },
+      lines: figures.lines,
+      masterProducts: figures.masterProducts,
+      unknownProducts: figures.unknownProducts,
+      duplicates: figures.duplicates,
+      unitProblems: figures.unitProblems,
+      negative: figures.negative,
+      movers: figures.movers,
+      moversOver: figures.moversOver,
+    },
+    u.checkpoints,
+  );
+  await recordCheckpoints(trx, batch.id, results);
+  const decision = verdict(results, u.approval);
+  const problems = decision === 'rejected' ? await costUpdateLineProblems(trx, batch.id, u.maxErrors - summary.errors.length) : [];
+  await saveRowErrors(trx, batch.id, [...summary.errors, ...problems]);
+  const stats = {
+    claimId: claimed.claimId,
+    fileName: claimed.name,
+    format: source.format,
+    source: source.description,
+    columns: summary.columns,
+    rows: summary.rows,
+    lines: figures.lines,
+    currencies: summary.currencies,
+    errorCount: summary.errorCount + problems.length,
+    errorsListed: summary.errors.length + problems.length,
+  };
+  await trx('batches').where({ id: batch.id }).update({ stats: JSON.stringify(stats) });
+  if (decision === 'rejected') await deleteCostUpdateLines(trx, batch.id);
+  return concludeBatch(trx, batch.id, results, u.approval);
+}
+
+export const costImportParams = z
+  .object({
+    /** overrides MFG_ETL_INBOX_SETTLE_SECONDS for this run */
+    settleSeconds: z.coerce.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const costImportJob = defineJob({
+  name: 'cost-import',
+  description: 'Stages component cost updates (CSV/XLSX) from the inbox for the next cost rollup',
+  schedule: '*/15 * * * *',
+  params: costImportParams,
+  async run(ctx, params) {
+    const s = costSettings(ctx.config);
+    const kind: InboxBatchKind = {
+      ...COST_UPDATES,
+      stage: (trx, claimed, sha) => stageFile(ctx, s, trx, claimed, sha),
+      report: ({ fileName, batch, checkpoints, rowErrors }) =>
+        costUpdateReport({
+          fileName,
+          batchId: batch.id,
+          status: batch.status,
+          stats: batch.stats,
+          checkpoints,
+          errorCount: Number(batch.stats.errorCount ?? rowErrors.length),
+          errorsListed: rowErrors.length,
+        }),
+    };
+    return importInbox(ctx, kind, params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+  },
+});

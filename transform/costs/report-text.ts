@@ -1,0 +1,52 @@
+/**
+ * The plain-words report beside a cost update file (`<name>.report.txt`). Pure text building.
+ */
+import type { CheckpointResult } from '../checkpoints.ts';
+
+export interface CostUpdateReportInput {
+  fileName: string;
+  batchId: number;
+  status: string;
+  stats: Record<string, unknown>;
+  checkpoints: readonly CheckpointResult[];
+  errorCount: number;
+  errorsListed: number;
+}
+
+function outcome(status: string): string {
+  switch (status) {
+    case 'rejected':
+      return 'REJECTED: no cost of this file is used. Fix the problems below and drop the corrected file into the inbox again.';
+    case 'approved':
+      return 'ACCEPTED and approved: the next cost-rollup uses these costs.';
+    case 'validated':
+      return 'ACCEPTED, waiting for approval: some checks need a person to look (WARNING below); approve it with mfg-etl approve.';
+    default:
+      return `status: ${status}`;
+  }
+}
+
+const mark = (c: CheckpointResult) => (c.passed ? 'OK     ' : c.severity === 'error' ? 'FAILED ' : 'WARNING');
+
+export function costUpdateReport(r: CostUpdateReportInput): string {
+  const s = r.stats;
+  const lines = [`Cost update file: ${r.fileName}`, `Batch ${r.batchId}: ${outcome(r.status)}`, ''];
+  if (typeof s.lines === 'number') {
+    lines.push(`${Number(s.rows ?? 0)} rows read, ${s.lines} costs${Array.isArray(s.currencies) && s.currencies.length ? ` (currencies ${(s.currencies as string[]).join(', ')})` : ''}.`);
+  }
+  lines.push('', 'Checks:');
+  for (const c of r.checkpoints) lines.push(`  ${mark(c)} ${c.name}: ${c.message}`);
+  if (r.errorCount > 0) {
+    lines.push(
+      '',
+      r.errorCount > r.errorsListed
+        ? `The first ${r.errorsListed} of ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`
+        : `The ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`,
+    );
+  }
+  lines.push(
+    '',
+    'Columns: product code, cost, and optionally currency (a rate must be configured for every currency other than the company\'s), valid from (YYYY-MM-DD) and unit (the cost is per that unit).',
+  );
+  return `${lines.join('\n')}\n`;
+}
