@@ -68,6 +68,14 @@ function runRow(r: JobRun): (string | number | null)[] {
   return [r.id, r.job, r.trigger, r.status, r.attempt, when(r.startedAt ?? r.queuedAt), duration(r.startedAt, r.finishedAt), r.error?.message ?? brief(r.stats)];
 }
 
+/** A finished run for people: a job's own plain-text summary when it gives one, else its stats. */
+function runOutcome(run: JobRun): string {
+  const head = `run ${run.id} of ${run.job} ${run.status}${run.error ? `: ${run.error.message}` : ''}`;
+  const summary = run.stats.summary;
+  if (Array.isArray(summary) && summary.every((line) => typeof line === 'string')) return [head, ...summary].join('\n');
+  return `${head}\n${JSON.stringify(run.stats, null, 2)}`;
+}
+
 function runJson(r: JobRun) {
   return {
     id: r.id,
@@ -245,7 +253,7 @@ function buildProgram(): Command {
           onSignal(() => runner.stop());
           const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
           if (opts.json) printJson(runJson(run));
-          else print(`run ${run.id} of ${jobName} ${run.status}${run.error ? `: ${run.error.message}` : ''}\n${JSON.stringify(run.stats, null, 2)}`);
+          else print(runOutcome(run));
           if (run.status !== 'succeeded') throw new ExitCode(1);
         } finally {
           await runner.stop();

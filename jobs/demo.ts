@@ -18,6 +18,7 @@ import { listBatches, listCheckpoints } from '../load/staging/batches.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
 import { runCostDemo } from './cost-demo.ts';
 import { startStatusServer } from './http/server.ts';
+import { prepareInventoryDemo } from './inventory-demo.ts';
 import { defaultRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
 
@@ -123,6 +124,13 @@ async function main(): Promise<void> {
     }
     // standard costs rolled up through the sample BoMs: a batch waiting for finance, and its report
     await runCostDemo(app, runner, out);
+
+    // inventory: a sample Odoo stock snapshot for P01 against a bundled count file
+    const { snapshotId } = await prepareInventoryDemo(app.db.knex, app.config.inbox);
+    const inv = await runner.runNow('inventory-reconciliation', { warehouse: 'P01', snapshot: snapshotId, settleSeconds: 0 });
+    out(`\ninventory-reconciliation run ${inv.id}: ${inv.status}${inv.error ? ` (${inv.error.message})` : ''}`);
+    for (const line of (inv.stats.summary ?? []) as string[]) out(`  ${line}`);
+    out();
 
     // without MFG_ETL_ODOO_* the load is a plan: what would be written to Odoo, nothing sent
     const load = await runner.runNow('forecast-load', { target: 'orderpoint' });

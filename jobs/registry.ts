@@ -3,9 +3,12 @@ import { UsageError } from '../core/errors.ts';
 import { costImportJob } from './cost-import.ts';
 import { costLoadJob } from './cost-load.ts';
 import { costRollupJob } from './cost-rollup.ts';
+import { countImportJob } from './count-import.ts';
 import { forecastImportJob } from './forecast-import.ts';
 import { forecastLoadJob } from './forecast-load.ts';
 import { housekeepingJob } from './housekeeping.ts';
+import { inventoryAdjustJob } from './inventory-adjust.ts';
+import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata-sync.ts';
 import type { JobDefinition } from './job.ts';
 
@@ -24,9 +27,13 @@ export const defaultJobs: readonly JobDefinition[] = [
   costImportJob,
   costLoadJob,
   costRollupJob,
+  countImportJob,
   forecastImportJob,
   forecastLoadJob,
   housekeepingJob,
+  inventoryAdjustJob,
+  inventoryReconciliationJob,
+  inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
 ];
 

@@ -1,0 +1,8 @@
+/** Inventory rules: settings, count parsing, checkpoints, classification, plant time, schedules. */
+export * from './checkpoints.ts';
+export * from './count-parser.ts';
+export * from './report-text.ts';
+export * from './schedule.ts';
+export * from './settings.ts';
+export * from './time.ts';
+export * from './tolerances.ts';
