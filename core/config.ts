@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { flag as bool } from './flags.ts';
 import { ConfigError } from './errors.ts';
 import { SecretRedactor } from './redact.ts';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 
 function isTimeZone(value: string): boolean {
   try {

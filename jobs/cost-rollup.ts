@@ -12,6 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { flag } from '../core/flags.ts';
 import { readOnHand } from '../extract/odoo-costs.ts';
 import { writeCostReport } from '../load/reports/cost-report.ts';
 import { type Batch, createBatch, getBatch, recordCheckpoints } from '../load/staging/batches.ts';
@@ -34,13 +35,6 @@ import { ACTOR, concludeBatch } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 import { odooClient } from './resources.ts';
 
-const flag = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
-  return value;
-}, z.boolean());
 
 export const costRollupParams = z
   .object({

@@ -21,6 +21,7 @@
 import path from 'node:path';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { flag } from '../core/flags.ts';
 import { ConfigError, DataValidationError, NotFoundError } from '../core/errors.ts';
 import { findLots, type QuantRow, readQuantPages, readQuants } from '../extract/odoo-quants.ts';
 import { type OdooClient, OdooWizardError } from '../load/odoo/index.ts';
@@ -45,13 +46,6 @@ import { defineJob, type JobContext } from './job.ts';
 import { ACTOR } from './inbox-batches.ts';
 import { odooClient } from './resources.ts';
 
-const flag = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
-  return value;
-}, z.boolean());
 
 export const inventoryAdjustParams = z
   .object({

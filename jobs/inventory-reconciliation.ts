@@ -15,6 +15,7 @@
  * proceeds, see transform/inventory/schedule.ts). Runs, snapshots and lines stay in staging.
  */
 import { z } from 'zod';
+import { flag } from '../core/flags.ts';
 import { ConfigError, DataValidationError, NotFoundError } from '../core/errors.ts';
 import { readQuantPages } from '../extract/odoo-quants.ts';
 import { getBatch } from '../load/staging/batches.ts';
@@ -54,13 +55,6 @@ import { importCounts, inventorySettings } from './count-import.ts';
 import { defineJob, type JobContext } from './job.ts';
 import { odooClient } from './resources.ts';
 
-const flag = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
-  return value;
-}, z.boolean());
 
 export const inventoryReconciliationParams = z
   .object({

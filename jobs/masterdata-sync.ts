@@ -13,6 +13,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
+import { flag } from '../core/flags.ts';
 import { ConfigError, DataValidationError } from '../core/errors.ts';
 import { changedRecords, installedModels, latestWriteDate, modelFields, readPages } from '../extract/odoo-masterdata.ts';
 import type { OdooClient } from '../load/odoo/index.ts';
@@ -60,13 +61,6 @@ const GROUPS: readonly (readonly MasterdataKind[])[] = [
   ['boms', 'bom_lines', 'bom_operations'],
 ];
 
-const flag = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
-  return value;
-}, z.boolean());
 
 export const masterdataSyncParams = z
   .object({

@@ -3,13 +3,12 @@
  * `--param k=v` on the command line) and their defaults, resolved in one place.
  */
 import { z } from 'zod';
+import { flag as bool } from '../../core/flags.ts';
 
 export const forecastTargetSchema = z.enum(['auto', 'mps', 'orderpoint']);
 export type ForecastTargetSetting = z.infer<typeof forecastTargetSchema>;
 export type ForecastTarget = Exclude<ForecastTargetSetting, 'auto'>;
 
-/** `--param manageForeignRules=false` arrives as the string "false": z.coerce.boolean would read it as true */
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 const days = z.coerce.number().finite().nonnegative().max(3660);
 
 export const forecastLoadParamsSchema = z
