@@ -38,3 +38,9 @@ export const RowErrorSchema = z.object({
   message: z.string(),
 });
 export type RowError = z.infer<typeof RowErrorSchema>;
+
+/** The seven-character mark of a checkpoint in plain-text reports: OK, FAILED (error) or WARNING. */
+export function checkpointMark(c: Pick<CheckpointResult, 'passed' | 'severity'>): string {
+  if (c.passed) return 'OK     ';
+  return c.severity === 'error' ? 'FAILED ' : 'WARNING';
+}

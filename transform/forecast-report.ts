@@ -2,7 +2,7 @@
  * The plain-words report a planner reads beside a forecast file (`<name>.report.txt`), and the
  * checkpoint lines of the errors CSV. Pure text building.
  */
-import type { CheckpointResult } from './checkpoints.ts';
+import { checkpointMark, type CheckpointResult } from './checkpoints.ts';
 
 export interface ReportInput {
   fileName: string;
@@ -31,10 +31,6 @@ function outcome(status: string): string {
   }
 }
 
-function mark(c: CheckpointResult): string {
-  if (c.passed) return 'OK     ';
-  return c.severity === 'error' ? 'FAILED ' : 'WARNING';
-}
 
 export function forecastReport(r: ReportInput): string {
   const s = r.stats;
@@ -50,7 +46,7 @@ export function forecastReport(r: ReportInput): string {
     );
   }
   lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${mark(c)} ${c.name}: ${c.message}`);
+  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
   if (r.errorCount > 0) {
     lines.push(
       '',

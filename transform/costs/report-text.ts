@@ -1,7 +1,7 @@
 /**
  * The plain-words report beside a cost update file (`<name>.report.txt`). Pure text building.
  */
-import type { CheckpointResult } from '../checkpoints.ts';
+import { checkpointMark, type CheckpointResult } from '../checkpoints.ts';
 
 export interface CostUpdateReportInput {
   fileName: string;
@@ -26,7 +26,6 @@ function outcome(status: string): string {
   }
 }
 
-const mark = (c: CheckpointResult) => (c.passed ? 'OK     ' : c.severity === 'error' ? 'FAILED ' : 'WARNING');
 
 export function costUpdateReport(r: CostUpdateReportInput): string {
   const s = r.stats;
@@ -35,7 +34,7 @@ export function costUpdateReport(r: CostUpdateReportInput): string {
     lines.push(`${Number(s.rows ?? 0)} rows read, ${s.lines} costs${Array.isArray(s.currencies) && s.currencies.length ? ` (currencies ${(s.currencies as string[]).join(', ')})` : ''}.`);
   }
   lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${mark(c)} ${c.name}: ${c.message}`);
+  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
   if (r.errorCount > 0) {
     lines.push(
       '',

@@ -2,7 +2,7 @@
  * Plain-words texts of the inventory jobs: the report beside a rejected count file
  * (`<name>.report.txt`) and the short summary a run leaves in its stats for the CLI. Pure.
  */
-import type { CheckpointResult } from '../checkpoints.ts';
+import { checkpointMark, type CheckpointResult } from '../checkpoints.ts';
 
 const num = (v: unknown, digits = 3) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-'));
 const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
@@ -20,10 +20,6 @@ function outcome(status: string): string {
   }
 }
 
-function mark(c: CheckpointResult): string {
-  if (c.passed) return 'OK     ';
-  return c.severity === 'error' ? 'FAILED ' : 'WARNING';
-}
 
 export interface CountReportInput {
   fileName: string;
@@ -43,7 +39,7 @@ export function countReport(r: CountReportInput): string {
     lines.push(`${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} count lines, ${num(s.locations)} locations, ${num(s.products)} products, counted at ${String(s.countedAt ?? '-')}`);
   }
   lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${mark(c)} ${c.name}: ${c.message}`);
+  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
   if (r.errorCount > 0) {
     lines.push(
       '',
