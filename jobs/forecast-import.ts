@@ -45,6 +45,8 @@ export function forecastSettings(config: Config): ForecastSettings {
 async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {
   const { config } = ctx;
   const labels = labelsFromFileName(claimed.name, s.fileNamePattern);
+  // every chunk INSERT costs enough to trigger JIT, whose compile time would dwarf its gain
+  await trx.raw('set local jit = off');
   const batch = await startInboxBatch(ctx, trx, FORECASTS, claimed, sha, labels);
   const periods = createPeriodNormaliser({ bucket: config.forecastBucket, weekStart: config.forecastWeekStart, timeZone: config.timezone });
   const source = await openTabular(claimed.path, { fileName: claimed.name, xlsx: { sheet: s.sheet } });

@@ -62,9 +62,8 @@ type Row = Record<string, unknown>;
 
 /** Runs the checkpoint measurements (set-based SQL over the staged lines). */
 export async function measureForecast(db: Db, input: MeasureInput): Promise<Omit<ForecastMeasures, 'parse'> & { onlyWarehouse: string | null; summary: Row }> {
-  // million-line batches: hash aggregates in memory rather than spilling; JIT only adds latency here
+  // million-line batches: hash aggregates in memory rather than spilling (JIT is off for the import)
   await db.raw(`set local work_mem = '64MB'`);
-  await db.raw('set local jit = off');
   const [lines] = await runSql(db, 'forecast/check_lines', [input.batchId, input.currentPeriod]);
   const [duplicates] = await runSql(db, 'forecast/check_duplicates', [input.batchId]);
   const [references] = await runSql(db, 'forecast/check_references', [input.batchId]);
