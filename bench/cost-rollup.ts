@@ -25,7 +25,7 @@ import pg from 'pg';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { writeCostReport } from '../load/reports/cost-report.ts';
+import { writeCostReport } from '../load/workbooks/cost-report.ts';
 import { createBatch } from '../load/staging/batches.ts';
 import { runRollup } from '../load/staging/costs.ts';
 import { type RefInput, referenceRollup } from '../transform/costs/reference-rollup.ts';

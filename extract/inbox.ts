@@ -18,6 +18,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { DataValidationError, EtlError } from '../core/errors.ts';
+import { csvField } from '../transform/spreadsheet-text.ts';
 
 export const PROCESSING = 'processing';
 export const ARCHIVE = 'archive';
@@ -334,23 +335,10 @@ export async function archiveDuplicate(claimed: ClaimedFile, date: Date): Promis
 
 // ---- rejection reports ----------------------------------------------------------------------
 
-/**
- * Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe,
- * the usual defence against CSV injection; the apostrophe is not shown by Excel or LibreOffice.
- */
-export function escapeSpreadsheetText(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-function csvCell(value: string): string {
-  const text = escapeSpreadsheetText(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** the `<name>.errors.csv` content: UTF-8 with BOM (so Excel shows accents), CRLF lines */
 export function errorsCsv(errors: readonly InboxErrorRow[]): string {
   const lines = ['row_or_cell,column,value,message'];
-  for (const e of errors) lines.push([e.ref, e.column, e.value, e.message].map(csvCell).join(','));
+  for (const e of errors) lines.push([e.ref, e.column, e.value, e.message].map((v) => csvField(v)).join(','));
   return `\ufeff${lines.join('\r\n')}\r\n`;
 }
 

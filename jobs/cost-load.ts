@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { BatchStateError, ConfigError, describeError, NotFoundError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
 import { type CostClient, createSummaryEntry, findEntry, readLiveProducts, readValuationRecords, watermark, writePrice } from '../load/odoo-costs.ts';
-import { writeCostReport } from '../load/reports/cost-report.ts';
+import { writeCostReport } from '../load/workbooks/cost-report.ts';
 import { type Batch, getBatch, transitionBatch } from '../load/staging/batches.ts';
 import {
   appendCostLedger,

@@ -14,7 +14,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { flag } from '../core/flags.ts';
 import { readOnHand } from '../extract/odoo-costs.ts';
-import { writeCostReport } from '../load/reports/cost-report.ts';
+import { writeCostReport } from '../load/workbooks/cost-report.ts';
 import { type Batch, createBatch, getBatch, recordCheckpoints } from '../load/staging/batches.ts';
 import {
   latestRollupBatch,

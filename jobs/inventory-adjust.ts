@@ -40,7 +40,7 @@ import {
   stageQuants,
   type WarehouseRef,
 } from '../load/staging/inventory.ts';
-import { csvField } from '../load/reports/spreadsheet-text.ts';
+import { csvField } from '../transform/spreadsheet-text.ts';
 import { localDate } from '../transform/inventory/index.ts';
 import { defineJob, type JobContext } from './job.ts';
 import { ACTOR } from './inbox-batches.ts';

@@ -39,7 +39,7 @@ import {
   stageQuants,
   type WarehouseRef,
 } from '../load/staging/inventory.ts';
-import { writeInventoryReport } from '../load/reports/inventory-report.ts';
+import { writeInventoryReport } from '../load/workbooks/inventory-report.ts';
 import {
   COVERAGES,
   type Coverage,

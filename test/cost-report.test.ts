@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costRollupJob } from '../jobs/cost-rollup.ts';
 import { createRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
-import { CSV_COLUMNS, writeCostReport } from '../load/reports/cost-report.ts';
+import { CSV_COLUMNS, writeCostReport } from '../load/workbooks/cost-report.ts';
 import { saveValuationRecords } from '../load/staging/costs.ts';
 import { CostFixture } from './cost-fixtures.ts';
 import { type TestApp, testApp } from './support/staging.ts';

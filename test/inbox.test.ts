@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { escapeSpreadsheetText } from '../transform/spreadsheet-text.ts';
 import { DataValidationError } from '../core/errors.ts';
 import {
   archive,
   archiveDuplicate,
   claim,
   errorsCsv,
-  escapeSpreadsheetText,
   isIgnoredName,
   listCandidates,
   listProcessing,

@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTabular } from '../extract/tabular/index.ts';
 import { localDate } from '../transform/inventory/index.ts';
-import { CSV_HEADER, FORMATS } from '../load/reports/inventory-report.ts';
+import { CSV_HEADER, FORMATS } from '../load/workbooks/inventory-report.ts';
 import { countCsv, type CountRow, dropCount, type InventoryHarness, inventoryHarness, lineOf, type LineRow, odooEnv, reconciliationLines, runOk } from './support/inventory.ts';
 import { type OdooTestServer, startOdooTestServer } from './support/odoo/index.ts';
 

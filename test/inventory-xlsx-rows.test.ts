@@ -1,5 +1,5 @@
 /**
- * The streamed sheet writer behind the inventory report (load/reports/xlsx-rows.ts): rows
+ * The streamed sheet writer behind the inventory report (load/workbooks/xlsx-rows.ts): rows
  * rendered as XML into exceljs' WorkbookWriter read back by exceljs exactly like rows exceljs wrote
  * itself (values, types, number formats, fills, dates), text protected against formulas, XML
  * specials and control characters escaped, spaces kept.
@@ -7,7 +7,7 @@
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { columnLetter, excelSerial, type Style, StreamedSheet, xmlText } from '../load/reports/xlsx-rows.ts';
+import { columnLetter, excelSerial, type Style, StreamedSheet, xmlText } from '../load/workbooks/xlsx-rows.ts';
 import { makeTmpDir } from './fixtures/files.ts';
 
 const tmp = await makeTmpDir('xlsx-rows');

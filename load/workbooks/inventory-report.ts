@@ -21,7 +21,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { LocationSummary, ReconciliationTotals, ReportLine } from '../staging/inventory.ts';
 import { localParts, wallClock } from '../../transform/inventory/time.ts';
-import { csvField, escapeSpreadsheetText } from './spreadsheet-text.ts';
+import { csvField, escapeSpreadsheetText } from '../../transform/spreadsheet-text.ts';
 import { type CellValue, type Style, StreamedSheet } from './xlsx-rows.ts';
 
 export const SHEETS = { summary: 'Summary', discrepancies: 'Discrepancies', all: 'All lines' } as const;

@@ -19,7 +19,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
-import { escapeSpreadsheetText } from '../../extract/inbox.ts';
+import { csvField, escapeSpreadsheetText } from '../../transform/spreadsheet-text.ts';
 import { type Batch, getBatch, listCheckpoints } from '../staging/batches.ts';
 import { categoryTotals, type CostLine, costLinePages, listValuationRecords } from '../staging/costs.ts';
 
@@ -118,12 +118,6 @@ function values(l: CostLine): Record<Column, string | number | null> {
 
 const safe = (v: string | number | null): string | number | null => (typeof v === 'string' ? escapeSpreadsheetText(v) : v);
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return String(v);
-  const text = escapeSpreadsheetText(v);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 async function write(stream: fs.WriteStream, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain');
@@ -219,7 +213,7 @@ export async function writeCostReport(db: Knex, reportsDir: string, batchId: num
       for (const l of page) {
         const v = values(l);
         ws.addRow(XLSX_COLUMNS.map((c) => safe(v[c.key]))).commit();
-        chunk += `${CSV_COLUMNS.map((c) => csvCell(v[c])).join(',')}\r\n`;
+        chunk += `${CSV_COLUMNS.map((c) => csvField(v[c])).join(',')}\r\n`;
         lines++;
       }
       await write(csv, chunk);

@@ -11,11 +11,11 @@
  * exceljs' own addRow and commit, slower but the same workbook.
  *
  * Every string is written as an inline string value (never a formula) and protected against
- * formula injection (load/reports/spreadsheet-text.ts).
+ * formula injection (load/workbooks/spreadsheet-text.ts).
  */
 import { once } from 'node:events';
 import type ExcelJS from 'exceljs';
-import { escapeSpreadsheetText } from './spreadsheet-text.ts';
+import { escapeSpreadsheetText } from '../../transform/spreadsheet-text.ts';
 
 export type CellValue = string | number | Date | null | undefined;
 export type Style = Partial<ExcelJS.Style>;
