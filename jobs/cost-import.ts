@@ -10,16 +10,13 @@ import { ConfigError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
-import { type Batch, recordCheckpoints } from '../load/staging/batches.ts';
+import type { Batch } from '../load/staging/batches.ts';
 import { costUpdateLineProblems, deleteCostUpdateLines, measureCostUpdates, stageCostUpdateLines } from '../load/staging/costs.ts';
-import { saveRowErrors } from '../load/staging/row-errors.ts';
-import { verdict } from '../transform/checkpoints.ts';
 import { type CostSettings, costUpdateReport, CostUpdateParser, type CostUpdateLine, parseCostSettings, rateFor, updateCheckpoints } from '../transform/costs/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
-const STAGE_CHUNK = 10_000;
 
 /** The validated `costs` section of the config file (ConfigError naming the key otherwise). */
 export function costSettings(config: Config): CostSettings {
@@ -45,17 +42,15 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
     rate: (currency) => rateFor(s, currency),
     defaultValidFrom: plantDate(ctx.config.timezone),
   });
-  let pending: CostUpdateLine[] = [];
-  for await (const rows of source.batches()) {
-    ctx.signal.throwIfAborted();
-    for (const row of rows) parser.push(row, pending);
-    if (pending.length >= STAGE_CHUNK) {
-      await stageCostUpdateLines(trx, batch.id, pending);
-      pending = [];
+  const lines = async function* () {
+    for await (const rows of source.batches()) {
+      const out: CostUpdateLine[] = [];
+      for (const row of rows) parser.push(row, out);
+      yield out;
     }
-  }
-  parser.finish();
-  await stageCostUpdateLines(trx, batch.id, pending);
+    parser.finish();
+  };
+  await stageInChunks(ctx, `${claimed.name}: staged cost lines`, lines(), (chunk) => stageCostUpdateLines(trx, batch.id, chunk));
   const summary = parser.summary();
 
   const figures = await measureCostUpdates(trx, batch.id, u.checkpoints.cost_delta.threshold, s.topMovers);
@@ -73,10 +68,9 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
     },
     u.checkpoints,
   );
-  await recordCheckpoints(trx, batch.id, results);
-  const decision = verdict(results, u.approval);
-  const problems = decision === 'rejected' ? await costUpdateLineProblems(trx, batch.id, u.maxErrors - summary.errors.length) : [];
-  await saveRowErrors(trx, batch.id, [...summary.errors, ...problems]);
+  const findings = await recordFindings(trx, batch.id, results, u.approval, summary.errors, u.maxErrors, (_failed, limit) =>
+    costUpdateLineProblems(trx, batch.id, limit),
+  );
   const stats = {
     claimId: claimed.claimId,
     fileName: claimed.name,
@@ -86,11 +80,11 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
     rows: summary.rows,
     lines: figures.lines,
     currencies: summary.currencies,
-    errorCount: summary.errorCount + problems.length,
-    errorsListed: summary.errors.length + problems.length,
+    errorCount: summary.errorCount + findings.lineProblems,
+    errorsListed: summary.errors.length + findings.lineProblems,
   };
   await trx('batches').where({ id: batch.id }).update({ stats: JSON.stringify(stats) });
-  if (decision === 'rejected') await deleteCostUpdateLines(trx, batch.id);
+  if (findings.rejected) await deleteCostUpdateLines(trx, batch.id);
   return concludeBatch(trx, batch.id, results, u.approval);
 }
 

@@ -17,25 +17,21 @@ import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
-import { type Batch, recordCheckpoints } from '../load/staging/batches.ts';
+import type { Batch } from '../load/staging/batches.ts';
 import { COUNT_KIND, countLineProblems, deleteCountLines, measureCount, stageCountLines } from '../load/staging/inventory.ts';
-import { saveRowErrors } from '../load/staging/row-errors.ts';
-import { verdict } from '../transform/checkpoints.ts';
 import {
   type CountColumnMapping,
   countCheckpoints,
-  type CountLine,
   countReport,
   type InventorySettings,
   inventorySettingsSchema,
   parseCountRows,
 } from '../transform/inventory/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 export const COUNTS = { kind: COUNT_KIND, folder: 'counts' } as const;
 /** lines per INSERT: large enough to amortise the round trip, small enough to keep memory flat */
-const STAGE_CHUNK = 20_000;
 
 /** The config file's `inventory` section, validated (ConfigError names the key). */
 export function inventorySettings(config: Config): InventorySettings {
@@ -74,20 +70,11 @@ export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx:
     maxErrors: s.maxErrors,
   });
 
-  let staged = 0;
-  let pending: CountLine[] = [];
-  const flush = async () => {
-    await stageCountLines(trx, batch.id, pending, staged + 1, fileTime);
-    staged += pending.length;
-    pending = [];
-    ctx.progress(`${claimed.name}: staged count lines`, staged);
+  const lines = async function* () {
+    // a file-name pattern may name the warehouse the lines leave out
+    for await (const chunk of parse.batches()) yield declared === undefined ? chunk : chunk.map((l) => (l.warehouse === undefined ? { ...l, warehouse: declared } : l));
   };
-  for await (const lines of parse.batches()) {
-    ctx.signal.throwIfAborted();
-    for (const line of lines) pending.push(declared !== undefined && line.warehouse === undefined ? { ...line, warehouse: declared } : line);
-    if (pending.length >= STAGE_CHUNK) await flush();
-  }
-  if (pending.length) await flush();
+  await stageInChunks(ctx, `${claimed.name}: staged count lines`, lines(), (chunk, first) => stageCountLines(trx, batch.id, chunk, first, fileTime));
   const summary = parse.summary;
 
   const figures = await measureCount(trx, batch.id);
@@ -95,19 +82,14 @@ export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx:
     { parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) }, lines: figures.lines, duplicates: figures.duplicates, references: figures.references },
     s.checkpoints,
   );
-  await recordCheckpoints(trx, batch.id, results);
-  const decision = verdict(results, s.approval);
-  const failed = (name: string) => results.some((r) => r.name === name && !r.passed && r.severity === 'error');
-  const problems =
-    decision === 'rejected'
-      ? await countLineProblems(
-          trx,
-          batch.id,
-          { unknownLocations: failed('unknown_locations'), unknownProducts: failed('unknown_products'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
-          s.maxErrors - summary.errors.length,
-        )
-      : [];
-  await saveRowErrors(trx, batch.id, [...summary.errors, ...problems]);
+  const findings = await recordFindings(trx, batch.id, results, s.approval, summary.errors, s.maxErrors, (failed, limit) =>
+    countLineProblems(
+      trx,
+      batch.id,
+      { unknownLocations: failed('unknown_locations'), unknownProducts: failed('unknown_products'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
+      limit,
+    ),
+  );
 
   const codes = figures.references.warehouse_codes ?? [];
   const scope = declared ?? (codes.length === 1 ? codes[0]! : codes.length > 1 ? 'several' : 'unknown');
@@ -126,13 +108,13 @@ export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx:
     countedAt: l.last_counted_at ?? null,
     firstCountedAt: l.first_counted_at ?? null,
     fileTime: fileTime.toISOString(),
-    errorCount: summary.errorCount + problems.length,
-    errorsListed: summary.errors.length + problems.length,
+    errorCount: summary.errorCount + findings.lineProblems,
+    errorsListed: summary.errors.length + findings.lineProblems,
   };
   await trx('batches').where({ id: batch.id }).update({ scope, version: stem(claimed.name), stats: JSON.stringify(stats) });
 
   // a rejected file is kept in rejected/ with its report: its lines would only take space
-  if (decision === 'rejected') await deleteCountLines(trx, batch.id);
+  if (findings.rejected) await deleteCountLines(trx, batch.id);
   return concludeBatch(trx, batch.id, results, s.approval);
 }
 

@@ -10,20 +10,16 @@ import { ConfigError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
-import { type Batch, recordCheckpoints } from '../load/staging/batches.ts';
-import { deleteForecastLines, lineProblems, measureForecast, previousApprovedForecast, stageForecastLines } from '../load/staging/forecast.ts';
-import { saveRowErrors } from '../load/staging/row-errors.ts';
-import { verdict } from '../transform/checkpoints.ts';
+import type { Batch } from '../load/staging/batches.ts';
+import { deleteForecastLines, lineProblems, measureForecast, measureForecastDelta, previousApprovedForecast, stageForecastLines } from '../load/staging/forecast.ts';
 import { forecastCheckpoints, type ForecastSettings, forecastSettingsSchema } from '../transform/forecast-checkpoints.ts';
 import { forecastReport } from '../transform/forecast-report.ts';
-import { type ColumnMapping, type ForecastLine, labelsFromFileName, parseForecastRows } from '../transform/forecast/index.ts';
+import { type ColumnMapping, labelsFromFileName, parseForecastRows } from '../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 const FORECASTS = { kind: 'forecast', folder: 'forecasts' } as const;
-/** lines per INSERT: large enough to amortise the round trip, small enough to keep memory flat */
-const STAGE_CHUNK = 20_000;
 
 export function forecastSettings(config: Config): ForecastSettings {
   const parsed = forecastSettingsSchema.safeParse(config.file.forecast ?? {});
@@ -59,71 +55,32 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     version: labels.version,
   });
 
-  // parse the next chunk while the previous one is being inserted: one INSERT in flight at a time
-  let staged = 0;
-  let pending: ForecastLine[] = [];
-  let inflight: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const chunk = pending;
-    const first = staged + 1;
-    pending = [];
-    staged += chunk.length;
-    await inflight;
-    inflight = stageForecastLines(trx, batch.id, chunk, first).then(() => ctx.progress(`${claimed.name}: staged lines`, first + chunk.length - 1));
-    inflight.catch(() => {}); // observed at the next flush or in finally; never an unhandled rejection meanwhile
-  };
-  try {
-    for await (const lines of parse.batches()) {
-      ctx.signal.throwIfAborted();
-      for (const line of lines) pending.push(line);
-      if (pending.length >= STAGE_CHUNK) await flush();
-    }
-    if (pending.length) await flush();
-  } finally {
-    await inflight;
-  }
+  await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), (lines, first) => stageForecastLines(trx, batch.id, lines, first));
   const summary = parse.summary;
 
-  const currentPeriod = periods.current(new Date());
-  const provisional = await measureForecast(trx, {
+  const measures = await measureForecast(trx, {
     batchId: batch.id,
-    currentPeriod,
+    currentPeriod: periods.current(new Date()),
     horizonPeriods: s.checkpoints.horizon_coverage.threshold,
     periodLength: config.forecastBucket === 'week' ? '7 days' : '1 month',
-    previousBatchId: undefined,
-    productDeltaPct: s.checkpoints.product_delta.threshold,
   });
-  const scope = labels.scope ?? summary.scope ?? provisional.onlyWarehouse ?? 'ALL';
+  const scope = labels.scope ?? summary.scope ?? measures.onlyWarehouse ?? 'ALL';
   const version = labels.version ?? summary.version ?? stem(claimed.name);
   const previousBatchId = await previousApprovedForecast(trx, scope, batch.id);
-  const measures = previousBatchId
-    ? await measureForecast(trx, {
-        batchId: batch.id,
-        currentPeriod,
-        horizonPeriods: s.checkpoints.horizon_coverage.threshold,
-        periodLength: config.forecastBucket === 'week' ? '7 days' : '1 month',
-        previousBatchId,
-        productDeltaPct: s.checkpoints.product_delta.threshold,
-      })
-    : provisional;
+  const delta = previousBatchId === undefined ? undefined : await measureForecastDelta(trx, batch.id, previousBatchId, s.checkpoints.product_delta.threshold);
 
   const results = forecastCheckpoints(
-    { ...measures, parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) } },
+    { ...measures, delta, parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) } },
     s.checkpoints,
   );
-  await recordCheckpoints(trx, batch.id, results);
-  const decision = verdict(results, s.approval);
-  const failed = (name: string) => results.some((r) => r.name === name && !r.passed && r.severity === 'error');
-  const problems =
-    decision === 'rejected'
-      ? await lineProblems(
-          trx,
-          batch.id,
-          { unknownProducts: failed('unknown_products'), unknownWarehouses: failed('unknown_warehouses'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
-          s.maxErrors - summary.errors.length,
-        )
-      : [];
-  await saveRowErrors(trx, batch.id, [...summary.errors, ...problems]);
+  const findings = await recordFindings(trx, batch.id, results, s.approval, summary.errors, s.maxErrors, (failed, limit) =>
+    lineProblems(
+      trx,
+      batch.id,
+      { unknownProducts: failed('unknown_products'), unknownWarehouses: failed('unknown_warehouses'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
+      limit,
+    ),
+  );
 
   const m = measures.summary;
   const stats = {
@@ -140,14 +97,14 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     periods: Number(m.periods ?? 0),
     firstPeriod: m.first_period ?? null,
     lastPeriod: m.last_period ?? null,
-    errorCount: summary.errorCount + problems.length,
-    errorsListed: summary.errors.length + problems.length,
+    errorCount: summary.errorCount + findings.lineProblems,
+    errorsListed: summary.errors.length + findings.lineProblems,
     previousBatchId: previousBatchId ?? null,
   };
   await trx('batches').where({ id: batch.id }).update({ scope, version, stats: JSON.stringify(stats) });
 
   // a rejected file is kept in rejected/ with its report: its lines would only take space
-  if (decision === 'rejected') await deleteForecastLines(trx, batch.id);
+  if (findings.rejected) await deleteForecastLines(trx, batch.id);
   return concludeBatch(trx, batch.id, results, s.approval);
 }
 

@@ -90,6 +90,69 @@ export async function concludeBatch(trx: Knex.Transaction, batchId: number, resu
   return validated;
 }
 
+/** lines per INSERT: large enough to amortise the round trip, small enough to keep memory flat */
+export const STAGE_CHUNK = 20_000;
+
+/**
+ * Stages parsed lines in chunks of STAGE_CHUNK, parsing the next chunk while the previous INSERT
+ * is in flight (one at a time: they share the transaction's connection). `insert` gets the
+ * 1-based number of the chunk's first line. Returns how many lines were staged.
+ */
+export async function stageInChunks<T>(
+  ctx: Pick<JobContext, 'signal' | 'progress'>,
+  label: string,
+  parsed: AsyncIterable<readonly T[]>,
+  insert: (lines: T[], firstLineNo: number) => Promise<void>,
+): Promise<number> {
+  let staged = 0;
+  let pending: T[] = [];
+  let inflight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const chunk = pending;
+    const first = staged + 1;
+    pending = [];
+    staged += chunk.length;
+    await inflight;
+    inflight = insert(chunk, first).then(() => ctx.progress(label, first + chunk.length - 1));
+    inflight.catch(() => {}); // observed at the next flush or in finally; never an unhandled rejection meanwhile
+  };
+  try {
+    for await (const lines of parsed) {
+      ctx.signal.throwIfAborted();
+      for (const line of lines) pending.push(line);
+      if (pending.length >= STAGE_CHUNK) await flush();
+    }
+    if (pending.length) await flush();
+  } finally {
+    await inflight;
+  }
+  return staged;
+}
+
+/**
+ * Records a staged file's checkpoint results and its row errors: the parse errors, then, for a
+ * file the checkpoints reject, the lines behind its failed checks (read before the lines are
+ * dropped), together at most `maxErrors`. `lineProblems` gets a test for "this check failed with
+ * an error" and how many rows are still allowed.
+ */
+export async function recordFindings(
+  trx: Knex.Transaction,
+  batchId: number,
+  results: readonly CheckpointResult[],
+  policy: ApprovalPolicy,
+  parseErrors: readonly RowError[],
+  maxErrors: number,
+  lineProblems: (failed: (checkpoint: string) => boolean, limit: number) => Promise<RowError[]>,
+): Promise<{ rejected: boolean; lineProblems: number }> {
+  await recordCheckpoints(trx, batchId, results);
+  const rejected = verdict(results, policy) === 'rejected';
+  const failed = (name: string) => results.some((r) => r.name === name && !r.passed && r.severity === 'error');
+  const limit = maxErrors - parseErrors.length;
+  const problems = rejected && limit > 0 ? await lineProblems(failed, limit) : [];
+  await saveRowErrors(trx, batchId, [...parseErrors, ...problems]);
+  return { rejected, lineProblems: problems.length };
+}
+
 /** Failed checkpoints as error-report rows, after the row errors. */
 export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): RowError[] {
   return checkpoints.filter((c) => !c.passed).map((c) => ({ ref: '(check)', column: c.name, value: c.severity, message: c.message }));

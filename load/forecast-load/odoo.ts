@@ -17,7 +17,6 @@ import {
   forecastKey,
   type LeadTime,
   MODELS,
-  orderpointKey,
   type PlannedRow,
   type RuleMultiple,
   scheduleKey,

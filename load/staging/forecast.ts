@@ -54,35 +54,33 @@ export interface MeasureInput {
   currentPeriod: string;
   horizonPeriods: number;
   periodLength: '7 days' | '1 month';
-  previousBatchId: number | undefined;
-  productDeltaPct: number;
 }
 
 type Row = Record<string, unknown>;
 
-/** Runs the checkpoint measurements (set-based SQL over the staged lines). */
-export async function measureForecast(db: Db, input: MeasureInput): Promise<Omit<ForecastMeasures, 'parse'> & { onlyWarehouse: string | null; summary: Row }> {
+/** Runs the checkpoint measurements that need only this version (set-based SQL over the staged lines). */
+export async function measureForecast(db: Db, input: MeasureInput): Promise<Omit<ForecastMeasures, 'parse' | 'delta'> & { onlyWarehouse: string | null; summary: Row }> {
   // million-line batches: hash aggregates in memory rather than spilling (JIT is off for the import)
   await db.raw(`set local work_mem = '64MB'`);
   const [lines] = await runSql(db, 'forecast/check_lines', [input.batchId, input.currentPeriod]);
   const [duplicates] = await runSql(db, 'forecast/check_duplicates', [input.batchId]);
   const [references] = await runSql(db, 'forecast/check_references', [input.batchId]);
   const [horizon] = await runSql(db, 'forecast/check_horizon', [input.batchId, input.currentPeriod, input.horizonPeriods, input.periodLength]);
-  let delta: ForecastMeasures['delta'];
-  if (input.previousBatchId !== undefined) {
-    const [d] = await runSql(db, 'forecast/check_delta', [input.batchId, input.previousBatchId, input.productDeltaPct]);
-    delta = { previousBatchId: input.previousBatchId, ...(d as object) } as ForecastMeasures['delta'];
-  }
   return {
     lines: lines as unknown as ForecastMeasures['lines'],
     duplicates: duplicates as unknown as ForecastMeasures['duplicates'],
     references: references as unknown as ForecastMeasures['references'],
     horizon: horizon as unknown as ForecastMeasures['horizon'],
-    delta,
     currentPeriod: input.currentPeriod,
     onlyWarehouse: (lines?.only_warehouse as string | null) ?? null,
     summary: lines ?? {},
   };
+}
+
+/** The change against the previous approved version of the same scope, per product. */
+export async function measureForecastDelta(db: Db, batchId: number, previousBatchId: number, productDeltaPct: number): Promise<NonNullable<ForecastMeasures['delta']>> {
+  const [d] = await runSql(db, 'forecast/check_delta', [batchId, previousBatchId, productDeltaPct]);
+  return { previousBatchId, ...(d as object) } as NonNullable<ForecastMeasures['delta']>;
 }
 
 export interface FailedLineChecks {
