@@ -10,6 +10,7 @@ import { NumberReader, type NumberLocaleSetting } from '../../extract/tabular/nu
 import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
 import type { RowError } from '../checkpoints.ts';
+import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
 
 export const COST_UPDATE_FIELDS = ['product', 'cost', 'currency', 'validFrom', 'unit'] as const;
 export type CostUpdateField = (typeof COST_UPDATE_FIELDS)[number];
@@ -81,13 +82,7 @@ function buildAliases(mapping: CostUpdateParseOptions['mapping'] = {}): AliasInd
   return index;
 }
 
-const shown = (cell: Cell): string => {
-  if (cell === null) return '';
-  const text = cell instanceof Date ? (Number.isNaN(cell.getTime()) ? 'Invalid Date' : cell.toISOString().slice(0, 10)) : String(cell);
-  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
-};
 
-const isBlank = (cells: readonly Cell[]) => cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
 
 function validDate(y: number, m: number, d: number): string | undefined {
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -140,16 +135,16 @@ export class CostUpdateParser {
       this.seekHeader(row);
       return;
     }
-    if (isBlank(row.cells)) return;
+    if (isBlankRow(row.cells)) return;
     this.rowCount++;
     const c = this.columns;
     const cell = (field: CostUpdateField): Cell => (c[field] === undefined ? null : (row.cells[c[field]!] ?? null));
     const problems: RowError[] = [];
     const fail = (field: CostUpdateField, value: Cell, message: string) =>
-      problems.push({ ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!), column: this.names[c[field] ?? -1] ?? field, value: shown(value), message });
+      problems.push({ ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!), column: this.names[c[field] ?? -1] ?? field, value: shownCell(value), message });
 
     const productCell = cell('product');
-    const productCode = productCell === null ? '' : String(productCell instanceof Date ? shown(productCell) : productCell).trim();
+    const productCode = productCell === null ? '' : String(productCell instanceof Date ? shownCell(productCell) : productCell).trim();
     if (productCode === '') fail('product', productCell, 'the product code is empty');
 
     const costCell = cell('cost');
@@ -242,7 +237,7 @@ export class CostUpdateParser {
         throw new DataValidationError(`Header row ${row.ref}: two columns for ${duplicated.join(', ')}; configure costs.updates.columns.`, { context: { ref: row.ref } });
       }
       this.columns = found;
-      this.names = row.cells.map((c) => shown(c));
+      this.names = row.cells.map((c) => shownCell(c));
       this.headerRef = row.ref;
       return;
     }

@@ -16,6 +16,7 @@ import { createPeriodNormaliser, type PeriodNormaliser, type PeriodOptions, type
 import { analyseHeader, buildAliasIndex, type AliasIndex, type HeaderLayout } from './columns.ts';
 import { labelsFromTitleRows, type ScopeLabels } from './labels.ts';
 import type { ColumnMapping, ForecastField, ForecastLine, RowError } from './schema.ts';
+import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
 
 export interface ForecastParseOptions {
   /** bucket / week start / time zone, or a ready normaliser */
@@ -55,23 +56,9 @@ export interface ForecastParseSummary {
 
 const MAX_WAREHOUSES = 1000;
 const PERIOD_CACHE_LIMIT = 50_000;
-const VALUE_SHOWN = 100;
 
 
-function shown(cell: Cell): string {
-  if (cell === null) return '';
-  const text = cell instanceof Date ? (Number.isNaN(cell.getTime()) ? 'Invalid Date' : cell.toISOString().slice(0, 10)) : String(cell);
-  return text.length > VALUE_SHOWN ? `${text.slice(0, VALUE_SHOWN)}…` : text;
-}
 
-function isBlank(cells: readonly Cell[]): boolean {
-  for (const c of cells) {
-    if (c === null) continue;
-    if (typeof c === 'string' && c.trim() === '') continue;
-    return false;
-  }
-  return true;
-}
 
 export class ForecastRowParser {
   private readonly periods: PeriodNormaliser;
@@ -223,7 +210,7 @@ export class ForecastRowParser {
   private readRow(row: TabularRow, out: ForecastLine[]): void {
     const cells = row.cells;
     const product = this.text(cells, this.cProduct, row, 'product', 256, true);
-    if (product === undefined && isBlank(cells)) {
+    if (product === undefined && isBlankRow(cells)) {
       this.blankRows++;
       this.rowErrors.length = 0;
       return;
@@ -371,7 +358,7 @@ export class ForecastRowParser {
 
   private rowError(row: TabularRow, index: number, cell: Cell, message: string): void {
     const column = index >= 0 ? (this.header?.names[index] ?? '') : '';
-    this.rowErrors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column, value: shown(cell), message });
+    this.rowErrors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column, value: shownCell(cell), message });
   }
 
   private addError(error: RowError): void {

@@ -19,6 +19,7 @@ import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
 import type { RowError } from '../checkpoints.ts';
 import { parseCountTime } from './time.ts';
+import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
 
 export const COUNT_FIELDS = ['location', 'warehouse', 'product', 'lot', 'quantity', 'unit', 'counted_at'] as const;
 export type CountField = (typeof COUNT_FIELDS)[number];
@@ -83,23 +84,9 @@ export interface CountParseSummary {
   lastCountedAt: Date | undefined;
 }
 
-const VALUE_SHOWN = 100;
 const MAX_TEXT: Record<CountField, number> = { location: 512, warehouse: 128, product: 256, lot: 256, quantity: 0, unit: 64, counted_at: 0 };
 
-function shown(cell: Cell): string {
-  if (cell === null) return '';
-  const text = cell instanceof Date ? (Number.isNaN(cell.getTime()) ? 'Invalid Date' : cell.toISOString()) : String(cell);
-  return text.length > VALUE_SHOWN ? `${text.slice(0, VALUE_SHOWN)}…` : text;
-}
 
-function isBlank(cells: readonly Cell[]): boolean {
-  for (const c of cells) {
-    if (c === null) continue;
-    if (typeof c === 'string' && c.trim() === '') continue;
-    return false;
-  }
-  return true;
-}
 
 type AliasIndex = Map<string, CountField>;
 
@@ -225,7 +212,7 @@ export class CountRowParser {
 
   private readRow(row: TabularRow, out: CountLine[]): void {
     const cells = row.cells;
-    if (isBlank(cells)) {
+    if (isBlankRow(cells)) {
       this.blankRows++;
       return;
     }
@@ -270,7 +257,7 @@ export class CountRowParser {
   // ---- cells ----------------------------------------------------------------------------------
 
   private error(row: TabularRow, index: number, cell: Cell, message: string, errors: RowError[]): void {
-    errors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column: this.names[index] ?? '', value: shown(cell), message });
+    errors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column: this.names[index] ?? '', value: shownCell(cell, true), message });
   }
 
   private text(cells: readonly Cell[], index: number | undefined, row: TabularRow, field: CountField, required: boolean, errors: RowError[]): string | undefined {
