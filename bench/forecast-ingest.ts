@@ -26,7 +26,6 @@ import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
@@ -44,8 +43,9 @@ import { createPeriodNormaliser } from '../transform/periods.ts';
 import { insertMasterData, writeLongCsv, writeWideXlsx } from './support/forecast-data.ts';
 import { MB, type MemoryReport, withMemorySampler } from './support/memory.ts';
 import { quoteLiteral, runPsql } from './support/psql.ts';
+import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
 
-const DATABASE_URL = process.env.MFG_ETL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = BENCH_DATABASE_URL;
 const SHAPE = { products: 2000, warehouses: 25, weeks: 20 };
 const XLSX_PRODUCTS = 2000;
 const XLSX_WEEKS = 52;
@@ -55,7 +55,9 @@ const TARGET_PEAK_RSS_MB = 400;
 const STAGE_CHUNK = 20_000;
 
 const breakdownWanted = !process.argv.includes('--no-breakdown');
-const schema = `bench_${process.pid}`;
+const scratch = benchScratch('bench');
+const schema = scratch.schema;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const since = (t0: number) => (performance.now() - t0) / 1000;
@@ -65,7 +67,9 @@ const since = (t0: number) => (performance.now() - t0) / 1000;
 let dir: string | undefined;
 let app: App | undefined;
 let runner: Runner | undefined;
-let cleaning: Promise<void> | undefined;
+scratch.onCleanup('runner stop', () => runner && withTimeout(runner.stop(), 10_000));
+scratch.onCleanup('close', () => app && withTimeout(app.close(), 10_000));
+scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -75,49 +79,6 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined>
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'mfg-etl-bench-cleanup' });
-  await client.connect();
-  try {
-    await client.query(`set lock_timeout = '20s'`);
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.query(`drop schema if exists "${schema}_queue" cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const problems: string[] = [];
-    try {
-      if (runner) await withTimeout(runner.stop(), 10_000);
-    } catch (err) {
-      problems.push(`runner stop: ${(err as Error).message}`);
-    }
-    try {
-      if (app) await withTimeout(app.close(), 10_000);
-    } catch (err) {
-      problems.push(`close: ${(err as Error).message}`);
-    }
-    try {
-      await dropSchemas();
-    } catch (err) {
-      problems.push(`drop schemas ${schema}, ${schema}_queue: ${(err as Error).message}`);
-    }
-    if (dir) await rm(dir, { recursive: true, force: true }).catch((err: Error) => problems.push(`remove ${dir}: ${err.message}`));
-    for (const p of problems) process.stderr.write(`bench cleanup: ${p}\n`);
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: cleaning up ${schema} and the temp folder\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
 }
 
 // ---- the measured run -------------------------------------------------------------------------
@@ -427,6 +388,6 @@ try {
   exitCode = 1;
   process.stderr.write(`forecast-ingest bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 } finally {
-  await cleanup();
+  await scratch.cleanup();
 }
 process.exit(exitCode);

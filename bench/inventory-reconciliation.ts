@@ -27,7 +27,6 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
@@ -38,8 +37,9 @@ import { Runner } from '../jobs/runner.ts';
 import type { QuantRow } from '../extract/odoo-quants.ts';
 import { createSnapshot, finishSnapshot, stageQuants } from '../load/staging/inventory.ts';
 import { MB, withMemorySampler } from './support/memory.ts';
+import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
 
-const DATABASE_URL = process.env.MFG_ETL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = BENCH_DATABASE_URL;
 const LOCATIONS = 2_000;
 const SLOTS = 152; // keys per location: 304,000 keys
 const PRODUCTS = 20_000;
@@ -48,54 +48,18 @@ const COUNT_LINES = 300_000;
 const TARGET_SECONDS = 20;
 const TARGET_PEAK_RSS_MB = 500;
 
-const schema = `bench_inv_${process.pid}`;
+const scratch = benchScratch('bench_inv');
+const schema = scratch.schema;
+
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 const since = (t0: number) => (performance.now() - t0) / 1000;
 
 let dir: string | undefined;
 let app: App | undefined;
 let runner: Runner | undefined;
-let cleaning: Promise<void> | undefined;
-
-async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'mfg-etl-bench-cleanup' });
-  await client.connect();
-  try {
-    await client.query(`set lock_timeout = '20s'`);
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.query(`drop schema if exists "${schema}_queue" cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const problems: string[] = [];
-    for (const [what, fn] of [
-      ['runner stop', () => runner?.stop()],
-      ['close', () => app?.close()],
-      ['drop schemas', () => (process.env.BENCH_KEEP_SCHEMA ? undefined : dropSchemas())],
-    ] as const) {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${(err as Error).message}`);
-      }
-    }
-    if (dir) await rm(dir, { recursive: true, force: true }).catch((err: Error) => problems.push(`remove ${dir}: ${err.message}`));
-    for (const p of problems) process.stderr.write(`bench cleanup: ${p}\n`);
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: cleaning up ${schema} and the temp folder\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
+scratch.onCleanup('runner stop', () => runner?.stop());
+scratch.onCleanup('close', () => app?.close());
+scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 // ---- the data -------------------------------------------------------------------------------
 
 interface Key {
@@ -320,4 +284,4 @@ main()
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => cleanup());
+  .finally(() => scratch.cleanup());

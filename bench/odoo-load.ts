@@ -22,7 +22,6 @@
  * end, also after a failure or Ctrl-C.
  */
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
@@ -36,8 +35,9 @@ import type { JobRun } from '../load/staging/runs.ts';
 import { scheduleKey, xmlid } from '../transform/forecast-load/index.ts';
 import type { ForecastLine } from '../transform/forecast/index.ts';
 import { type OdooTestServer, seedProducts, startOdooTestServer } from '../test/support/odoo/index.ts';
+import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
 
-const DATABASE_URL = process.env.MFG_ETL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = BENCH_DATABASE_URL;
 const SHAPE = { products: 1000, warehouses: 2, weeks: 25 };
 const ROWS = SHAPE.products * SHAPE.warehouses * SHAPE.weeks;
 const NAIVE_ROWS = 5000;
@@ -49,7 +49,9 @@ const versionArg = process.argv.indexOf('--version');
 const VERSION = (versionArg > 0 ? Number(process.argv[versionArg + 1]) : 19) as 18 | 19;
 if (VERSION !== 18 && VERSION !== 19) throw new Error('--version must be 18 or 19');
 
-const schema = `bench_odoo_${process.pid}`;
+const scratch = benchScratch('bench_odoo');
+const schema = scratch.schema;
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const since = (t0: number) => (performance.now() - t0) / 1000;
@@ -60,46 +62,9 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 let app: App | undefined;
 let runner: Runner | undefined;
 let server: OdooTestServer | undefined;
-let cleaning: Promise<void> | undefined;
-
-async function dropSchemas(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, application_name: 'mfg-etl-bench-cleanup' });
-  await client.connect();
-  try {
-    await client.query(`set lock_timeout = '20s'`);
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.query(`drop schema if exists "${schema}_queue" cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    const problems: string[] = [];
-    const step = async (what: string, fn: () => Promise<unknown>) => {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${(err as Error).message}`);
-      }
-    };
-    if (runner) await step('runner stop', () => runner!.stop());
-    if (app) await step('close', () => app!.close());
-    await step(`drop schemas ${schema}, ${schema}_queue`, dropSchemas);
-    if (server) await step('odoo test server', () => server!.close());
-    for (const p of problems) process.stderr.write(`bench cleanup: ${p}\n`);
-  })();
-  return cleaning;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: cleaning up ${schema}\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
+scratch.onCleanup('runner stop', () => runner?.stop());
+scratch.onCleanup('close', () => app?.close());
+scratch.onCleanup('odoo test server', () => server?.close());
 const logLines: string[] = [];
 function quietLogger(redactor: ReturnType<typeof loadConfig>['redactor']) {
   const stream = new Writable({
@@ -308,5 +273,5 @@ async function main(): Promise<void> {
 try {
   await main();
 } finally {
-  await cleanup();
+  await scratch.cleanup();
 }
