@@ -87,6 +87,11 @@ const SETTINGS = {
   // a webhook URL embeds its token
   alertWebhookUrl: { env: 'MFG_ETL_ALERT_WEBHOOK_URL', secret: true },
   alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
+  opcuaEndpoint: { env: 'MFG_ETL_OPCUA_ENDPOINT' },
+  opcuaSecurityMode: { env: 'MFG_ETL_OPCUA_SECURITY_MODE' },
+  opcuaSecurityPolicy: { env: 'MFG_ETL_OPCUA_SECURITY_POLICY' },
+  opcuaUser: { env: 'MFG_ETL_OPCUA_USER' },
+  opcuaPassword: { env: 'MFG_ETL_OPCUA_PASSWORD', secret: true },
 } as const satisfies Record<string, Setting>;
 
 export const configSchema = z.object({
@@ -149,6 +154,13 @@ export const configSchema = z.object({
   httpUsersFile: z.string().min(1).optional(),
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
+  /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
+  opcuaEndpoint: z.string().regex(/^opc\.tcp:\/\/[^/\s]+/, 'an opc.tcp://host:port[/path] URL').optional(),
+  opcuaSecurityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+  /** default: None with security mode None, else Basic256Sha256 */
+  opcuaSecurityPolicy: z.enum(['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']).optional(),
+  opcuaUser: z.string().min(1).optional(),
+  opcuaPassword: z.string().min(1).optional(),
   jobs: z.record(z.string(), jobSettingsSchema).default({}),
 });
 

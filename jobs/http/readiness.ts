@@ -1,8 +1,8 @@
 /**
  * GET /readyz: the dependencies, each with its status and latency. The staging database is
  * always required; Odoo when configured (MFG_ETL_ODOO_*: its version endpoint answers, no
- * login); the OPC UA server when configured (config file `historian.endpointUrl` or
- * `opcua.endpointUrl`: its port accepts a connection). Any required one down: not ready.
+ * login); the OPC UA server when configured (MFG_ETL_OPCUA_ENDPOINT: its port accepts a
+ * connection). Any required one down: not ready.
  */
 import net from 'node:net';
 import type { Config } from '../../core/config.ts';
@@ -53,15 +53,12 @@ async function timed(name: DependencyCheck['name'], fn: () => Promise<string>, r
   }
 }
 
-/** The OPC UA endpoint from the config file, when one is configured. */
+/** The OPC UA endpoint (MFG_ETL_OPCUA_ENDPOINT), when one is configured. */
 export function opcuaEndpoint(config: Config): { host: string; port: number; url: string } | undefined {
-  for (const section of ['historian', 'opcua']) {
-    const value = (config.file[section] as Record<string, unknown> | undefined)?.endpointUrl;
-    if (typeof value !== 'string') continue;
-    const m = /^opc\.tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?/i.exec(value);
-    if (m) return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 4840, url: value };
-  }
-  return undefined;
+  const value = config.opcuaEndpoint;
+  if (value === undefined) return undefined;
+  const m = /^opc\.tcp:\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?/i.exec(value);
+  return m ? { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 4840, url: value } : undefined;
 }
 
 function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {
