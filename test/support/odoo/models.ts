@@ -473,6 +473,37 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
     },
   });
+  // only what historian-load reads: which work order ran on a work center when (scrap product)
+  add({
+    name: 'mrp.production',
+    description: 'Manufacturing Order',
+    order: 'priority desc, date_start asc, id',
+    fields: {
+      name: f.char('Reference', { required: true, default: (store) => `WH/MO/${String(store.nextSequence('mrp.production')).padStart(5, '0')}` }),
+      product_id: f.m2o('product.product', 'Product', { required: true }),
+      product_qty: f.float('Quantity To Produce', { required: true, default: always(1) }),
+      state: f.sel('State', [['draft', 'Draft'], ['confirmed', 'Confirmed'], ['progress', 'In Progress'], ['to_close', 'To Close'], ['done', 'Done'], ['cancel', 'Cancelled']], { default: always('draft') }),
+      priority: f.sel('Priority', [['0', 'Normal'], ['1', 'Urgent']], { default: always('0') }),
+      date_start: f.datetime('Start', { default: (_s, env) => env.now }),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'mrp.workorder',
+    description: 'Work Order',
+    order: 'date_start, id',
+    fields: {
+      name: f.char('Work Order', { required: true }),
+      workcenter_id: f.m2o('mrp.workcenter', 'Work Center', { required: true }),
+      production_id: f.m2o('mrp.production', 'Manufacturing Order', { required: true }),
+      // Odoo: related production_id.product_id (stored)
+      product_id: f.m2o('product.product', 'Product', { default: (store, _env, vals) => idOf(store.get('mrp.production', idOf(vals.production_id) ?? 0)?.product_id) ?? false }),
+      state: f.sel('Status', [['pending', 'Waiting for another WO'], ['waiting', 'Waiting for components'], ['ready', 'Ready'], ['progress', 'In Progress'], ['done', 'Finished'], ['cancel', 'Cancelled']], { default: always('ready') }),
+      date_start: f.datetime('Start'),
+      date_finished: f.datetime('End'),
+      qty_production: f.float('Original Production Quantity', { readonly: true, compute: (rec, store) => Number(store.get('mrp.production', idOf(rec.production_id) ?? 0)?.product_qty ?? 0) }),
+    },
+  });
   add({
     name: 'stock.warehouse.orderpoint',
     description: 'Minimum Inventory Rule',
