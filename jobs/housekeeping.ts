@@ -1,13 +1,16 @@
 /**
  * housekeeping: applies retention. Removes finished run records, processed inbox files
- * (archive/ and rejected/ of every inbox folder) and reports older than their configured ages.
+ * (archive/ and rejected/ of every inbox folder), reports and raw historian samples
+ * (`historian.retentionDays`) older than their configured ages.
  * Audit events and batches are never removed: they are the trail finance and auditors rely on.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { filesOlderThan } from '../extract/old-files.ts';
+import { pruneHistorianSamples } from '../load/staging/historian.ts';
 import { deleteRunsBefore } from '../load/staging/runs.ts';
+import { parseHistorianSettings } from '../transform/historian/settings.ts';
 import { defineJob } from './job.ts';
 
 const DAY_MS = 86_400_000;
@@ -17,6 +20,7 @@ export const housekeepingParams = z
     runsDays: z.coerce.number().int().positive().optional(),
     inboxDays: z.coerce.number().int().positive().optional(),
     reportsDays: z.coerce.number().int().positive().optional(),
+    historianDays: z.coerce.number().int().positive().optional(),
   })
   .strict();
 
@@ -42,8 +46,11 @@ export const housekeepingJob = defineJob({
     const runsDays = params.runsDays ?? ctx.config.retentionRunsDays;
     const inboxDays = params.inboxDays ?? ctx.config.retentionInboxDays;
     const reportsDays = params.reportsDays ?? ctx.config.retentionReportsDays;
+    const historianDays = params.historianDays ?? parseHistorianSettings(ctx.config.file.historian).retentionDays;
 
     const runsRemoved = await deleteRunsBefore(ctx.db.knex, cutoff(runsDays), ctx.dryRun);
+    // raw samples only: buckets, downtime and shift summaries stay with their batches
+    const historianSamplesRemoved = await pruneHistorianSamples(ctx.db.knex, cutoff(historianDays), ctx.dryRun);
 
     const inboxFiles: string[] = [];
     for (const folder of await processedFolders(ctx.config.inbox)) inboxFiles.push(...(await filesOlderThan(folder, cutoff(inboxDays))));
@@ -57,11 +64,12 @@ export const housekeepingJob = defineJob({
       }
     }
     const verb = ctx.dryRun ? 'would remove' : 'removed';
-    ctx.logger.info(`housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports`);
+    ctx.logger.info(`housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports, ${historianSamplesRemoved} historian samples`);
     return {
       dryRun: ctx.dryRun,
-      retentionDays: { runs: runsDays, inbox: inboxDays, reports: reportsDays },
+      retentionDays: { runs: runsDays, inbox: inboxDays, reports: reportsDays, historianSamples: historianDays },
       runsRemoved,
+      historianSamplesRemoved,
       inboxFilesRemoved: inboxFiles.length,
       reportsRemoved: reportFiles.length,
       // the list itself is what a dry run is for; capped so stats stay small

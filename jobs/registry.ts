@@ -6,6 +6,8 @@ import { costRollupJob } from './cost-rollup.ts';
 import { countImportJob } from './count-import.ts';
 import { forecastImportJob } from './forecast-import.ts';
 import { forecastLoadJob } from './forecast-load.ts';
+import { historianExtractJob } from './historian-extract.ts';
+import { historianLoadJob } from './historian-load.ts';
 import { housekeepingJob } from './housekeeping.ts';
 import { inventoryAdjustJob } from './inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory-reconciliation.ts';
@@ -30,6 +32,8 @@ export const defaultJobs: readonly JobDefinition[] = [
   countImportJob,
   forecastImportJob,
   forecastLoadJob,
+  historianExtractJob,
+  historianLoadJob,
   housekeepingJob,
   inventoryAdjustJob,
   inventoryReconciliationJob,

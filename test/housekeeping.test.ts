@@ -45,7 +45,7 @@ describe('housekeeping', () => {
     for (const f of [oldArchive, oldRejected, oldReport]) expect(fs.existsSync(f)).toBe(true);
 
     const real = await runner.runNow('housekeeping', {});
-    expect(real.stats).toMatchObject({ dryRun: false, runsRemoved: 1, inboxFilesRemoved: 2, reportsRemoved: 1 });
+    expect(real.stats).toMatchObject({ dryRun: false, runsRemoved: 1, inboxFilesRemoved: 2, reportsRemoved: 1, historianSamplesRemoved: 0 });
     for (const f of [oldArchive, oldRejected, oldReport]) expect(fs.existsSync(f)).toBe(false);
     for (const f of [freshArchive, waiting, freshReport]) expect(fs.existsSync(f)).toBe(true);
     expect(await findRun(app.db.knex, old.id)).toBeUndefined();
