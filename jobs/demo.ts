@@ -18,6 +18,7 @@ import { listBatches, listCheckpoints } from '../load/staging/batches.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
 import { runCostDemo } from './cost-demo.ts';
 import { startStatusServer } from './http/server.ts';
+import { runHistorianDemo } from './historian-demo.ts';
 import { prepareInventoryDemo } from './inventory-demo.ts';
 import { defaultRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
@@ -141,12 +142,14 @@ async function main(): Promise<void> {
       out(`  batch ${r.batchId} (${r.scope}): ${models}`);
       if (r.planFile) out(`  plan: ${r.planFile}`);
     }
+    // the shop floor: a simulated OPC UA historian, its aggregates, the downtime/scrap plan and the OEE report
+    await runHistorianDemo(app, out);
     out();
     const envHint = `MFG_ETL_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'} MFG_ETL_INBOX=${path.relative(process.cwd(), config.inbox)}`;
     out('Where things are:');
     out(`  archived files:  ${path.join(inbox, 'archive')}`);
     out(`  rejected files:  ${path.join(inbox, 'rejected')} (each with .errors.csv and .report.txt)`);
-    out(`  reports:         ${config.reports} (cost-rollup_<batch>_<date>.xlsx/.csv, forecast-load plans)`);
+    out(`  reports:         ${config.reports} (cost-rollup, inventory-reconciliation and OEE workbooks, load plans)`);
     out(`  staging data:    ${path.join(config.dataDir, 'pglite')}`);
     out('Try:');
     out(`  ${envHint} npx mfg-etl batches`);

@@ -1,0 +1,31 @@
+/**
+ * The demo's shop-floor part on the real PostgreSQL: the plant simulator on a free port, the
+ * extract from it, the aggregates shown, and the load's plan plus the OEE report without Odoo.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHistorianDemo } from '../jobs/historian-demo.ts';
+import { type TestApp, testApp } from './support/staging.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await testApp('hist-demo');
+});
+afterAll(async () => app?.cleanup());
+
+describe('the demo', () => {
+  it('extracts from the simulator, shows shifts and downtime, and plans the load with an OEE report', async () => {
+    const lines: string[] = [];
+    await runHistorianDemo(app, (line = '') => lines.push(line));
+    const text = lines.join('\n');
+    expect(text).toMatch(/historian-extract run \d+: succeeded/);
+    expect(text).toMatch(/historian-load run \d+: succeeded/);
+    expect(text).toContain('Equipment Failure');
+    const shifts = await app.db.knex('historian_shifts').where({ complete: true }).count<{ count: string }[]>('* as count');
+    expect(Number(shifts[0]!.count)).toBeGreaterThanOrEqual(8); // two machines, a day and more of three shifts
+    const report = /OEE report: (\S+\.xlsx), (\S+\.csv)/.exec(text);
+    expect(report).not.toBeNull();
+    for (const file of [report![1]!, report![2]!]) expect(fs.existsSync(file)).toBe(true);
+    expect(text).toMatch(/DRY RUN .*nothing sent to Odoo/);
+  }, 60_000);
+});
