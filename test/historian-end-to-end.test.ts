@@ -444,3 +444,19 @@ describe('the OEE report', () => {
     expect(Number(night[col('running_minutes')]) + Number(night[col('down_minutes')]) + Number(night[col('idle_minutes')])).toBeCloseTo(540, 6);
   });
 });
+
+describe('a backfill from the middle of a shift with nothing staged before it', () => {
+  it('recomputes that shift but does not mark it complete, so its scrap is not posted as final; the next shift is complete', async () => {
+    for (const table of ['historian_samples', 'historian_buckets', 'historian_downtime', 'historian_shifts', 'historian_scrap']) await knex()(table).delete();
+    // shift A of 25 October runs 06:00–14:00 CET (05:00Z–13:00Z); the window starts two hours into it
+    await runOk('historian-extract', { from: '2026-10-25T09:00+01:00', to: '2026-10-25T22:00+01:00' });
+    const shifts = (await pgQuery<{ asset: string; shift: string; complete: boolean }>(
+      knex(),
+      `select asset, shift, complete from historian_shifts where shift_date = '2026-10-25' order by asset, start_at`,
+    )).rows;
+    expect(shifts.filter((s) => s.shift === 'A').map((s) => s.complete)).toEqual([false, false]);
+    expect(shifts.filter((s) => s.shift === 'B').map((s) => s.complete)).toEqual([true, true]);
+    const scrapA = await knex()('historian_scrap').where({ shift_date: '2026-10-25', shift: 'A' });
+    expect(scrapA.every((r) => r.complete === false)).toBe(true);
+  });
+});
