@@ -131,6 +131,8 @@ async function startOps(app: App): Promise<{ server: StatusServer | undefined; s
 }
 
 async function runDaemon(app: App, mode: { worker: boolean; scheduler: boolean; ops?: boolean }): Promise<void> {
+  // a wrong config section stops the daemon now (exit 2), not at the job's first run in the night
+  for (const job of registry.values()) job.checkSettings?.(app.config);
   const ops = mode.ops ? await startOps(app) : undefined;
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();

@@ -100,6 +100,7 @@ export const costImportJob = defineJob({
   description: 'Stages component cost updates (CSV/XLSX) from the inbox for the next cost rollup',
   schedule: '*/15 * * * *',
   params: costImportParams,
+  checkSettings: costSettings,
   async run(ctx, params) {
     const s = costSettings(ctx.config);
     const kind: InboxBatchKind = {

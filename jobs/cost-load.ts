@@ -253,6 +253,7 @@ export const costLoadJob = defineJob({
   description: 'Writes the standard costs of approved cost batches into Odoo (revaluation on or off)',
   schedule: '30 2 * * *',
   params: costLoadParams,
+  checkSettings: costSettings,
   retryLimit: 2,
   async run(ctx, params: Params) {
     const s = costSettings(ctx.config);

@@ -196,6 +196,7 @@ export const costRollupJob = defineJob({
   description: 'Rolls standard costs up through the BoMs into a cost batch for finance to approve',
   schedule: '0 2 * * *',
   params: costRollupParams,
+  checkSettings: costSettings,
   retryLimit: 1,
   async run(ctx, params) {
     const s = costSettings(ctx.config);

@@ -154,6 +154,7 @@ export const countImportJob = defineJob({
   description: 'Stages warehouse count files (CSV/XLSX) from the inbox as checked inventory_count batches',
   schedule: '*/5 * * * *',
   params: countImportParams,
+  checkSettings: inventorySettings,
   async run(ctx, params) {
     const s = inventorySettings(ctx.config);
     return importCounts(ctx, s, params.settleSeconds ?? ctx.config.inboxSettleSeconds);

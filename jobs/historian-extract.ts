@@ -505,5 +505,6 @@ export const historianExtractJob = defineJob({
   description: 'Reads the plant historian over OPC UA and stages samples, hourly and shift aggregates and downtime events as a historian batch',
   schedule: '*/15 * * * *',
   params: historianExtractParams,
+  checkSettings: historianSettings,
   run: (ctx, params) => extract(ctx, params),
 });

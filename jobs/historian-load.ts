@@ -445,6 +445,7 @@ export const historianLoadJob = defineJob({
   // five minutes after each historian-extract (*/15): its batch is approved by then
   schedule: '5,20,35,50 * * * *',
   params: historianLoadParams,
+  checkSettings: (config) => parseHistorianSettings(config.file.historian),
   async run(ctx, params: Params) {
     const settings = parseHistorianSettings(ctx.config.file.historian);
     const knex = ctx.db.knex;

@@ -43,6 +43,7 @@ import {
 import { csvField } from '../transform/spreadsheet-text.ts';
 import { localDate } from '../transform/inventory/index.ts';
 import { defineJob, type JobContext } from './job.ts';
+import { inventorySettings } from './count-import.ts';
 import { ACTOR } from './inbox-batches.ts';
 import { odooClient } from './resources.ts';
 
@@ -379,6 +380,7 @@ export const inventoryAdjustJob = defineJob({
   description: 'Applies an approved warehouse count to Odoo (inventory mode, action_apply_inventory); dry run unless --param apply=true',
   schedule: null,
   params: inventoryAdjustParams,
+  checkSettings: inventorySettings,
   async run(ctx, params) {
     const dryRun = ctx.dryRun || !params.apply;
     const batches = await selectBatches(ctx, params);

@@ -30,6 +30,11 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
   params: P;
   /** overrides the global retry settings (e.g. jobs whose failures need a person, not a retry) */
   retryLimit?: number;
+  /**
+   * Validates the job's section of the config file (throws ConfigError), so `mfg-etl start`,
+   * `worker` and `scheduler` refuse a wrong section at start instead of at the first run.
+   */
+  checkSettings?(config: Config): unknown;
   run(ctx: JobContext, params: z.infer<P>): Promise<RunStats>;
 }
 

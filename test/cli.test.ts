@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.cleanup());
 
-const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn', ...extra }, app.dir);
+const cli = (args: string[], extra: Record<string, string> = {}, timeoutMs?: number) => runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn', ...extra }, app.dir, timeoutMs);
 
 describe('mfg-etl CLI', () => {
   it('exits 2 for an unknown job and lists the valid names', async () => {
@@ -28,6 +28,20 @@ describe('mfg-etl CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: a lower-case SQL identifier/);
+  });
+
+  it('a worker refuses a wrong historian section at start, one line per mistake', async () => {
+    const file = path.join(app.dir, 'bad-historian.json');
+    const tags = [
+      { name: 'M1.good', nodeId: 'ns=2;i=1111', asset: 'WC-1', kind: 'counter' },
+      { name: 'M1.good', browsePath: '/Objects/2:Plant1', asset: 'WC-1', kind: 'analog' },
+    ];
+    fs.writeFileSync(file, JSON.stringify({ historian: { bucketMinutes: 0, tags } }));
+    const r = await cli(['worker'], { MFG_ETL_CONFIG: file }, 30_000);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.some((l) => l.includes('historian.bucketMinutes'))).toBe(true);
+    expect(lines.some((l) => l.includes('historian.tags.0.kind'))).toBe(true);
   });
 
   it('exits 2 on an unknown option', async () => {
