@@ -14,9 +14,12 @@
  *    the finished run (a fresh Runner per file, started before the clock); RSS is sampled every
  *    20 ms (plus the kernel's high-water mark).
  * 3. Baseline: psql \copy of the same CSV into a plain table.
- * 4. Breakdown (unless --no-breakdown), per file: sha256, parse alone, parse + staging inserts
- *    (the job's loop and chunk size), each checkpoint query and the commit, timed one by one
- *    outside the job on an emptied forecast_lines.
+ * 4. Breakdown (unless --no-breakdown), per file: sha256, parse alone, parse + staging (the job's
+ *    stager and chunk size, without the job's overlap: preparing the lines (resolving them against
+ *    the master data, counting them, writing their COPY rows) and sending chunks, timed apart), the
+ *    measurements the job then runs, the SQL checkpoint queries it runs only when the counts
+ *    staging made are not enough (timed for reference), and the commit, one by one outside the
+ *    job on an emptied forecast_lines.
  * Figures swing with other work on the machine: each run prints the load average beside them.
  *
  * Ends with one JSON line of the figures. The temp folder and both schemas are removed at the
@@ -33,12 +36,13 @@ import { runSql } from '../core/sql.ts';
 import { sha256File } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
 import { forecastSettings } from '../jobs/forecast-import.ts';
+import { STAGE_CHUNK } from '../jobs/inbox-batches.ts';
 import { defaultRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
 import { createBatch, getBatch, listCheckpoints } from '../load/staging/batches.ts';
-import { stageForecastLines } from '../load/staging/forecast.ts';
+import { forecastStager, measureForecast } from '../load/staging/forecast.ts';
 import type { JobRun } from '../load/staging/runs.ts';
-import { type ForecastLine, parseForecastRows } from '../transform/forecast/index.ts';
+import { ForecastTally, parseForecastRows } from '../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
 import { insertMasterData, writeLongCsv, writeWideXlsx } from './support/forecast-data.ts';
 import { MB, type MemoryReport, withMemorySampler } from './support/memory.ts';
@@ -51,8 +55,6 @@ const XLSX_PRODUCTS = 2000;
 const XLSX_WEEKS = 52;
 const TARGET_CSV_ROWS_PER_SEC = 150_000;
 const TARGET_PEAK_RSS_MB = 400;
-/** the job's STAGE_CHUNK (jobs/forecast-import.ts, not exported): the breakdown stages like the job */
-const STAGE_CHUNK = 20_000;
 
 const breakdownWanted = !process.argv.includes('--no-breakdown');
 const scratch = benchScratch('bench');
@@ -153,6 +155,9 @@ async function importOne(a: App, label: string, file: string, name: string, expe
   const batches = (r.stats.batches ?? []) as { batchId: number; status: string; outcome: string }[];
   if (batches.length !== 1 || batches[0]!.outcome !== 'staged') throw new Error(`${label}: expected one staged batch, got ${JSON.stringify(r.stats)}`);
   const batch = await getBatch(a.db.knex, batches[0]!.batchId);
+  // the batch's stats are counted while staging: check against what really is in the table
+  const inTable = Number((await a.db.knex('forecast_lines').where({ batch_id: batch.id }).count<{ n: string }[]>('* as n'))[0]!.n);
+  if (inTable !== expectedLines) throw new Error(`${label}: batch ${batch.id} has ${inTable} lines in forecast_lines, expected ${expectedLines}`);
   const checkpoints = await listCheckpoints(a.db.knex, batch.id);
   const failed = checkpoints.filter((c) => !c.passed);
   if (Number(batch.stats.lines) !== expectedLines || failed.some((c) => c.severity === 'error')) {
@@ -209,9 +214,15 @@ interface Breakdown {
   sha256: number;
   parseOnly: number;
   parseOnlyPeakMb: number;
-  /** parse + stage loop as in the job: total, and the part spent awaiting the INSERTs */
+  /** parse + stage loop, one phase after the other: total, preparing the lines, sending chunks */
   stageLoop: number;
-  stageInsert: number;
+  stagePrepare: number;
+  stageWrite: number;
+  copied: number;
+  inserted: number;
+  /** what the job runs after staging (measureForecast with the staging counts) */
+  measure: number;
+  /** the SQL checkpoint queries (the job runs them only when the staging counts are not enough) */
   checks: Record<string, number>;
   commit: number;
 }
@@ -239,29 +250,40 @@ async function breakdown(a: App, file: string, expected: number): Promise<Breakd
   const trx = await a.db.knex.transaction();
   try {
     const batch = await createBatch(trx, { kind: 'forecast', scope: 'bench-breakdown', version: 'breakdown', source: 'bench', actor: 'bench' });
+    const current = periods.current(new Date());
+    const horizon = s.checkpoints.horizon_coverage.threshold;
+    const measureInput = { batchId: batch.id, currentPeriod: current, horizonPeriods: horizon, periodLength: '7 days' as const };
     t = performance.now();
-    let insert = 0;
+    const tally = new ForecastTally(measureInput);
+    const stager = await forecastStager(trx, batch.id, { copy: true, tally });
+    let prepare = 0;
+    let write = 0;
     let staged = 0;
-    let pending: ForecastLine[] = [];
+    let pending = 0;
     const flush = async () => {
-      const ti = performance.now();
-      await stageForecastLines(trx, batch.id, pending, staged + 1);
-      insert += since(ti);
-      staged += pending.length;
-      pending = [];
+      const tw = performance.now();
+      await stager.write(stager.take());
+      write += since(tw);
+      pending = 0;
     };
     const source = await openTabular(file);
     const parse = parseForecastRows(source.batches(), { periods, numberLocale: s.locale, maxErrors: s.maxErrors });
     for await (const lines of parse.batches()) {
-      for (const line of lines) pending.push(line);
-      if (pending.length >= STAGE_CHUNK) await flush();
+      const tp = performance.now();
+      stager.add(lines, staged + 1);
+      prepare += since(tp);
+      staged += lines.length;
+      pending += lines.length;
+      if (pending >= STAGE_CHUNK) await flush();
     }
-    if (pending.length) await flush();
+    if (pending) await flush();
     const stageLoop = since(t);
 
-    // the queries measureForecast runs, one by one, with its parameters
-    const current = periods.current(new Date());
-    const horizon = s.checkpoints.horizon_coverage.threshold;
+    t = performance.now();
+    await measureForecast(trx, measureInput, { figures: tally.figures(), master: stager.master });
+    const measure = since(t);
+
+    // the SQL checkpoint queries, one by one, with their parameters
     const checks: Record<string, number> = {};
     const timed = async (name: string, params: unknown[]) => {
       const tq = performance.now();
@@ -275,7 +297,18 @@ async function breakdown(a: App, file: string, expected: number): Promise<Breakd
 
     t = performance.now();
     await trx.commit();
-    return { sha256, parseOnly, parseOnlyPeakMb: memory.peakMb, stageLoop, stageInsert: insert, checks, commit: since(t) };
+    return {
+      sha256,
+      parseOnly,
+      parseOnlyPeakMb: memory.peakMb,
+      stageLoop,
+      stagePrepare: prepare,
+      stageWrite: write,
+      ...stager.counts,
+      measure,
+      checks,
+      commit: since(t),
+    };
   } catch (err) {
     await trx.rollback().catch(() => {});
     throw err;
@@ -340,16 +373,18 @@ async function main(): Promise<void> {
     for (const [label, file, rows, run] of [['CSV', csv, csvRows, csvRun], ['XLSX', xlsx, xlsxLines, xlsxRun]] as const) {
       const b = await breakdown(app, file, rows);
       const checks = Object.values(b.checks).reduce((x, y) => x + y, 0);
-      const parseInLoop = b.stageLoop - b.stageInsert;
+      const parseInLoop = b.stageLoop - b.stagePrepare - b.stageWrite;
       console.log(`breakdown of the ${label} (timed outside the job on an emptied forecast_lines, same code, one phase at a time):`);
       console.log(`  sha256 of the file           ${fmt(b.sha256, 2)} s`);
       console.log(`  parse alone                  ${fmt(b.parseOnly, 2)} s = ${fmt(rows / b.parseOnly)} rows/s (peak RSS ${fmt(b.parseOnlyPeakMb)} MB)`);
       console.log(
-        `  parse + stage loop           ${fmt(b.stageLoop, 2)} s: awaiting INSERTs ${fmt(b.stageInsert, 2)} s (${fmt(rows / b.stageInsert)} rows/s), parsing in between ${fmt(parseInLoop, 2)} s`,
+        `  parse + stage loop           ${fmt(b.stageLoop, 2)} s: parsing ${fmt(parseInLoop, 2)} s, preparing lines (resolve, count, COPY rows) ${fmt(b.stagePrepare, 2)} s, ` +
+          `sending them ${fmt(b.stageWrite, 2)} s (${fmt(rows / b.stageWrite)} rows/s); ${fmt(b.copied)} lines by COPY, ${fmt(b.inserted)} by INSERT (unit conversion)`,
       );
-      console.log(`  checkpoint queries           ${fmt(checks, 2)} s: ${Object.entries(b.checks).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')}`);
+      console.log(`  measurements after staging   ${fmt(b.measure, 2)} s (the job's; SQL only for what the staging counts leave open)`);
+      console.log(`  SQL checkpoint queries       ${fmt(checks, 2)} s, not run by the job here (for reference): ${Object.entries(b.checks).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')}`);
       console.log(`  commit                       ${fmt(b.commit, 2)} s`);
-      const sum = b.sha256 + b.stageLoop + checks + b.commit;
+      const sum = b.sha256 + b.stageLoop + b.measure + b.commit;
       console.log(`  sum ${fmt(sum, 2)} s vs job body ${run.jobSeconds === undefined ? '?' : fmt(run.jobSeconds, 2)} s, wall ${fmt(run.seconds, 2)} s`);
     }
   }

@@ -11,10 +11,10 @@ import type { Config } from '../core/config.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
 import type { Batch } from '../load/staging/batches.ts';
-import { deleteForecastLines, lineProblems, measureForecast, measureForecastDelta, previousApprovedForecast, stageForecastLines } from '../load/staging/forecast.ts';
+import { deleteForecastLines, forecastStager, lineProblems, measureForecast, measureForecastDelta, previousApprovedForecast } from '../load/staging/forecast.ts';
 import { forecastCheckpoints, type ForecastSettings, forecastSettingsSchema } from '../transform/forecast-checkpoints.ts';
 import { forecastReport } from '../transform/forecast-report.ts';
-import { type ColumnMapping, labelsFromFileName, parseForecastRows } from '../transform/forecast/index.ts';
+import { type ColumnMapping, ForecastTally, labelsFromFileName, parseForecastRows } from '../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
 import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
@@ -55,15 +55,21 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     version: labels.version,
   });
 
-  await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), (lines, first) => stageForecastLines(trx, batch.id, lines, first));
-  const summary = parse.summary;
-
-  const measures = await measureForecast(trx, {
+  const measureInput = {
     batchId: batch.id,
     currentPeriod: periods.current(new Date()),
     horizonPeriods: s.checkpoints.horizon_coverage.threshold,
-    periodLength: config.forecastBucket === 'week' ? '7 days' : '1 month',
-  });
+    periodLength: config.forecastBucket === 'week' ? ('7 days' as const) : ('1 month' as const),
+  };
+  // the checkpoint figures are counted while staging; SQL measures only what that cannot
+  const tally = new ForecastTally(measureInput);
+  // PostgreSQL: COPY of lines resolved in Node; embedded PGlite cannot COPY FROM STDIN: unnest INSERT
+  const stager = await forecastStager(trx, batch.id, { copy: !ctx.db.embedded, tally });
+  // lines are resolved, counted and written out as COPY rows as they are parsed, while the previous chunk is sent
+  await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), stager.write, stager);
+  const summary = parse.summary;
+
+  const measures = await measureForecast(trx, measureInput, { figures: tally.figures(), master: stager.master });
   const scope = labels.scope ?? summary.scope ?? measures.onlyWarehouse ?? 'ALL';
   const version = labels.version ?? summary.version ?? stem(claimed.name);
   const previousBatchId = await previousApprovedForecast(trx, scope, batch.id);

@@ -94,35 +94,55 @@ export async function concludeBatch(trx: Knex.Transaction, batchId: number, resu
 export const STAGE_CHUNK = 20_000;
 
 /**
+ * What a chunk is made of before it is sent, built batch by batch as the lines are parsed (e.g.
+ * the rows of a COPY): the parsed lines can then go at once instead of waiting for their chunk.
+ */
+export interface ChunkBuilder<T, P> {
+  /** takes in a parsed batch, numbered from `firstLineNo` */
+  add(lines: readonly T[], firstLineNo: number): void;
+  /** what was added since the last take, for `insert` */
+  take(): P;
+}
+
+/**
  * Stages parsed lines in chunks of STAGE_CHUNK, parsing the next chunk while the previous INSERT
  * is in flight (one at a time: they share the transaction's connection). `insert` gets the
  * 1-based number of the chunk's first line. Returns how many lines were staged.
+ *
+ * With a `builder`, each parsed batch goes into it as it comes, and `insert` gets what the
+ * builder made of the chunk instead of the lines.
  */
-export async function stageInChunks<T>(
+export async function stageInChunks<T, P = T[]>(
   ctx: Pick<JobContext, 'signal' | 'progress'>,
   label: string,
   parsed: AsyncIterable<readonly T[]>,
-  insert: (lines: T[], firstLineNo: number) => Promise<void>,
+  insert: (chunk: P, firstLineNo: number) => Promise<void>,
+  builder?: ChunkBuilder<T, P>,
 ): Promise<number> {
   let staged = 0;
   let pending: T[] = [];
+  let pendingCount = 0;
   let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
-    const chunk = pending;
     const first = staged + 1;
+    const count = pendingCount;
+    const chunk = builder ? builder.take() : (pending as unknown as P);
     pending = [];
-    staged += chunk.length;
+    pendingCount = 0;
+    staged += count;
     await inflight;
-    inflight = insert(chunk, first).then(() => ctx.progress(label, first + chunk.length - 1));
+    inflight = insert(chunk, first).then(() => ctx.progress(label, first + count - 1));
     inflight.catch(() => {}); // observed at the next flush or in finally; never an unhandled rejection meanwhile
   };
   try {
     for await (const lines of parsed) {
       ctx.signal.throwIfAborted();
-      for (const line of lines) pending.push(line);
-      if (pending.length >= STAGE_CHUNK) await flush();
+      if (builder) builder.add(lines, staged + pendingCount + 1);
+      else for (const line of lines) pending.push(line);
+      pendingCount += lines.length;
+      if (pendingCount >= STAGE_CHUNK) await flush();
     }
-    if (pending.length) await flush();
+    if (pendingCount) await flush();
   } finally {
     await inflight;
   }

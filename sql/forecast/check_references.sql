@@ -1,4 +1,5 @@
--- Products, warehouses and units against the master data snapshot. $1 batch id.
+-- Products, warehouses and units against the master data snapshot, and the total of the staged
+-- quantities (check_lines.sql has it too; this one serves when staging did not count it). $1 batch id.
 with units as (
   select distinct source_unit from forecast_lines where batch_id = $1 and source_unit is not null
 ), unknown_units as (
@@ -18,6 +19,7 @@ select (select count(*) from md_products where active)::int                     
        (select array_agg(source_unit order by source_unit) from unknown_units)   as unknown_unit_examples,
        count(*) filter (where product_id is not null and quantity is null)::int  as unconvertible_lines,
        (array_agg(source_ref order by line_no) filter (where product_id is not null and quantity is null))[1:10]
-                                                                                 as unconvertible_examples
+                                                                                 as unconvertible_examples,
+       coalesce(sum(quantity), 0)::float8                                        as total_quantity
 from forecast_lines
 where batch_id = $1

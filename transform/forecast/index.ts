@@ -15,6 +15,7 @@ export { analyseHeader, buildAliasIndex, DEFAULT_ALIASES, type HeaderLayout, typ
 export { labelsFromFileName, labelsFromTitleRows, type ScopeLabels } from './labels.ts';
 export { ForecastRowParser, type ForecastParseOptions, type ForecastParseSummary } from './parser.ts';
 export * from './schema.ts';
+export { addPeriods, DecimalSum, ForecastTally, type LineResolution, type TallyFigures, type TallyOptions } from './tally.ts';
 
 export type RowInput = AsyncIterable<TabularRow | readonly TabularRow[]> | Iterable<TabularRow | readonly TabularRow[]>;
 
