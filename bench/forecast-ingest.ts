@@ -47,7 +47,7 @@ import { createPeriodNormaliser } from '../transform/periods.ts';
 import { insertMasterData, writeLongCsv, writeWideXlsx } from './support/forecast-data.ts';
 import { MB, type MemoryReport, withMemorySampler } from './support/memory.ts';
 import { quoteLiteral, runPsql } from './support/psql.ts';
-import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
+import { BENCH_DATABASE_URL, benchScratch, withTimeout } from './support/scratch.ts';
 
 const DATABASE_URL = BENCH_DATABASE_URL;
 const SHAPE = { products: 2000, warehouses: 25, weeks: 20 };
@@ -73,15 +73,6 @@ scratch.onCleanup('runner stop', () => runner && withTimeout(runner.stop(), 10_0
 scratch.onCleanup('close', () => app && withTimeout(app.close(), 10_000));
 scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // ---- the measured run -------------------------------------------------------------------------
 

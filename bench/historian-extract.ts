@@ -36,7 +36,7 @@ import { Runner } from '../jobs/runner.ts';
 import { getBatch } from '../load/staging/batches.ts';
 import { parseHistorianSettings } from '../transform/historian/settings.ts';
 import { type MemoryReport, withMemorySampler } from './support/memory.ts';
-import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
+import { BENCH_DATABASE_URL, benchScratch, withTimeout } from './support/scratch.ts';
 
 const MACHINES = 25;
 const SAMPLE_SECONDS = 10;
@@ -61,15 +61,6 @@ scratch.onCleanup('close', () => app && withTimeout(app.close(), 10_000));
 scratch.onCleanup('simulator stop', () => sim && withTimeout(sim.stop(), 10_000));
 scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const logLines: string[] = [];
 function quietLogger(redactor: ReturnType<typeof loadConfig>['redactor']): Logger {

@@ -51,3 +51,14 @@ export function benchScratch(prefix: string): BenchScratch {
   }
   return { schema, onCleanup: (what, step) => void steps.push([what, step]), cleanup };
 }
+
+/** Waits for `p` at most `ms` (a cleanup step must not hang the bench's exit); undefined on timeout. */
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
