@@ -12,6 +12,7 @@
  * (23 buckets). Shift starts and ends follow the same rule: a wall time shown twice means its first
  * occurrence, a wall time skipped means the moment of the jump.
  */
+import { zoneOffsetMs } from '../time-zone.ts';
 import type { TimeRange } from './types.ts';
 
 const MINUTE = 60_000;
@@ -54,65 +55,25 @@ interface Segment {
   offset: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** UTC offset in ms at `ms` (a whole second), through Intl: a few µs a call, so only while planning */
-function intlOffset(f: Intl.DateTimeFormat, ms: number): number {
-  let year = 0;
-  let month = 1;
-  let day = 1;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  for (const p of f.formatToParts(ms)) {
-    if (p.type === 'year') year = Number(p.value);
-    else if (p.type === 'month') month = Number(p.value);
-    else if (p.type === 'day') day = Number(p.value);
-    else if (p.type === 'hour') hour = Number(p.value) % 24;
-    else if (p.type === 'minute') minute = Number(p.value);
-    else if (p.type === 'second') second = Number(p.value);
-  }
-  return Date.UTC(year, month - 1, day, hour, minute, second) - ms;
-}
-
 /** The zone's offsets over [from, to], as segments of constant offset (the outer ones unbounded). */
 class Zone {
   private constructor(readonly segments: Segment[]) {}
 
   static around(timeZone: string, from: number, to: number): Zone {
-    const f = formatter(timeZone);
     const first = Math.floor(from / 1000) * 1000;
     const segments: Segment[] = [];
     let segStart = -Infinity;
     let t = first;
-    let offset = intlOffset(f, t);
+    let offset = zoneOffsetMs(t, timeZone);
     while (t < to) {
       const next = t + PROBE_STEP;
-      const nextOffset = intlOffset(f, next);
+      const nextOffset = zoneOffsetMs(next, timeZone);
       if (nextOffset !== offset) {
         let lo = t;
         let hi = next;
         while (hi - lo > 1000) {
           const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-          if (intlOffset(f, mid) === offset) lo = mid;
+          if (zoneOffsetMs(mid, timeZone) === offset) lo = mid;
           else hi = mid;
         }
         segments.push({ start: segStart, end: hi, offset });
@@ -265,7 +226,7 @@ export function alignedStart(ts: number, o: { timezone: string; bucketMinutes: n
 
 /** Local date (YYYY-MM-DD) of an instant in the plant zone (one Intl lookup; not for hot loops). */
 export function localDateOf(ts: number, timezone: string): string {
-  return isoDay(Math.floor((ts + intlOffset(formatter(timezone), Math.floor(ts / 1000) * 1000)) / DAY));
+  return isoDay(Math.floor((ts + zoneOffsetMs(ts, timezone)) / DAY));
 }
 
 /** Bucket edges and shift occurrences of one aggregation range, from one reading of the zone. */

@@ -6,6 +6,7 @@
  * "+01:00") are instants already. A date without a time means the start of that day (plant time):
  * every move on the count day then flags the line as moved since count rather than a discrepancy.
  */
+import { zoneOffsetMs } from '../time-zone.ts';
 
 const MS_PER_DAY = 86_400_000;
 const EXCEL_EPOCH_DAYS = 25_569; // serial of 1970-01-01
@@ -19,38 +20,6 @@ interface Parts {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall-clock fields through Intl (slow: a few µs a call). */
-function intlParts(instant: Date, timeZone: string): Parts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour! % 24, minute: out.minute!, second: out.second! };
-}
-
-function intlOffsetMs(ms: number, timeZone: string): number {
-  const p = intlParts(new Date(ms), timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
-}
-
 // UTC offsets per time zone and quarter of an hour: reports convert hundreds of thousands of times
 const QUARTER_MS = 900_000;
 const offsets = new Map<string, Map<number, number>>();
@@ -62,9 +31,9 @@ function offsetMs(instant: Date, timeZone: string): number {
   if (!zone) offsets.set(timeZone, (zone = new Map()));
   const cached = zone.get(bucket);
   if (cached !== undefined) return cached;
-  const start = intlOffsetMs(bucket * QUARTER_MS, timeZone);
+  const start = zoneOffsetMs(bucket * QUARTER_MS, timeZone);
   // a transition inside this quarter (not on its edge): no caching, ask each time
-  if (intlOffsetMs(bucket * QUARTER_MS + QUARTER_MS - 1000, timeZone) !== start) return intlOffsetMs(ms, timeZone);
+  if (zoneOffsetMs(bucket * QUARTER_MS + QUARTER_MS - 1000, timeZone) !== start) return zoneOffsetMs(ms, timeZone);
   if (zone.size > 100_000) zone.clear();
   zone.set(bucket, start);
   return start;
