@@ -9,6 +9,7 @@
  */
 import type { Knex } from 'knex';
 import type { RefInput } from '../../transform/costs/reference-rollup.ts';
+import { prng } from '../../jobs/plant-simulator/machines.ts';
 
 export interface CostDataShape {
   products: number;
@@ -22,21 +23,11 @@ export interface CostDataShape {
   workcenters?: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const UOM = { units: 1, dozens: 2, kg: 12, g: 13 } as const;
 
 export function generateCostData(shape: CostDataShape): RefInput & { levelOf: Map<number, number> } {
-  const rnd = mulberry32(shape.seed ?? 42);
+  const rnd = prng(shape.seed ?? 42);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const money = (lo: number, hi: number) => Math.round((lo + rnd() * (hi - lo)) * 100) / 100;

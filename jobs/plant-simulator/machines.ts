@@ -82,8 +82,8 @@ export class Series {
   }
 }
 
-/** mulberry32: small, fast, deterministic */
-function prng(seed: number): () => number {
+/** mulberry32: small, fast, deterministic (also the benches' data generators) */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
