@@ -69,6 +69,7 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
   await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), stager.write, stager);
   const summary = parse.summary;
 
+  if (tally.overflowed) ctx.logger.info(`${claimed.name}: checkpoint figures measured in SQL (${tally.overflowed})`, { file: claimed.name });
   const measures = await measureForecast(trx, measureInput, { figures: tally.figures(), master: stager.master });
   const scope = labels.scope ?? summary.scope ?? measures.onlyWarehouse ?? 'ALL';
   const version = labels.version ?? summary.version ?? stem(claimed.name);
