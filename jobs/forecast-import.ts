@@ -127,6 +127,7 @@ export const forecastImportJob = defineJob({
   description: 'Stages forecast files (CSV/XLSX) from the inbox as validated forecast versions',
   schedule: '*/5 * * * *',
   params: forecastImportParams,
+  checkSettings: forecastSettings,
   async run(ctx, params) {
     const s = forecastSettings(ctx.config);
     const kind: InboxBatchKind = {
