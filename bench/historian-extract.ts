@@ -13,8 +13,8 @@
  *    batch, checkpoints, watermarks) on the real PostgreSQL, in a fresh schema `bench_<pid>`:
  *    read, aggregate (hourly buckets, shifts, downtime) and stage. Wall time is runner.runNow()
  *    from enqueue to the finished run (a Runner started before the clock); the job's own
- *    breakdown (read with staging overlapped, waiting for staging, aggregation, writes) comes
- *    from its stats.
+ *    breakdown (read with staging overlapped, waiting for staging, aggregation, writes) and how
+ *    the samples went in (COPY on PostgreSQL, INSERT, upsert) come from its stats.
  * RSS is sampled every 20 ms (plus the kernel's high-water mark). The simulator shares the event
  * loop with the client, so both figures include the server's encoding work.
  *
@@ -192,10 +192,12 @@ async function main(): Promise<void> {
   if (Number(staged?.n) !== expected) throw new Error(`end to end: ${String(staged?.n)} rows in historian_samples, expected ${expected}`);
   batchStatus = (await getBatch(app.db.knex, Number(stats.batchId))).status;
   const timings = stats.timings as Record<string, number>;
+  const staging = (stats.sampleStaging ?? {}) as { copied?: number; inserted?: number; upserted?: number };
   console.log(describe('end to end (read + aggregate + stage, through the Runner)', e2e));
   console.log(
     `  job body ${jobSeconds === undefined ? '?' : fmt(jobSeconds, 2)} s: read with staging overlapped ${fmt(timings.readMs! / 1000, 2)} s ` +
-      `(staging INSERTs ${fmt(timings.stageMs! / 1000, 2)} s in all, the read waiting for them ${fmt(timings.stageWaitMs! / 1000, 2)} s), aggregate ${fmt(timings.aggregateMs! / 1000, 2)} s, ` +
+      `(staging ${fmt(timings.stageMs! / 1000, 2)} s in all: ${fmt(staging.copied ?? 0)} samples by COPY, ${fmt(staging.inserted ?? 0)} by INSERT, ${fmt(staging.upserted ?? 0)} upserted; ` +
+      `the read waiting for it ${fmt(timings.stageWaitMs! / 1000, 2)} s), aggregate ${fmt(timings.aggregateMs! / 1000, 2)} s, ` +
       `buckets/downtime/shifts/checkpoints/watermarks ${fmt(timings.writeMs! / 1000, 2)} s; the rest is the queue, the batch and the commit`,
   );
   console.log(`  batch ${String(stats.batchId)} ${batchStatus}: ${fmt(Number(stats.buckets))} buckets, ${fmt(Number(stats.downtimeEvents))} downtime events, ${fmt(Number(stats.shifts))} shift summaries`);
@@ -224,6 +226,7 @@ async function main(): Promise<void> {
         samplesPerSec: Math.round(e2e.samplesPerSec),
         jobSeconds: jobSeconds === undefined ? null : round(jobSeconds, 3),
         timings,
+        sampleStaging: staging,
         batchStatus,
         buckets: stats.buckets,
         downtimeEvents: stats.downtimeEvents,

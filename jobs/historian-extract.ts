@@ -43,8 +43,8 @@ import {
   replaceAggregates,
   type SampleColumns,
   samplesBefore,
+  sampleStager,
   stagedSamples,
-  stageSamples,
   straddlingDowntimeEnd,
   straddlingDowntimeStart,
 } from '../load/staging/historian.ts';
@@ -66,9 +66,9 @@ import { defineJob, type JobContext } from './job.ts';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-/** samples per INSERT: large enough to amortise the round trip, small enough to overlap with the read */
+/** samples per COPY or INSERT: large enough to amortise the round trip, small enough to overlap with the read */
 const SAMPLE_CHUNK = 20_000;
-/** samples held back while the INSERT before is still busy; beyond this the read waits for it */
+/** samples held back while the chunk before is still being staged; beyond this the read waits for it */
 const MAX_PENDING = 100_000;
 /** a downtime event can reach back over several recomputation starts; more than this is a data problem */
 const MAX_EXTENSIONS = 20;
@@ -176,18 +176,20 @@ interface ReadOutcome {
   future: { samples: number; latest: number | null; tags: string[] };
   perTag: Map<string, { samples: number; bad: number }>;
   readMs: number;
-  /** time the read waited for a staging INSERT still in flight */
+  /** time the read waited for a staging COPY or INSERT still in flight */
   stageWaitMs: number;
-  /** time the staging INSERTs took, from sending to their answer (overlapping the read) */
+  /** time the staging COPYs and INSERTs took, from sending to their answer (overlapping the read) */
   stageMs: number;
+  /** samples staged by COPY, by the plain insert, by the upsert */
+  staged: { copied: number; inserted: number; upserted: number };
 }
 
 /**
  * Reads every group of tags sharing a `from`, appending good samples to `series` and staging them
- * while the next pages are read: one INSERT in flight at a time (they share the transaction's
+ * while the next pages are read: one chunk in flight at a time (they share the transaction's
  * connection), sent once SAMPLE_CHUNK samples are waiting and the one before is done; the read
  * only waits for PostgreSQL when MAX_PENDING are waiting. Samples newer than their tag's last
- * staged one go in with a plain insert, the re-read overlap with an upsert.
+ * staged one go in by COPY (`copy`: PostgreSQL) or a plain insert, the re-read overlap with an upsert.
  */
 async function readAndStage(
   ctx: Pick<JobContext, 'signal' | 'progress'>,
@@ -200,11 +202,13 @@ async function readAndStage(
   now: number,
   batchId: number,
   series: Map<string, Sample[]>,
+  copy: boolean,
 ): Promise<ReadOutcome> {
   const started = performance.now();
   const tagNames = [...series.keys()];
   const tagNo = new Map(tagNames.map((t, i) => [t, i + 1]));
   const lastStaged = await lastStagedTimes(trx, tagNames);
+  const stager = sampleStager(trx, batchId, tagNames, { copy });
   const perTag = new Map<string, { samples: number; bad: number }>();
   const futureTags = new Set<string>();
   let total = 0;
@@ -228,8 +232,8 @@ async function readAndStage(
     inflight = (async () => {
       const sent = performance.now();
       try {
-        await stageSamples(trx, batchId, tagNames, chunks[0], true);
-        await stageSamples(trx, batchId, tagNames, chunks[1], false);
+        await stager.stage(chunks[0], true);
+        await stager.stage(chunks[1], false);
       } finally {
         busy = false;
         stageMs += performance.now() - sent;
@@ -272,7 +276,7 @@ async function readAndStage(
           }
         }
         total += page.samples.length;
-        // the read goes on while the INSERT before is busy, up to MAX_PENDING: PostgreSQL then gets a larger chunk
+        // the read goes on while the chunk before is busy, up to MAX_PENDING: PostgreSQL then gets a larger chunk
         const pending = fresh.tagNo.length + overlap.tagNo.length;
         if ((pending >= SAMPLE_CHUNK && !busy) || pending >= MAX_PENDING) await flush();
       }
@@ -291,6 +295,7 @@ async function readAndStage(
     readMs: performance.now() - started,
     stageWaitMs,
     stageMs,
+    staged: { ...stager.counts },
   };
 }
 
@@ -367,7 +372,8 @@ async function stageRun(
     group.push(w.tag);
     groups.set(w.from, group);
   }
-  const read = await readAndStage(ctx, trx, s, historian, nodes, groups, plan.to, now, batch.id, series);
+  // PostgreSQL: new samples by COPY; embedded PGlite cannot COPY FROM STDIN: unnest INSERT
+  const read = await readAndStage(ctx, trx, s, historian, nodes, groups, plan.to, now, batch.id, series, !ctx.db.embedded);
   ctx.signal.throwIfAborted();
   const tail = range.to > plan.to ? await stagedSamples(trx, new Map(names.map((n) => [n, { lo: plan.to, hi: range.to }]))) : new Map<string, Sample[]>();
   for (const [tag, samples] of tail) for (const sample of samples) series.get(tag)!.push(sample);
@@ -427,6 +433,7 @@ async function stageRun(
     shifts: shifts.length,
     scrapRows: scrap.length,
     counterAnomalies: result.anomalies.length,
+    sampleStaging: read.staged,
     replaced: replaced.removed,
     perTag: Object.fromEntries(reads.map((r) => [r.tag, { from: iso(readFrom.get(r.tag) ?? plan.to), samples: r.samples, bad: r.bad, ...(r.reason ? { problem: r.reason } : {}) }])),
     timings: {

@@ -169,6 +169,8 @@ describe('historian-extract', () => {
     const expected = expectedSamples(from, to);
     expect(first).toMatchObject({ samples: expected.good, badQuality: expected.bad, tags: 9, tagsRead: 8 });
     expect((await sampleFigures()).n).toBe(expected.good);
+    // nothing staged before: every sample went in by COPY (PostgreSQL), none by INSERT
+    expect(first.sampleStaging).toEqual({ copied: expected.good, inserted: 0, upserted: 0 });
     for (const tag of ['M1.good', 'M2.temp']) {
       const staged = await knex()('historian_samples').where({ tag }).orderBy('ts').select('ts', 'value');
       expect(staged.map((r) => [(r.ts as Date).getTime(), r.value])).toEqual(plant.sim.expected(tag, { from, to }).samples.map((s) => [s.ts, s.value]));

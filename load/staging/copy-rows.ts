@@ -44,6 +44,10 @@ const NEWLINE = 10;
 const BACKSLASH = 92;
 const CR = 13;
 const EMPTY = Buffer.alloc(0);
+const DAY_MS = 86_400_000;
+/** 0001-01-01T00:00Z and 10000-01-01T00:00Z in epoch ms: `timestamp` writes the years between */
+const MIN_TIMESTAMP_MS = -62_135_596_800_000;
+const END_TIMESTAMP_MS = 253_402_300_800_000;
 
 /**
  * COPY text rows written straight into Buffers, field by field, without building strings
@@ -55,6 +59,9 @@ export class CopyRowWriter {
   private buf: Buffer;
   private pos = 0;
   private readonly full: Buffer[] = [];
+  /** the day `timestamp` wrote last (epoch days) and its "YYYY-MM-DD " bytes */
+  private day = NaN;
+  private dayBytes: Uint8Array = EMPTY;
 
   constructor(private readonly pieceBytes = 256 * 1024) {
     this.buf = EMPTY;
@@ -119,6 +126,54 @@ export class CopyRowWriter {
       return;
     }
     this.text(String(n));
+  }
+
+  /** whether `timestamp` can write `ms`: whole epoch milliseconds of the years 1 to 9999 */
+  static timestampFits(ms: number): boolean {
+    return Number.isInteger(ms) && ms >= MIN_TIMESTAMP_MS && ms < END_TIMESTAMP_MS;
+  }
+
+  /**
+   * Epoch milliseconds as a timestamptz field PostgreSQL reads the same under any DateStyle and
+   * TimeZone: `2026-11-26 01:00:10+00`, with `.250` before the offset when there are milliseconds.
+   * Throws a RangeError for what `timestampFits` refuses.
+   */
+  timestamp(ms: number): void {
+    if (!CopyRowWriter.timestampFits(ms)) throw new RangeError(`not a timestamp COPY text can carry: ${ms}`);
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayBytes = Buffer.from(`${new Date(day * DAY_MS).toISOString().slice(0, 10)} `, 'latin1');
+    }
+    this.bytes(this.dayBytes);
+    let t = ms - day * DAY_MS;
+    const milli = t % 1000;
+    t = (t - milli) / 1000;
+    const sec = t % 60;
+    t = (t - sec) / 60;
+    const min = t % 60;
+    const hour = (t - min) / 60;
+    this.room(15);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 48 + ((hour / 10) | 0);
+    buf[p++] = 48 + (hour % 10);
+    buf[p++] = 58; // :
+    buf[p++] = 48 + ((min / 10) | 0);
+    buf[p++] = 48 + (min % 10);
+    buf[p++] = 58;
+    buf[p++] = 48 + ((sec / 10) | 0);
+    buf[p++] = 48 + (sec % 10);
+    if (milli !== 0) {
+      buf[p++] = 46; // .
+      buf[p++] = 48 + ((milli / 100) | 0);
+      buf[p++] = 48 + (((milli / 10) | 0) % 10);
+      buf[p++] = 48 + (milli % 10);
+    }
+    buf[p++] = 43; // +
+    buf[p++] = 48;
+    buf[p++] = 48;
+    this.pos = p;
   }
 
   tab(): void {

@@ -1,5 +1,7 @@
 -- Stages one chunk of samples newer than anything staged for their tags (see last_staged.sql):
--- a plain insert, without stage_samples.sql's conflict handling (about twice as fast).
+-- a plain insert, without stage_samples.sql's conflict handling (about twice as fast). On
+-- PostgreSQL such chunks go in by COPY instead (load/staging/historian.ts sampleStager); this is
+-- the way on embedded PGlite, and for a sample COPY text cannot carry.
 -- $1 tag numbers (1-based into $5), $2 times as epoch ms, $3 values, $4 batch id, $5 tag names.
 -- The arrays are unnested in the select list (zipped, streamed) rather than in FROM, which would
 -- materialise each of them first.
