@@ -15,8 +15,9 @@
  *    (load/staging/inventory.ts stageQuants, the same unnest insert a read from Odoo pages into);
  *    the Odoo test server is not used: 600 XML-RPC pages would measure the test server.
  * 4. The real inventory-reconciliation job through the Runner, on that snapshot: matching
- *    (sql/inventory/reconciliation.sql + totals) and the reports (XLSX with Summary,
- *    Discrepancies and All lines, and the CSV). RSS is sampled every 20 ms during the run.
+ *    (sql/inventory/reconciliation.sql, the Discrepancies order, the totals and the Summary's
+ *    table per location) and the reports (XLSX with Summary, Discrepancies and All lines, and the
+ *    CSV). RSS is sampled every 20 ms during the run.
  *
  * Targets (matching + report writing): under 20 s, peak RSS under 500 MB. Ends with one JSON line
  * {"bench":"inventory-reconciliation", ...}. The temp folder and schemas are removed at the end.

@@ -199,7 +199,8 @@ async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan
     coverage,
     warehouseId: warehouse.id,
   });
-  const totals = await reconciliationTotals(knex, reconciliationId, previousId);
+  // the figures and the Summary's table read the lines once more: side by side, on two connections
+  const [totals, byLocation] = await Promise.all([reconciliationTotals(knex, reconciliationId, previousId), reconciliationByLocation(knex, reconciliationId)]);
   const matchMs = performance.now() - started;
   ctx.signal.throwIfAborted();
 
@@ -230,7 +231,7 @@ async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan
       previous: previous ? { id: Number(previous.id), at: previous.created_at as Date } : null,
     },
     totals,
-    byLocation: await reconciliationByLocation(knex, reconciliationId),
+    byLocation,
     lines: (which) => reportLinePages(knex, reconciliationId, which),
     onPage: (written) => {
       ctx.signal.throwIfAborted();

@@ -212,6 +212,16 @@ export async function getSnapshot(db: Db, id: number): Promise<Snapshot | undefi
   };
 }
 
+/**
+ * Retention (housekeeping): removes, or on a dry run counts, the snapshots taken before `before`
+ * that no reconciliation refers to, with their quants; the newest finished snapshot of each
+ * warehouse stays (sql/inventory/prune_snapshots.sql).
+ */
+export async function pruneSnapshots(db: Db, before: Date, dryRun: boolean): Promise<{ snapshots: number; quants: number }> {
+  const [row] = await runSql<{ snapshots: number; quants: number }>(db, 'inventory/prune_snapshots', [before.getTime(), dryRun]);
+  return { snapshots: Number(row?.snapshots ?? 0), quants: Number(row?.quants ?? 0) };
+}
+
 /** Quants of a snapshot by key "location:product:lot" (inventory-adjust). */
 export async function snapshotQuants(db: Db, snapshotId: number): Promise<Row[]> {
   return db('inventory_quants').where({ snapshot_id: snapshotId }).orderBy('quant_id');
@@ -277,6 +287,9 @@ export async function matchCount(knex: Knex, m: MatchInput): Promise<void> {
     await trx.raw(`set local work_mem = '${MATCH_WORK_MEM}'`);
     // compiling this large statement costs more than JIT saves on 300,000 rows
     await trx.raw('set local jit = off');
+    // nearly every (location, product, lot) is a group of its own: grouping by sorting beats a hash
+    // table of 300,000 aggregate states (which also outgrows work_mem and spills): 0.4-0.7 s less CPU
+    await trx.raw('set local enable_hashagg = off');
     await matchLines(trx, m);
     await runSql(trx, 'inventory/reconciliation_disc_order', [m.reconciliationId]);
   });
@@ -359,13 +372,32 @@ export interface ReportLine {
   since_previous: string | null;
 }
 
+const numberOrNull = (v: unknown): number | null => (v === null ? null : Number(v));
+
+/**
+ * The numeric columns of a page come as numeric text (the server's cast to float8 costs more than
+ * Number() here, for the same double).
+ */
+function readNumbers(rows: Row[]): ReportLine[] {
+  for (const r of rows) {
+    r.odoo_qty = numberOrNull(r.odoo_qty);
+    r.counted_qty = numberOrNull(r.counted_qty);
+    r.difference = Number(r.difference);
+    r.tolerance_abs = Number(r.tolerance_abs);
+    r.tolerance_pct = Number(r.tolerance_pct);
+    r.standard_price = numberOrNull(r.standard_price);
+    r.value_impact = numberOrNull(r.value_impact);
+  }
+  return rows as unknown as ReportLine[];
+}
+
 /**
  * Lines in report order (`all`) or discrepancies by value (`discrepancies`), page by page. The next
  * page is already being read while the caller writes the current one.
  */
 export async function* reportLinePages(db: Db, id: number, which: 'all' | 'discrepancies', pageSize = 10_000): AsyncGenerator<ReportLine[]> {
   const file = which === 'all' ? 'inventory/reconciliation_lines_page' : 'inventory/reconciliation_discrepancies_page';
-  const read = (after: number) => runSql<ReportLine & Row>(db, file, [id, after, pageSize]);
+  const read = async (after: number) => readNumbers(await runSql(db, file, [id, after, pageSize]));
   let after = 0;
   let next = read(after);
   try {

@@ -22,7 +22,7 @@ import ExcelJS from 'exceljs';
 import type { LocationSummary, ReconciliationTotals, ReportLine } from '../staging/inventory.ts';
 import { localParts, wallClock } from '../../transform/inventory/time.ts';
 import { csvField, escapeSpreadsheetText } from '../../transform/spreadsheet-text.ts';
-import { type CellValue, type Style, StreamedSheet } from './xlsx-rows.ts';
+import { type CellValue, type Style, StreamedSheet, streamedZipOptions } from './xlsx-rows.ts';
 
 export const SHEETS = { summary: 'Summary', discrepancies: 'Discrepancies', all: 'All lines' } as const;
 
@@ -161,31 +161,47 @@ function buildStyles(currency: string) {
   };
 }
 
-function lineValues(l: ReportLine, withStatus: boolean, timeZone: string): CellValue[] {
-  const pct = l.odoo_qty !== null && l.odoo_qty !== 0 ? l.difference / Math.abs(l.odoo_qty) : null;
-  const values: CellValue[] = [
-    l.location_name,
-    l.product_code,
-    l.product_name,
-    l.category,
-    l.lot_name,
-    l.uom,
-    l.odoo_qty,
-    l.counted_qty,
-    l.difference,
-    pct,
-    l.class,
-  ];
-  if (withStatus) values.push(statusOf(l));
-  values.push(
-    toleranceText(l.tolerance_abs, l.tolerance_pct),
-    l.standard_price,
-    l.value_impact,
-    l.counted_at === null ? null : wallClock(new Date(l.counted_at), timeZone),
-    l.odoo_changed_at === null ? null : wallClock(new Date(l.odoo_changed_at), timeZone),
-    l.since_previous,
-  );
-  return values;
+/** Plant wall-clock time of epoch milliseconds, remembering the last one: times repeat line after line. */
+function wallClockOf(timeZone: string): (ms: number | null) => Date | null {
+  let lastMs = NaN;
+  let last: Date | null = null;
+  return (ms) => {
+    if (ms === null) return null;
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = wallClock(new Date(ms), timeZone);
+    }
+    return last;
+  };
+}
+
+/** The cells of a line in COLUMNS order (Status only `withStatus`), for one sheet. */
+function lineCells(withStatus: boolean, timeZone: string): (l: ReportLine) => CellValue[] {
+  const countedAt = wallClockOf(timeZone);
+  const changedAt = wallClockOf(timeZone);
+  let tolerance = { abs: NaN, pct: NaN, text: '' };
+  return (l) => {
+    const pct = l.odoo_qty !== null && l.odoo_qty !== 0 ? l.difference / Math.abs(l.odoo_qty) : null;
+    if (l.tolerance_abs !== tolerance.abs || l.tolerance_pct !== tolerance.pct) {
+      tolerance = { abs: l.tolerance_abs, pct: l.tolerance_pct, text: toleranceText(l.tolerance_abs, l.tolerance_pct) };
+    }
+    const values: CellValue[] = [
+      l.location_name,
+      l.product_code,
+      l.product_name,
+      l.category,
+      l.lot_name,
+      l.uom,
+      l.odoo_qty,
+      l.counted_qty,
+      l.difference,
+      pct,
+      l.class,
+    ];
+    if (withStatus) values.push(statusOf(l));
+    values.push(tolerance.text, l.standard_price, l.value_impact, countedAt(l.counted_at), changedAt(l.odoo_changed_at), l.since_previous);
+    return values;
+  };
 }
 
 function localText(ms: number | null, timeZone: string): string {
@@ -232,10 +248,9 @@ class CsvWriter {
   }
 }
 
-function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): void {
+/** The Summary above its table: run metadata, sources, tolerances, totals, the previous run. */
+function writeSummaryHead(ws: ExcelJS.Worksheet, input: InventoryReportInput): void {
   const { meta, totals, currency, timeZone } = input;
-  const ws = wb.addWorksheet(SHEETS.summary);
-  ws.columns = [{ width: 34 }, { width: 26 }, { width: 12 }, { width: 12 }, { width: 14 }, { width: 18 }, { width: 22 }, { width: 22 }];
   const t = (v: unknown) => (typeof v === 'string' ? escapeSpreadsheetText(v) : v);
   const money = FORMATS.money(currency);
   const bold = { bold: true } as const;
@@ -284,13 +299,25 @@ function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryRe
     add(['Previous reconciliation', 'none: first reconciliation of this warehouse']);
   }
   add([]);
-  const header = ws.addRow(['Location', 'Category', 'Lines', 'Matched', 'Discrepancies', 'Moved since count', 'Absolute value impact', 'Net value impact']);
-  header.eachCell((cell) => (cell.style = HEADER_STYLE));
-  header.commit();
+}
+
+const SUMMARY_TABLE = ['Location', 'Category', 'Lines', 'Matched', 'Discrepancies', 'Moved since count', 'Absolute value impact', 'Net value impact'];
+
+/** Summary: the head through exceljs, then the table per location and category streamed (thousands of rows). */
+async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): Promise<void> {
+  const table = new StreamedSheet(wb, SHEETS.summary, SUMMARY_TABLE, {
+    widths: [34, 26, 12, 12, 14, 18, 22, 22],
+    headerStyle: HEADER_STYLE,
+    before: (ws) => writeSummaryHead(ws, input),
+  });
+  const bold = { bold: true } as const;
+  const count: Style = { numFmt: FORMATS.count };
+  const money: Style = { numFmt: FORMATS.money(input.currency) };
+  const rowStyles = [undefined, undefined, count, count, count, count, money, money];
+  const totalStyles = rowStyles.map((st): Style => ({ ...st, font: bold }));
   const sum = { lines: 0, matched: 0, discrepancies: 0, moved: 0, abs: 0, net: 0 };
-  const tableFmt = { 3: FORMATS.count, 4: FORMATS.count, 5: FORMATS.count, 6: FORMATS.count, 7: money, 8: money };
   for (const r of input.byLocation) {
-    add([r.location_name, r.category, r.lines, r.matched, r.discrepancies, r.moved, r.value_impact_abs, r.value_impact_net], { numFmt: tableFmt });
+    await table.addRow([r.location_name, r.category, r.lines, r.matched, r.discrepancies, r.moved, r.value_impact_abs, r.value_impact_net], rowStyles);
     sum.lines += r.lines;
     sum.matched += r.matched;
     sum.discrepancies += r.discrepancies;
@@ -298,8 +325,8 @@ function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryRe
     sum.abs += r.value_impact_abs;
     sum.net += r.value_impact_net;
   }
-  add(['Total', '', sum.lines, sum.matched, sum.discrepancies, sum.moved, sum.abs, sum.net], { font: bold, numFmt: tableFmt });
-  ws.commit();
+  await table.addRow(['Total', '', sum.lines, sum.matched, sum.discrepancies, sum.moved, sum.abs, sum.net], totalStyles);
+  await table.commit();
 }
 
 export async function writeInventoryReport(input: InventoryReportInput): Promise<InventoryReportFiles> {
@@ -311,10 +338,10 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
   const tmpCsv = partial(csv);
   const csvOut = new CsvWriter(tmpCsv);
   try {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmpXlsx, useStyles: true, useSharedStrings: false, zip: { zlib: { level: 1 } } } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmpXlsx, useStyles: true, useSharedStrings: false, zip: streamedZipOptions() } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
     wb.creator = 'mfg-etl';
     wb.created = input.meta.generatedAt;
-    writeSummary(wb, input);
+    await writeSummary(wb, input);
 
     const styles = buildStyles(input.currency);
     const headers = (withStatus: boolean) => COLUMNS.filter((c) => withStatus || !c.onlyAll);
@@ -326,9 +353,10 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
       autoFilterRows: input.totals.discrepancies,
     });
     await csvOut.line(`\ufeff${CSV_HEADER.join(',')}`);
+    const discCells = lineCells(false, input.timeZone);
     for await (const page of input.lines('discrepancies')) {
       for (const l of page) {
-        await disc.addRow(lineValues(l, false, input.timeZone), styles(l.class, l.moved_since_count, false));
+        await disc.addRow(discCells(l), styles(l.class, l.moved_since_count, false));
         await csvOut.line(csvLine(l, input.timeZone));
       }
       written += page.length;
@@ -342,8 +370,9 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
       headerStyle: HEADER_STYLE,
       autoFilterRows: input.totals.lines,
     });
+    const allCells = lineCells(true, input.timeZone);
     for await (const page of input.lines('all')) {
-      for (const l of page) await all.addRow(lineValues(l, true, input.timeZone), styles(l.class, l.moved_since_count, true));
+      for (const l of page) await all.addRow(allCells(l), styles(l.class, l.moved_since_count, true));
       written += page.length;
       input.onPage?.(written);
     }

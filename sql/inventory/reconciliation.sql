@@ -17,9 +17,10 @@
 -- A line that is not a match while Odoo changed its quants after the count time is flagged
 -- moved_since_count and is not a discrepancy. value_impact = difference x standard price.
 -- since_previous compares with the previous run's discrepancies by key: new, persisting, resolved.
--- Run it with a generous work_mem (load/staging/inventory.ts matchCount): the joins and the sort
--- then stay in memory. The Discrepancies order (disc_no) is set afterwards by
--- reconciliation_disc_order.sql, sorting only the discrepancies.
+-- Run it with a generous work_mem and hash aggregation off (load/staging/inventory.ts matchCount):
+-- the joins and the sorts then stay in memory, and both sides are grouped by sorting. The
+-- Discrepancies order (disc_no) is set afterwards by reconciliation_disc_order.sql, sorting only
+-- the discrepancies.
 with count_side as (
   select location_id, product_id, coalesce(lot_name, '') as lot, sum(quantity) as qty,
          max(counted_at) as counted_at, array_agg(source_ref order by line_no) as refs
@@ -95,9 +96,9 @@ with count_side as (
 ), previous as (
   select line_key from inventory_reconciliation_lines where reconciliation_id = $4 and is_discrepancy
 ), final as (
-  select f.*, (f.class <> 'match' and not f.moved) as is_disc, (pv.line_key is not null) as was_disc
+  -- `in`: a hash of the previous run's discrepancies probed per line (a join hashed or sorted all lines)
+  select f.*, (f.class <> 'match' and not f.moved) as is_disc, (f.line_key in (select line_key from previous)) as was_disc
   from flagged f
-  left join previous pv on pv.line_key = f.line_key
 )
 insert into inventory_reconciliation_lines (reconciliation_id, line_no, line_key, location_id, location_name, product_id,
   product_code, product_name, categ_id, category, lot_name, uom, odoo_qty, counted_qty, reserved_qty, difference,

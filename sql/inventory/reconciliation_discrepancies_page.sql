@@ -1,11 +1,10 @@
 -- One page of discrepancies, largest value impact first. disc_no is dense (1..n): the page is the
--- range ($2, $2 + $3]. Times come as epoch milliseconds. $1 reconciliation id, $2 last disc_no
--- read (0 at first), $3 page size.
+-- range ($2, $2 + $3]. Columns as in reconciliation_lines_page.sql (numeric text, epoch
+-- milliseconds). $1 reconciliation id, $2 last disc_no read (0 at first), $3 page size.
 select disc_no as line_no, location_name, product_code, product_name, category, lot_name, uom,
-       odoo_qty::float8, counted_qty::float8, difference::float8,
-       tolerance_abs::float8, tolerance_pct::float8, class, moved_since_count, is_discrepancy,
-       standard_price::float8, value_impact::float8,
-       (extract(epoch from counted_at) * 1000)::float8 as counted_at, (extract(epoch from odoo_changed_at) * 1000)::float8 as odoo_changed_at,
+       odoo_qty, counted_qty, difference, tolerance_abs, tolerance_pct, class, moved_since_count, is_discrepancy,
+       standard_price, value_impact,
+       round(date_part('epoch', counted_at) * 1000) as counted_at, round(date_part('epoch', odoo_changed_at) * 1000) as odoo_changed_at,
        since_previous
 from inventory_reconciliation_lines
 where reconciliation_id = $1 and disc_no > $2 and disc_no <= $2 + $3
