@@ -1,7 +1,8 @@
 /**
  * housekeeping: applies retention. Removes finished run records, processed inbox files
  * (archive/ and rejected/ of every inbox folder), reports and raw historian samples
- * (`historian.retentionDays`) older than their configured ages.
+ * (`historian.retentionDays`) older than their configured ages, and Odoo quant snapshots older
+ * than the runs retention that no reconciliation refers to (the newest of each warehouse stays).
  * Audit events and batches are never removed: they are the trail finance and auditors rely on.
  */
 import fs from 'node:fs/promises';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { filesOlderThan } from '../extract/old-files.ts';
 import { pruneHistorianSamples } from '../load/staging/historian.ts';
+import { pruneSnapshots } from '../load/staging/inventory.ts';
 import { deleteRunsBefore } from '../load/staging/runs.ts';
 import { parseHistorianSettings } from '../transform/historian/settings.ts';
 import { defineJob } from './job.ts';
@@ -51,6 +53,8 @@ export const housekeepingJob = defineJob({
     const runsRemoved = await deleteRunsBefore(ctx.db.knex, cutoff(runsDays), ctx.dryRun);
     // raw samples only: buckets, downtime and shift summaries stay with their batches
     const historianSamplesRemoved = await pruneHistorianSamples(ctx.db.knex, cutoff(historianDays), ctx.dryRun);
+    // quant snapshots: those of kept reconciliations stay, like the newest of each warehouse
+    const snapshots = await pruneSnapshots(ctx.db.knex, cutoff(runsDays), ctx.dryRun);
 
     const inboxFiles: string[] = [];
     for (const folder of await processedFolders(ctx.config.inbox)) inboxFiles.push(...(await filesOlderThan(folder, cutoff(inboxDays))));
@@ -64,12 +68,14 @@ export const housekeepingJob = defineJob({
       }
     }
     const verb = ctx.dryRun ? 'would remove' : 'removed';
-    ctx.logger.info(`housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports, ${historianSamplesRemoved} historian samples`);
+    ctx.logger.info(`housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports, ${historianSamplesRemoved} historian samples, ${snapshots.snapshots} quant snapshots`);
     return {
       dryRun: ctx.dryRun,
       retentionDays: { runs: runsDays, inbox: inboxDays, reports: reportsDays, historianSamples: historianDays },
       runsRemoved,
       historianSamplesRemoved,
+      snapshotsRemoved: snapshots.snapshots,
+      quantsRemoved: snapshots.quants,
       inboxFilesRemoved: inboxFiles.length,
       reportsRemoved: reportFiles.length,
       // the list itself is what a dry run is for; capped so stats stay small
