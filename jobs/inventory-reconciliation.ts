@@ -316,6 +316,7 @@ export const inventoryReconciliationJob = defineJob({
   description: "Compares Odoo's on-hand stock with the latest warehouse count and writes the reconciliation reports",
   schedule: DAILY_SCHEDULE,
   params: inventoryReconciliationParams,
+  checkSettings: inventorySettings,
   run: (ctx, params) => runReconciliation(ctx, params, 'daily', null),
 });
 
@@ -324,6 +325,7 @@ export const inventoryReconciliationMonthEndJob = defineJob({
   description: 'The month-end inventory reconciliation: scheduled on days 28–31, runs on the last day of the month only',
   schedule: MONTH_END_SCHEDULE,
   params: inventoryReconciliationParams,
+  checkSettings: inventorySettings,
   async run(ctx, params) {
     const decision = monthEndDecision(await scheduledSlot(ctx), new Date(), ctx.config.timezone);
     if (!decision.run) {
