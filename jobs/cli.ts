@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { type App, openApp } from '../core/app.ts';
 import { loadConfig } from '../core/config.ts';
+import { clientCertificateInfo } from '../extract/opcua/index.ts';
 import { ConfigError, EtlError, UsageError } from '../core/errors.ts';
 import { migrate } from '../core/migrate.ts';
 import { SecretRedactor } from '../core/redact.ts';
@@ -18,7 +19,6 @@ import { AlertEvaluator } from './alerts.ts';
 import { brief, duration, table, terminalProgress, when } from './cli-format.ts';
 import { hashPassword } from './http/auth.ts';
 import { type StatusServer, startStatusServer } from './http/server.ts';
-import { clientCertificateInfo } from '../extract/opcua/index.ts';
 import { defaultRegistry, findJob, type JobRegistry } from './registry.ts';
 import { Runner } from './runner.ts';
 

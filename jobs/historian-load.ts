@@ -465,8 +465,9 @@ export const historianLoadJob = defineJob({
       let planFile: string | undefined;
       if (dryRunReason) {
         outcomes = planned(downtime, scrap);
-        planFile = await writePlanFile(ctx.config.reports, outcomes);
-        summary.push(`DRY RUN (${dryRunReason}): nothing sent to Odoo; plan ${planFile}`);
+        // scheduled every 15 minutes without Odoo: an empty plan is not worth a file each time
+        if (outcomes.length > 0 || ctx.dryRun || params.dryRun) planFile = await writePlanFile(ctx.config.reports, outcomes);
+        summary.push(`DRY RUN (${dryRunReason}): nothing sent to Odoo; ${planFile ? `plan ${planFile}` : 'nothing to plan'}`);
         batches = await Promise.all(batchIds.map(async (id) => ({ batchId: id, status: (await getBatch(knex, id)).status })));
       } else {
         outcomes = [];

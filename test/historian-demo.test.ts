@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistorianDemo } from '../jobs/historian-demo.ts';
+import { defaultRegistry } from '../jobs/registry.ts';
+import { Runner } from '../jobs/runner.ts';
 import { type TestApp, testApp } from './support/staging.ts';
 
 let app: TestApp;
@@ -12,6 +14,21 @@ beforeAll(async () => {
   app = await testApp('hist-demo');
 });
 afterAll(async () => app?.cleanup());
+
+describe('historian-load without Odoo and without anything staged', () => {
+  it('plans nothing and leaves no plan file or report behind (it runs every 15 minutes)', async () => {
+    const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: defaultRegistry() });
+    await runner.start();
+    try {
+      const run = await runner.runNow('historian-load', {});
+      expect(run.status).toBe('succeeded');
+      expect((run.stats.summary as string[]).join('\n')).toContain('nothing to plan');
+      expect(fs.existsSync(app.config.reports) ? fs.readdirSync(app.config.reports) : []).toEqual([]);
+    } finally {
+      await runner.stop();
+    }
+  });
+});
 
 describe('the demo', () => {
   it('extracts from the simulator, shows shifts and downtime, and plans the load with an OEE report', async () => {
