@@ -18,6 +18,7 @@ import { Runner } from '../jobs/runner.ts';
 import { getBatch, listCheckpoints } from '../load/staging/batches.ts';
 import { stageSamples } from '../load/staging/historian.ts';
 import { createRun, type JobRun } from '../load/staging/runs.ts';
+import { shiftInstances } from '../transform/historian/calendar.ts';
 import { parseHistorianSettings } from '../transform/historian/settings.ts';
 import { runCli } from './support/cli.ts';
 import { startTestPlant, type TestPlant } from './support/opcua.ts';
@@ -183,8 +184,13 @@ describe('historian-extract', () => {
     for (const asset of ['WC-MACHINE1', 'WC-MACHINE2']) {
       expect(down.filter((d) => d.asset === asset).reduce((m, d) => m + (d.minutes as number), 0)).toBeGreaterThanOrEqual(44);
     }
-    const shifts = await knex()('historian_shifts').select('asset', 'good', 'running_minutes', 'complete');
-    expect(shifts.filter((r) => r.complete && (r.good as number) > 0 && (r.running_minutes as number) > 0).length).toBeGreaterThanOrEqual(2);
+    // complete: exactly the shifts the simulator has data for from their start (15 min gap allowed) to their end
+    const shifts = await knex()('historian_shifts').select('asset', 'start_at', 'good', 'running_minutes', 'complete');
+    const whole = shiftInstances({ from: Date.parse(String(first.recomputedFrom)), to }, 'Europe/Berlin', SHIFTS).filter((sh) => sh.start >= SIM.from - 15 * MINUTE && sh.end <= to);
+    expect(shifts.filter((r) => r.complete).map((r) => `${r.asset} ${(r.start_at as Date).getTime()}`).sort()).toEqual(
+      whole.flatMap((sh) => ['WC-MACHINE1', 'WC-MACHINE2'].map((a) => `${a} ${sh.start}`)).sort(),
+    );
+    for (const r of shifts.filter((x) => x.complete)) expect((r.good as number) > 0 && (r.running_minutes as number) > 0).toBe(true);
 
     const marks = await watermarks();
     expect(marks).toEqual(Object.fromEntries(simTags.map((t) => [t, iso(to)]).sort()));
