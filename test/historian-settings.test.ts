@@ -108,6 +108,14 @@ describe('historian settings', () => {
     expect(lines).toEqual(['config file key "historian.tags.1.nodeId": "ns=2;i=7" is already read by historian.tags.0']);
   });
 
+  it('refuses a second active state tag on one asset (downtime and shift minutes are the asset\'s)', () => {
+    const state = (name: string, nodeId: string, active = true) => ({ name, nodeId, asset: 'WC-1', kind: 'state', states: { '2': 'down' }, active });
+    expect(mistakes({ tags: [state('a', 'ns=2;i=1'), state('b', 'ns=2;i=2')] })).toEqual([
+      'config file key "historian.tags.1.asset": asset "WC-1" already has an active state tag (historian.tags.0); give each asset one',
+    ]);
+    expect(parseHistorianSettings({ tags: [state('a', 'ns=2;i=1'), state('b', 'ns=2;i=2', false)] }).tags).toHaveLength(2);
+  });
+
   it('accepts the node id and browse path forms OPC UA servers use', () => {
     for (const id of ['ns=2;i=1111', 'ns=2;s=Machine1.Good', 'nsu=urn:plant:sim;s=M1;Good', 'i=2258', 'ns=1;g=72962B91-FA75-4AE6-8D28-B404DC7DAF63', 'ns=3;b=M/RbKBsRVkePCePcx24oRA==']) {
       expect(nodeIdProblem(id), id).toBeNull();

@@ -230,6 +230,8 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
   const tags = Array.isArray(raw.tags) ? raw.tags : [];
   const tagNames = new Map<string, number>();
   const nodes = new Map<string, number>();
+  // downtime events and shift minutes are the asset's: two state tags would give it two clocks
+  const stateTags = new Map<string, number>();
   tags.forEach((t, i) => {
     if (!isRecord(t)) return;
     const key = `historian.tags.${i}`;
@@ -259,6 +261,11 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
       if (kind === 'state' && (!isRecord(t.states) || Object.keys(t.states).length === 0)) {
         out.push({ key: `${key}.states`, message: 'a state tag needs a "states" map (code → running / idle / down)' });
       }
+    }
+    if (kind === 'state' && typeof t.asset === 'string' && t.active !== false) {
+      const first = stateTags.get(t.asset);
+      if (first !== undefined) out.push({ key: `${key}.asset`, message: `asset "${t.asset}" already has an active state tag (historian.tags.${first}); give each asset one` });
+      else stateTags.set(t.asset, i);
     }
     if (kind === 'state' && isRecord(t.states)) {
       // the tag's value is matched as String(value): an integer written the way JavaScript prints it
