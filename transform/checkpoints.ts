@@ -44,3 +44,16 @@ export function checkpointMark(c: Pick<CheckpointResult, 'passed' | 'severity'>)
   if (c.passed) return 'OK     ';
   return c.severity === 'error' ? 'FAILED ' : 'WARNING';
 }
+
+/**
+ * The part every inbox file's `<name>.report.txt` shares: the checks in plain words, then where
+ * the row problems are listed (the `.errors.csv` beside the report).
+ */
+export function checksAndRowProblems(o: { fileName: string; checkpoints: readonly CheckpointResult[]; errorCount: number; errorsListed: number }): string[] {
+  const lines = ['', 'Checks:', ...o.checkpoints.map((c) => `  ${checkpointMark(c)} ${c.name}: ${c.message}`)];
+  if (o.errorCount > 0) {
+    const which = o.errorCount > o.errorsListed ? `The first ${o.errorsListed} of ${o.errorCount}` : `The ${o.errorCount}`;
+    lines.push('', `${which} row problems are listed in ${o.fileName}.errors.csv (row or cell, column, value, what is wrong).`);
+  }
+  return lines;
+}

@@ -2,7 +2,7 @@
  * The plain-words report a planner reads beside a forecast file (`<name>.report.txt`), and the
  * checkpoint lines of the errors CSV. Pure text building.
  */
-import { checkpointMark, type CheckpointResult } from './checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult } from './checkpoints.ts';
 
 export interface ReportInput {
   fileName: string;
@@ -45,15 +45,6 @@ export function forecastReport(r: ReportInput): string {
       `${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} lines, ${num(s.products)} products, ${num(s.periods)} periods from ${String(s.firstPeriod)} to ${String(s.lastPeriod)}, total quantity ${num(s.totalQuantity)} (product units)`,
     );
   }
-  lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
-  if (r.errorCount > 0) {
-    lines.push(
-      '',
-      r.errorCount > r.errorsListed
-        ? `The first ${r.errorsListed} of ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`
-        : `The ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`,
-    );
-  }
+  lines.push(...checksAndRowProblems(r));
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The plain-words report beside a cost update file (`<name>.report.txt`). Pure text building.
  */
-import { checkpointMark, type CheckpointResult } from '../checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult } from '../checkpoints.ts';
 
 export interface CostUpdateReportInput {
   fileName: string;
@@ -33,16 +33,7 @@ export function costUpdateReport(r: CostUpdateReportInput): string {
   if (typeof s.lines === 'number') {
     lines.push(`${Number(s.rows ?? 0)} rows read, ${s.lines} costs${Array.isArray(s.currencies) && s.currencies.length ? ` (currencies ${(s.currencies as string[]).join(', ')})` : ''}.`);
   }
-  lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
-  if (r.errorCount > 0) {
-    lines.push(
-      '',
-      r.errorCount > r.errorsListed
-        ? `The first ${r.errorsListed} of ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`
-        : `The ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`,
-    );
-  }
+  lines.push(...checksAndRowProblems(r));
   lines.push(
     '',
     'Columns: product code, cost, and optionally currency (a rate must be configured for every currency other than the company\'s), valid from (YYYY-MM-DD) and unit (the cost is per that unit).',

@@ -2,7 +2,7 @@
  * Plain-words texts of the inventory jobs: the report beside a rejected count file
  * (`<name>.report.txt`) and the short summary a run leaves in its stats for the CLI. Pure.
  */
-import { checkpointMark, type CheckpointResult } from '../checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult } from '../checkpoints.ts';
 
 const num = (v: unknown, digits = 3) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-'));
 const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
@@ -38,16 +38,7 @@ export function countReport(r: CountReportInput): string {
   if (typeof s.lines === 'number' && s.lines > 0) {
     lines.push(`${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} count lines, ${num(s.locations)} locations, ${num(s.products)} products, counted at ${String(s.countedAt ?? '-')}`);
   }
-  lines.push('', 'Checks:');
-  for (const c of r.checkpoints) lines.push(`  ${checkpointMark(c)} ${c.name}: ${c.message}`);
-  if (r.errorCount > 0) {
-    lines.push(
-      '',
-      r.errorCount > r.errorsListed
-        ? `The first ${r.errorsListed} of ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`
-        : `The ${r.errorCount} row problems are listed in ${r.fileName}.errors.csv (row or cell, column, value, what is wrong).`,
-    );
-  }
+  lines.push(...checksAndRowProblems(r));
   return `${lines.join('\n')}\n`;
 }
 
