@@ -57,3 +57,23 @@ export function checksAndRowProblems(o: { fileName: string; checkpoints: readonl
   }
   return lines;
 }
+
+export function checkpointResult(name: string, severity: Severity, passed: boolean, measured: Record<string, unknown>, message: string): CheckpointResult {
+  return { name, severity, passed, measured, message };
+}
+
+/** ": A, B, C, D, E, …" — the first five examples for a checkpoint message, or nothing */
+export function examplesText(values: readonly string[] | null | undefined): string {
+  const v = values ?? [];
+  return v.length ? `: ${v.slice(0, 5).join(', ')}${v.length > 5 ? ', …' : ''}` : '';
+}
+
+/** parse_errors of a file-fed batch: rows the parser could not read, against the setting's threshold */
+export function parseErrorsCheckpoint(
+  parse: { rows: number; errorCount: number; examples: readonly unknown[] },
+  c: { severity: Severity; threshold: number },
+): CheckpointResult {
+  const passed = parse.errorCount <= c.threshold;
+  return checkpointResult('parse_errors', c.severity, passed, { rows: parse.rows, errors: parse.errorCount, threshold: c.threshold, examples: parse.examples.slice(0, 5) },
+    passed ? `all ${parse.rows} rows read` : `${parse.errorCount} of ${parse.rows} rows could not be read (see the error report)`);
+}
