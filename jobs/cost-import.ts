@@ -5,7 +5,6 @@
  * (settle time, claim, duplicates, crash recovery, archive / reject) is jobs/inbox-batches.ts.
  */
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
@@ -13,7 +12,7 @@ import { openTabular } from '../extract/tabular/index.ts';
 import type { Batch } from '../load/staging/batches.ts';
 import { costUpdateLineProblems, deleteCostUpdateLines, measureCostUpdates, stageCostUpdateLines } from '../load/staging/costs.ts';
 import { type CostSettings, costUpdateReport, CostUpdateParser, type CostUpdateLine, parseCostSettings, rateFor, updateCheckpoints } from '../transform/costs/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
@@ -88,18 +87,11 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
   return concludeBatch(trx, batch.id, results, u.approval);
 }
 
-export const costImportParams = z
-  .object({
-    /** overrides MFG_ETL_INBOX_SETTLE_SECONDS for this run */
-    settleSeconds: z.coerce.number().int().nonnegative().optional(),
-  })
-  .strict();
-
 export const costImportJob = defineJob({
   name: 'cost-import',
   description: 'Stages component cost updates (CSV/XLSX) from the inbox for the next cost rollup',
   schedule: '*/15 * * * *',
-  params: costImportParams,
+  params: inboxImportParams,
   checkSettings: costSettings,
   async run(ctx, params) {
     const s = costSettings(ctx.config);

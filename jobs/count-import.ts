@@ -12,7 +12,6 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import type { Config } from '../core/config.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
@@ -27,7 +26,7 @@ import {
   inventorySettingsSchema,
   parseCountRows,
 } from '../transform/inventory/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 export const COUNTS = { kind: COUNT_KIND, folder: 'counts' } as const;
@@ -142,18 +141,11 @@ export function importCounts(ctx: JobContext, s: InventorySettings, settleSecond
   return importInbox(ctx, countInboxKind(ctx, s), settleSeconds);
 }
 
-export const countImportParams = z
-  .object({
-    /** overrides MFG_ETL_INBOX_SETTLE_SECONDS for this run */
-    settleSeconds: z.coerce.number().int().nonnegative().optional(),
-  })
-  .strict();
-
 export const countImportJob = defineJob({
   name: 'count-import',
   description: 'Stages warehouse count files (CSV/XLSX) from the inbox as checked inventory_count batches',
   schedule: '*/5 * * * *',
-  params: countImportParams,
+  params: inboxImportParams,
   checkSettings: inventorySettings,
   async run(ctx, params) {
     const s = inventorySettings(ctx.config);

@@ -5,7 +5,6 @@
  * is the forecast part: parse (stream) → stage lines → measure → checkpoints → verdict.
  */
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import type { Config } from '../core/config.ts';
 import type { ClaimedFile } from '../extract/inbox.ts';
@@ -16,7 +15,7 @@ import { forecastCheckpoints, type ForecastSettings, forecastSettingsSchema } fr
 import { forecastReport } from '../transform/forecast-report.ts';
 import { type ColumnMapping, ForecastTally, labelsFromFileName, parseForecastRows } from '../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../transform/periods.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem } from './inbox-batches.ts';
+import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from './inbox-batches.ts';
 import { defineJob, type JobContext } from './job.ts';
 
 const FORECASTS = { kind: 'forecast', folder: 'forecasts' } as const;
@@ -115,18 +114,11 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
   return concludeBatch(trx, batch.id, results, s.approval);
 }
 
-export const forecastImportParams = z
-  .object({
-    /** overrides MFG_ETL_INBOX_SETTLE_SECONDS for this run */
-    settleSeconds: z.coerce.number().int().nonnegative().optional(),
-  })
-  .strict();
-
 export const forecastImportJob = defineJob({
   name: 'forecast-import',
   description: 'Stages forecast files (CSV/XLSX) from the inbox as validated forecast versions',
   schedule: '*/5 * * * *',
-  params: forecastImportParams,
+  params: inboxImportParams,
   checkSettings: forecastSettings,
   async run(ctx, params) {
     const s = forecastSettings(ctx.config);

@@ -12,6 +12,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { z } from 'zod';
 import { DataValidationError, describeError } from '../core/errors.ts';
 import { tryWithSessionLock } from '../core/locks.ts';
 import { archive, archiveDuplicate, claim, type ClaimedFile, listProcessing, reject, scanInbox, sha256File } from '../extract/inbox.ts';
@@ -31,6 +32,14 @@ import { type ApprovalPolicy, type CheckpointResult, type RowError, verdict } fr
 import type { JobContext } from './job.ts';
 
 export const ACTOR = 'mfg-etl';
+
+/** The parameters of every inbox import job (forecast-import, cost-import, count-import). */
+export const inboxImportParams = z
+  .object({
+    /** overrides MFG_ETL_INBOX_SETTLE_SECONDS for this run */
+    settleSeconds: z.coerce.number().int().nonnegative().optional(),
+  })
+  .strict();
 
 export interface InboxBatchKind {
   /** batch kind, e.g. forecast */
