@@ -28,10 +28,8 @@
 import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
 import { runSql } from '../core/sql.ts';
 import { sha256File } from '../extract/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
@@ -47,7 +45,7 @@ import { createPeriodNormaliser } from '../transform/periods.ts';
 import { insertMasterData, writeLongCsv, writeWideXlsx } from './support/forecast-data.ts';
 import { MB, type MemoryReport, withMemorySampler } from './support/memory.ts';
 import { quoteLiteral, runPsql } from './support/psql.ts';
-import { BENCH_DATABASE_URL, benchScratch, withTimeout } from './support/scratch.ts';
+import { BENCH_DATABASE_URL, benchScratch, withTimeout, quietLogger } from './support/scratch.ts';
 
 const DATABASE_URL = BENCH_DATABASE_URL;
 const SHAPE = { products: 2000, warehouses: 25, weeks: 20 };
@@ -98,15 +96,6 @@ interface FileRun {
 }
 
 const logLines: string[] = [];
-function quietLogger(redactor: ReturnType<typeof loadConfig>['redactor']) {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) if (logLines.length < 200) logLines.push(line);
-      done();
-    },
-  });
-  return createLogger({ level: 'warn', format: 'json', redactor, stream, console: false });
-}
 
 async function importOne(a: App, label: string, file: string, name: string, expectedLines: number): Promise<FileRun> {
   const inbox = join(a.config.inbox, 'forecasts');
@@ -341,7 +330,7 @@ async function main(): Promise<void> {
       `XLSX ${fmt(XLSX_PRODUCTS)} rows × ${XLSX_WEEKS} weeks = ${fmt(xlsxLines)} lines, ${fmt((await stat(xlsx)).size / MB, 1)} MB in ${fmt(xlsxGen, 1)} s`,
   );
 
-  app = await openApp({ env, cwd: dir, logger: quietLogger(config.redactor) });
+  app = await openApp({ env, cwd: dir, logger: quietLogger(config.redactor, logLines) });
   await insertMasterData(app.db.knex, SHAPE);
   console.log(`master data: ${SHAPE.products} products, ${SHAPE.warehouses} warehouses, 3 units`);
 

@@ -24,10 +24,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
-import { createLogger, type Logger } from '../core/logger.ts';
 import { openHistorian, opcuaSettings, type ReadNode } from '../extract/opcua/index.ts';
 import { historianExtractJob } from '../jobs/historian-extract.ts';
 import { type PlantSimulator, startPlantSimulator } from '../jobs/plant-simulator/server.ts';
@@ -36,7 +34,7 @@ import { Runner } from '../jobs/runner.ts';
 import { getBatch } from '../load/staging/batches.ts';
 import { parseHistorianSettings } from '../transform/historian/settings.ts';
 import { type MemoryReport, withMemorySampler } from './support/memory.ts';
-import { BENCH_DATABASE_URL, benchScratch, withTimeout } from './support/scratch.ts';
+import { BENCH_DATABASE_URL, benchScratch, withTimeout, quietLogger } from './support/scratch.ts';
 
 const MACHINES = 25;
 const SAMPLE_SECONDS = 10;
@@ -63,15 +61,6 @@ scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, 
 
 
 const logLines: string[] = [];
-function quietLogger(redactor: ReturnType<typeof loadConfig>['redactor']): Logger {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) if (logLines.length < 200) logLines.push(line);
-      done();
-    },
-  });
-  return createLogger({ level: 'warn', format: 'json', redactor, stream, console: false });
-}
 
 interface Measured {
   seconds: number;
@@ -147,7 +136,7 @@ async function main(): Promise<void> {
     MFG_ETL_RETRY_LIMIT: '0',
   };
   const config = loadConfig(env, dir);
-  const logger = quietLogger(config.redactor);
+  const logger = quietLogger(config.redactor, logLines);
   app = await openApp({ env, cwd: dir, logger });
   const read = { pageSize: settings.pageSize, nodesPerRequest: settings.nodesPerRequest };
   console.log(`HistoryRead: ${read.pageSize} values per node per page, ${read.nodesPerRequest} nodes per request`);

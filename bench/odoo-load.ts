@@ -21,10 +21,8 @@
  * Ends with one JSON line of the figures. The schemas are dropped and the server closed at the
  * end, also after a failure or Ctrl-C.
  */
-import { Writable } from 'node:stream';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
 import { forecastLoadJob } from '../jobs/forecast-load.ts';
 import { createRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
@@ -35,7 +33,7 @@ import type { JobRun } from '../load/staging/runs.ts';
 import { scheduleKey, xmlid } from '../transform/forecast-load/index.ts';
 import type { ForecastLine } from '../transform/forecast/index.ts';
 import { type OdooTestServer, seedProducts, startOdooTestServer } from '../test/support/odoo/index.ts';
-import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
+import { BENCH_DATABASE_URL, benchScratch, quietLogger } from './support/scratch.ts';
 
 const DATABASE_URL = BENCH_DATABASE_URL;
 const SHAPE = { products: 1000, warehouses: 2, weeks: 25 };
@@ -66,15 +64,6 @@ scratch.onCleanup('runner stop', () => runner?.stop());
 scratch.onCleanup('close', () => app?.close());
 scratch.onCleanup('odoo test server', () => server?.close());
 const logLines: string[] = [];
-function quietLogger(redactor: ReturnType<typeof loadConfig>['redactor']) {
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) if (logLines.length < 200) logLines.push(line);
-      done();
-    },
-  });
-  return createLogger({ level: 'warn', format: 'json', redactor, stream, console: false });
-}
 
 /** the forecast quantity of product index p in week k */
 const quantity = (p: number, k: number) => 10 + ((p * 7 + k * 3) % 50);
@@ -172,7 +161,7 @@ async function main(): Promise<void> {
     MFG_ETL_ODOO_COMPANY: '1',
   };
   const config = loadConfig(env, process.cwd());
-  app = await openApp({ env, cwd: process.cwd(), logger: quietLogger(config.redactor) });
+  app = await openApp({ env, cwd: process.cwd(), logger: quietLogger(config.redactor, logLines) });
   out(`bench odoo-load: ${fmt(ROWS)} forecast rows (${SHAPE.products} products × ${SHAPE.warehouses} warehouses × ${SHAPE.weeks} weeks)`);
   out(`  Odoo test server ${VERSION}.0 Enterprise (${VERSION >= 19 ? 'JSON-2' : 'XML-RPC'}), cost per call ${LATENCY.fixedMs} ms + ${LATENCY.perRecordMs} ms per record`);
   out(`  loader: the real forecast-load job (Runner, PostgreSQL schema ${schema}, ledger), batch ${config.odooBatchSize}, ${config.odooConcurrency} calls in flight`);

@@ -3,7 +3,10 @@
  * the process, dropped on cleanup together with whatever the bench registered (runner, app,
  * servers, temp folders), also on SIGINT/SIGTERM. BENCH_KEEP_SCHEMA=1 keeps the schemas to look at.
  */
+import { Writable } from 'node:stream';
 import pg from 'pg';
+import { createLogger, type Logger } from '../../core/logger.ts';
+import type { SecretRedactor } from '../../core/redact.ts';
 
 export const BENCH_DATABASE_URL = process.env.MFG_ETL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -61,4 +64,15 @@ export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | und
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Warnings and errors as JSON lines kept in `lines` (the first 200), for the message when a run fails. */
+export function quietLogger(redactor: SecretRedactor, lines: string[]): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) if (lines.length < 200) lines.push(line);
+      done();
+    },
+  });
+  return createLogger({ level: 'warn', format: 'json', redactor, stream, console: false });
 }
