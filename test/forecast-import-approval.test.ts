@@ -2,9 +2,6 @@
  * forecast-import approval, configured in the JSON config file (MFG_ETL_CONFIG): the `manual`
  * policy, per-checkpoint severity, and approving a newer version superseding the older one.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/cli.ts';
 import {
@@ -21,17 +18,12 @@ import {
 } from './support/forecast.ts';
 
 let h: ForecastHarness;
-let configDir: string;
 beforeAll(async () => {
-  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-fc-approval-config-'));
-  const configFile = path.join(configDir, 'mfg-etl.config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ forecast: { approval: 'manual', checkpoints: { negative_quantity: { severity: 'warning' } } } }));
-  h = await forecastHarness('fc-approval', { MFG_ETL_CONFIG: configFile });
+  h = await forecastHarness('fc-approval', {}, { forecast: { approval: 'manual', checkpoints: { negative_quantity: { severity: 'warning' } } } });
   await loadMasterData(h.app);
 });
 afterAll(async () => {
   await h?.close();
-  fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 const cli = (args: string[]) => runCli(args, { ...h.app.env, MFG_ETL_LOG_LEVEL: 'warn' }, h.app.dir);

@@ -9,8 +9,6 @@
  * Every checkpoint that would reject is configured as a warning, so the lines stay in staging
  * for the SQL side to measure after the import.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { forecastSettings } from '../jobs/forecast-import.ts';
@@ -40,15 +38,11 @@ import {
 const WARN = { severity: 'warning' } as const;
 
 let h: ForecastHarness;
-let configDir: string;
 beforeAll(async () => {
-  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-fc-paths-config-'));
-  const configFile = path.join(configDir, 'mfg-etl.config.json');
   const checkpoints = Object.fromEntries(
     ['parse_errors', 'duplicate_keys', 'unknown_products', 'unknown_warehouses', 'unknown_units', 'unit_conversion', 'negative_quantity', 'zero_total'].map((n) => [n, WARN]),
   );
-  fs.writeFileSync(configFile, JSON.stringify({ forecast: { locale: 'en', checkpoints } }));
-  h = await forecastHarness('fc-paths', { MFG_ETL_CONFIG: configFile });
+  h = await forecastHarness('fc-paths', {}, { forecast: { locale: 'en', checkpoints } });
   await loadMasterData(h.app);
   // a non-ASCII warehouse and unit: Node leaves their resolution (lower()) to SQL
   await addWarehouses(h.app, ['WÄ1']);
@@ -56,7 +50,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -10,8 +10,6 @@
  * before it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery } from '../core/sql.ts';
 import { historianExtractJob } from '../jobs/historian-extract.ts';
@@ -56,7 +54,6 @@ let plant: TestPlant;
 let odoo: OdooTestServer;
 let app: TestApp;
 let runner: Runner;
-let configDir: string;
 let simTags: string[];
 const productId: Record<string, number> = {};
 /** stats of the first extract and the first load */
@@ -148,9 +145,6 @@ beforeAll(async () => {
     // three days of scrap of both machines, with room to spare (the seeded 60 / 5 would not do)
     odoo.create('stock.quant', { product_id: productId[asset], location_id: 8, quantity: 100_000 });
   }
-
-  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-hist-e2e-'));
-  const configFile = path.join(configDir, 'mfg-etl.config.json');
   const historian = {
     bucketMinutes: 60,
     overlapMinutes: 15,
@@ -162,17 +156,19 @@ beforeAll(async () => {
     pageSize: 200,
     nodesPerRequest: 3,
   };
-  fs.writeFileSync(configFile, JSON.stringify({ historian }));
-  app = await testApp('historian-e2e', {
-    MFG_ETL_CONFIG: configFile,
-    MFG_ETL_TIMEZONE: 'Europe/Berlin',
-    MFG_ETL_LOG_LEVEL: 'info',
-    MFG_ETL_OPCUA_ENDPOINT: plant.sim.endpointUrl,
-    MFG_ETL_ODOO_URL: odoo.url,
-    MFG_ETL_ODOO_DB: odoo.db,
-    MFG_ETL_ODOO_USER: 'admin',
-    MFG_ETL_ODOO_API_KEY: odoo.adminApiKey,
-  });
+  app = await testApp(
+    'historian-e2e',
+    {
+      MFG_ETL_TIMEZONE: 'Europe/Berlin',
+      MFG_ETL_LOG_LEVEL: 'info',
+      MFG_ETL_OPCUA_ENDPOINT: plant.sim.endpointUrl,
+      MFG_ETL_ODOO_URL: odoo.url,
+      MFG_ETL_ODOO_DB: odoo.db,
+      MFG_ETL_ODOO_USER: 'admin',
+      MFG_ETL_ODOO_API_KEY: odoo.adminApiKey,
+    },
+    { historian },
+  );
   runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([historianExtractJob, historianLoadJob]) });
   await runner.start();
 });
@@ -182,7 +178,6 @@ afterAll(async () => {
   await app?.cleanup();
   await plant?.cleanup();
   await odoo?.close();
-  if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 describe('historian-extract over the fall-back weekend', () => {

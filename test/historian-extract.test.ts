@@ -5,9 +5,6 @@
  * force continuation points. One app for the whole file: each test builds on what the runs
  * before it staged.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery } from '../core/sql.ts';
 import { OpcuaReadError } from '../extract/opcua/index.ts';
@@ -39,7 +36,6 @@ const MISSING_TAG = { name: 'M9.good', nodeId: 'ns=2;i=9111', asset: 'WC-MACHINE
 let plant: TestPlant;
 let app: TestApp;
 let runner: Runner;
-let configDir: string;
 let section: Record<string, unknown>;
 let simTags: string[];
 /** what the first two runs read */
@@ -103,15 +99,11 @@ beforeAll(async () => {
     retentionDays: 30,
     checkpoints: { bad_quality: { threshold: 0.5 } },
   };
-  configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-histcfg-'));
-  const configFile = path.join(configDir, 'mfg-etl.config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ historian: section }));
-  app = await testApp('historian-extract', {
-    MFG_ETL_CONFIG: configFile,
-    MFG_ETL_TIMEZONE: 'Europe/Berlin',
-    MFG_ETL_OPCUA_ENDPOINT: plant.sim.endpointUrl,
-    MFG_ETL_LOG_LEVEL: 'info',
-  });
+  app = await testApp(
+    'historian-extract',
+    { MFG_ETL_TIMEZONE: 'Europe/Berlin', MFG_ETL_OPCUA_ENDPOINT: plant.sim.endpointUrl, MFG_ETL_LOG_LEVEL: 'info' },
+    { historian: section },
+  );
   runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([historianExtractJob, housekeepingJob]) });
   await runner.start();
 });
@@ -120,7 +112,6 @@ afterAll(async () => {
   await runner?.stop();
   await app?.cleanup();
   await plant?.cleanup();
-  if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
 });
 
 describe('planning the windows', () => {

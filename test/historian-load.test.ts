@@ -9,7 +9,6 @@
  * The staged rows are inserted directly, as historian-extract would stage them.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +45,6 @@ describe.each([
   let server: OdooTestServer;
   let app: TestApp;
   let runner: Runner;
-  let configDir: string;
   let batch1: number;
   const ids: Record<string, number> = {};
 
@@ -94,19 +92,18 @@ describe.each([
     server.create('mrp.workorder', { name: 'Cut legs', workcenter_id: 3, production_id: ids.moLeg, state: 'done', date_start: '2026-01-24 04:00:00', date_finished: '2026-01-24 06:00:00' });
     ids.moTop = server.create('mrp.production', { product_id: ids.top, product_qty: 4, state: 'progress', date_start: '2026-01-24 06:00:00' });
     server.create('mrp.workorder', { name: 'Assemble top', workcenter_id: 3, production_id: ids.moTop, state: 'progress', date_start: '2026-01-24 06:00:00', date_finished: false });
-
-    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-histload-'));
-    const configFile = path.join(configDir, 'mfg-etl.config.json');
-    fs.writeFileSync(configFile, JSON.stringify({ historian: HISTORIAN }));
-    app = await testApp(`hist-load-${version}`, {
-      MFG_ETL_TIMEZONE: 'Europe/Berlin',
-      MFG_ETL_LOG_LEVEL: 'info',
-      MFG_ETL_CONFIG: configFile,
-      MFG_ETL_ODOO_URL: server.url,
-      MFG_ETL_ODOO_DB: server.db,
-      MFG_ETL_ODOO_USER: 'admin',
-      MFG_ETL_ODOO_API_KEY: server.adminApiKey,
-    });
+    app = await testApp(
+      `hist-load-${version}`,
+      {
+        MFG_ETL_TIMEZONE: 'Europe/Berlin',
+        MFG_ETL_LOG_LEVEL: 'info',
+        MFG_ETL_ODOO_URL: server.url,
+        MFG_ETL_ODOO_DB: server.db,
+        MFG_ETL_ODOO_USER: 'admin',
+        MFG_ETL_ODOO_API_KEY: server.adminApiKey,
+      },
+      { historian: HISTORIAN },
+    );
     runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([historianLoadJob]) });
     await runner.start();
 
@@ -138,7 +135,6 @@ describe.each([
     await runner?.stop();
     await app?.cleanup();
     await server?.close();
-    if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
   it('a dry run writes a plan and sends nothing to Odoo', async () => {

@@ -26,8 +26,8 @@ export interface ForecastHarness {
 }
 
 /** A test app in UTC with a started runner over the default registry. */
-export async function forecastHarness(name: string, extraEnv: Env = {}): Promise<ForecastHarness> {
-  const app = await testApp(name, { MFG_ETL_TIMEZONE: 'UTC', MFG_ETL_LOG_LEVEL: 'info', ...extraEnv });
+export async function forecastHarness(name: string, extraEnv: Env = {}, file?: Record<string, unknown>): Promise<ForecastHarness> {
+  const app = await testApp(name, { MFG_ETL_TIMEZONE: 'UTC', MFG_ETL_LOG_LEVEL: 'info', ...extraEnv }, file);
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: defaultRegistry() });
   await runner.start();
   const root = path.join(app.config.inbox, 'forecasts');

@@ -35,14 +35,8 @@ export function odooEnv(server: OdooTestServer): Env {
 
 /** A test app (plant time zone Europe/Berlin unless given) with a started runner over the inventory jobs. */
 export async function inventoryHarness(name: string, extraEnv: Env = {}, configFile?: Record<string, unknown>): Promise<InventoryHarness> {
-  let env: Env = { MFG_ETL_TIMEZONE: 'Europe/Berlin', MFG_ETL_LOG_LEVEL: 'info', MFG_ETL_INBOX_SETTLE_SECONDS: '0', ...extraEnv };
-  let configPath: string | undefined;
-  if (configFile) {
-    configPath = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'mfg-etl-invcfg-')), 'mfg-etl.config.json');
-    fs.writeFileSync(configPath, JSON.stringify(configFile));
-    env = { ...env, MFG_ETL_CONFIG: configPath };
-  }
-  const app = await testApp(name, env);
+  const env: Env = { MFG_ETL_TIMEZONE: 'Europe/Berlin', MFG_ETL_LOG_LEVEL: 'info', MFG_ETL_INBOX_SETTLE_SECONDS: '0', ...extraEnv };
+  const app = await testApp(name, env, configFile);
   const registry = createRegistry([masterdataSyncJob, countImportJob, inventoryReconciliationJob, inventoryReconciliationMonthEndJob, inventoryAdjustJob]);
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();
@@ -57,7 +51,6 @@ export async function inventoryHarness(name: string, extraEnv: Env = {}, configF
         await runner.stop();
       } finally {
         await app.cleanup();
-        if (configPath) fs.rmSync(path.dirname(configPath), { recursive: true, force: true });
       }
     },
   };

@@ -34,10 +34,18 @@ export function captureLogger(lines: Record<string, unknown>[], level = 'debug',
   return createLogger({ level, format: 'json', redactor, stream, console: false });
 }
 
-export async function testApp(name: string, extraEnv: Env = {}): Promise<TestApp> {
+/** `file`: the JSON config file's sections, written into the app's folder (removed on cleanup). */
+export async function testApp(name: string, extraEnv: Env = {}, file?: Record<string, unknown>): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mfg-etl-${name}-`));
   const schema = uniqueSchema(name);
+  let configEnv: Env = {};
+  if (file) {
+    const configFile = path.join(dir, 'mfg-etl.config.json');
+    fs.writeFileSync(configFile, JSON.stringify(file));
+    configEnv = { MFG_ETL_CONFIG: configFile };
+  }
   const env: Env = {
+    ...configEnv,
     MFG_ETL_DATABASE_URL: TEST_DATABASE_URL,
     MFG_ETL_SCHEMA: schema,
     MFG_ETL_DATA_DIR: path.join(dir, 'data'),
