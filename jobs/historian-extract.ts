@@ -308,21 +308,6 @@ interface Staged {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * Per asset, from when its counters and states are known: a tag with a sample before the range is
- * known from the start; otherwise from its first sample. Tags that never had a sample are left to
- * the silent-tags checkpoint (they would otherwise hold every shift of the asset back for good).
- */
-function dataStarts(tags: readonly TagSettings[], before: ReadonlyMap<string, Sample>, series: ReadonlyMap<string, readonly Sample[]>): Map<string, number> {
-  const starts = new Map<string, number>();
-  for (const tag of tags) {
-    if (tag.kind === 'analog') continue;
-    const first = before.has(tag.name) ? -Infinity : series.get(tag.name)?.[0]?.ts;
-    if (first === undefined) continue;
-    starts.set(tag.asset, Math.max(starts.get(tag.asset) ?? -Infinity, first));
-  }
-  return starts;
-}
 
 async function stageRun(
   ctx: JobContext,
@@ -386,14 +371,13 @@ async function stageRun(
     bucketMinutes: s.bucketMinutes,
     shifts: s.shifts,
     minDowntimeMinutes: s.minDowntimeMinutes,
+    // a shift whose data starts later than a gap would be is not final (a backfill from mid-shift)
+    coverageToleranceMinutes: s.checkpoints.gaps.threshold,
     assetProducts: Object.fromEntries(Object.entries(s.assets).flatMap(([asset, a]) => (a.product ? [[asset, a.product]] : []))),
   });
-  // a shift that began before the recomputation is only partly inside it: its staged figures stay;
-  // one whose asset has no data from its start (a backfill from mid-shift) is recomputed but not final
-  const covered = dataStarts(tags, before, series);
-  const partial = (r: { asset: string; start: number }) => (covered.get(r.asset) ?? -Infinity) > r.start + s.checkpoints.gaps.threshold * MINUTE;
-  const shifts = result.shifts.filter((r) => r.start >= range.from).map((r) => (partial(r) ? { ...r, complete: false } : r));
-  const scrap = result.scrap.filter((r) => r.start >= range.from).map((r) => (partial(r) ? { ...r, complete: false } : r));
+  // a shift that began before the recomputation is only partly inside it: its staged figures stay
+  const shifts = result.shifts.filter((r) => r.start >= range.from);
+  const scrap = result.scrap.filter((r) => r.start >= range.from);
   const aggregateMs = performance.now() - aggStarted;
 
   const writeStarted = performance.now();

@@ -340,6 +340,23 @@ describe('analog', () => {
   });
 });
 
+describe('shift completeness', () => {
+  it('a shift inside the range is complete only when its asset\'s data reaches back to its start', () => {
+    // shift A of 2026-07-01 runs 06:00–14:00 CEST; the counter's first sample comes two hours in
+    const from = cest('2026-07-01T06:00');
+    const good = tag('M1.good', 'good-counter');
+    const late = samples([cest('2026-07-01T08:00'), 10], [cest('2026-07-01T13:00'), 50], [cest('2026-07-01T15:00'), 70]);
+    const partial = run([{ tag: good, samples: late }], from, cest('2026-07-01T22:00'), { coverageToleranceMinutes: 15 });
+    expect(partial.shifts.map((x) => [x.shift, x.complete])).toEqual([['A', false], ['B', true]]);
+    // the same samples with one known before the range: shift A is whole
+    const known = run([{ tag: good, before: { ts: cest('2026-07-01T05:59'), value: 0 }, samples: late }], from, cest('2026-07-01T22:00'), { coverageToleranceMinutes: 15 });
+    expect(known.shifts.map((x) => [x.shift, x.complete])).toEqual([['A', true], ['B', true]]);
+    // a first sample within the tolerance of the shift start still counts as covering it
+    const onTime = samples([cest('2026-07-01T06:10'), 10], [cest('2026-07-01T13:00'), 50]);
+    expect(run([{ tag: good, samples: onTime }], from, cest('2026-07-01T14:00'), { coverageToleranceMinutes: 15 }).shifts[0]!.complete).toBe(true);
+  });
+});
+
 describe('tag statistics', () => {
   it('reports the longest gap, from the range start, between samples and to the range end', () => {
     const temp = tag('M1.temp', 'analog');

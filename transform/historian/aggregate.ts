@@ -113,6 +113,8 @@ interface AssetShifts {
   scrap: Float64Array;
   /** [running, down, idle] ms × shift, from the asset's first state tag */
   stateMs: Float64Array | null;
+  /** from when all its counters and states are known (a sample before the range: from the start) */
+  knownFrom: number;
 }
 
 export function aggregateHistorian(input: AggregationInput): AggregationResult {
@@ -124,7 +126,7 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
   const assets = new Map<string, AssetShifts>();
   const assetOf = (name: string): AssetShifts => {
     let a = assets.get(name);
-    if (!a) assets.set(name, (a = { good: new Float64Array(nShifts), scrap: new Float64Array(nShifts), stateMs: null }));
+    if (!a) assets.set(name, (a = { good: new Float64Array(nShifts), scrap: new Float64Array(nShifts), stateMs: null, knownFrom: -Infinity }));
     return a;
   };
   const scrap = new Map<string, { asset: string; product: string | null; quantity: Float64Array }>();
@@ -134,6 +136,9 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
     const p = prepare(series, range);
     result.tagStats.push(tagStats(tag.name, p, range));
     if (range.to === range.from) continue;
+    // a counter or state without any sample is left to the silent-tags checkpoint: it would otherwise hold its asset's shifts back for good
+    const first = p.before ? -Infinity : p.samples[p.lo]?.ts;
+    if (tag.kind !== 'analog' && first !== undefined) assetOf(tag.asset).knownFrom = Math.max(assetOf(tag.asset).knownFrom, first);
     switch (tag.kind) {
       case 'good-counter':
       case 'scrap-counter': {
@@ -186,8 +191,11 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
     }
   }
 
-  // a shift's figures are final only when the whole shift lies inside the range
-  const complete = cal.shifts.map((s) => s.start >= range.from && s.end <= range.to);
+  // a shift's figures are final only when the whole shift lies inside the range and its asset's data
+  // reaches back to its start (a backfill from mid-shift with nothing before it is not)
+  const inside = cal.shifts.map((s) => s.start >= range.from && s.end <= range.to);
+  const tolerance = (input.coverageToleranceMinutes ?? 0) * 60_000;
+  const complete = (a: AssetShifts, k: number) => inside[k]! && a.knownFrom <= cal.shifts[k]!.start + tolerance;
   // summaries for assets with a counter or a state tag (an asset with analog tags only has nothing to summarise)
   for (const [asset, a] of assets) {
     cal.shifts.forEach((s, k) => {
@@ -203,17 +211,18 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
         runningMinutes: minutes(STATE_INDEX.running),
         downMinutes: minutes(STATE_INDEX.down),
         idleMinutes: minutes(STATE_INDEX.idle),
-        complete: complete[k]!,
+        complete: complete(a, k),
       };
       result.shifts.push(row);
     });
   }
   // only shifts that scrapped something: a zero row would only ask for an empty stock.scrap
   for (const row of scrap.values()) {
+    const a = assetOf(row.asset);
     cal.shifts.forEach((s, k) => {
       const quantity = row.quantity[k]!;
       if (quantity <= 0) return;
-      const out: ScrapRow = { asset: row.asset, product: row.product, shiftDate: s.shiftDate, shift: s.name, start: s.start, end: s.end, quantity, complete: complete[k]! };
+      const out: ScrapRow = { asset: row.asset, product: row.product, shiftDate: s.shiftDate, shift: s.name, start: s.start, end: s.end, quantity, complete: complete(a, k) };
       result.scrap.push(out);
     });
   }

@@ -32,6 +32,8 @@ export interface AggregationInput {
   bucketMinutes: number;
   shifts: readonly { name: string; start: string; end: string }[];
   minDowntimeMinutes: number;
+  /** a shift counts as complete when its asset's data starts at most this long after the shift (default 0) */
+  coverageToleranceMinutes?: number;
   /** asset → product scrapped there when the scrap tag names none */
   assetProducts: Readonly<Record<string, string>>;
 }
