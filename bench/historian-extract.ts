@@ -26,13 +26,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
-import { openHistorian, opcuaSettings, type ReadNode } from '../extract/opcua/index.ts';
-import { historianExtractJob } from '../jobs/historian-extract.ts';
-import { type PlantSimulator, startPlantSimulator } from '../jobs/plant-simulator/server.ts';
+import { openHistorian, opcuaSettings, type ReadNode } from '../extract/historian/index.ts';
+import { historianExtractJob } from '../jobs/historian/historian-extract.ts';
+import { type PlantSimulator, startPlantSimulator } from '../tools/plant-simulator/server.ts';
 import { createRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
 import { getBatch } from '../load/staging/batches.ts';
-import { parseHistorianSettings } from '../transform/historian/settings.ts';
+import { parseHistorianSettings } from '../core/config/historian.ts';
 import { type MemoryReport, withMemorySampler } from './support/memory.ts';
 import { BENCH_DATABASE_URL, benchScratch, withTimeout, quietLogger } from './support/scratch.ts';
 

@@ -31,12 +31,12 @@ import { Writable } from 'node:stream';
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
 import { createLogger } from '../core/logger.ts';
-import { countImportJob } from '../jobs/count-import.ts';
-import { inventoryReconciliationJob } from '../jobs/inventory-reconciliation.ts';
+import { countImportJob } from '../jobs/inventory/count-import.ts';
+import { inventoryReconciliationJob } from '../jobs/inventory/inventory-reconciliation.ts';
 import { createRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
-import type { QuantRow } from '../extract/odoo-quants.ts';
-import { createSnapshot, finishSnapshot, stageQuants } from '../load/staging/inventory.ts';
+import type { QuantRow } from '../extract/inventory/odoo-quants.ts';
+import { createSnapshot, finishSnapshot, stageQuants } from '../load/inventory/staging.ts';
 import { MB, withMemorySampler } from './support/memory.ts';
 import { BENCH_DATABASE_URL, benchScratch } from './support/scratch.ts';
 

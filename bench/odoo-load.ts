@@ -23,14 +23,14 @@
  */
 import { type App, openApp } from '../core/app.ts';
 import { type Env, loadConfig } from '../core/config.ts';
-import { forecastLoadJob } from '../jobs/forecast-load.ts';
+import { forecastLoadJob } from '../jobs/forecast/forecast-load.ts';
 import { createRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
-import { OdooClient } from '../load/odoo/index.ts';
+import { OdooClient } from '../core/odoo/index.ts';
 import { createBatch, getBatch, transitionBatch } from '../load/staging/batches.ts';
-import { stageForecastLines } from '../load/staging/forecast.ts';
-import type { JobRun } from '../load/staging/runs.ts';
-import { scheduleKey, xmlid } from '../transform/forecast-load/index.ts';
+import { stageForecastLines } from '../load/forecast/staging.ts';
+import type { JobRun } from '../load/ops/runs.ts';
+import { scheduleKey, xmlid } from '../transform/forecast/load/index.ts';
 import type { ForecastLine } from '../transform/forecast/index.ts';
 import { type OdooTestServer, seedProducts, startOdooTestServer } from '../test/support/odoo/index.ts';
 import { BENCH_DATABASE_URL, benchScratch, quietLogger } from './support/scratch.ts';

@@ -15,7 +15,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { DataValidationError, describeError } from '../core/errors.ts';
 import { tryWithSessionLock } from '../core/locks.ts';
-import { archive, archiveDuplicate, claim, type ClaimedFile, listProcessing, reject, scanInbox, sha256File } from '../extract/inbox.ts';
+import { archive, archiveDuplicate, claim, type ClaimedFile, listProcessing, reject, scanInbox, sha256File } from '../extract/inbox/inbox.ts';
 import { appendAudit } from '../load/staging/audit.ts';
 import {
   type Batch,
@@ -28,7 +28,7 @@ import {
   transitionBatch,
 } from '../load/staging/batches.ts';
 import { listRowErrors, saveRowErrors } from '../load/staging/row-errors.ts';
-import { type ApprovalPolicy, type CheckpointResult, type RowError, verdict } from '../transform/checkpoints.ts';
+import { type ApprovalPolicy, type CheckpointResult, type RowError, verdict } from '../transform/shared/checkpoints.ts';
 import type { JobContext } from './job.ts';
 
 export const ACTOR = 'mfg-etl';

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import type { Logger } from '../core/logger.ts';
-import type { RunStats } from '../load/staging/runs.ts';
+import type { RunStats } from '../load/ops/runs.ts';
 
 export interface JobContext {
   config: Config;

@@ -1,17 +1,17 @@
 /** The job registry: every job the runner, the scheduler and the CLI know by name. */
 import { UsageError } from '../core/errors.ts';
-import { costImportJob } from './cost-import.ts';
-import { costLoadJob } from './cost-load.ts';
-import { costRollupJob } from './cost-rollup.ts';
-import { countImportJob } from './count-import.ts';
-import { forecastImportJob } from './forecast-import.ts';
-import { forecastLoadJob } from './forecast-load.ts';
-import { historianExtractJob } from './historian-extract.ts';
-import { historianLoadJob } from './historian-load.ts';
-import { housekeepingJob } from './housekeeping.ts';
-import { inventoryAdjustJob } from './inventory-adjust.ts';
-import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory-reconciliation.ts';
-import { masterdataSyncJob } from './masterdata-sync.ts';
+import { costImportJob } from './costs/cost-import.ts';
+import { costLoadJob } from './costs/cost-load.ts';
+import { costRollupJob } from './costs/cost-rollup.ts';
+import { countImportJob } from './inventory/count-import.ts';
+import { forecastImportJob } from './forecast/forecast-import.ts';
+import { forecastLoadJob } from './forecast/forecast-load.ts';
+import { historianExtractJob } from './historian/historian-extract.ts';
+import { historianLoadJob } from './historian/historian-load.ts';
+import { housekeepingJob } from './housekeeping/housekeeping.ts';
+import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
+import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
+import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;

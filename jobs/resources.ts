@@ -3,8 +3,8 @@
  * job that does not talk to Odoo never needs Odoo settings, and tests point them at test servers.
  */
 import { recordOdooCall } from '../core/metrics.ts';
-import { OdooClient } from '../load/odoo/index.ts';
-import { odooOptionsFromConfig } from '../load/odoo/config.ts';
+import { OdooClient } from '../core/odoo/index.ts';
+import { odooOptionsFromConfig } from '../core/odoo/config.ts';
 import type { JobContext } from './job.ts';
 
 /** An Odoo client for this run, or undefined when MFG_ETL_ODOO_* is not configured. Close it when done. */

@@ -22,7 +22,7 @@ import {
   markRunning,
   type RunTrigger,
   setQueueJobId,
-} from '../load/staging/runs.ts';
+} from '../load/ops/runs.ts';
 import type { JobDefinition } from './job.ts';
 import { findJob, type JobRegistry } from './registry.ts';
 

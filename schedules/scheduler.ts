@@ -6,7 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import type { Logger } from '../core/logger.ts';
 import type { Runner } from '../jobs/runner.ts';
-import { claimScheduleSlot, linkScheduleSlot } from '../load/staging/runs.ts';
+import { claimScheduleSlot, linkScheduleSlot } from '../load/ops/runs.ts';
 import type { JobSchedule } from './schedule.ts';
 
 /** The slot a tick belongs to: its time truncated to the cron resolution. */

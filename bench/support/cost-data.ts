@@ -9,7 +9,7 @@
  */
 import type { Knex } from 'knex';
 import type { RefInput } from '../../transform/costs/reference-rollup.ts';
-import { prng } from '../../jobs/plant-simulator/machines.ts';
+import { prng } from '../../tools/plant-simulator/machines.ts';
 
 export interface CostDataShape {
   products: number;

@@ -4,8 +4,8 @@
  */
 import type { Knex } from 'knex';
 import { BatchStateError, NotFoundError } from '../../core/errors.ts';
-import { type BatchAction, type BatchStatus, nextStatus, SUPERSEDABLE } from '../../transform/batch-state.ts';
-import type { CheckpointResult } from '../../transform/checkpoints.ts';
+import { type BatchAction, type BatchStatus, nextStatus, SUPERSEDABLE } from '../../transform/shared/batch-state.ts';
+import type { CheckpointResult } from '../../transform/shared/checkpoints.ts';
 import { appendAudit } from './audit.ts';
 
 type Db = Knex | Knex.Transaction;

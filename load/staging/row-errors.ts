@@ -1,6 +1,6 @@
 /** Row-level problems of a batch (batch_row_errors), kept so the error report can be rebuilt. */
 import type { Knex } from 'knex';
-import type { RowError } from '../../transform/checkpoints.ts';
+import type { RowError } from '../../transform/shared/checkpoints.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -18,7 +18,7 @@
  */
 import { once } from 'node:events';
 import type ExcelJS from 'exceljs';
-import { escapeSpreadsheetText } from '../../transform/spreadsheet-text.ts';
+import { escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 
 export type CellValue = string | number | Date | null | undefined;
 export type Style = Partial<ExcelJS.Style>;

@@ -11,8 +11,8 @@ import type { Env } from '../../core/config.ts';
 import { defaultRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { type Batch, getBatch, listCheckpoints } from '../../load/staging/batches.ts';
-import type { JobRun } from '../../load/staging/runs.ts';
-import type { CheckpointResult } from '../../transform/checkpoints.ts';
+import type { JobRun } from '../../load/ops/runs.ts';
+import type { CheckpointResult } from '../../transform/shared/checkpoints.ts';
 import { type TestApp, testApp } from './staging.ts';
 
 export const MASTERDATA_SQL = fileURLToPath(new URL('../../sql/demo/masterdata.sql', import.meta.url));

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { Env } from '../../core/config.ts';
-import { countImportJob } from '../../jobs/count-import.ts';
-import { inventoryAdjustJob } from '../../jobs/inventory-adjust.ts';
-import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from '../../jobs/inventory-reconciliation.ts';
-import { masterdataSyncJob } from '../../jobs/masterdata-sync.ts';
+import { countImportJob } from '../../jobs/inventory/count-import.ts';
+import { inventoryAdjustJob } from '../../jobs/inventory/inventory-adjust.ts';
+import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from '../../jobs/inventory/inventory-reconciliation.ts';
+import { masterdataSyncJob } from '../../jobs/masterdata/masterdata-sync.ts';
 import { createRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
-import type { JobRun } from '../../load/staging/runs.ts';
+import type { JobRun } from '../../load/ops/runs.ts';
 import type { OdooTestServer } from './odoo/index.ts';
 import { type TestApp, testApp } from './staging.ts';
 

@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, setLogLevel } from 'node-opcua-client';
 import type { Logger } from '../../core/logger.ts';
-import { clientCertificateInfo, type HistorianConnection, type OpcuaSettings, openHistorian, type RawPage, type ReadNode } from '../../extract/opcua/index.ts';
-import { type PlantSimulator, type PlantSimulatorOptions, startPlantSimulator } from '../../jobs/plant-simulator/server.ts';
+import { clientCertificateInfo, type HistorianConnection, type OpcuaSettings, openHistorian, type RawPage, type ReadNode } from '../../extract/historian/index.ts';
+import { type PlantSimulator, type PlantSimulatorOptions, startPlantSimulator } from '../../tools/plant-simulator/server.ts';
 import type { Sample } from '../../transform/historian/types.ts';
 import { captureLogger } from './staging.ts';
 

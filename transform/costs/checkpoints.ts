@@ -2,8 +2,8 @@
  * Checkpoints of the two cost batch kinds, from the figures the staging queries measured.
  * Each records what it measured (counts, lists, totals), not only pass/fail. Pure.
  */
-import type { CheckpointResult } from '../checkpoints.ts';
-import type { RollupCheckpointSettings, UpdateCheckpointSettings } from './settings.ts';
+import type { CheckpointResult } from '../shared/checkpoints.ts';
+import type { RollupCheckpointSettings, UpdateCheckpointSettings } from '../../core/config/costs.ts';
 
 type Setting = { severity: 'error' | 'warning'; threshold: number };
 

@@ -5,5 +5,5 @@ export * from './load-plan.ts';
 export * from './overhead.ts';
 export * from './reference-rollup.ts';
 export * from './report-text.ts';
-export * from './settings.ts';
+export * from '../../core/config/costs.ts';
 export * from './updates.ts';

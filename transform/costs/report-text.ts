@@ -1,7 +1,7 @@
 /**
  * The plain-words report beside a cost update file (`<name>.report.txt`). Pure text building.
  */
-import { checksAndRowProblems, type CheckpointResult } from '../checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
 
 export interface CostUpdateReportInput {
   fileName: string;

@@ -9,7 +9,7 @@ import { normalizeHeader } from '../../extract/tabular/header.ts';
 import { NumberReader, type NumberLocaleSetting } from '../../extract/tabular/numbers.ts';
 import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
-import type { RowError } from '../checkpoints.ts';
+import type { RowError } from '../shared/checkpoints.ts';
 import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
 
 export const COST_UPDATE_FIELDS = ['product', 'cost', 'currency', 'validFrom', 'unit'] as const;

@@ -8,7 +8,7 @@
 import { normalizeHeader } from '../../extract/tabular/header.ts';
 import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell } from '../../extract/tabular/types.ts';
-import { looksLikePeriod, type PeriodNormaliser } from '../periods.ts';
+import { looksLikePeriod, type PeriodNormaliser } from './periods.ts';
 import { FORECAST_FIELDS, type ColumnMapping, type ForecastField, type RowError } from './schema.ts';
 
 export const DEFAULT_ALIASES: Readonly<Record<ForecastField, readonly string[]>> = {

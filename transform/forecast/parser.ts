@@ -12,7 +12,7 @@ import { DataValidationError } from '../../core/errors.ts';
 import { cellRef } from '../../extract/tabular/refs.ts';
 import { NumberReader, type NumberLocale, type NumberLocaleSetting } from '../../extract/tabular/numbers.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
-import { createPeriodNormaliser, type PeriodNormaliser, type PeriodOptions, type PeriodResult } from '../periods.ts';
+import { createPeriodNormaliser, type PeriodNormaliser, type PeriodOptions, type PeriodResult } from './periods.ts';
 import { analyseHeader, buildAliasIndex, type AliasIndex, type HeaderLayout } from './columns.ts';
 import { labelsFromTitleRows, type ScopeLabels } from './labels.ts';
 import type { ColumnMapping, ForecastField, ForecastLine, RowError } from './schema.ts';

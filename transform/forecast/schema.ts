@@ -22,7 +22,7 @@ export const ForecastLineSchema = z.object({
 });
 export type ForecastLine = z.infer<typeof ForecastLineSchema>;
 
-export { RowErrorSchema, type RowError } from '../checkpoints.ts';
+export { RowErrorSchema, type RowError } from '../shared/checkpoints.ts';
 
 /** configured header names per field; a configured field accepts only these names */
 export const ColumnMappingSchema = z

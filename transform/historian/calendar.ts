@@ -12,7 +12,7 @@
  * (23 buckets). Shift starts and ends follow the same rule: a wall time shown twice means its first
  * occurrence, a wall time skipped means the moment of the jump.
  */
-import { zoneOffsetMs } from '../time-zone.ts';
+import { zoneOffsetMs } from '../shared/time-zone.ts';
 import type { TimeRange } from './types.ts';
 
 const MINUTE = 60_000;

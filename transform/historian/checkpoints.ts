@@ -4,8 +4,8 @@
  * examples); severities and thresholds come from `historian.checkpoints` (settings.ts), where a
  * threshold is the largest measured value that still passes.
  */
-import type { CheckpointResult } from '../checkpoints.ts';
-import type { HistorianCheckpointSettings } from './settings.ts';
+import type { CheckpointResult } from '../shared/checkpoints.ts';
+import type { HistorianCheckpointSettings } from '../../core/config/historian.ts';
 import type { AggregationResult } from './types.ts';
 
 const EXAMPLES = 10;

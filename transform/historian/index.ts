@@ -3,6 +3,6 @@ export * from './aggregate.ts';
 export * from './analog.ts';
 export * from './calendar.ts';
 export * from './counters.ts';
-export * from './settings.ts';
+export * from '../../core/config/historian.ts';
 export * from './states.ts';
 export type * from './types.ts';

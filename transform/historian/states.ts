@@ -3,7 +3,7 @@
  * the range), seconds per state clipped to buckets and shifts, and downtime events. Pure.
  */
 import type { PlantCalendar, ShiftInstance } from './calendar.ts';
-import type { TagSettings } from './settings.ts';
+import type { TagSettings } from '../../core/config/historian.ts';
 import type { DowntimeEvent, Sample } from './types.ts';
 
 export type MachineState = 'running' | 'down' | 'idle' | 'unknown';

@@ -2,7 +2,7 @@
  * What the historian aggregation takes and gives. Times are epoch milliseconds (UTC) throughout;
  * dates of the plant calendar (shift dates) are YYYY-MM-DD strings in the plant time zone.
  */
-import type { TagKind, TagSettings } from './settings.ts';
+import type { TagKind, TagSettings } from '../../core/config/historian.ts';
 
 /** one good-quality value as the historian stored it (bad and uncertain samples never get here) */
 export interface Sample {

@@ -2,8 +2,8 @@
  * Checkpoints of a count batch: figures measured by sql/inventory/check_count_*.sql and the parser
  * in, one result per checkpoint out, in the order a warehouse clerk reads them. Pure.
  */
-import { type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint } from '../checkpoints.ts';
-import type { CountCheckpointSettings } from './settings.ts';
+import { type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint } from '../shared/checkpoints.ts';
+import type { CountCheckpointSettings } from '../../core/config/inventory.ts';
 
 export interface CountMeasures {
   parse: { rows: number; errorCount: number; examples: { ref: string; column: string; message: string }[] };

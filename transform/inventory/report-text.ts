@@ -2,7 +2,7 @@
  * Plain-words texts of the inventory jobs: the report beside a rejected count file
  * (`<name>.report.txt`) and the short summary a run leaves in its stats for the CLI. Pure.
  */
-import { checksAndRowProblems, type CheckpointResult } from '../checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
 
 const num = (v: unknown, digits = 3) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-'));
 const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;

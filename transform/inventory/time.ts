@@ -6,7 +6,7 @@
  * "+01:00") are instants already. A date without a time means the start of that day (plant time):
  * every move on the count day then flags the line as moved since count rather than a discrepancy.
  */
-import { zoneOffsetMs } from '../time-zone.ts';
+import { zoneOffsetMs } from '../shared/time-zone.ts';
 
 const MS_PER_DAY = 86_400_000;
 const EXCEL_EPOCH_DAYS = 25_569; // serial of 1970-01-01

@@ -4,7 +4,7 @@
  * `classify` here is its specification in TypeScript (test/inventory-rules.test.ts holds the two
  * against each other on the edges).
  */
-import type { Tolerance } from './settings.ts';
+import type { Tolerance } from '../../core/config/inventory.ts';
 
 export const CLASSES = ['match', 'over', 'short', 'missing_in_odoo', 'missing_in_wms'] as const;
 export type LineClass = (typeof CLASSES)[number];

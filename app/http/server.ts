@@ -1,0 +1,527 @@
+/**
+ * The HTTP server of `mfg-etl serve` and `mfg-etl start` (node:http, no framework):
+ * GET /healthz, /readyz, /metrics, and the status page (/, /runs, /runs/<id>, /batches,
+ * /batches/<id>, /reports). Read-only unless users are configured (MFG_ETL_HTTP_USERS_FILE):
+ * then people log in (server-side sessions, SameSite=Strict cookies) and approve or reject
+ * batches with a per-session CSRF token; the audit trail records their name.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../../core/config.ts';
+import type { Database } from '../../core/db.ts';
+import { BatchStateError, ConfigError, NotFoundError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { findBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
+import { batchAudit, batchRowErrors, checkpointsOf, listOpenIncidents, listRunsPage, loadRowErrors, runLogLines } from '../../load/ops/ops.ts';
+import { findRun, listRuns, type RunStatus } from '../../load/ops/runs.ts';
+import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
+import { jobExpectations, workflows } from '../ops.ts';
+import type { JobRegistry } from '../../jobs/registry.ts';
+import { cookie, LoginThrottle, parseCookies, sameToken, UserStore } from './auth.ts';
+import type { SafeHtml } from './html.ts';
+import { createMetricsRegistry } from './metrics.ts';
+import * as pages from './pages.ts';
+import { checkReadiness } from './readiness.ts';
+import { type AlertSettings, alertSettings, type HttpSettings, httpSettings } from '../../core/config/http.ts';
+
+export interface StatusServerOptions {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  registry: JobRegistry;
+  /** override MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT (tests: port 0) */
+  host?: string;
+  port?: number;
+}
+
+const SESSION_COOKIE = 'mfg_etl_session';
+const LOGIN_COOKIE = 'mfg_etl_login';
+const MAX_BODY = 64 * 1024;
+const RUN_STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'dead']);
+const BATCH_STATUSES = new Set(['received', 'validated', 'rejected', 'approved', 'loading', 'loaded', 'load_failed', 'superseded']);
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+};
+const CONTENT_TYPES: Record<string, string> = {
+  '.csv': 'text/csv; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.pdf': 'application/pdf',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** for 405: the methods the path takes */
+    readonly allow?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Request {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  url: URL;
+  cookies: Map<string, string>;
+  session?: { token: string; login: string; name: string; csrfToken: string };
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
+  res.end(body);
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function redirect(res: http.ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
+  res.end();
+}
+
+/** Only paths on this site: no scheme, no //host, no backslashes. */
+function safeNext(value: string | null | undefined): string {
+  return value && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : '/';
+}
+
+function positiveInt(value: string | undefined | null): number | undefined {
+  if (!value || !/^\d{1,15}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n > 0 ? n : undefined;
+}
+
+function csvCell(value: string): string {
+  // a cell starting like a formula is opened as text by spreadsheet programs
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export class StatusServer {
+  private readonly server: http.Server;
+  private readonly http: HttpSettings;
+  private readonly alerts: AlertSettings;
+  private readonly users: UserStore;
+  private readonly throttle = new LoginThrottle();
+  private readonly metrics;
+  private stopping = false;
+  private address: string | undefined;
+
+  constructor(private readonly o: StatusServerOptions) {
+    this.http = httpSettings(o.config);
+    this.alerts = alertSettings(o.config);
+    this.users = new UserStore(o.config.httpUsersFile);
+    // a `jobs.<name>` section for a job that does not exist is a ConfigError now, not a broken page later
+    jobExpectations(o.registry, o.config);
+    this.metrics = createMetricsRegistry({ config: o.config, db: o.db, logger: o.logger, registry: o.registry, approvalWaitHours: this.alerts.approvalWaitHours });
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.requestTimeout = 30_000;
+    this.server.headersTimeout = 15_000;
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** http://host:port, once listening */
+  get url(): string {
+    if (!this.address) throw new Error('the status server is not listening');
+    return this.address;
+  }
+
+  async listen(): Promise<string> {
+    const host = this.o.host ?? this.o.config.httpHost;
+    const configured = this.o.port ?? this.o.config.httpPort;
+    const port = configured === 'off' ? 0 : configured;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.code === 'EACCES' ? 'permission denied' : err.message;
+        reject(new ConfigError(`cannot serve the status page on ${host}:${port}: ${why}; set MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT`, { cause: err }));
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    const addr = this.server.address() as AddressInfo;
+    const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.address = `http://${shown}:${addr.port}`;
+    this.o.logger.info(`status page at ${this.address}/`, { url: `${this.address}/`, users: this.users.enabled });
+    return this.address;
+  }
+
+  /** Stops accepting, lets requests in flight finish (up to 5 s), then closes what is left. */
+  async close(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), 5000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  // ---- request handling ---------------------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://status.local');
+    } catch {
+      return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
+    }
+    const r: Request = { req, res, url, cookies: parseCookies(req.headers.cookie) };
+    try {
+      await this.route(r);
+    } catch (err) {
+      await this.fail(r, err);
+    } finally {
+      this.o.logger.debug('http request', { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) });
+    }
+  }
+
+  private async fail(r: Request, err: unknown): Promise<void> {
+    if (r.res.headersSent) {
+      r.res.destroy();
+      return;
+    }
+    let status = 500;
+    let message = 'Something went wrong; the details are in the server log.';
+    if (err instanceof HttpError) [status, message] = [err.status, err.message];
+    else if (err instanceof NotFoundError) [status, message] = [404, err.message];
+    else this.o.logger.error('status page request failed', { method: r.req.method, path: r.url.pathname, error: (err as Error).message, stack: (err as Error).stack });
+    const title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status < 500 ? 'Request refused' : 'Error';
+    const ctx = await this.context(r).catch(() => this.bareContext(r));
+    send(r.res, status, 'text/html; charset=utf-8', pages.errorPage(ctx, title, message).value, err instanceof HttpError && err.allow ? { Allow: err.allow } : {});
+  }
+
+  private bareContext(r: Request): pages.PageContext {
+    return { timezone: this.o.config.timezone, now: new Date(), usersEnabled: this.users.enabled, path: r.url.pathname + r.url.search };
+  }
+
+  private async context(r: Request): Promise<pages.PageContext> {
+    await this.loadSession(r);
+    return { ...this.bareContext(r), user: r.session ? { login: r.session.login, name: r.session.name, csrfToken: r.session.csrfToken } : undefined };
+  }
+
+  private async loadSession(r: Request): Promise<void> {
+    if (r.session || !this.users.enabled) return;
+    const token = r.cookies.get(SESSION_COOKIE);
+    if (!token) return;
+    const session = await findSession(this.o.db.knex, token);
+    const user = session ? this.users.get(session.login) : undefined;
+    if (session && user) r.session = { token, login: user.login, name: user.name, csrfToken: session.csrfToken };
+  }
+
+  private page(r: Request, body: SafeHtml, status = 200, headers: Record<string, string | string[]> = {}): void {
+    send(r.res, status, 'text/html; charset=utf-8', body.value, headers);
+  }
+
+  private async route(r: Request): Promise<void> {
+    const method = r.req.method ?? 'GET';
+    const p = r.url.pathname;
+    const get = method === 'GET' || method === 'HEAD';
+
+    // health and metrics: open, no session
+    if (p === '/healthz') return this.only(get, () => sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
+    if (p === '/readyz') return this.only(get, () => this.readyz(r));
+    if (p === '/metrics') return this.only(get, () => this.metricsEndpoint(r));
+    if (p === '/style.css') return this.only(get, () => send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }));
+    if (p === '/favicon.ico') return send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
+    if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
+
+    const ctx = await this.context(r);
+    if (this.users.enabled && this.http.loginRequired && !ctx.user) return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+
+    let m: RegExpExecArray | null;
+    if (p === '/') return this.only(get, () => this.overview(r, ctx));
+    if (p === '/runs') return this.only(get, () => this.runs(r, ctx));
+    if ((m = /^\/runs\/(\d+)$/.exec(p))) return this.only(get, () => this.run(r, ctx, positiveInt(m![1])));
+    if (p === '/batches') return this.only(get, () => this.batches(r, ctx));
+    if ((m = /^\/batches\/(\d+)$/.exec(p))) return this.only(get, () => this.batch(r, ctx, positiveInt(m![1])));
+    if ((m = /^\/batches\/(\d+)\/errors\.csv$/.exec(p))) return this.only(get, () => this.errorsCsv(r, positiveInt(m![1])));
+    if ((m = /^\/batches\/(\d+)\/(approve|reject)$/.exec(p))) return this.only(method === 'POST', () => this.decide(r, ctx, positiveInt(m![1]), m![2] as 'approve' | 'reject'), 'POST');
+    if (p === '/reports' || p === '/reports/') return this.only(get, () => this.reports(r, ctx));
+    if (p.startsWith('/reports/')) return this.only(get, () => this.download(r, p.slice('/reports/'.length)));
+    throw new HttpError(404, `There is no page ${p}.`);
+  }
+
+  private async only(allowed: boolean, fn: () => unknown, allow = 'GET, HEAD'): Promise<void> {
+    if (!allowed) throw new HttpError(405, `Method not allowed here; use ${allow}.`, allow);
+    await fn();
+  }
+
+  // ---- health, readiness, metrics -------------------------------------------------------------------
+
+  private async readyz(r: Request): Promise<void> {
+    if (this.stopping) return sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
+    const result = await checkReadiness({ config: this.o.config, db: this.o.db, logger: this.o.logger });
+    const down = result.checks.filter((c) => c.required && !c.up);
+    sendJson(r.res, result.ready ? 200 : 503, {
+      status: result.ready ? 'ready' : 'not ready',
+      ...(down.length ? { reason: down.map((c) => `${c.name} is down: ${c.detail}`).join('; ') } : {}),
+      checks: Object.fromEntries(result.checks.map((c) => [c.name, { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, detail: c.detail }])),
+    });
+  }
+
+  private async metricsEndpoint(r: Request): Promise<void> {
+    const text = await this.metrics.metrics();
+    send(r.res, 200, this.metrics.contentType, text);
+  }
+
+  // ---- pages ----------------------------------------------------------------------------------------
+
+  private async overview(r: Request, ctx: pages.PageContext): Promise<void> {
+    const knex = this.o.db.knex;
+    const [flows, incidents, batches, runs, reports, waiting] = await Promise.all([
+      workflows(this.o.db, this.o.registry, this.o.config, this.alerts.approvalWaitHours, ctx.now),
+      listOpenIncidents(knex),
+      listBatches(knex, { limit: 10 }),
+      listRuns(knex, { limit: 10 }),
+      this.listReports(10),
+      knex('batches').where({ status: 'validated' }).count({ n: '*' }).first(),
+    ]);
+    const checkpoints = await checkpointsOf(knex, batches.map((b) => b.id));
+    const waitingForApproval = Number((waiting as { n?: number | string } | undefined)?.n ?? 0);
+    this.page(r, pages.overviewPage(ctx, { workflows: flows, incidents, batches, checkpoints, runs, reports: reports.files, waitingForApproval }));
+  }
+
+  private async runs(r: Request, ctx: pages.PageContext): Promise<void> {
+    const q = r.url.searchParams;
+    const job = q.get('job') || undefined;
+    const status = RUN_STATUSES.has(q.get('status') ?? '') ? (q.get('status') as RunStatus) : undefined;
+    const limit = Math.min(positiveInt(q.get('limit')) ?? 50, 500);
+    const runs = await listRunsPage(this.o.db.knex, { job, status, before: positiveInt(q.get('before')), limit });
+    this.page(r, pages.runsPage(ctx, { runs, jobs: [...this.o.registry.keys()], job, status, limit }));
+  }
+
+  private async run(r: Request, ctx: pages.PageContext, id: number | undefined): Promise<void> {
+    const run = id ? await findRun(this.o.db.knex, id) : undefined;
+    if (!run) throw new HttpError(404, `Run ${id ?? ''} does not exist.`);
+    const [logs, batches] = await Promise.all([runLogLines(this.o.db.knex, run.id), this.o.db.knex('batches').where({ run_id: run.id }).orderBy('id').select('id')]);
+    const full = (await Promise.all(batches.map((b: { id: number }) => findBatch(this.o.db.knex, b.id)))).filter((b) => b !== undefined);
+    this.page(r, pages.runPage(ctx, { run, logs, batches: full }));
+  }
+
+  private async batches(r: Request, ctx: pages.PageContext): Promise<void> {
+    const q = r.url.searchParams;
+    const kind = q.get('kind') || undefined;
+    const status = BATCH_STATUSES.has(q.get('status') ?? '') ? (q.get('status') ?? undefined) : undefined;
+    const limit = Math.min(positiveInt(q.get('limit')) ?? 100, 500);
+    const knex = this.o.db.knex;
+    const [batches, kinds] = await Promise.all([listBatches(knex, { kind, status, limit }), knex('batches').distinct('kind').orderBy('kind')]);
+    const checkpoints = await checkpointsOf(knex, batches.map((b) => b.id));
+    this.page(r, pages.batchesPage(ctx, { batches, checkpoints, kinds: kinds.map((k: { kind: string }) => k.kind), kind, status }));
+  }
+
+  private async batchData(id: number | undefined): Promise<pages.BatchPageData> {
+    const knex = this.o.db.knex;
+    const batch = id ? await findBatch(knex, id) : undefined;
+    if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
+    const [checkpoints, rowErrors, loadErrors, audit] = await Promise.all([listCheckpoints(knex, batch.id), batchRowErrors(knex, batch.id), loadRowErrors(knex, batch.id), batchAudit(knex, batch.id)]);
+    return { batch, checkpoints, rowErrors, loadErrors, audit };
+  }
+
+  private async batch(r: Request, ctx: pages.PageContext, id: number | undefined): Promise<void> {
+    const data = await this.batchData(id);
+    const done = r.url.searchParams.get('done');
+    if (done === 'approved' || done === 'rejected') data.notice = { ok: true, text: `Batch ${data.batch.id} ${done}.` };
+    this.page(r, pages.batchPage(ctx, data));
+  }
+
+  private async errorsCsv(r: Request, id: number | undefined): Promise<void> {
+    const batch = id ? await findBatch(this.o.db.knex, id) : undefined;
+    if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
+    const errors = await batchRowErrors(this.o.db.knex, batch.id, 100_000);
+    const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) => row.map(csvCell).join(','));
+    send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, { 'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"` });
+  }
+
+  // ---- decisions ------------------------------------------------------------------------------------
+
+  private async readForm(r: Request): Promise<URLSearchParams> {
+    const origin = r.req.headers.origin;
+    if (origin && origin !== 'null') {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        host = undefined;
+      }
+      if (host !== r.req.headers.host) throw new HttpError(403, 'This form was sent from another site.');
+    } else if (origin === 'null') {
+      throw new HttpError(403, 'This form was sent from another site.');
+    }
+    const type = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') throw new HttpError(415, 'Send the form as application/x-www-form-urlencoded.');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of r.req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) throw new HttpError(413, 'The form is too large.');
+      chunks.push(chunk as Buffer);
+    }
+    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  }
+
+  private async decide(r: Request, ctx: pages.PageContext, id: number | undefined, action: 'approve' | 'reject'): Promise<void> {
+    if (!this.users.enabled) throw new HttpError(403, 'The status page is read-only: no users are configured (MFG_ETL_HTTP_USERS_FILE).');
+    const form = await this.readForm(r);
+    if (!r.session) throw new HttpError(401, 'Log in to approve or reject batches.');
+    if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken)) throw new HttpError(403, 'The form has expired or was not sent from this page; reload the page and try again.');
+    const text = (form.get(action === 'approve' ? 'comment' : 'reason') ?? '').trim().slice(0, 500);
+    if (action === 'reject' && !text) throw new HttpError(400, 'Give a reason for rejecting the batch.');
+    if (!id) throw new HttpError(404, 'No such batch.');
+    try {
+      await transitionBatch(this.o.db.knex, id, action, { actor: r.session.name, reason: text || undefined, details: { via: 'status page', login: r.session.login } });
+    } catch (err) {
+      if (err instanceof BatchStateError) {
+        const data = await this.batchData(id);
+        data.notice = { ok: false, text: err.message };
+        return this.page(r, pages.batchPage(ctx, data), 409);
+      }
+      throw err;
+    }
+    this.o.logger.info(`batch ${id} ${action === 'approve' ? 'approved' : 'rejected'} on the status page`, { batchId: id, by: r.session.name, login: r.session.login });
+    redirect(r.res, `/batches/${id}?done=${action === 'approve' ? 'approved' : 'rejected'}`);
+  }
+
+  // ---- login ----------------------------------------------------------------------------------------
+
+  private loginCookieHeader(token: string): string {
+    return cookie(LOGIN_COOKIE, token, { maxAgeSeconds: 3600, secure: this.http.secureCookies });
+  }
+
+  private async loginForm(r: Request, o: { status?: number; error?: string; login?: string; next?: string } = {}): Promise<void> {
+    if (!this.users.enabled) throw new HttpError(404, 'No users are configured (MFG_ETL_HTTP_USERS_FILE): the status page is read-only.');
+    const token = r.cookies.get(LOGIN_COOKIE) || randomToken();
+    const ctx = { ...this.bareContext(r), path: '/login' };
+    this.page(r, pages.loginPage(ctx, { csrf: token, next: safeNext(o.next ?? r.url.searchParams.get('next')), error: o.error, login: o.login }), o.status ?? 200, {
+      'Set-Cookie': this.loginCookieHeader(token),
+    });
+  }
+
+  private async login(r: Request): Promise<void> {
+    if (!this.users.enabled) throw new HttpError(404, 'No users are configured (MFG_ETL_HTTP_USERS_FILE): the status page is read-only.');
+    const form = await this.readForm(r);
+    const next = safeNext(form.get('next'));
+    if (!sameToken(form.get('csrf') ?? undefined, r.cookies.get(LOGIN_COOKIE))) {
+      r.cookies.delete(LOGIN_COOKIE);
+      return this.loginForm(r, { status: 403, error: 'The login form has expired; please try again.', next });
+    }
+    const login = (form.get('login') ?? '').trim().slice(0, 64);
+    const password = (form.get('password') ?? '').slice(0, 1024);
+    const keys = [`login:${login.toLowerCase()}`, `addr:${r.req.socket.remoteAddress ?? ''}`];
+    if (this.throttle.blocked(keys)) return this.loginForm(r, { status: 429, error: 'Too many failed logins; wait a few minutes and try again.', login, next });
+    const user = login && password ? await this.users.authenticate(login, password) : undefined;
+    if (!user) {
+      this.throttle.fail(keys);
+      this.o.logger.warn('status page login failed', { login, from: r.req.socket.remoteAddress });
+      return this.loginForm(r, { status: 401, error: 'Wrong user name or password.', login, next });
+    }
+    this.throttle.succeed(keys);
+    const { token } = await createSession(this.o.db.knex, user.login, this.http.sessionHours);
+    this.o.logger.info('status page login', { login: user.login, from: r.req.socket.remoteAddress });
+    redirect(r.res, next, {
+      'Set-Cookie': [
+        cookie(SESSION_COOKIE, token, { maxAgeSeconds: this.http.sessionHours * 3600, secure: this.http.secureCookies }),
+        cookie(LOGIN_COOKIE, '', { maxAgeSeconds: 0, secure: this.http.secureCookies }),
+      ],
+    });
+  }
+
+  private async logout(r: Request): Promise<void> {
+    const form = await this.readForm(r);
+    await this.loadSession(r);
+    if (r.session) {
+      if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken)) throw new HttpError(403, 'The form has expired; reload the page and try again.');
+      await deleteSession(this.o.db.knex, r.session.token);
+    }
+    redirect(r.res, '/', { 'Set-Cookie': cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: this.http.secureCookies }) });
+  }
+
+  // ---- reports --------------------------------------------------------------------------------------
+
+  /** Regular files under the reports folder (no dot files, no symbolic links), newest first. */
+  private async listReports(limit: number): Promise<{ files: pages.ReportFile[]; truncated: boolean }> {
+    const root = path.resolve(this.o.config.reports);
+    const files: pages.ReportFile[] = [];
+    const walk = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 6 || files.length > 5000) return;
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.name.startsWith('.')) continue;
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await walk(full, depth + 1);
+        else if (e.isFile()) {
+          const st = await fs.promises.stat(full).catch(() => undefined);
+          if (st) files.push({ path: path.relative(root, full).split(path.sep).join('/'), size: st.size, modified: st.mtime });
+        }
+      }
+    };
+    await walk(root, 0);
+    files.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.path.localeCompare(b.path));
+    return { files: files.slice(0, limit), truncated: files.length > limit };
+  }
+
+  private async reports(r: Request, ctx: pages.PageContext): Promise<void> {
+    const { files, truncated } = await this.listReports(500);
+    this.page(r, pages.reportsPage(ctx, files, truncated));
+  }
+
+  private async download(r: Request, encoded: string): Promise<void> {
+    const notFound = () => new HttpError(404, 'No such report.');
+    let segments: string[];
+    try {
+      segments = encoded.split('/').map((s) => decodeURIComponent(s));
+    } catch {
+      throw notFound();
+    }
+    if (segments.some((s) => !s || s === '.' || s === '..' || s.startsWith('.') || /[\\\0]/.test(s))) throw notFound();
+    const root = await fs.promises.realpath(path.resolve(this.o.config.reports)).catch(() => undefined);
+    if (!root) throw notFound();
+    const file = path.join(root, ...segments);
+    const st = await fs.promises.lstat(file).catch(() => undefined);
+    if (!st?.isFile()) throw notFound();
+    const real = await fs.promises.realpath(file);
+    if (!real.startsWith(root + path.sep)) throw notFound();
+    const name = segments[segments.length - 1]!;
+    r.res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      // downloaded, never rendered in this origin
+      'Content-Security-Policy': 'sandbox; default-src none',
+      'Content-Type': CONTENT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': st.size,
+      'Content-Disposition': `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'Cache-Control': 'no-store',
+    });
+    if (r.req.method === 'HEAD') return void r.res.end();
+    await new Promise<void>((resolve, reject) => {
+      const stream = fs.createReadStream(real);
+      stream.on('error', reject);
+      r.res.on('close', resolve);
+      stream.pipe(r.res);
+    });
+  }
+}
+
+/** Starts the status server; resolves once it listens. */
+export async function startStatusServer(o: StatusServerOptions): Promise<StatusServer> {
+  const server = new StatusServer(o);
+  await server.listen();
+  return server;
+}

@@ -1,0 +1,58 @@
+/**
+ * The config file's `http` and `alerts` sections (environment variables for host, port, users
+ * file, webhook URL and interval live in core/config.ts). Validated here, on start-up of
+ * `mfg-etl serve` / `start`, with the same one-line ConfigError as the rest of the configuration.
+ */
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+
+export const httpSectionSchema = z
+  .object({
+    /** how long a login lasts */
+    sessionHours: z.number().positive().max(24 * 30).default(12),
+    /** mark cookies Secure (set when the page is served over HTTPS by a reverse proxy) */
+    secureCookies: z.boolean().default(false),
+    /** with users configured: every page needs a login, not only approving (health and metrics stay open) */
+    loginRequired: z.boolean().default(false),
+    /** address of the status page as people reach it, for links in alerts */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .strict();
+
+export const alertsSectionSchema = z
+  .object({
+    /** a validated batch waiting for a person longer than this raises an alert */
+    approvalWaitHours: z.number().positive().default(24),
+    /** value of a reconciliation's discrepancies (absolute, company currency) above which an alert is sent; null: never */
+    reconciliationValueThreshold: z.number().nonnegative().nullable().default(1000),
+    /** delivery tries per message and evaluation (first included), with doubling backoff */
+    attempts: z.number().int().min(1).max(10).default(4),
+    /** first backoff between tries */
+    retryDelayMs: z.number().int().min(0).default(1000),
+    /** timeout of one webhook request */
+    timeoutMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();
+
+export type HttpSettings = z.infer<typeof httpSectionSchema>;
+export type AlertSettings = z.infer<typeof alertsSectionSchema>;
+
+function section<T extends z.ZodType>(config: Config, key: string, schema: T): z.infer<T> {
+  const raw = config.file[key] ?? {};
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? `.${issue.path.join('.')}` : '';
+    throw new ConfigError(`config file key "${key}${where}": ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function httpSettings(config: Config): HttpSettings {
+  return section(config, 'http', httpSectionSchema);
+}
+
+export function alertSettings(config: Config): AlertSettings {
+  return section(config, 'alerts', alertsSectionSchema);
+}

@@ -1,0 +1,287 @@
+/**
+ * cost-load: the standard costs of approved cost_rollup batches into Odoo (product.product
+ * standard_price, in the configured company), idempotently.
+ *
+ *   batches to load (oldest first) → read what Odoo holds now (price, cost method) → plan:
+ *   already written by this batch (ledger) / not on standard cost any more / unchanged / write →
+ *   loading → write per price group (revaluation on, or off through the context Odoo 17/18
+ *   `disable_auto_svl` / 19 `disable_auto_revaluation`), ledger per call → read back what Odoo
+ *   recorded (valuation layers on 17/18, product.value on 19) → optional summary journal entry
+ *   for products on periodic valuation → loaded (or load_failed) → report again with the outcome.
+ *
+ * A rerun of a loaded batch writes nothing; a run that failed midway continues where the ledger
+ * says it stopped. FIFO / average products are never written.
+ */
+import { z } from 'zod';
+import { BatchStateError, ConfigError, describeError, NotFoundError } from '../../core/errors.ts';
+import type { Config } from '../../core/config.ts';
+import { type CostClient, createSummaryEntry, findEntry, readLiveProducts, readValuationRecords, watermark, writePrice } from '../../load/costs/odoo.ts';
+import { writeCostReport } from '../../load/costs/workbook.ts';
+import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
+import {
+  appendCostLedger,
+  type CostLedgerEntry,
+  costLine,
+  ledgerOdooId,
+  ledgerWritten,
+  loadCandidates,
+  markLoadStatus,
+  refreshSnapshotPrices,
+  saveValuationRecords,
+  type ValuationRecord,
+} from '../../load/costs/staging.ts';
+import { type CostSettings, type LoadPlan, type LiveProduct, parseFlag, planLoad, PRICE_MODEL, revaluationContext, summaryEntryLines, valuationModel } from '../../transform/costs/index.ts';
+import { costSettings, plantDate } from './cost-import.ts';
+import { ACTOR } from '../inbox-batches.ts';
+import { defineJob, type JobContext } from '../job.ts';
+import { odooClient } from '../resources.ts';
+
+const flag = z.preprocess((value) => parseFlag(value) ?? value, z.boolean());
+
+export const costLoadParams = z
+  .object({
+    /** load this batch only (default: every approved or failed cost_rollup batch, oldest first) */
+    batchId: z.coerce.number().int().positive().optional(),
+    /** let Odoo revalue the stock on hand (default: MFG_ETL_COST_REVALUE, else costs.revalue, else true) */
+    revalue: flag.optional(),
+    /** write the report again with the load outcome (default true) */
+    report: flag.default(true),
+  })
+  .strict();
+type Params = z.infer<typeof costLoadParams>;
+
+const LOADABLE = ['approved', 'load_failed', 'loading'];
+const PERIODIC = new Set(['periodic', 'manual_periodic']);
+
+/** MFG_ETL_COST_REVALUE once core/config.ts carries it as `costRevalue` (boolean). */
+function configuredRevalue(config: Config): boolean | undefined {
+  return parseFlag((config as unknown as Record<string, unknown>).costRevalue);
+}
+
+export interface CostBatchLoad {
+  batchId: number;
+  status: string;
+  odooVersion: string;
+  revalue: boolean;
+  context: Record<string, unknown>;
+  written: number;
+  unchanged: number;
+  notStandard: number;
+  gone: number;
+  alreadyWritten: number;
+  writeCalls: number;
+  valuationRecords: number;
+  valuationModel: string | null;
+  valuationNote?: string;
+  journalEntryId?: number | null;
+  error?: string;
+}
+
+async function batchesToLoad(ctx: JobContext, batchId: number | undefined): Promise<Batch[]> {
+  if (batchId !== undefined) {
+    const batch = await getBatch(ctx.db.knex, batchId);
+    if (batch.kind !== 'cost_rollup') throw new NotFoundError(`batch ${batchId} is a ${batch.kind} batch, not a cost_rollup batch`, { context: { batchId } });
+    return [batch];
+  }
+  const rows = await ctx.db.knex('batches').where({ kind: 'cost_rollup' }).whereIn('status', LOADABLE).orderBy('id').pluck('id');
+  return Promise.all(rows.map((id: number) => getBatch(ctx.db.knex, Number(id))));
+}
+
+async function livePrices(client: CostClient | undefined, ids: number[], staged: Map<number, { current: number | null; method: string }>): Promise<Map<number, LiveProduct>> {
+  if (client) return readLiveProducts(client, ids);
+  // dry run without Odoo: plan against the snapshot
+  const out = new Map<number, LiveProduct>();
+  for (const id of ids) {
+    const s = staged.get(id);
+    if (s) out.set(id, { id, standardPrice: s.current ?? 0, costMethod: s.method, valuation: null });
+  }
+  return out;
+}
+
+async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | undefined, batch: Batch, o: { major: number; version: string; revalue: boolean }): Promise<CostBatchLoad> {
+  const knex = ctx.db.knex;
+  const company = ctx.config.odooCompany ?? null;
+  const context = revaluationContext(o.major, o.revalue);
+  const candidates = await loadCandidates(knex, batch.id);
+  const staged = new Map(candidates.map((c) => [c.productId, { current: c.currentCost, method: 'standard' }]));
+  const live = await livePrices(client, candidates.map((c) => c.productId), staged);
+  const written = await ledgerWritten(knex, batch.id, PRICE_MODEL);
+  const plan: LoadPlan = planLoad(
+    candidates.map((c) => ({ productId: c.productId, code: c.code, newCost: c.newCost })),
+    live,
+    written,
+    { company, priceDigits: s.priceDigits },
+  );
+  const result: CostBatchLoad = {
+    batchId: batch.id,
+    status: batch.status,
+    odooVersion: o.version,
+    revalue: o.revalue,
+    context,
+    written: 0,
+    unchanged: plan.counts.unchanged,
+    notStandard: plan.counts.not_standard,
+    gone: plan.counts.gone,
+    alreadyWritten: plan.counts.done,
+    writeCalls: 0,
+    valuationRecords: 0,
+    valuationModel: null,
+  };
+  if (ctx.dryRun || !client) {
+    return { ...result, status: `dry run: would write ${plan.counts.write}`, written: 0, writeCalls: plan.groups.length };
+  }
+  if (batch.status !== 'loading') await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, revalue: o.revalue } });
+
+  const model = valuationModel(o.major);
+  const installed = await client.existingModels([model, 'account.move']);
+  const readBack = installed.has(model);
+  const before = readBack ? await watermark(client, model) : 0;
+  const writtenIds: number[] = [];
+  const prices = new Map<number, number>();
+  const failedIds = new Set<number>();
+  const lineOf = new Map(plan.lines.map((l) => [l.productId, l]));
+  let failure: unknown;
+  for (const group of plan.groups) {
+    ctx.signal.throwIfAborted();
+    try {
+      await writePrice(client, group.price, group.ids, context);
+    } catch (err) {
+      failure = err;
+      for (const id of group.ids) failedIds.add(id);
+      break;
+    }
+    result.writeCalls++;
+    const entries: CostLedgerEntry[] = group.ids.map((id) => {
+      const line = lineOf.get(id)!;
+      return { batchId: batch.id, runId: ctx.runId, businessKey: line.key, odooModel: PRICE_MODEL, odooId: id, operation: 'update', payloadHash: line.hash };
+    });
+    await appendCostLedger(knex, entries);
+    for (const id of group.ids) {
+      writtenIds.push(id);
+      prices.set(id, group.price);
+    }
+    ctx.progress('standard prices written', writtenIds.length, plan.counts.write);
+  }
+  result.written = writtenIds.length;
+
+  // what Odoo recorded for the change
+  let records: ValuationRecord[] = [];
+  if (readBack && writtenIds.length > 0) {
+    records = await readValuationRecords(client, model, before, writtenIds);
+    await saveValuationRecords(knex, batch.id, ctx.runId, records);
+    result.valuationModel = model;
+  } else if (!readBack) {
+    result.valuationNote = `${model} is not installed on this Odoo: no valuation records to read back`;
+  }
+  result.valuationRecords = records.length;
+
+  // the optional summary journal entry for products on periodic valuation
+  if (!failure && s.journalEntry && o.revalue && installed.has('account.move')) {
+    result.journalEntryId = await summaryEntry(ctx, s, client, batch, plan, prices, records);
+  }
+
+  const statusOf = new Map<number, 'written' | 'unchanged' | 'not_standard' | 'failed'>();
+  for (const l of plan.lines) {
+    if (l.outcome === 'unchanged') statusOf.set(l.productId, 'unchanged');
+    else if (l.outcome === 'not_standard') statusOf.set(l.productId, 'not_standard');
+    else if (l.outcome === 'gone') statusOf.set(l.productId, 'failed');
+    else if (l.outcome === 'done' || prices.has(l.productId)) statusOf.set(l.productId, 'written');
+    else if (failedIds.has(l.productId)) statusOf.set(l.productId, 'failed');
+  }
+  await markLoadStatus(
+    knex,
+    batch.id,
+    plan.lines.filter((l) => statusOf.has(l.productId)).map((l) => ({ productId: l.productId, status: statusOf.get(l.productId)!, priceBefore: l.outcome === 'done' ? null : l.priceBefore })),
+  );
+  await refreshSnapshotPrices(knex, prices);
+
+  const loadStats = {
+    odooVersion: o.version,
+    revalue: o.revalue,
+    context,
+    written: result.written + result.alreadyWritten,
+    unchanged: result.unchanged,
+    notStandard: result.notStandard,
+    gone: result.gone,
+    valuationRecords: records.length,
+    valuationModel: result.valuationModel,
+    journalEntryId: result.journalEntryId ?? null,
+    runId: ctx.runId,
+  };
+  if (failure) {
+    const message = describeError(failure).message;
+    const failedBatch = await transitionBatch(knex, batch.id, 'fail_load', { actor: ACTOR, reason: message, stats: { load: { ...loadStats, error: message } } });
+    result.status = failedBatch.status;
+    result.error = message;
+    throw Object.assign(failure as object, { costLoad: result });
+  }
+  const done = await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { load: loadStats } });
+  result.status = done.status;
+  return result;
+}
+
+async function summaryEntry(ctx: JobContext, s: CostSettings, client: CostClient, batch: Batch, plan: LoadPlan, prices: Map<number, number>, records: ValuationRecord[]): Promise<number | null> {
+  const je = s.journalEntry!;
+  const key = `cost_batch:${batch.id}`;
+  const known = await ledgerOdooId(ctx.db.knex, batch.id, 'account.move', key);
+  if (known !== undefined) return known;
+  // the stock value change of products on periodic valuation: Odoo's own layers where it made
+  // them (17/18), else quantity on hand × (new - old price)
+  let amount = 0;
+  for (const l of plan.lines) {
+    if (!prices.has(l.productId) || !PERIODIC.has(l.valuation ?? '')) continue;
+    const layers = records.filter((r) => r.productId === l.productId && r.odooModel === 'stock.valuation.layer');
+    if (layers.length > 0) amount += layers.reduce((sum, r) => sum + (r.value ?? 0), 0);
+    else {
+      const line = await costLine(ctx.db.knex, batch.id, l.productId);
+      amount += (line?.qtyOnHand ?? 0) * (l.newCost - (l.priceBefore ?? 0));
+    }
+  }
+  const ref = `mfg-etl cost batch ${batch.id}`;
+  const lines = summaryEntryLines(amount, je, `Standard cost revaluation, cost batch ${batch.id}`);
+  if (lines.length === 0) return null;
+  const id = (await findEntry(client, ref)) ?? (await createSummaryEntry(client, { journalId: je.journalId, ref, date: plantDate(ctx.config.timezone), lines, post: je.post }));
+  await appendCostLedger(ctx.db.knex, [{ batchId: batch.id, runId: ctx.runId, businessKey: key, odooModel: 'account.move', odooId: id, operation: 'create', payloadHash: String(Math.round(amount * 100)) }]);
+  await saveValuationRecords(ctx.db.knex, batch.id, ctx.runId, [
+    { productId: null, odooModel: 'account.move', odooId: id, value: Math.round(amount * 100) / 100, quantity: null, accountMoveId: id, description: ref },
+  ]);
+  return id;
+}
+
+export const costLoadJob = defineJob({
+  name: 'cost-load',
+  description: 'Writes the standard costs of approved cost batches into Odoo (revaluation on or off)',
+  schedule: '30 2 * * *',
+  params: costLoadParams,
+  checkSettings: costSettings,
+  retryLimit: 2,
+  async run(ctx, params: Params) {
+    const s = costSettings(ctx.config);
+    const revalue = params.revalue ?? configuredRevalue(ctx.config) ?? s.revalue;
+    const batches = await batchesToLoad(ctx, params.batchId);
+    if (params.batchId !== undefined) {
+      const b = batches[0]!;
+      if (b.status === 'loaded') return { batches: [{ batchId: b.id, status: 'loaded', written: 0, note: 'already loaded: nothing to write' }] };
+      if (!LOADABLE.includes(b.status)) {
+        throw new BatchStateError(`batch ${b.id} is ${b.status}; only an approved cost batch (or one whose load failed) can be loaded: approve it first`, { context: { batchId: b.id } });
+      }
+    }
+    if (batches.length === 0) return { batches: [], note: 'no approved cost batch to load' };
+    const client = odooClient(ctx);
+    if (!client && !ctx.dryRun) throw new ConfigError('cost-load needs Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
+    const out: CostBatchLoad[] = [];
+    try {
+      const version = client ? await client.version() : { major: 0, serverVersion: 'not connected' };
+      for (const batch of batches) {
+        ctx.signal.throwIfAborted();
+        const r = await loadBatch(ctx, s, client, batch, { major: version.major, version: version.serverVersion, revalue });
+        out.push(r);
+        ctx.logger.info('cost batch loaded', { batchId: r.batchId, status: r.status, written: r.written, unchanged: r.unchanged, notStandard: r.notStandard, valuationRecords: r.valuationRecords });
+        if (params.report && !ctx.dryRun) await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
+      }
+    } finally {
+      client?.close();
+    }
+    return { revalue, batches: out, written: out.reduce((n, b) => n + b.written, 0) };
+  },
+});

@@ -1,0 +1,255 @@
+/**
+ * The cost rollup report finance reads: `<reports>/cost-rollup_<batch>_<date>.xlsx` and a CSV of
+ * the same per-product lines beside it.
+ *
+ *   Summary   the batch (status, who approved, settings), totals by product category, the
+ *             checkpoints with what they measured, and what Odoo recorded when it was loaded
+ *   Costs     one row per product: BoM, material / operations / overhead, new and current cost,
+ *             delta, delta %, quantity on hand, revaluation impact, rolled-up kinds, load status
+ *   Odoo      the valuation layers / product.value records / journal entries Odoo made
+ *
+ * Written with exceljs' streaming writer and a file stream, page by page from staging, so memory
+ * stays flat however many products there are; both files are written under a temporary name and
+ * renamed, so a reader never sees half a report. Text cells are protected against formula
+ * injection (a leading apostrophe before = + - @).
+ */
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import type { Knex } from 'knex';
+import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
+import { type Batch, getBatch, listCheckpoints } from '../staging/batches.ts';
+import { categoryTotals, type CostLine, costLinePages, listValuationRecords } from './staging.ts';
+
+/** the CSV header: the issue's required columns first, then the rest */
+export const CSV_COLUMNS = [
+  'product',
+  'bom',
+  'material_cost',
+  'operation_cost',
+  'overhead_cost',
+  'new_cost',
+  'current_cost',
+  'delta',
+  'delta_pct',
+  'qty_on_hand',
+  'revaluation_impact',
+  'name',
+  'category',
+  'kind',
+  'level',
+  'cost_method',
+  'overhead_pct',
+  'material_rolled',
+  'operation_rolled',
+  'overhead_rolled',
+  'load_status',
+  'odoo_price_before',
+  'note',
+] as const;
+
+type Column = (typeof CSV_COLUMNS)[number];
+
+const MONEY = '#,##0.00;[Red]-#,##0.00';
+const UNIT_COST = '#,##0.00####;[Red]-#,##0.00####';
+const QTY = '#,##0.###';
+const PCT = '0.00"%";[Red]-0.00"%"';
+
+const XLSX_COLUMNS: Array<{ key: Column; header: string; width: number; numFmt?: string }> = [
+  { key: 'product', header: 'Product', width: 16 },
+  { key: 'name', header: 'Name', width: 30 },
+  { key: 'category', header: 'Category', width: 22 },
+  { key: 'kind', header: 'Kind', width: 13 },
+  { key: 'level', header: 'Level', width: 7 },
+  { key: 'bom', header: 'BoM', width: 16 },
+  { key: 'material_cost', header: 'Material', width: 13, numFmt: UNIT_COST },
+  { key: 'operation_cost', header: 'Operations', width: 13, numFmt: UNIT_COST },
+  { key: 'overhead_cost', header: 'Overhead', width: 12, numFmt: UNIT_COST },
+  { key: 'new_cost', header: 'New cost', width: 13, numFmt: MONEY },
+  { key: 'current_cost', header: 'Current cost', width: 13, numFmt: MONEY },
+  { key: 'delta', header: 'Delta', width: 12, numFmt: MONEY },
+  { key: 'delta_pct', header: 'Delta %', width: 10, numFmt: PCT },
+  { key: 'qty_on_hand', header: 'Qty on hand', width: 12, numFmt: QTY },
+  { key: 'revaluation_impact', header: 'Revaluation impact', width: 16, numFmt: MONEY },
+  { key: 'cost_method', header: 'Cost method', width: 11 },
+  { key: 'overhead_pct', header: 'Overhead %', width: 11, numFmt: PCT },
+  { key: 'material_rolled', header: 'Purchased material (all levels)', width: 16, numFmt: UNIT_COST },
+  { key: 'operation_rolled', header: 'Operations (all levels)', width: 16, numFmt: UNIT_COST },
+  { key: 'overhead_rolled', header: 'Overhead (all levels)', width: 16, numFmt: UNIT_COST },
+  { key: 'load_status', header: 'Load status', width: 12 },
+  { key: 'odoo_price_before', header: 'Odoo price before load', width: 14, numFmt: MONEY },
+  { key: 'note', header: 'Note', width: 40 },
+];
+
+function bomLabel(l: CostLine): string {
+  if (l.bomId === null) return '';
+  return l.bomCode ? `${l.bomCode} (BoM ${l.bomId})` : `BoM ${l.bomId}`;
+}
+
+function values(l: CostLine): Record<Column, string | number | null> {
+  return {
+    product: l.defaultCode ?? `#${l.productId}`,
+    bom: bomLabel(l),
+    material_cost: l.materialCost,
+    operation_cost: l.operationCost,
+    overhead_cost: l.overheadCost,
+    new_cost: l.newCost,
+    current_cost: l.currentCost,
+    delta: l.delta,
+    delta_pct: l.deltaPct,
+    qty_on_hand: l.qtyOnHand,
+    revaluation_impact: l.revaluationImpact,
+    name: l.name,
+    category: l.categName,
+    kind: l.kind,
+    level: l.level,
+    cost_method: l.costMethod,
+    overhead_pct: l.overheadPct,
+    material_rolled: l.materialRolled,
+    operation_rolled: l.operationRolled,
+    overhead_rolled: l.overheadRolled,
+    load_status: l.loadStatus,
+    odoo_price_before: l.odooPriceBefore,
+    note: l.note,
+  };
+}
+
+const safe = (v: string | number | null): string | number | null => (typeof v === 'string' ? escapeSpreadsheetText(v) : v);
+
+
+async function write(stream: fs.WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
+
+export interface CostReportFiles {
+  xlsx: string;
+  csv: string;
+  lines: number;
+}
+
+export interface CostReportOptions {
+  /** the report's date (file name): YYYY-MM-DD; default today (UTC) */
+  date?: string;
+  pageSize?: number;
+}
+
+function statusLine(b: Batch): string {
+  const who = b.approvedBy ? `, approved by ${b.approvedBy}${b.approvedAt ? ` on ${b.approvedAt.toISOString().slice(0, 10)}` : ''}` : '';
+  const rejected = b.rejectedBy ? `, rejected by ${b.rejectedBy}: ${b.rejectReason ?? ''}` : '';
+  return `${b.status}${who}${rejected}`;
+}
+
+async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, batch: Batch): Promise<number> {
+  const ws = wb.addWorksheet('Summary');
+  ws.columns = [{ width: 34 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 18 }, { width: 18 }, { width: 18 }];
+  const bold = { font: { bold: true } } as const;
+  const add = (cells: Array<string | number | null>, style?: { font: Partial<ExcelJS.Font> }, formats: Record<number, string> = {}) => {
+    const row = ws.addRow(cells.map(safe));
+    if (style) row.font = style.font;
+    for (const [col, fmt] of Object.entries(formats)) row.getCell(Number(col)).numFmt = fmt;
+    row.commit();
+  };
+  const s = batch.stats;
+  add([`Cost rollup batch ${batch.id}`], { font: { bold: true, size: 14 } });
+  add(['Status', statusLine(batch)]);
+  add(['Scope / version', `${batch.scope} / ${batch.version}`]);
+  add(['Created', batch.createdAt.toISOString()]);
+  if (s.asOf) add(['Cost updates valid on', String(s.asOf)]);
+  if (s.priceDigits !== undefined) add(['Price precision (decimals)', Number(s.priceDigits)]);
+  if (s.overheadBase) add(['Overhead base', String(s.overheadBase)]);
+  if (s.onHand) add(['Quantity on hand', String(s.onHand)]);
+  if (s.load && typeof s.load === 'object') {
+    const l = s.load as Record<string, unknown>;
+    add(['Loaded into Odoo', `${String(l.odooVersion ?? '')} revalue ${String(l.revalue)}: ${String(l.written ?? 0)} written, ${String(l.unchanged ?? 0)} unchanged, ${String(l.notStandard ?? 0)} not on standard cost`]);
+  }
+  add([]);
+  add(['Category', 'Products', 'Costed', 'Changed', 'Stock value before', 'Stock value after', 'Revaluation impact'], bold);
+  const totals = await categoryTotals(db, batch.id);
+  const sum = { products: 0, costed: 0, changed: 0, before: 0, after: 0, impact: 0 };
+  for (const t of totals) {
+    add([t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact], undefined, { 5: MONEY, 6: MONEY, 7: MONEY });
+    sum.products += t.products;
+    sum.costed += t.costed;
+    sum.changed += t.changed;
+    sum.before += t.stockValueBefore;
+    sum.after += t.stockValueAfter;
+    sum.impact += t.revaluationImpact;
+  }
+  add(['Total', sum.products, sum.costed, sum.changed, sum.before, sum.after, sum.impact], bold, { 5: MONEY, 6: MONEY, 7: MONEY });
+  add([]);
+  add(['Checkpoint', 'Severity', 'Result', 'Message'], bold);
+  for (const c of await listCheckpoints(db, batch.id)) {
+    add([c.name, c.severity, c.passed ? 'passed' : c.severity === 'error' ? 'FAILED' : 'WARNING', c.message]);
+  }
+  ws.commit();
+  return totals.length;
+}
+
+/** Writes the XLSX and CSV of a cost_rollup batch; answers their paths. */
+export async function writeCostReport(db: Knex, reportsDir: string, batchId: number, options: CostReportOptions = {}): Promise<CostReportFiles> {
+  await mkdir(reportsDir, { recursive: true });
+  const batch = await getBatch(db, batchId);
+  const date = options.date ?? new Date().toISOString().slice(0, 10);
+  const base = path.join(reportsDir, `cost-rollup_${batchId}_${date}`);
+  const xlsxTmp = `${base}.xlsx.tmp`;
+  const csvTmp = `${base}.csv.tmp`;
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: xlsxTmp, useStyles: true, useSharedStrings: false });
+  wb.creator = 'mfg-etl';
+  const csv = fs.createWriteStream(csvTmp, { encoding: 'utf8' });
+  let lines = 0;
+  try {
+    await writeSummary(wb, db, batch);
+
+    const ws = wb.addWorksheet('Costs', { views: [{ state: 'frozen', ySplit: 1, xSplit: 1 }] });
+    ws.columns = XLSX_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+    ws.getRow(1).font = { bold: true };
+    ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: XLSX_COLUMNS.length } };
+    ws.getRow(1).commit();
+    await write(csv, `\ufeff${CSV_COLUMNS.join(',')}\r\n`);
+    for await (const page of costLinePages(db, batchId, options.pageSize)) {
+      let chunk = '';
+      for (const l of page) {
+        const v = values(l);
+        ws.addRow(XLSX_COLUMNS.map((c) => safe(v[c.key]))).commit();
+        chunk += `${CSV_COLUMNS.map((c) => csvField(v[c])).join(',')}\r\n`;
+        lines++;
+      }
+      await write(csv, chunk);
+    }
+    ws.commit();
+
+    const records = await listValuationRecords(db, batchId);
+    if (records.length > 0) {
+      const od = wb.addWorksheet('Odoo', { views: [{ state: 'frozen', ySplit: 1 }] });
+      od.columns = [
+        { header: 'Product', key: 'product', width: 16 },
+        { header: 'Odoo model', key: 'model', width: 24 },
+        { header: 'Odoo id', key: 'id', width: 10 },
+        { header: 'Value', key: 'value', width: 14, style: { numFmt: MONEY } },
+        { header: 'Quantity', key: 'quantity', width: 12, style: { numFmt: QTY } },
+        { header: 'Journal entry id', key: 'move', width: 14 },
+        { header: 'Description', key: 'description', width: 60 },
+      ];
+      od.getRow(1).font = { bold: true };
+      od.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 7 } };
+      od.getRow(1).commit();
+      for (const r of records) {
+        od.addRow([safe(r.code ?? (r.productId === null ? '' : `#${r.productId}`)), r.odooModel, r.odooId, r.value, r.quantity, r.accountMoveId, safe(r.description)]).commit();
+      }
+      od.commit();
+    }
+    await wb.commit();
+    csv.end();
+    await once(csv, 'finish');
+    await rename(xlsxTmp, `${base}.xlsx`);
+    await rename(csvTmp, `${base}.csv`);
+  } catch (err) {
+    csv.destroy();
+    await rm(xlsxTmp, { force: true });
+    await rm(csvTmp, { force: true });
+    throw err;
+  }
+  return { xlsx: `${base}.xlsx`, csv: `${base}.csv`, lines };
+}

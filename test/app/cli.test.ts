@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRegistry } from '../../jobs/registry.ts';
+import { runCli } from '../support/cli.ts';
+import { TEST_DATABASE_URL, type TestApp, testApp } from '../support/staging.ts';
+import { createBatch, transitionBatch } from '../../load/staging/batches.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await testApp('cli');
+});
+afterAll(async () => app?.cleanup());
+
+const cli = (args: string[], extra: Record<string, string> = {}, timeoutMs?: number) => runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn', ...extra }, app.dir, timeoutMs);
+
+describe('mfg-etl CLI', () => {
+  it('exits 2 for an unknown job and lists the valid names', async () => {
+    const r = await cli(['run', 'no-such-job']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`mfg-etl: unknown job "no-such-job"; valid jobs: ${[...defaultRegistry().keys()].join(', ')}`);
+    expect(r.stderr).toContain('housekeeping');
+  });
+
+  it('exits 2 with one line naming the variable when configuration is wrong', async () => {
+    const r = await cli(['jobs'], { MFG_ETL_SCHEMA: 'Robert; drop table' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: a lower-case SQL identifier/);
+  });
+
+  it('a worker refuses a wrong historian section at start, one line per mistake', async () => {
+    const file = path.join(app.dir, 'bad-historian.json');
+    const tags = [
+      { name: 'M1.good', nodeId: 'ns=2;i=1111', asset: 'WC-1', kind: 'counter' },
+      { name: 'M1.good', browsePath: '/Objects/2:Plant1', asset: 'WC-1', kind: 'analog' },
+    ];
+    fs.writeFileSync(file, JSON.stringify({ historian: { bucketMinutes: 0, tags } }));
+    const r = await cli(['worker'], { MFG_ETL_CONFIG: file }, 30_000);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.some((l) => l.includes('historian.bucketMinutes'))).toBe(true);
+    expect(lines.some((l) => l.includes('historian.tags.0.kind'))).toBe(true);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    const r = await cli(['history', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it('runs housekeeping end to end on PostgreSQL and shows it in history --json', async () => {
+    const run = await cli(['run', 'housekeeping', '--dry-run', '--json']);
+    expect(run.code).toBe(0);
+    const record = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(record).toMatchObject({ job: 'housekeeping', status: 'succeeded', trigger: 'manual', stats: { dryRun: true } });
+
+    const history = await cli(['history', '--json', '--job', 'housekeeping']);
+    const runs = JSON.parse(history.stdout) as Record<string, unknown>[];
+    expect(runs[0]).toMatchObject({ id: record.id, job: 'housekeeping', trigger: 'manual', status: 'succeeded', attempt: 1, error: null });
+    for (const key of ['startedAt', 'finishedAt', 'stats']) expect(runs[0]).toHaveProperty(key);
+  });
+
+  it('lists batches as JSON with the documented fields and shows one with its checkpoints', async () => {
+    const b = await createBatch(app.db.knex, { kind: 'forecast', scope: 'WH1', version: 'v9', source: 'f.csv', sourceSha256: 'ab'.repeat(32), actor: 'test', stats: { lines: 3 } });
+    const list = JSON.parse((await cli(['batches', '--json', '--kind', 'forecast'])).stdout) as Record<string, unknown>[];
+    expect(list[0]).toMatchObject({ id: b.id, kind: 'forecast', scope: 'WH1', version: 'v9', status: 'received', source: 'f.csv', sourceSha256: 'ab'.repeat(32), stats: { lines: 3 } });
+    expect(list[0]).toHaveProperty('createdAt');
+    const one = JSON.parse((await cli(['batch', String(b.id), '--json'])).stdout) as Record<string, unknown>;
+    expect(one).toMatchObject({ id: b.id, checkpoints: [] });
+  });
+
+  it('exits 1 when approving a rejected batch, with the reason', async () => {
+    const b = await createBatch(app.db.knex, { kind: 'forecast', scope: 'WH2', version: 'v1', actor: 'test' });
+    await transitionBatch(app.db.knex, b.id, 'reject', { actor: 'anna', reason: 'bad' });
+    const r = await cli(['approve', String(b.id), '--by', 'bob']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`batch ${b.id} is rejected; cannot approve`));
+  });
+
+  it('exits 1 for a batch that does not exist', async () => {
+    const r = await cli(['batch', '999999']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/batch 999999 does not exist/);
+  });
+
+  it('lists jobs with schedule and next run', async () => {
+    const jobs = JSON.parse((await cli(['jobs', '--json'])).stdout) as { name: string; schedule: string; nextRun: string }[];
+    const hk = jobs.find((j) => j.name === 'housekeeping')!;
+    expect(hk.schedule).toBe('30 3 * * *');
+    expect(new Date(hk.nextRun).getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('never prints the database password, even when the connection fails', async () => {
+    const secret = 'hunter2-very-secret';
+    const badUrl = TEST_DATABASE_URL.replace('postgres://postgres@', `postgres://nobody:${secret}@`).replace(/\/[^/]+$/, '/no_such_db');
+    const r = await cli(['jobs'], { MFG_ETL_DATABASE_URL: badUrl, MFG_ETL_LOG_LEVEL: 'debug' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot connect to the database/);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+
+    const shown = await cli(['config', '--json'], { MFG_ETL_DATABASE_URL: badUrl });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toContain(secret);
+    expect(JSON.parse(shown.stdout).databaseUrl).toMatch(/^postgres:\/\/nobody:\[redacted\]@127\.0\.0\.1/);
+  });
+
+  it('reads a secret from a *_FILE variable', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'secret-')), 'db-url');
+    fs.writeFileSync(file, `${TEST_DATABASE_URL}\n`);
+    const r = await cli(['history', '--json'], { MFG_ETL_DATABASE_URL: '', MFG_ETL_DATABASE_URL_FILE: file });
+    expect(r.code).toBe(0);
+    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+  });
+});

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import knexFactory from 'knex';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrate, MIGRATIONS_DIR } from '../../core/migrate.ts';
+import { captureLogger, TEST_DATABASE_URL, uniqueSchema } from '../support/staging.ts';
+
+const schema = uniqueSchema('migrations');
+const knex = knexFactory({ client: 'pg', connection: TEST_DATABASE_URL, pool: { min: 0, max: 6 } });
+const logger = captureLogger([]);
+const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+
+afterAll(async () => {
+  await knex.raw(`drop schema if exists "${schema}" cascade`);
+  await knex.destroy();
+});
+
+describe('migrations', () => {
+  it('apply every file exactly once when two processes migrate a fresh schema at the same time', async () => {
+    const [a, b] = await Promise.all([migrate(knex, schema, logger), migrate(knex, schema, logger)]);
+    const applied = [...a, ...b].sort();
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(applied).toEqual(files);
+    const rows = await knex.raw(`select name from "${schema}".migrations order by name`);
+    expect(rows.rows.map((r: { name: string }) => r.name)).toEqual(files);
+  });
+
+  it('are idempotent: a second run applies nothing and keeps the data', async () => {
+    await knex.raw(`insert into "${schema}".audit_events (actor, entity, entity_id, action) values ('t', 'x', '1', 'keep')`);
+    expect(await migrate(knex, schema, logger)).toEqual([]);
+    const rows = await knex.raw(`select count(*)::int as n from "${schema}".audit_events where action = 'keep'`);
+    expect(rows.rows[0].n).toBe(1);
+  });
+});

@@ -1,6 +1,0 @@
-/** forecast-load's pure part: settings, keys and hashes, min/max maths, target rows, the plan. */
-export * from './demand.ts';
-export * from './keys.ts';
-export * from './plan.ts';
-export * from './settings.ts';
-export * from './targets.ts';
