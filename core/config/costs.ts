@@ -4,7 +4,7 @@
  * `parseCostSettings` and turn a failure into a ConfigError naming the key.
  */
 import { z } from 'zod';
-import { approvalPolicySchema, type Severity, severitySchema } from '../../transform/shared/checkpoints.ts';
+import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const checkpointSetting = (severity: Severity, threshold: number) =>
   z

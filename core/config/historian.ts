@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { approvalPolicySchema, type Severity, severitySchema } from '../../transform/shared/checkpoints.ts';
+import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (00:00–23:59)');
 const positive = z.number().finite().positive();

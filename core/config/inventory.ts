@@ -4,7 +4,7 @@
  * jobs/inventory-adjust.ts.
  */
 import { z } from 'zod';
-import { approvalPolicySchema, type Severity, severitySchema } from '../../transform/shared/checkpoints.ts';
+import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const nonNegative = z.number().finite().nonnegative();
 

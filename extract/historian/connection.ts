@@ -22,7 +22,7 @@ import {
 } from 'node-opcua-client';
 import { ConfigError, EtlError, type ErrorContext, InterruptedError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import { OpcuaConnectionError, OpcuaSecurityError, type OpcuaSettings } from './index.ts';
+import { OpcuaConnectionError, OpcuaSecurityError, type OpcuaSettings } from './settings.ts';
 import { CLIENT_APPLICATION_NAME, type ClientCertificateInfo, ensureClientCertificate, openCertificateManager, rejectedCertificateFile } from './pki.ts';
 
 const DEFAULT_RECONNECT_TIMEOUT_MS = 60_000;

@@ -31,9 +31,9 @@ import {
 } from 'node-opcua-client';
 import { EtlError } from '../../core/errors.ts';
 import { recordOpcuaRead } from '../../core/metrics.ts';
-import type { Sample } from '../../transform/historian/types.ts';
+import type { Sample } from './sample.ts';
 import { isConnectionLoss, type OpcuaLink } from './connection.ts';
-import { OpcuaConnectionError, OpcuaReadError } from './index.ts';
+import { OpcuaConnectionError, OpcuaReadError } from './settings.ts';
 
 export interface RawPage {
   tag: string;

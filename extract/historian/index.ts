@@ -2,15 +2,12 @@
  * The plant historian over OPC UA: open a connection, resolve the configured tags to NodeIds, read
  * raw history in pages. Knows nothing of staging or aggregation (jobs/historian-extract.ts).
  *
- * This module holds the settings, the errors and the types, and loads node-opcua only when a
+ * This module holds the types (settings and errors: settings.ts), and loads node-opcua only when a
  * connection is opened: the job registry imports it for every CLI command, and node-opcua takes
  * most of a second to load and prints start-up warnings on stdout (see connection.ts).
  */
-import path from 'node:path';
-import type { Config } from '../../core/config.ts';
-import { ConfigError, EtlError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import type { HistorianSettings, TagSettings } from '../../core/config/historian.ts';
+import type { TagSettings } from '../../core/config/historian.ts';
 import type { RawPage, ReadNode, ReadOptions, ReadRange } from './history-read.ts';
 import type { ClientCertificateInfo } from './pki.ts';
 import type { ResolveOptions } from './resolve-tags.ts';
@@ -19,71 +16,16 @@ export type { RawPage, ReadNode, ReadOptions, ReadRange } from './history-read.t
 export type { ClientCertificateInfo } from './pki.ts';
 export type { ResolveOptions } from './resolve-tags.ts';
 
-export type OpcuaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
-
-export interface OpcuaSettings {
-  endpoint: string;
-  securityMode: OpcuaSecurityMode;
-  /** a SecurityPolicy name: None, Basic256Sha256, Aes128_Sha256_RsaOaep… */
-  securityPolicy: string;
-  user?: string;
-  password?: string;
-  /** the client PKI folder (<dataDir>/pki) */
-  pkiDir: string;
-  /** lab only: trust any server certificate */
-  acceptUnknownServerCertificate: boolean;
-  /** how long to keep trying after the connection is lost (and for the first connection), ms; default 60 s */
-  reconnectTimeoutMs?: number;
-  /** one request (HistoryRead, Browse…) may take this long, ms; default 60 s */
-  requestTimeoutMs?: number;
-}
-
-/** The server could not be reached, or was lost and did not come back in time: a later run may succeed. */
-export class OpcuaConnectionError extends EtlError {}
-
-/** Certificates, security policy or credentials refused: someone has to change configuration or trust lists. */
-export class OpcuaSecurityError extends EtlError {
-  override readonly permanent = true;
-}
-
-/** The server answered a read with something the extract cannot use (unknown node, looping continuation point…). */
-export class OpcuaReadError extends EtlError {
-  override readonly permanent = true;
-}
-
-/** A configured tag does not resolve to a node on the server. */
-export class OpcuaTagError extends EtlError {
-  override readonly permanent = true;
-}
-
-export function opcuaSettings(config: Config, historian: HistorianSettings): OpcuaSettings {
-  if (!config.opcuaEndpoint) {
-    throw new ConfigError(
-      'MFG_ETL_OPCUA_ENDPOINT is not set: set it to the historian server, e.g. opc.tcp://historian.plant.local:4840 (and MFG_ETL_OPCUA_SECURITY_MODE, MFG_ETL_OPCUA_USER / MFG_ETL_OPCUA_PASSWORD as the server requires)',
-    );
-  }
-  if ((config.opcuaUser === undefined) !== (config.opcuaPassword === undefined)) {
-    throw new ConfigError(
-      config.opcuaUser === undefined ? 'MFG_ETL_OPCUA_PASSWORD is set without MFG_ETL_OPCUA_USER' : 'MFG_ETL_OPCUA_USER is set without MFG_ETL_OPCUA_PASSWORD (or MFG_ETL_OPCUA_PASSWORD_FILE)',
-    );
-  }
-  const securityPolicy = config.opcuaSecurityPolicy ?? (config.opcuaSecurityMode === 'None' ? 'None' : 'Basic256Sha256');
-  if (config.opcuaSecurityMode !== 'None' && securityPolicy === 'None') {
-    throw new ConfigError(`MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode ${config.opcuaSecurityMode}; use e.g. Basic256Sha256`);
-  }
-  if (config.opcuaSecurityMode === 'None' && securityPolicy !== 'None') {
-    throw new ConfigError(`MFG_ETL_OPCUA_SECURITY_POLICY: ${securityPolicy} needs MFG_ETL_OPCUA_SECURITY_MODE Sign or SignAndEncrypt`);
-  }
-  return {
-    endpoint: config.opcuaEndpoint,
-    securityMode: config.opcuaSecurityMode,
-    securityPolicy,
-    user: config.opcuaUser,
-    password: config.opcuaPassword,
-    pkiDir: path.resolve(config.dataDir, 'pki'),
-    acceptUnknownServerCertificate: historian.acceptUnknownServerCertificate,
-  };
-}
+export {
+  OpcuaConnectionError,
+  OpcuaReadError,
+  OpcuaSecurityError,
+  type OpcuaSecurityMode,
+  type OpcuaSettings,
+  opcuaSettings,
+  OpcuaTagError,
+} from './settings.ts';
+import type { OpcuaSettings } from './settings.ts';
 
 export interface HistorianConnection {
   /** tag name → NodeId string ("ns=2;i=1111"); OpcuaTagError naming every tag that does not resolve (or, with missing: 'omit', a map without them) */

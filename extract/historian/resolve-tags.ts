@@ -8,7 +8,7 @@
 import { AttributeIds, type BrowsePath, NodeId, resolveNodeId, StatusCodes } from 'node-opcua-client';
 import type { TagSettings } from '../../core/config/historian.ts';
 import type { OpcuaLink } from './connection.ts';
-import { OpcuaTagError } from './index.ts';
+import { OpcuaTagError } from './settings.ts';
 
 /** HierarchicalReferences (i=33): Organizes, HasComponent, HasProperty… all lead down a browse path */
 const HIERARCHICAL_REFERENCES = resolveNodeId('i=33');

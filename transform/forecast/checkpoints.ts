@@ -1,57 +1,11 @@
 /**
- * Forecast checkpoints: settings (severity and threshold per checkpoint, from the config file's
- * `forecast.checkpoints`) and the rules that turn measured figures into checkpoint results.
+ * Forecast checkpoints: the rules that turn measured figures into checkpoint results, with the
+ * severity and threshold per checkpoint from the config file's `forecast.checkpoints`
+ * (core/config/forecast.ts).
  * Pure: the figures are measured by sql/forecast/check_*.sql and the parser.
  */
-import { z } from 'zod';
-import { approvalPolicySchema, type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint, type Severity, severitySchema } from '../shared/checkpoints.ts';
-
-const checkpointSetting = (severity: Severity, threshold: number) =>
-  z
-    .object({ severity: severitySchema.default(severity), threshold: z.number().nonnegative().default(threshold) })
-    .strict()
-    .default({ severity, threshold });
-
-/** threshold: the largest measured value that still passes (counts, or percent for the deltas). */
-export const forecastCheckpointSettingsSchema = z
-  .object({
-    parse_errors: checkpointSetting('error', 0),
-    duplicate_keys: checkpointSetting('error', 0),
-    unknown_products: checkpointSetting('error', 0),
-    unknown_warehouses: checkpointSetting('error', 0),
-    unknown_units: checkpointSetting('error', 0),
-    unit_conversion: checkpointSetting('error', 0),
-    negative_quantity: checkpointSetting('error', 0),
-    zero_total: checkpointSetting('error', 0),
-    // threshold: periods ahead (from the current one) that each product must cover without gaps
-    horizon_coverage: checkpointSetting('warning', 12),
-    past_periods: checkpointSetting('warning', 0),
-    // threshold: total change in percent against the previous approved version
-    version_delta: checkpointSetting('warning', 25),
-    // threshold: per-product change in percent; the top movers are listed
-    product_delta: checkpointSetting('warning', 50),
-  })
-  .strict()
-  .prefault({});
-export type ForecastCheckpointSettings = z.infer<typeof forecastCheckpointSettingsSchema>;
-
-export const forecastSettingsSchema = z
-  .object({
-    /** configured header names per field, e.g. { "product": ["Artikel", "Material"] } */
-    columns: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    /** regex with named groups `scope` and `version`, matched against the file name */
-    fileNamePattern: z.string().optional(),
-    /** number style: auto (detect), en (1,234.5) or de (1.234,5) */
-    locale: z.enum(['auto', 'en', 'de']).default('auto'),
-    /** sheet to read in XLSX files (default: the first visible one) */
-    sheet: z.string().optional(),
-    /** row errors kept per file (the total is always counted) */
-    maxErrors: z.number().int().positive().default(1000),
-    approval: approvalPolicySchema.default('auto-unless-warnings'),
-    checkpoints: forecastCheckpointSettingsSchema,
-  })
-  .strict();
-export type ForecastSettings = z.infer<typeof forecastSettingsSchema>;
+import type { ForecastCheckpointSettings } from '../../core/config/forecast.ts';
+import { type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint } from '../shared/checkpoints.ts';
 
 /** Figures measured on a staged forecast version (sql/forecast/check_*.sql + the parser). */
 export interface ForecastMeasures {

@@ -4,11 +4,9 @@
  */
 import type { TagKind, TagSettings } from '../../core/config/historian.ts';
 
-/** one good-quality value as the historian stored it (bad and uncertain samples never get here) */
-export interface Sample {
-  ts: number;
-  value: number;
-}
+import type { Sample } from '../../extract/historian/sample.ts';
+
+export type { Sample };
 
 /** a tag's samples over the range being aggregated, ascending by ts, no duplicate ts */
 export interface TagSeries {

@@ -4,9 +4,10 @@
  * approval unless the approval policy allows auto-approval.
  */
 import { z } from 'zod';
+import { type ApprovalPolicy, approvalPolicySchema, type Severity, severitySchema } from '../../core/config/policy.ts';
 
-export const severitySchema = z.enum(['error', 'warning']);
-export type Severity = z.infer<typeof severitySchema>;
+// the policy vocabulary is configuration (core/config/policy.ts); re-exported for the checkpoint code
+export { type ApprovalPolicy, approvalPolicySchema, type Severity, severitySchema };
 
 export const checkpointResultSchema = z.object({
   name: z.string(),
@@ -16,9 +17,6 @@ export const checkpointResultSchema = z.object({
   message: z.string(),
 });
 export type CheckpointResult = z.infer<typeof checkpointResultSchema>;
-
-export const approvalPolicySchema = z.enum(['auto', 'auto-unless-warnings', 'manual']);
-export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
 
 export type Verdict = 'rejected' | 'approve' | 'await_approval';
 
