@@ -35,7 +35,17 @@ export interface Workflow {
   description: string;
 }
 
-export async function workflows(db: Database, registry: JobRegistry, config: Config, approvalWaitHours: number, now = new Date()): Promise<Workflow[]> {
+export async function workflows(
+  db: Database,
+  registry: JobRegistry,
+  config: Config,
+  approvalWaitHours: number,
+  now = new Date(),
+): Promise<Workflow[]> {
   const facts = await workflowFacts(db.knex, jobExpectations(registry, config));
-  return facts.map((f) => ({ facts: f, health: assessWorkflow(f, now, { approvalWaitHours }), description: registry.get(f.job)?.description ?? '' }));
+  return facts.map((f) => ({
+    facts: f,
+    health: assessWorkflow(f, now, { approvalWaitHours }),
+    description: registry.get(f.job)?.description ?? '',
+  }));
 }

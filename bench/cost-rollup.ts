@@ -88,37 +88,94 @@ async function readBack(knex: App['db']['knex']): Promise<RefInput> {
   const [uoms, products, boms, lines, operations, workcenters] = await Promise.all([
     knex('md_uoms').select('odoo_id', 'ref_group', 'ref_ratio'),
     knex('md_products').select('odoo_id', 'product_tmpl_id', 'uom_id', 'standard_price', 'active', 'type', 'categ_id'),
-    knex('md_boms').where({ active: true }).select('odoo_id', 'type', 'product_tmpl_id', 'product_id', 'product_qty', 'uom_id', 'sequence', 'company_id', 'active'),
+    knex('md_boms')
+      .where({ active: true })
+      .select('odoo_id', 'type', 'product_tmpl_id', 'product_id', 'product_qty', 'uom_id', 'sequence', 'company_id', 'active'),
     knex('md_bom_lines').where({ active: true }).orderBy('odoo_id').select('odoo_id', 'bom_id', 'product_id', 'product_qty', 'uom_id'),
-    knex('md_bom_operations').where({ active: true }).select('odoo_id', 'bom_id', 'workcenter_id', 'time_mode', 'time_cycle_manual', 'time_cycle'),
+    knex('md_bom_operations')
+      .where({ active: true })
+      .select('odoo_id', 'bom_id', 'workcenter_id', 'time_mode', 'time_cycle_manual', 'time_cycle'),
     knex('md_workcenters').select('odoo_id', 'costs_hour', 'time_efficiency', 'time_start', 'time_stop'),
   ]);
   return {
     uoms: uoms.map((u) => ({ id: Number(u.odoo_id), group: String(u.ref_group), ratio: Number(u.ref_ratio) })),
-    products: products.map((p) => ({ id: Number(p.odoo_id), tmplId: n(p.product_tmpl_id), uomId: n(p.uom_id), standardPrice: n(p.standard_price), active: Boolean(p.active), type: p.type as string | null, categId: n(p.categ_id) })),
-    boms: boms.map((b) => ({ id: Number(b.odoo_id), type: String(b.type), productTmplId: n(b.product_tmpl_id), productId: n(b.product_id), productQty: Number(b.product_qty), uomId: n(b.uom_id), sequence: n(b.sequence), companyId: n(b.company_id), active: Boolean(b.active) })),
-    lines: lines.map((l) => ({ id: Number(l.odoo_id), bomId: Number(l.bom_id), productId: Number(l.product_id), productQty: Number(l.product_qty), uomId: n(l.uom_id) })),
-    operations: operations.map((o) => ({ id: Number(o.odoo_id), bomId: Number(o.bom_id), workcenterId: n(o.workcenter_id), timeMode: o.time_mode as string | null, timeCycleManual: n(o.time_cycle_manual), timeCycle: n(o.time_cycle) })),
-    workcenters: workcenters.map((w) => ({ id: Number(w.odoo_id), costsHour: n(w.costs_hour), timeEfficiency: n(w.time_efficiency), timeStart: n(w.time_start), timeStop: n(w.time_stop) })),
+    products: products.map((p) => ({
+      id: Number(p.odoo_id),
+      tmplId: n(p.product_tmpl_id),
+      uomId: n(p.uom_id),
+      standardPrice: n(p.standard_price),
+      active: Boolean(p.active),
+      type: p.type as string | null,
+      categId: n(p.categ_id),
+    })),
+    boms: boms.map((b) => ({
+      id: Number(b.odoo_id),
+      type: String(b.type),
+      productTmplId: n(b.product_tmpl_id),
+      productId: n(b.product_id),
+      productQty: Number(b.product_qty),
+      uomId: n(b.uom_id),
+      sequence: n(b.sequence),
+      companyId: n(b.company_id),
+      active: Boolean(b.active),
+    })),
+    lines: lines.map((l) => ({
+      id: Number(l.odoo_id),
+      bomId: Number(l.bom_id),
+      productId: Number(l.product_id),
+      productQty: Number(l.product_qty),
+      uomId: n(l.uom_id),
+    })),
+    operations: operations.map((o) => ({
+      id: Number(o.odoo_id),
+      bomId: Number(o.bom_id),
+      workcenterId: n(o.workcenter_id),
+      timeMode: o.time_mode as string | null,
+      timeCycleManual: n(o.time_cycle_manual),
+      timeCycle: n(o.time_cycle),
+    })),
+    workcenters: workcenters.map((w) => ({
+      id: Number(w.odoo_id),
+      costsHour: n(w.costs_hour),
+      timeEfficiency: n(w.time_efficiency),
+      timeStart: n(w.time_start),
+      timeStop: n(w.time_stop),
+    })),
   };
 }
 
 async function main(): Promise<void> {
   dir = await mkdtemp(join(tmpdir(), 'mfg-etl-bench-cost-'));
-  const env: Env = { MFG_ETL_DATABASE_URL: DATABASE_URL, MFG_ETL_SCHEMA: schema, MFG_ETL_DATA_DIR: join(dir, 'data'), MFG_ETL_REPORTS: join(dir, 'reports'), MFG_ETL_LOG_LEVEL: 'warn' };
+  const env: Env = {
+    MFG_ETL_DATABASE_URL: DATABASE_URL,
+    MFG_ETL_SCHEMA: schema,
+    MFG_ETL_DATA_DIR: join(dir, 'data'),
+    MFG_ETL_REPORTS: join(dir, 'reports'),
+    MFG_ETL_LOG_LEVEL: 'warn',
+  };
   const config = loadConfig(env, dir);
-  const quiet = createLogger({ level: 'warn', format: 'json', redactor: config.redactor, stream: new Writable({ write: (_c, _e, done) => done() }), console: false });
+  const quiet = createLogger({
+    level: 'warn',
+    format: 'json',
+    redactor: config.redactor,
+    stream: new Writable({ write: (_c, _e, done) => done() }),
+    console: false,
+  });
   app = await openApp({ env, cwd: dir, logger: quiet, runLogs: false });
   const knex = app.db.knex;
   const out = (line = '') => process.stdout.write(`${line}\n`);
-  out(`cost-rollup bench: ${fmt(SHAPE.products)} products, ${SHAPE.levels} levels, ${fmt(SHAPE.bomLines)} BoM lines, PostgreSQL schema ${schema}, ${availableParallelism()} CPUs`);
+  out(
+    `cost-rollup bench: ${fmt(SHAPE.products)} products, ${SHAPE.levels} levels, ${fmt(SHAPE.bomLines)} BoM lines, PostgreSQL schema ${schema}, ${availableParallelism()} CPUs`,
+  );
 
   let t0 = performance.now();
   const data = generateCostData(SHAPE);
   await insertCostData(knex, data);
   await knex.raw('analyze');
   const kits = data.boms.filter((b) => b.type === 'phantom').length;
-  out(`generated and inserted in ${since(t0).toFixed(1)} s: ${fmt(data.boms.length)} BoMs (${fmt(kits)} kits), ${fmt(data.lines.length)} lines, ${fmt(data.operations.length)} operations`);
+  out(
+    `generated and inserted in ${since(t0).toFixed(1)} s: ${fmt(data.boms.length)} BoMs (${fmt(kits)} kits), ${fmt(data.lines.length)} lines, ${fmt(data.operations.length)} operations`,
+  );
 
   // SQL, as cost-rollup runs it
   const sqlSeconds: number[] = [];
@@ -127,12 +184,23 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUNS; i++) {
     const batch = await createBatch(knex, { kind: 'cost_rollup', scope: 'bench', version: `run ${i + 1}`, actor: 'bench' });
     t0 = performance.now();
-    summary = await runRollup(knex, { batchId: batch.id, companyId: null, asOf: '2030-01-01', priceDigits: 2, maxLevels: 30, overhead: new Map(), overheadBase: 'material_and_operations', zeroCostIsMissing: true });
+    summary = await runRollup(knex, {
+      batchId: batch.id,
+      companyId: null,
+      asOf: '2030-01-01',
+      priceDigits: 2,
+      maxLevels: 30,
+      overhead: new Map(),
+      overheadBase: 'material_and_operations',
+      zeroCostIsMissing: true,
+    });
     sqlSeconds.push(since(t0));
     batchId = batch.id;
   }
   const sqlBest = Math.min(...sqlSeconds);
-  out(`SQL rollup: ${sqlSeconds.map((s) => `${s.toFixed(3)} s`).join(', ')} (best ${sqlBest.toFixed(3)} s; target < ${TARGET_SQL_SECONDS} s): ${fmt(summary!.costed)} of ${fmt(summary!.products)} products costed, deepest level ${summary!.maxLevel}, ${fmt(summary!.edges)} costing edges`);
+  out(
+    `SQL rollup: ${sqlSeconds.map((s) => `${s.toFixed(3)} s`).join(', ')} (best ${sqlBest.toFixed(3)} s; target < ${TARGET_SQL_SECONDS} s): ${fmt(summary!.costed)} of ${fmt(summary!.products)} products costed, deepest level ${summary!.maxLevel}, ${fmt(summary!.edges)} costing edges`,
+  );
 
   // TypeScript over the same rows
   t0 = performance.now();
@@ -144,7 +212,11 @@ async function main(): Promise<void> {
   out(`TypeScript rollup: ${tsSeconds.toFixed(3)} s (+ ${tsLoadSeconds.toFixed(3)} s reading the md_ tables)`);
 
   // agreement
-  const sqlCosts = new Map((await knex('cost_rollup_lines').where({ batch_id: batchId }).whereNot('kind', 'component').select('product_id', 'new_cost')).map((r) => [Number(r.product_id), r.new_cost === null ? null : Number(r.new_cost)]));
+  const sqlCosts = new Map(
+    (await knex('cost_rollup_lines').where({ batch_id: batchId }).whereNot('kind', 'component').select('product_id', 'new_cost')).map(
+      (r) => [Number(r.product_id), r.new_cost === null ? null : Number(r.new_cost)],
+    ),
+  );
   let mismatches = 0;
   let maxDiff = 0;
   const examples: string[] = [];
@@ -159,13 +231,19 @@ async function main(): Promise<void> {
     }
   }
   const agree = mismatches === 0 && sqlCosts.size === ref.size;
-  out(`agreement: ${fmt(ref.size)} products, ${mismatches} differ (largest difference ${maxDiff === Infinity ? 'one side not costed' : maxDiff.toFixed(4)})${examples.length ? `: ${examples.join('; ')}` : ''}`);
+  out(
+    `agreement: ${fmt(ref.size)} products, ${mismatches} differ (largest difference ${maxDiff === Infinity ? 'one side not costed' : maxDiff.toFixed(4)})${examples.length ? `: ${examples.join('; ')}` : ''}`,
+  );
 
   // the report of that batch, streamed
   t0 = performance.now();
-  const { result: files, memory } = await withMemorySampler(() => writeCostReport(knex, join(dir!, 'reports'), batchId, { date: '2030-01-01' }));
+  const { result: files, memory } = await withMemorySampler(() =>
+    writeCostReport(knex, join(dir!, 'reports'), batchId, { date: '2030-01-01' }),
+  );
   const reportTime = since(t0);
-  out(`report: ${fmt(files.lines)} lines to XLSX + CSV in ${reportTime.toFixed(2)} s, RSS ${memory.beforeMb.toFixed(0)} → peak ${memory.peakMb.toFixed(0)} MB`);
+  out(
+    `report: ${fmt(files.lines)} lines to XLSX + CSV in ${reportTime.toFixed(2)} s, RSS ${memory.beforeMb.toFixed(0)} → peak ${memory.peakMb.toFixed(0)} MB`,
+  );
 
   const figures = {
     bench: 'cost-rollup',

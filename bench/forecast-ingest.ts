@@ -71,7 +71,6 @@ scratch.onCleanup('runner stop', () => runner && withTimeout(runner.stop(), 10_0
 scratch.onCleanup('close', () => app && withTimeout(app.close(), 10_000));
 scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 
-
 // ---- the measured run -------------------------------------------------------------------------
 
 interface FileRun {
@@ -133,15 +132,19 @@ async function importOne(a: App, label: string, file: string, name: string, expe
   const r = run.run;
   if (r.status !== 'succeeded') throw new Error(`${label}: run ${r.id} ${r.status}: ${r.error?.message ?? ''}\n${logLines.join('\n')}`);
   const batches = (r.stats.batches ?? []) as { batchId: number; status: string; outcome: string }[];
-  if (batches.length !== 1 || batches[0]!.outcome !== 'staged') throw new Error(`${label}: expected one staged batch, got ${JSON.stringify(r.stats)}`);
+  if (batches.length !== 1 || batches[0]!.outcome !== 'staged')
+    throw new Error(`${label}: expected one staged batch, got ${JSON.stringify(r.stats)}`);
   const batch = await getBatch(a.db.knex, batches[0]!.batchId);
   // the batch's stats are counted while staging: check against what really is in the table
   const inTable = Number((await a.db.knex('forecast_lines').where({ batch_id: batch.id }).count<{ n: string }[]>('* as n'))[0]!.n);
-  if (inTable !== expectedLines) throw new Error(`${label}: batch ${batch.id} has ${inTable} lines in forecast_lines, expected ${expectedLines}`);
+  if (inTable !== expectedLines)
+    throw new Error(`${label}: batch ${batch.id} has ${inTable} lines in forecast_lines, expected ${expectedLines}`);
   const checkpoints = await listCheckpoints(a.db.knex, batch.id);
   const failed = checkpoints.filter((c) => !c.passed);
   if (Number(batch.stats.lines) !== expectedLines || failed.some((c) => c.severity === 'error')) {
-    throw new Error(`${label}: batch ${batch.id} ${batch.status}, ${String(batch.stats.lines)} lines (expected ${expectedLines}); failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`);
+    throw new Error(
+      `${label}: batch ${batch.id} ${batch.status}, ${String(batch.stats.lines)} lines (expected ${expectedLines}); failed: ${failed.map((c) => `${c.name}: ${c.message}`).join('; ')}`,
+    );
   }
   const jobSeconds = r.startedAt && r.finishedAt ? (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000 : undefined;
   return {
@@ -168,7 +171,9 @@ function describeRun(f: FileRun): string {
     `${f.label}: ${fmt(f.rows)} rows (${fmt(f.bytes / MB, 1)} MB) in ${fmt(f.seconds, 2)} s wall = ${fmt(f.rowsPerSec)} rows/s` +
       ` → batch ${f.batchId} ${f.status}`,
     `  job body ${f.jobSeconds === undefined ? '?' : fmt(f.jobSeconds, 2)} s (job_runs started→finished; the rest is queue/enqueue/poll)` +
-      (f.stagedBySeconds === undefined ? '' : `; last chunk staged at ${fmt(f.stagedBySeconds, 2)} s, then checkpoints + commit + archive ${fmt(f.seconds - f.stagedBySeconds, 2)} s`),
+      (f.stagedBySeconds === undefined
+        ? ''
+        : `; last chunk staged at ${fmt(f.stagedBySeconds, 2)} s, then checkpoints + commit + archive ${fmt(f.seconds - f.stagedBySeconds, 2)} s`),
     `  Node CPU ${fmt(f.nodeCpuSeconds, 2)} s of ${fmt(f.seconds, 2)} s wall (the rest: PostgreSQL and waiting); load average ${fmt(f.load[0], 1)} → ${fmt(f.load[1], 1)} on ${availableParallelism()} CPUs` +
       (Math.max(...f.load) > availableParallelism() ? ' — BUSY MACHINE, figures skewed' : ''),
     `  RSS before ${fmt(m.beforeMb)} MB, peak ${fmt(m.peakMb)} MB (+${fmt(m.peakMb - m.beforeMb)} MB)` +
@@ -211,7 +216,11 @@ async function breakdown(a: App, file: string, expected: number): Promise<Breakd
   // an empty forecast_lines, as the job found it, so inserts and checkpoints see the same table
   await a.db.knex.raw('truncate forecast_lines');
   const s = forecastSettings(a.config);
-  const periods = createPeriodNormaliser({ bucket: a.config.forecastBucket, weekStart: a.config.forecastWeekStart, timeZone: a.config.timezone });
+  const periods = createPeriodNormaliser({
+    bucket: a.config.forecastBucket,
+    weekStart: a.config.forecastWeekStart,
+    timeZone: a.config.timezone,
+  });
 
   let t = performance.now();
   await sha256File(file);
@@ -229,7 +238,13 @@ async function breakdown(a: App, file: string, expected: number): Promise<Breakd
 
   const trx = await a.db.knex.transaction();
   try {
-    const batch = await createBatch(trx, { kind: 'forecast', scope: 'bench-breakdown', version: 'breakdown', source: 'bench', actor: 'bench' });
+    const batch = await createBatch(trx, {
+      kind: 'forecast',
+      scope: 'bench-breakdown',
+      version: 'breakdown',
+      source: 'bench',
+      actor: 'bench',
+    });
     const current = periods.current(new Date());
     const horizon = s.checkpoints.horizon_coverage.threshold;
     const measureInput = { batchId: batch.id, currentPeriod: current, horizonPeriods: horizon, periodLength: '7 days' as const };
@@ -336,36 +351,58 @@ async function main(): Promise<void> {
 
   const csvRun = await importOne(app, 'CSV  long', csv, 'forecast-long.csv', csvRows);
   console.log(describeRun(csvRun));
-  const xlsxRun = await importOne(app, 'XLSX wide (2,000 sheet rows × 52 week columns; "rows" = values = staged lines)', xlsx, 'forecast-wide.xlsx', xlsxLines);
+  const xlsxRun = await importOne(
+    app,
+    'XLSX wide (2,000 sheet rows × 52 week columns; "rows" = values = staged lines)',
+    xlsx,
+    'forecast-wide.xlsx',
+    xlsxLines,
+  );
   console.log(describeRun(xlsxRun));
 
   // baseline: the same bytes through psql \copy into a plain table
   await app.db.knex.raw(`create table "${schema}".copy_baseline (product text, warehouse text, period date, qty numeric)`);
-  const copy = await runPsql(DATABASE_URL, `\\copy "${schema}".copy_baseline from ${quoteLiteral(csv)} with (format csv, header true, delimiter ';')`);
+  const copy = await runPsql(
+    DATABASE_URL,
+    `\\copy "${schema}".copy_baseline from ${quoteLiteral(csv)} with (format csv, header true, delimiter ';')`,
+  );
   const copied = Number((await app.db.knex.raw(`select count(*)::int as n from "${schema}".copy_baseline`)).rows[0].n);
   if (copied !== csvRows) throw new Error(`\\copy loaded ${copied} rows, expected ${csvRows}`);
   const copyRowsPerSec = csvRows / copy.seconds;
   const ratio = csvRun.rowsPerSec / copyRowsPerSec;
-  console.log(`baseline psql \\copy: ${fmt(csvRows)} rows in ${fmt(copy.seconds, 2)} s = ${fmt(copyRowsPerSec)} rows/s (psql start-up included)`);
+  console.log(
+    `baseline psql \\copy: ${fmt(csvRows)} rows in ${fmt(copy.seconds, 2)} s = ${fmt(copyRowsPerSec)} rows/s (psql start-up included)`,
+  );
   console.log(`pipeline ÷ copy: ${fmt(ratio, 3)} (the import runs at ${fmt(ratio * 100, 1)}% of raw \\copy speed)`);
 
   if (breakdownWanted) {
-    for (const [label, file, rows, run] of [['CSV', csv, csvRows, csvRun], ['XLSX', xlsx, xlsxLines, xlsxRun]] as const) {
+    for (const [label, file, rows, run] of [
+      ['CSV', csv, csvRows, csvRun],
+      ['XLSX', xlsx, xlsxLines, xlsxRun],
+    ] as const) {
       const b = await breakdown(app, file, rows);
       const checks = Object.values(b.checks).reduce((x, y) => x + y, 0);
       const parseInLoop = b.stageLoop - b.stagePrepare - b.stageWrite;
       console.log(`breakdown of the ${label} (timed outside the job on an emptied forecast_lines, same code, one phase at a time):`);
       console.log(`  sha256 of the file           ${fmt(b.sha256, 2)} s`);
-      console.log(`  parse alone                  ${fmt(b.parseOnly, 2)} s = ${fmt(rows / b.parseOnly)} rows/s (peak RSS ${fmt(b.parseOnlyPeakMb)} MB)`);
+      console.log(
+        `  parse alone                  ${fmt(b.parseOnly, 2)} s = ${fmt(rows / b.parseOnly)} rows/s (peak RSS ${fmt(b.parseOnlyPeakMb)} MB)`,
+      );
       console.log(
         `  parse + stage loop           ${fmt(b.stageLoop, 2)} s: parsing ${fmt(parseInLoop, 2)} s, preparing lines (resolve, count, COPY rows) ${fmt(b.stagePrepare, 2)} s, ` +
           `sending them ${fmt(b.stageWrite, 2)} s (${fmt(rows / b.stageWrite)} rows/s); ${fmt(b.copied)} lines by COPY, ${fmt(b.inserted)} by INSERT (unit conversion)`,
       );
       console.log(`  measurements after staging   ${fmt(b.measure, 2)} s (the job's; SQL only for what the staging counts leave open)`);
-      console.log(`  SQL checkpoint queries       ${fmt(checks, 2)} s, not run by the job here (for reference): ${Object.entries(b.checks).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')}`);
+      console.log(
+        `  SQL checkpoint queries       ${fmt(checks, 2)} s, not run by the job here (for reference): ${Object.entries(b.checks)
+          .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+          .join(', ')}`,
+      );
       console.log(`  commit                       ${fmt(b.commit, 2)} s`);
       const sum = b.sha256 + b.stageLoop + b.measure + b.commit;
-      console.log(`  sum ${fmt(sum, 2)} s vs job body ${run.jobSeconds === undefined ? '?' : fmt(run.jobSeconds, 2)} s, wall ${fmt(run.seconds, 2)} s`);
+      console.log(
+        `  sum ${fmt(sum, 2)} s vs job body ${run.jobSeconds === undefined ? '?' : fmt(run.jobSeconds, 2)} s, wall ${fmt(run.seconds, 2)} s`,
+      );
     }
   }
 

@@ -59,7 +59,6 @@ scratch.onCleanup('close', () => app && withTimeout(app.close(), 10_000));
 scratch.onCleanup('simulator stop', () => sim && withTimeout(sim.stop(), 10_000));
 scratch.onCleanup('remove temp folder', () => dir && rm(dir, { recursive: true, force: true }));
 
-
 const logLines: string[] = [];
 
 interface Measured {
@@ -82,7 +81,14 @@ async function measure(work: () => Promise<number>): Promise<Measured> {
     return n;
   });
   const cpu = process.cpuUsage(cpu0);
-  return { seconds, samples, samplesPerSec: samples / seconds, nodeCpuSeconds: (cpu.user + cpu.system) / 1e6, load: [load0, loadavg()[0]!], memory };
+  return {
+    seconds,
+    samples,
+    samplesPerSec: samples / seconds,
+    nodeCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    load: [load0, loadavg()[0]!],
+    memory,
+  };
 }
 
 function describe(label: string, m: Measured): string {
@@ -101,7 +107,15 @@ async function main(): Promise<void> {
   const to = Math.floor(Date.now() / HOUR) * HOUR;
   const window = { from: to - HOURS * HOUR, to };
   let t = performance.now();
-  sim = await startPlantSimulator({ port: 0, machines: MACHINES, from: window.from, to: window.to, sampleSeconds: SAMPLE_SECONDS, pkiDir: join(dir, 'server-pki'), securityModes: ['None'] });
+  sim = await startPlantSimulator({
+    port: 0,
+    machines: MACHINES,
+    from: window.from,
+    to: window.to,
+    sampleSeconds: SAMPLE_SECONDS,
+    pkiDir: join(dir, 'server-pki'),
+    securityModes: ['None'],
+  });
   const tags = sim.historianTags();
   const expected = tags.reduce((n, tag) => n + sim!.expected(tag.name, window).samples.length, 0);
   console.log(
@@ -176,7 +190,8 @@ async function main(): Promise<void> {
   });
   await runner.stop();
   runner = undefined;
-  if (e2e.samples !== expected) throw new Error(`end to end: ${e2e.samples} samples staged, expected ${expected}: ${JSON.stringify(stats)}`);
+  if (e2e.samples !== expected)
+    throw new Error(`end to end: ${e2e.samples} samples staged, expected ${expected}: ${JSON.stringify(stats)}`);
   const staged = await app.db.knex('historian_samples').count({ n: '*' }).first();
   if (Number(staged?.n) !== expected) throw new Error(`end to end: ${String(staged?.n)} rows in historian_samples, expected ${expected}`);
   batchStatus = (await getBatch(app.db.knex, Number(stats.batchId))).status;
@@ -189,7 +204,9 @@ async function main(): Promise<void> {
       `the read waiting for it ${fmt(timings.stageWaitMs! / 1000, 2)} s), aggregate ${fmt(timings.aggregateMs! / 1000, 2)} s, ` +
       `buckets/downtime/shifts/checkpoints/watermarks ${fmt(timings.writeMs! / 1000, 2)} s; the rest is the queue, the batch and the commit`,
   );
-  console.log(`  batch ${String(stats.batchId)} ${batchStatus}: ${fmt(Number(stats.buckets))} buckets, ${fmt(Number(stats.downtimeEvents))} downtime events, ${fmt(Number(stats.shifts))} shift summaries`);
+  console.log(
+    `  batch ${String(stats.batchId)} ${batchStatus}: ${fmt(Number(stats.buckets))} buckets, ${fmt(Number(stats.downtimeEvents))} downtime events, ${fmt(Number(stats.shifts))} shift summaries`,
+  );
 
   const raw2 = await measure(() => raw(window));
   console.log(describe('raw HistoryRead (2)', raw2));
@@ -209,7 +226,11 @@ async function main(): Promise<void> {
       samples: expected,
       pageSize: read.pageSize,
       nodesPerRequest: read.nodesPerRequest,
-      raw: { seconds: round(rawBest.seconds, 3), samplesPerSec: Math.round(rawBest.samplesPerSec), runs: [round(raw1.seconds, 3), round(raw2.seconds, 3)] },
+      raw: {
+        seconds: round(rawBest.seconds, 3),
+        samplesPerSec: Math.round(rawBest.samplesPerSec),
+        runs: [round(raw1.seconds, 3), round(raw2.seconds, 3)],
+      },
       endToEnd: {
         seconds: round(e2e.seconds, 3),
         samplesPerSec: Math.round(e2e.samplesPerSec),
@@ -222,7 +243,11 @@ async function main(): Promise<void> {
       },
       ratio: round(ratio, 3),
       peakRssMb: round(peakRssMb, 1),
-      rssMb: { raw: round(raw1.memory.peakMb, 1), endToEnd: round(e2e.memory.peakMb, 1), endToEndHwm: e2e.memory.hwmMb === undefined ? null : round(e2e.memory.hwmMb, 1) },
+      rssMb: {
+        raw: round(raw1.memory.peakMb, 1),
+        endToEnd: round(e2e.memory.peakMb, 1),
+        endToEndHwm: e2e.memory.hwmMb === undefined ? null : round(e2e.memory.hwmMb, 1),
+      },
       load: [round(e2e.load[0], 2), round(e2e.load[1], 2)],
       cpus: availableParallelism(),
       targets: { samplesPerSec: TARGET_SAMPLES_PER_SEC, ratio: TARGET_RATIO },

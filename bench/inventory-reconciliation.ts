@@ -108,14 +108,29 @@ const MOVED = new Date('2026-01-31T20:00:00Z');
 
 async function insertMasterData(knex: App['db']['knex']): Promise<void> {
   await knex('md_uoms').insert({ odoo_id: 1, name: 'Units', ref_group: 'Unit', ref_ratio: 1, rounding: 0.01 });
-  await knex('md_warehouses').insert({ odoo_id: 1, code: 'B01', name: 'Bench warehouse', lot_stock_id: 100, view_location_id: 99, company_id: 1 });
+  await knex('md_warehouses').insert({
+    odoo_id: 1,
+    code: 'B01',
+    name: 'Bench warehouse',
+    lot_stock_id: 100,
+    view_location_id: 99,
+    company_id: 1,
+  });
   await knex('md_product_categories').insert([
     { odoo_id: 1, name: 'All', complete_name: 'All', parent_id: null },
     ...[5, 6, 7, 8, 9].map((id) => ({ odoo_id: id, name: `Category ${id}`, complete_name: `All / Category ${id}`, parent_id: 1 })),
   ]);
   await knex.batchInsert(
     'md_locations',
-    Array.from({ length: LOCATIONS }, (_, l) => ({ odoo_id: 1000 + l, complete_name: `B01/Stock/Bin ${l}`, name: `Bin ${l}`, barcode: locationBarcode(l), usage: 'internal', warehouse_id: 1, company_id: 1 })),
+    Array.from({ length: LOCATIONS }, (_, l) => ({
+      odoo_id: 1000 + l,
+      complete_name: `B01/Stock/Bin ${l}`,
+      name: `Bin ${l}`,
+      barcode: locationBarcode(l),
+      usage: 'internal',
+      warehouse_id: 1,
+      company_id: 1,
+    })),
     1000,
   );
   await knex.batchInsert(
@@ -157,7 +172,14 @@ async function writeCountCsv(path: string): Promise<number> {
 }
 
 async function stageSnapshot(knex: App['db']['knex']): Promise<{ snapshotId: number; quants: number }> {
-  const snapshotId = await createSnapshot(knex, { warehouseId: 1, warehouseCode: 'B01', purpose: 'reconciliation', takenAt: new Date(), source: 'bench (staging)', runId: null });
+  const snapshotId = await createSnapshot(knex, {
+    warehouseId: 1,
+    warehouseCode: 'B01',
+    purpose: 'reconciliation',
+    takenAt: new Date(),
+    source: 'bench (staging)',
+    runId: null,
+  });
   let page: QuantRow[] = [];
   let id = 1;
   for (const k of keys()) {
@@ -208,8 +230,17 @@ async function main(): Promise<void> {
   env.MFG_ETL_CONFIG = configFile;
   const config = loadConfig(env, dir);
   const quiet = new Writable({ write: (_c, _e, done) => done() });
-  app = await openApp({ env, cwd: dir, logger: createLogger({ level: 'warn', format: 'json', redactor: config.redactor, stream: quiet, console: false }) });
-  runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([countImportJob, inventoryReconciliationJob]) });
+  app = await openApp({
+    env,
+    cwd: dir,
+    logger: createLogger({ level: 'warn', format: 'json', redactor: config.redactor, stream: quiet, console: false }),
+  });
+  runner = new Runner({
+    config: app.config,
+    db: app.db,
+    logger: app.logger,
+    registry: createRegistry([countImportJob, inventoryReconciliationJob]),
+  });
   await runner.start();
   const knex = app.db.knex;
 
@@ -238,7 +269,9 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
   const cpu0 = process.cpuUsage();
   t0 = performance.now();
-  const { result: run, memory } = await withMemorySampler(() => runner!.runNow('inventory-reconciliation', { warehouse: 'B01', snapshot: snapshotId, importCounts: false }));
+  const { result: run, memory } = await withMemorySampler(() =>
+    runner!.runNow('inventory-reconciliation', { warehouse: 'B01', snapshot: snapshotId, importCounts: false }),
+  );
   const runSeconds = since(t0);
   const cpu = process.cpuUsage(cpu0);
   if (run.status !== 'succeeded') throw new Error(`inventory-reconciliation ${run.status}: ${run.error?.message}`);
@@ -250,7 +283,9 @@ async function main(): Promise<void> {
   const totalSeconds = matchSeconds + reportSeconds;
   const peakRssMb = Math.max(memory.peakMb, memory.hwmMb ?? 0);
   for (const line of run.stats.summary as string[]) process.stderr.write(`  ${line}\n`);
-  process.stderr.write(`  matching ${matchSeconds.toFixed(2)} s, reports ${reportSeconds.toFixed(2)} s, job ${runSeconds.toFixed(2)} s, peak RSS ${peakRssMb.toFixed(0)} MB\n`);
+  process.stderr.write(
+    `  matching ${matchSeconds.toFixed(2)} s, reports ${reportSeconds.toFixed(2)} s, job ${runSeconds.toFixed(2)} s, peak RSS ${peakRssMb.toFixed(0)} MB\n`,
+  );
 
   const figures = {
     bench: 'inventory-reconciliation',

@@ -88,13 +88,24 @@ async function setUp(a: App, s: OdooTestServer): Promise<Setup> {
   const knex = a.db.knex;
   const productIds = seedProducts(s.store, SHAPE.products, { prefix: 'BENCH-' });
   const products = productIds.map((id) => ({ id, code: String(s.store.get('product.product', id)?.default_code) }));
-  const warehouses = s.records('stock.warehouse').map((w) => ({ id: w.id, code: String(w.code), lot: Number(w.lot_stock_id), company: Number(w.company_id) }));
-  if (warehouses.length < SHAPE.warehouses) throw new Error(`the test server has ${warehouses.length} warehouses, ${SHAPE.warehouses} needed`);
+  const warehouses = s
+    .records('stock.warehouse')
+    .map((w) => ({ id: w.id, code: String(w.code), lot: Number(w.lot_stock_id), company: Number(w.company_id) }));
+  if (warehouses.length < SHAPE.warehouses)
+    throw new Error(`the test server has ${warehouses.length} warehouses, ${SHAPE.warehouses} needed`);
 
   await knex('md_uoms').insert({ odoo_id: 1, name: 'Units', ref_group: 'Unit', ref_ratio: 1, rounding: 0.01 });
-  await knex('md_warehouses').insert(warehouses.slice(0, SHAPE.warehouses).map((w) => ({ odoo_id: w.id, code: w.code, name: w.code, lot_stock_id: w.lot, company_id: w.company })));
+  await knex('md_warehouses').insert(
+    warehouses
+      .slice(0, SHAPE.warehouses)
+      .map((w) => ({ odoo_id: w.id, code: w.code, name: w.code, lot_stock_id: w.lot, company_id: w.company })),
+  );
   for (let i = 0; i < products.length; i += 1000) {
-    await knex('md_products').insert(products.slice(i, i + 1000).map((p) => ({ odoo_id: p.id, default_code: p.code, name: p.code, uom_id: 1, is_storable: true, company_id: 1 })));
+    await knex('md_products').insert(
+      products
+        .slice(i, i + 1000)
+        .map((p) => ({ odoo_id: p.id, default_code: p.code, name: p.code, uom_id: 1, is_storable: true, company_id: 1 })),
+    );
   }
 
   const weeks = mondays(SHAPE.weeks);
@@ -102,7 +113,15 @@ async function setUp(a: App, s: OdooTestServer): Promise<Setup> {
   const lines: ForecastLine[] = [];
   for (const w of warehouses.slice(0, SHAPE.warehouses)) {
     for (const [p, product] of products.entries()) {
-      weeks.forEach((period, k) => lines.push({ product: product.code, warehouse: w.code, periodStart: period, quantity: quantity(p, k), sourceRef: String(lines.length + 2) }));
+      weeks.forEach((period, k) =>
+        lines.push({
+          product: product.code,
+          warehouse: w.code,
+          periodStart: period,
+          quantity: quantity(p, k),
+          sourceRef: String(lines.length + 2),
+        }),
+      );
     }
   }
   for (let i = 0; i < lines.length; i += 20_000) await stageForecastLines(knex, batch.id, lines.slice(i, i + 20_000), i + 1);
@@ -129,7 +148,8 @@ async function runJob(params: Record<string, unknown>): Promise<{ run: JobRun; s
   const t0 = performance.now();
   const run = await runner!.runNow('forecast-load', params);
   const seconds = since(t0);
-  if (run.status !== 'succeeded') throw new Error(`forecast-load run ${run.id} ${run.status}: ${run.error?.message ?? ''}\n${logLines.join('\n')}`);
+  if (run.status !== 'succeeded')
+    throw new Error(`forecast-load run ${run.id} ${run.status}: ${run.error?.message ?? ''}\n${logLines.join('\n')}`);
   return { run, seconds };
 }
 
@@ -163,8 +183,12 @@ async function main(): Promise<void> {
   const config = loadConfig(env, process.cwd());
   app = await openApp({ env, cwd: process.cwd(), logger: quietLogger(config.redactor, logLines) });
   out(`bench odoo-load: ${fmt(ROWS)} forecast rows (${SHAPE.products} products × ${SHAPE.warehouses} warehouses × ${SHAPE.weeks} weeks)`);
-  out(`  Odoo test server ${VERSION}.0 Enterprise (${VERSION >= 19 ? 'JSON-2' : 'XML-RPC'}), cost per call ${LATENCY.fixedMs} ms + ${LATENCY.perRecordMs} ms per record`);
-  out(`  loader: the real forecast-load job (Runner, PostgreSQL schema ${schema}, ledger), batch ${config.odooBatchSize}, ${config.odooConcurrency} calls in flight`);
+  out(
+    `  Odoo test server ${VERSION}.0 Enterprise (${VERSION >= 19 ? 'JSON-2' : 'XML-RPC'}), cost per call ${LATENCY.fixedMs} ms + ${LATENCY.perRecordMs} ms per record`,
+  );
+  out(
+    `  loader: the real forecast-load job (Runner, PostgreSQL schema ${schema}, ledger), batch ${config.odooBatchSize}, ${config.odooConcurrency} calls in flight`,
+  );
 
   const t0 = performance.now();
   const setup = await setUp(app, server);
@@ -184,13 +208,20 @@ async function main(): Promise<void> {
   const forecasts = server.count('mrp.product.forecast');
   const schedules = server.count('mrp.production.schedule');
   if (batch.status !== 'loaded' || forecasts < ROWS || schedules < SHAPE.products * SHAPE.warehouses) {
-    throw new Error(`load incomplete: batch ${batch.status}, ${forecasts} forecasts, ${schedules} schedules; stats ${JSON.stringify(load.run.stats).slice(0, 500)}`);
+    throw new Error(
+      `load incomplete: batch ${batch.status}, ${forecasts} forecasts, ${schedules} schedules; stats ${JSON.stringify(load.run.stats).slice(0, 500)}`,
+    );
   }
   const job = measured(ROWS, load.seconds, loadCalls);
-  const jobSeconds = load.run.startedAt && load.run.finishedAt ? (load.run.finishedAt.getTime() - load.run.startedAt.getTime()) / 1000 : undefined;
+  const jobSeconds =
+    load.run.startedAt && load.run.finishedAt ? (load.run.finishedAt.getTime() - load.run.startedAt.getTime()) / 1000 : undefined;
   out();
-  out(`forecast-load job: ${fmt(job.seconds, 2)} s wall (job itself ${jobSeconds === undefined ? '?' : fmt(jobSeconds, 2)} s), ${fmt(job.rowsPerSec)} rows/s`);
-  out(`  ${fmt(stats.rowsWritten)} records written (${fmt(ROWS)} forecasts + ${fmt(SHAPE.products * SHAPE.warehouses)} schedules), batch ${batch.status}`);
+  out(
+    `forecast-load job: ${fmt(job.seconds, 2)} s wall (job itself ${jobSeconds === undefined ? '?' : fmt(jobSeconds, 2)} s), ${fmt(job.rowsPerSec)} rows/s`,
+  );
+  out(
+    `  ${fmt(stats.rowsWritten)} records written (${fmt(ROWS)} forecasts + ${fmt(SHAPE.products * SHAPE.warehouses)} schedules), batch ${batch.status}`,
+  );
   out(`  RPC calls: ${job.calls} = ${fmt(job.callsPer1000, 2)} per 1,000 rows  ${JSON.stringify(byMethod)}`);
 
   // the rerun: nothing changed, nothing written
@@ -199,20 +230,28 @@ async function main(): Promise<void> {
   const rerunStats = rerun.run.stats as { rowsWritten: number; rowsUnchanged: number };
   const rerunWrites = server.calls().filter((c) => ['load', 'create', 'write', 'unlink'].includes(c.method)).length;
   const rerunCalls = server.callCount();
-  if (rerunStats.rowsWritten !== 0 || rerunWrites !== 0) throw new Error(`rerun wrote ${rerunStats.rowsWritten} rows in ${rerunWrites} calls`);
-  out(`rerun of the loaded batch: ${fmt(rerun.seconds, 2)} s, ${fmt(rerunStats.rowsUnchanged)} rows unchanged, ${rerunWrites} write calls, ${rerunCalls} calls in all`);
+  if (rerunStats.rowsWritten !== 0 || rerunWrites !== 0)
+    throw new Error(`rerun wrote ${rerunStats.rowsWritten} rows in ${rerunWrites} calls`);
+  out(
+    `rerun of the loaded batch: ${fmt(rerun.seconds, 2)} s, ${fmt(rerunStats.rowsUnchanged)} rows unchanged, ${rerunWrites} write calls, ${rerunCalls} calls in all`,
+  );
 
   // the naive loader, on the first 5,000 rows of the same forecast (as extra records, no external ids)
   const client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, company: 1 }, app.logger);
   await client.connect();
   const scheduleId = new Map<string, number>();
-  for (const w of setup.warehouses) for (const p of setup.productIds) scheduleId.set(scheduleKey(w.id, p), server.xmlid(xmlid(scheduleKey(w.id, p)))!);
+  for (const w of setup.warehouses)
+    for (const p of setup.productIds) scheduleId.set(scheduleKey(w.id, p), server.xmlid(xmlid(scheduleKey(w.id, p)))!);
   const naiveRows: Array<Record<string, unknown>> = [];
   outer: for (const w of setup.warehouses) {
     for (const [p, productId] of setup.productIds.entries()) {
       for (const [k, period] of setup.weeks.entries()) {
         if (naiveRows.length >= NAIVE_ROWS) break outer;
-        naiveRows.push({ production_schedule_id: scheduleId.get(scheduleKey(w.id, productId)), date: period, forecast_qty: quantity(p, k) });
+        naiveRows.push({
+          production_schedule_id: scheduleId.get(scheduleKey(w.id, productId)),
+          date: period,
+          forecast_qty: quantity(p, k),
+        });
       }
     }
   }
@@ -225,13 +264,17 @@ async function main(): Promise<void> {
   client.close();
   const speedup = job.rowsPerSec / naiveOne.rowsPerSec;
   const speedupSameConcurrency = job.rowsPerSec / naiveTwo.rowsPerSec;
-  out(`naive loader (one create per row, one at a time, ${fmt(NAIVE_ROWS)} rows): ${fmt(naiveOne.seconds, 2)} s, ${fmt(naiveOne.rowsPerSec)} rows/s, ${fmt(naiveOne.callsPer1000)} calls per 1,000 rows`);
+  out(
+    `naive loader (one create per row, one at a time, ${fmt(NAIVE_ROWS)} rows): ${fmt(naiveOne.seconds, 2)} s, ${fmt(naiveOne.rowsPerSec)} rows/s, ${fmt(naiveOne.callsPer1000)} calls per 1,000 rows`,
+  );
   out(`naive loader, ${config.odooConcurrency} in flight (reference): ${fmt(naiveTwo.seconds, 2)} s, ${fmt(naiveTwo.rowsPerSec)} rows/s`);
   out();
   const callsOk = job.callsPer1000 <= TARGET_CALLS_PER_1000;
   const speedOk = speedup >= TARGET_SPEEDUP;
   out(`calls per 1,000 rows: ${fmt(job.callsPer1000, 2)} (target ≤ ${TARGET_CALLS_PER_1000}) ${callsOk ? 'ok' : 'MISSED'}`);
-  out(`rows/s against the naive loader: ${fmt(speedup, 1)}× (target ≥ ${TARGET_SPEEDUP}×) ${speedOk ? 'ok' : 'MISSED'}; against the naive loader with ${config.odooConcurrency} in flight: ${fmt(speedupSameConcurrency, 1)}×`);
+  out(
+    `rows/s against the naive loader: ${fmt(speedup, 1)}× (target ≥ ${TARGET_SPEEDUP}×) ${speedOk ? 'ok' : 'MISSED'}; against the naive loader with ${config.odooConcurrency} in flight: ${fmt(speedupSameConcurrency, 1)}×`,
+  );
 
   out(
     JSON.stringify({

@@ -95,7 +95,10 @@ const SETTINGS = {
 } as const satisfies Record<string, Setting>;
 
 export const configSchema = z.object({
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional(),
   schema: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier (letters, digits, _; at most 41 characters)')
@@ -155,10 +158,15 @@ export const configSchema = z.object({
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
-  opcuaEndpoint: z.string().regex(/^opc\.tcp:\/\/[^/\s]+/, 'an opc.tcp://host:port[/path] URL').optional(),
+  opcuaEndpoint: z
+    .string()
+    .regex(/^opc\.tcp:\/\/[^/\s]+/, 'an opc.tcp://host:port[/path] URL')
+    .optional(),
   opcuaSecurityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
   /** default: None with security mode None, else Basic256Sha256 */
-  opcuaSecurityPolicy: z.enum(['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']).optional(),
+  opcuaSecurityPolicy: z
+    .enum(['None', 'Basic128Rsa15', 'Basic256', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+    .optional(),
   opcuaUser: z.string().min(1).optional(),
   opcuaPassword: z.string().min(1).optional(),
   jobs: z.record(z.string(), jobSettingsSchema).default({}),

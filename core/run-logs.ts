@@ -132,7 +132,11 @@ function safeJson(value: unknown): string {
 }
 
 /** Adds the transport to the logger (its child loggers included); `stop` flushes and detaches it. */
-export function attachRunLogs(logger: Logger, knex: Knex, options: RunLogOptions = {}): { transport: RunLogTransport; stop(): Promise<void> } {
+export function attachRunLogs(
+  logger: Logger,
+  knex: Knex,
+  options: RunLogOptions = {},
+): { transport: RunLogTransport; stop(): Promise<void> } {
   const transport = new RunLogTransport(knex, options);
   logger.add(transport);
   return {

@@ -76,7 +76,13 @@ function writeCsv(file: string, weeks: string[]): void {
 function writeBadCsv(file: string, weeks: string[]): void {
   fs.writeFileSync(
     file,
-    ['sku,warehouse,week,qty', `FURN_7800,P02,${weeks[0]},10`, `FURN_7801,P02,${weeks[1]},12`, `FURN_8888,P02,${weeks[2]},-5`, `FURN_8888,P02,31.02.2026,7`].join('\n') + '\n',
+    [
+      'sku,warehouse,week,qty',
+      `FURN_7800,P02,${weeks[0]},10`,
+      `FURN_7801,P02,${weeks[1]},12`,
+      `FURN_8888,P02,${weeks[2]},-5`,
+      `FURN_8888,P02,31.02.2026,7`,
+    ].join('\n') + '\n',
   );
 }
 
@@ -117,7 +123,10 @@ async function main(): Promise<void> {
     for (const batch of (await listBatches(app.db.knex, { kind: 'forecast' })).reverse()) {
       const s = batch.stats;
       out(`batch ${batch.id}  ${batch.source}  scope ${batch.scope}  version ${batch.version}  →  ${batch.status.toUpperCase()}`);
-      if (Number(s.lines) > 0) out(`  ${s.lines} lines, ${s.products} products, ${s.periods} weeks ${s.firstPeriod} … ${s.lastPeriod}, total ${s.totalQuantity} (product units)`);
+      if (Number(s.lines) > 0)
+        out(
+          `  ${s.lines} lines, ${s.products} products, ${s.periods} weeks ${s.firstPeriod} … ${s.lastPeriod}, total ${s.totalQuantity} (product units)`,
+        );
       for (const c of await listCheckpoints(app.db.knex, batch.id)) {
         out(`  ${c.passed ? 'ok  ' : c.severity === 'error' ? 'FAIL' : 'warn'}  ${c.name}: ${c.message}`);
       }
@@ -137,8 +146,15 @@ async function main(): Promise<void> {
     const load = await runner.runNow('forecast-load', { target: 'orderpoint' });
     await runner.stop();
     out(`forecast-load run ${load.id}: ${load.status}${load.stats.dryRunReason ? ` (plan only: ${String(load.stats.dryRunReason)})` : ''}`);
-    for (const r of (load.stats.results ?? []) as { batchId: number; scope: string; plan: { models: { model: string; create: number; update: number; unchanged: number }[] }; planFile?: string }[]) {
-      const models = r.plan.models.map((m) => `${m.model}: ${m.create} to create, ${m.update} to update, ${m.unchanged} unchanged`).join('; ');
+    for (const r of (load.stats.results ?? []) as {
+      batchId: number;
+      scope: string;
+      plan: { models: { model: string; create: number; update: number; unchanged: number }[] };
+      planFile?: string;
+    }[]) {
+      const models = r.plan.models
+        .map((m) => `${m.model}: ${m.create} to create, ${m.update} to update, ${m.unchanged} unchanged`)
+        .join('; ');
       out(`  batch ${r.batchId} (${r.scope}): ${models}`);
       if (r.planFile) out(`  plan: ${r.planFile}`);
     }

@@ -49,17 +49,27 @@ export async function runHistorianDemo(app: App, out: (line?: string) => void): 
       for (const line of (run.stats.summary ?? []) as string[]) out(`  ${line}`);
 
       const tz = config.timezone;
-      const shifts = (await app.db.knex('historian_shifts').where({ complete: true }).orderBy([{ column: 'start_at', order: 'desc' }, 'asset']).limit(6)) as Array<Record<string, unknown>>;
+      const shifts = (await app.db
+        .knex('historian_shifts')
+        .where({ complete: true })
+        .orderBy([{ column: 'start_at', order: 'desc' }, 'asset'])
+        .limit(6)) as Array<Record<string, unknown>>;
       out('\n  latest complete shifts:');
-      out(`  ${'asset'.padEnd(12)} ${'shift'.padEnd(13)} ${'good'.padStart(6)} ${'scrap'.padStart(6)} ${'run min'.padStart(8)} ${'down min'.padStart(8)} ${'idle min'.padStart(8)}`);
+      out(
+        `  ${'asset'.padEnd(12)} ${'shift'.padEnd(13)} ${'good'.padStart(6)} ${'scrap'.padStart(6)} ${'run min'.padStart(8)} ${'down min'.padStart(8)} ${'idle min'.padStart(8)}`,
+      );
       for (const s of shifts.reverse()) {
         const day = s.shift_date instanceof Date ? s.shift_date.toISOString().slice(0, 10) : String(s.shift_date).slice(0, 10);
-        out(`  ${String(s.asset).padEnd(12)} ${`${day} ${String(s.shift)}`.padEnd(13)} ${pad(s.good, 6)} ${pad(s.scrap, 6)} ${pad(minutes(s.running_minutes), 8)} ${pad(minutes(s.down_minutes), 8)} ${pad(minutes(s.idle_minutes), 8)}`);
+        out(
+          `  ${String(s.asset).padEnd(12)} ${`${day} ${String(s.shift)}`.padEnd(13)} ${pad(s.good, 6)} ${pad(s.scrap, 6)} ${pad(minutes(s.running_minutes), 8)} ${pad(minutes(s.down_minutes), 8)} ${pad(minutes(s.idle_minutes), 8)}`,
+        );
       }
       const events = (await app.db.knex('historian_downtime').orderBy('start_at', 'desc').limit(5)) as Array<Record<string, unknown>>;
       out('\n  latest downtime events (wall-clock minutes, plant time):');
       for (const e of events.reverse()) {
-        out(`  ${String(e.asset).padEnd(12)} ${local(e.start_at as Date, tz)} → ${local(e.end_at as Date, tz)}  ${pad(minutes(e.minutes), 4)} min  ${String(e.loss_reason ?? '-')}${e.open ? '  (still down)' : ''}`);
+        out(
+          `  ${String(e.asset).padEnd(12)} ${local(e.start_at as Date, tz)} → ${local(e.end_at as Date, tz)}  ${pad(minutes(e.minutes), 4)} min  ${String(e.loss_reason ?? '-')}${e.open ? '  (still down)' : ''}`,
+        );
       }
 
       // no MFG_ETL_ODOO_*: the load only plans, and writes the OEE report from staging

@@ -48,10 +48,21 @@ const DEMO_QUANTS: ReadonlyArray<[number, number, number]> = [
  * Loads the sample locations, stages the sample snapshot of P01 and drops the count file into
  * `<inbox>/counts`. Returns the snapshot id for `inventory-reconciliation --param snapshot=<id>`.
  */
-export async function prepareInventoryDemo(knex: Knex, inbox: string, now = new Date()): Promise<{ snapshotId: number; countFile: string }> {
+export async function prepareInventoryDemo(
+  knex: Knex,
+  inbox: string,
+  now = new Date(),
+): Promise<{ snapshotId: number; countFile: string }> {
   await knex.raw(sqlText('demo/locations'));
   const yesterday = new Date(now.getTime() - 86_400_000);
-  const snapshotId = await createSnapshot(knex, { warehouseId: 1, warehouseCode: 'P01', purpose: 'reconciliation', takenAt: now, source: 'demo sample (no Odoo)', runId: null });
+  const snapshotId = await createSnapshot(knex, {
+    warehouseId: 1,
+    warehouseCode: 'P01',
+    purpose: 'reconciliation',
+    takenAt: now,
+    source: 'demo sample (no Odoo)',
+    runId: null,
+  });
   await stageQuants(
     knex,
     snapshotId,

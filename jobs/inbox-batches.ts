@@ -15,7 +15,16 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { DataValidationError, describeError } from '../core/errors.ts';
 import { tryWithSessionLock } from '../core/locks.ts';
-import { archive, archiveDuplicate, claim, type ClaimedFile, listProcessing, reject, scanInbox, sha256File } from '../extract/inbox/inbox.ts';
+import {
+  archive,
+  archiveDuplicate,
+  claim,
+  type ClaimedFile,
+  listProcessing,
+  reject,
+  scanInbox,
+  sha256File,
+} from '../extract/inbox/inbox.ts';
 import { appendAudit } from '../load/staging/audit.ts';
 import {
   type Batch,
@@ -88,7 +97,12 @@ export function startInboxBatch(
 }
 
 /** Records the verdict of the checkpoints: rejected, validated (waiting for a person) or approved. */
-export async function concludeBatch(trx: Knex.Transaction, batchId: number, results: readonly CheckpointResult[], policy: ApprovalPolicy): Promise<Batch> {
+export async function concludeBatch(
+  trx: Knex.Transaction,
+  batchId: number,
+  results: readonly CheckpointResult[],
+  policy: ApprovalPolicy,
+): Promise<Batch> {
   const decision = verdict(results, policy);
   if (decision === 'rejected') {
     const names = results.filter((r) => !r.passed && r.severity === 'error').map((r) => r.name);
@@ -188,7 +202,14 @@ export function checkpointErrorRows(checkpoints: readonly CheckpointResult[]): R
 }
 
 /** A file that cannot be read as a table at all: a rejected batch with the reason, no lines. */
-async function recordUnreadable(ctx: JobContext, trx: Knex.Transaction, spec: InboxBatchKind, claimed: ClaimedFile, sha: string, err: DataValidationError): Promise<Batch> {
+async function recordUnreadable(
+  ctx: JobContext,
+  trx: Knex.Transaction,
+  spec: InboxBatchKind,
+  claimed: ClaimedFile,
+  sha: string,
+  err: DataValidationError,
+): Promise<Batch> {
   const batch = await createBatch(trx, {
     kind: spec.kind,
     scope: 'unknown',
@@ -200,7 +221,9 @@ async function recordUnreadable(ctx: JobContext, trx: Knex.Transaction, spec: In
     stats: { claimId: claimed.claimId, fileName: claimed.name, lines: 0, errorCount: 1, errorsListed: 1 },
   });
   const code = (err.context.code as string | undefined) ?? 'unreadable';
-  await recordCheckpoints(trx, batch.id, [{ name: 'file_readable', severity: 'error', passed: false, measured: { code }, message: err.message }]);
+  await recordCheckpoints(trx, batch.id, [
+    { name: 'file_readable', severity: 'error', passed: false, measured: { code }, message: err.message },
+  ]);
   await saveRowErrors(trx, batch.id, [{ ref: '(file)', column: '', value: '', message: err.message }]);
   return transitionBatch(trx, batch.id, 'reject', { actor: ACTOR, reason: err.message });
 }
@@ -224,12 +247,22 @@ function stagedLines(batch: Batch): number {
 }
 
 function resultOf(file: string, batch: Batch): FileResult {
-  return { file, outcome: batch.status === 'rejected' ? 'rejected' : 'staged', batchId: batch.id, status: batch.status, lines: stagedLines(batch) };
+  return {
+    file,
+    outcome: batch.status === 'rejected' ? 'rejected' : 'staged',
+    batchId: batch.id,
+    status: batch.status,
+    lines: stagedLines(batch),
+  };
 }
 
 /** A batch this very claim already committed (the run crashed before moving the file). */
 async function committedByClaim(knex: Knex, kind: string, sha: string, claimId: string): Promise<Batch | undefined> {
-  const row = await knex('batches').where({ kind, source_sha256: sha }).whereRaw(`stats->>'claimId' = ?`, [claimId]).orderBy('id', 'desc').first('id');
+  const row = await knex('batches')
+    .where({ kind, source_sha256: sha })
+    .whereRaw(`stats->>'claimId' = ?`, [claimId])
+    .orderBy('id', 'desc')
+    .first('id');
   return row ? getBatch(knex, row.id as number) : undefined;
 }
 
@@ -249,7 +282,13 @@ async function importFile(ctx: JobContext, spec: InboxBatchKind, claimed: Claime
     const existing = await findBatchBySource(knex, spec.kind, sha);
     if (!existing) return undefined;
     const archivedAs = await archiveDuplicate(claimed, new Date());
-    await appendAudit(knex, { actor: ACTOR, entity: 'batch', entityId: existing.id, action: 'duplicate_file', details: { file, archivedAs: path.basename(archivedAs), runId: ctx.runId } });
+    await appendAudit(knex, {
+      actor: ACTOR,
+      entity: 'batch',
+      entityId: existing.id,
+      action: 'duplicate_file',
+      details: { file, archivedAs: path.basename(archivedAs), runId: ctx.runId },
+    });
     ctx.logger.info('identical to a file already staged: archived as duplicate', { file, batchId: existing.id });
     return { file, outcome: 'duplicate', batchId: existing.id, status: existing.status, lines: 0 };
   };
@@ -288,7 +327,8 @@ async function importClaimed(ctx: JobContext, spec: InboxBatchKind, claimed: Cla
     );
     return present ? importFile(ctx, spec, claimed) : null;
   });
-  if (result === undefined) ctx.logger.debug('file is being imported by another run: skipped', { file: claimed.name, claimId: claimed.claimId });
+  if (result === undefined)
+    ctx.logger.debug('file is being imported by another run: skipped', { file: claimed.name, claimId: claimed.claimId });
   return result ?? undefined;
 }
 

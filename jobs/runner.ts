@@ -13,16 +13,7 @@ import { bossDb } from '../core/boss-db.ts';
 import { withSessionLock } from '../core/locks.ts';
 import { DataValidationError, describeError, InterruptedError, isPermanent } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import {
-  createRun,
-  finishRun,
-  getRun,
-  type JobRun,
-  markReplayed,
-  markRunning,
-  type RunTrigger,
-  setQueueJobId,
-} from '../load/ops/runs.ts';
+import { createRun, finishRun, getRun, type JobRun, markReplayed, markRunning, type RunTrigger, setQueueJobId } from '../load/ops/runs.ts';
 import type { JobDefinition } from './job.ts';
 import { findJob, type JobRegistry } from './registry.ts';
 
@@ -151,7 +142,11 @@ export class Runner {
       // an earlier attempt may have died with its worker: close it before starting the next
       await knex('job_runs')
         .where({ queue_job_id: queued.id, status: 'running' })
-        .update({ status: 'failed', finished_at: new Date(), error: JSON.stringify({ message: 'worker stopped during the run', class: 'InterruptedError' }) });
+        .update({
+          status: 'failed',
+          finished_at: new Date(),
+          error: JSON.stringify({ message: 'worker stopped during the run', class: 'InterruptedError' }),
+        });
       const first = await getRun(knex, queued.data.runId);
       const retry = await createRun(knex, { job: job.name, trigger: 'retry', params: first.params, dryRun: first.dryRun, attempt });
       runId = retry.id;
@@ -210,7 +205,8 @@ export class Runner {
     const first = await getRun(knex, runId);
     for (;;) {
       const latest = first.queueJobId
-        ? ((await knex('job_runs').where({ queue_job_id: first.queueJobId }).orderBy('id', 'desc').first('id')) as { id: number } | undefined)
+        ? ((await knex('job_runs').where({ queue_job_id: first.queueJobId }).orderBy('id', 'desc').first('id')) as
+            { id: number } | undefined)
         : undefined;
       const run = await getRun(knex, latest?.id ?? runId);
       if (TERMINAL.has(run.status)) return run;
@@ -220,7 +216,11 @@ export class Runner {
   }
 
   /** A manual run in this process, through the same queue, history, lock and retries. */
-  async runNow(jobName: string, params: Record<string, unknown>, options: { dryRun?: boolean; trigger?: RunTrigger } = {}): Promise<JobRun> {
+  async runNow(
+    jobName: string,
+    params: Record<string, unknown>,
+    options: { dryRun?: boolean; trigger?: RunTrigger } = {},
+  ): Promise<JobRun> {
     const run = await this.enqueue(jobName, params, { trigger: options.trigger ?? 'manual', dryRun: options.dryRun });
     await this.work([jobName]);
     return this.waitFor(run.id);
@@ -261,7 +261,13 @@ export class Runner {
       await this.boss.stop({ graceful: true, close: false, timeout: this.o.config.shutdownTimeoutSeconds * 1000, wait: true });
     }
     for (const runId of this.active.keys()) {
-      await finishRun(this.o.db.knex, runId, 'failed', {}, { message: 'interrupted by shutdown; it will be retried', class: 'InterruptedError' });
+      await finishRun(
+        this.o.db.knex,
+        runId,
+        'failed',
+        {},
+        { message: 'interrupted by shutdown; it will be retried', class: 'InterruptedError' },
+      );
     }
     this.o.logger.debug('runner stopped', { host: os.hostname(), pid: process.pid });
   }

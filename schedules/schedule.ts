@@ -16,14 +16,17 @@ export interface JobSchedule {
 export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
   const out: JobSchedule[] = [];
   for (const name of Object.keys(config.jobs)) {
-    if (!registry.has(name)) throw new ConfigError(`config file key "jobs.${name}": no such job; valid jobs: ${[...registry.keys()].join(', ')}`);
+    if (!registry.has(name))
+      throw new ConfigError(`config file key "jobs.${name}": no such job; valid jobs: ${[...registry.keys()].join(', ')}`);
   }
   for (const job of registry.values()) {
     const configured = config.jobs[job.name]?.schedule;
     const expression = configured ?? job.schedule;
     if (!expression || expression === 'off') continue;
     if (!cron.validate(expression)) {
-      throw new ConfigError(`config file key "jobs.${job.name}.schedule": "${expression}" is not a valid cron expression (5 or 6 fields, or "off")`);
+      throw new ConfigError(
+        `config file key "jobs.${job.name}.schedule": "${expression}" is not a valid cron expression (5 or 6 fields, or "off")`,
+      );
     }
     out.push({ job: job.name, cron: expression, timezone: config.timezone });
   }

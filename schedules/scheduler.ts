@@ -47,7 +47,11 @@ export class Scheduler {
             if (runId) this.logger.info('scheduled run enqueued', { job: s.job, slotAt: slotAt.toISOString(), runId });
             else this.logger.debug('slot already enqueued by another scheduler', { job: s.job, slotAt: slotAt.toISOString() });
           } catch (err) {
-            this.logger.error('could not enqueue scheduled run', { job: s.job, slotAt: slotAt.toISOString(), error: (err as Error).message });
+            this.logger.error('could not enqueue scheduled run', {
+              job: s.job,
+              slotAt: slotAt.toISOString(),
+              error: (err as Error).message,
+            });
           }
         },
         { timezone: s.timezone, name: `mfg-etl:${s.job}`, noOverlap: true },

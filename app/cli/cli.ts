@@ -67,7 +67,16 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
 }
 
 function runRow(r: JobRun): (string | number | null)[] {
-  return [r.id, r.job, r.trigger, r.status, r.attempt, when(r.startedAt ?? r.queuedAt), duration(r.startedAt, r.finishedAt), r.error?.message ?? brief(r.stats)];
+  return [
+    r.id,
+    r.job,
+    r.trigger,
+    r.status,
+    r.attempt,
+    when(r.startedAt ?? r.queuedAt),
+    duration(r.startedAt, r.finishedAt),
+    r.error?.message ?? brief(r.stats),
+  ];
 }
 
 /** A finished run for people: a job's own plain-text summary when it gives one, else its stats. */
@@ -119,7 +128,8 @@ function onSignal(stop: () => Promise<void>): void {
 async function startOps(app: App): Promise<{ server: StatusServer | undefined; stop(): Promise<void> }> {
   // validates the config file's `http` and `alerts` sections before anything starts
   const alerts = new AlertEvaluator({ config: app.config, db: app.db, logger: app.logger, registry });
-  const server = app.config.httpPort === 'off' ? undefined : await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry });
+  const server =
+    app.config.httpPort === 'off' ? undefined : await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry });
   alerts.start();
   return {
     server,
@@ -139,7 +149,12 @@ async function runDaemon(app: App, mode: { worker: boolean; scheduler: boolean; 
   const scheduler = mode.scheduler ? new Scheduler(app.db.knex, runner, effectiveSchedules(registry, app.config), app.logger) : undefined;
   if (mode.worker) await runner.work();
   scheduler?.start();
-  app.logger.info('mfg-etl running', { worker: mode.worker, scheduler: Boolean(scheduler), statusPage: ops?.server ? `${ops.server.url}/` : undefined, pid: process.pid });
+  app.logger.info('mfg-etl running', {
+    worker: mode.worker,
+    scheduler: Boolean(scheduler),
+    statusPage: ops?.server ? `${ops.server.url}/` : undefined,
+    pid: process.pid,
+  });
   await new Promise<void>((resolve) => {
     onSignal(async () => {
       await scheduler?.stop();
@@ -228,7 +243,13 @@ function buildProgram(): Command {
         print(
           table(
             ['JOB', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'DESCRIPTION'],
-            rows.map((r) => [r.name, r.schedule ?? 'manual', when(r.nextRun), r.lastRun ? `#${r.lastRun.id} ${r.lastRun.status} ${when(r.lastRun.at)}` : '', r.description]),
+            rows.map((r) => [
+              r.name,
+              r.schedule ?? 'manual',
+              when(r.nextRun),
+              r.lastRun ? `#${r.lastRun.id} ${r.lastRun.status} ${when(r.lastRun.at)}` : '',
+              r.description,
+            ]),
           ),
         );
       }),
@@ -333,17 +354,32 @@ function buildProgram(): Command {
       withApp(async (app) => {
         const batch = await getBatch(app.db.knex, positiveId(id, 'batch id'));
         const checkpoints = await listCheckpoints(app.db.knex, batch.id);
-        if (opts.json) return printJson({ ...batch, checkpoints: checkpoints.map(({ name, severity, passed, measured, message }) => ({ name, severity, passed, measured, message })) });
+        if (opts.json)
+          return printJson({
+            ...batch,
+            checkpoints: checkpoints.map(({ name, severity, passed, measured, message }) => ({
+              name,
+              severity,
+              passed,
+              measured,
+              message,
+            })),
+          });
         print(
           [
             `batch ${batch.id}: ${batch.kind} ${batch.scope} version ${batch.version} — ${batch.status}`,
             `source ${batch.source ?? '-'} (sha256 ${batch.sourceSha256 ?? '-'})`,
             `created ${when(batch.createdAt)} by ${batch.createdBy}`,
-            batch.approvedBy ? `approved ${when(batch.approvedAt)} by ${batch.approvedBy}${batch.approvalComment ? `: ${batch.approvalComment}` : ''}` : '',
+            batch.approvedBy
+              ? `approved ${when(batch.approvedAt)} by ${batch.approvedBy}${batch.approvalComment ? `: ${batch.approvalComment}` : ''}`
+              : '',
             batch.rejectedBy ? `rejected ${when(batch.rejectedAt)} by ${batch.rejectedBy}: ${batch.rejectReason ?? ''}` : '',
             `stats ${JSON.stringify(batch.stats, null, 2)}`,
             checkpoints.length ? '\ncheckpoints:' : 'no checkpoints recorded',
-            ...checkpoints.map((c) => `  ${c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN'}  ${c.name}: ${c.message}  ${JSON.stringify(c.measured)}`),
+            ...checkpoints.map(
+              (c) =>
+                `  ${c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN'}  ${c.name}: ${c.message}  ${JSON.stringify(c.measured)}`,
+            ),
           ]
             .filter(Boolean)
             .join('\n'),
@@ -396,7 +432,13 @@ function buildProgram(): Command {
     .option('--json', 'print the run record as JSON')
     .action(async (id: string, opts: { enqueue?: boolean; json?: boolean }) =>
       withApp(async (app) => {
-        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress: terminalProgress(Boolean(process.stderr.isTTY) && !opts.json) });
+        const runner = new Runner({
+          config: app.config,
+          db: app.db,
+          logger: app.logger,
+          registry,
+          progress: terminalProgress(Boolean(process.stderr.isTTY) && !opts.json),
+        });
         await runner.start();
         try {
           const queued = await runner.replay(positiveId(id, 'run id'));
@@ -442,8 +484,10 @@ function buildProgram(): Command {
     .option('--user <login>', 'print a whole users-file line for this login')
     .option('--name <display name>', 'with --user: the name the audit trail records')
     .action(async (opts: { user?: string; name?: string }) => {
-      if (opts.user !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.user)) throw new UsageError('--user: letters, digits, . _ @ - (at most 64)');
-      if (opts.name !== undefined && (opts.user === undefined || /[\r\n]/.test(opts.name))) throw new UsageError('--name needs --user and must be one line');
+      if (opts.user !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.user))
+        throw new UsageError('--user: letters, digits, . _ @ - (at most 64)');
+      if (opts.name !== undefined && (opts.user === undefined || /[\r\n]/.test(opts.name)))
+        throw new UsageError('--name needs --user and must be one line');
       const password = await readPassword();
       if (password.length < 8) throw new UsageError('the password must have at least 8 characters');
       const hash = await hashPassword(password);
@@ -501,69 +545,87 @@ function buildProgram(): Command {
     .option('--days <n>', 'days of history before now', '3')
     .option('--sample-seconds <n>', 'seconds between two samples', '60')
     .option('--machines <n>', 'machines, four tags each', '2')
-    .option('--bad-quality', 'add bad and uncertain stretches to the temperatures and machine 1\'s good counter')
-    .option('--user <name:password>', 'accept this user (repeatable; anonymous stays allowed unless --no-anonymous)', (v: string, all: string[]) => [...all, v], [])
+    .option('--bad-quality', "add bad and uncertain stretches to the temperatures and machine 1's good counter")
+    .option(
+      '--user <name:password>',
+      'accept this user (repeatable; anonymous stays allowed unless --no-anonymous)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .option('--no-anonymous', 'refuse anonymous sessions')
-    .option('--strict-certificates', 'accept only client certificates in the simulator\'s trusted folder (default: any)')
-    .option('--pki <dir>', 'the simulator\'s PKI folder (default: <data dir>/simulator-pki)')
-    .action(async (opts: { port: string; days: string; sampleSeconds: string; machines: string; badQuality?: boolean; user: string[]; anonymous: boolean; strictCertificates?: boolean; pki?: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got "${opts.port}"`);
-      const days = Number(opts.days);
-      if (!(days > 0) || days > 366) throw new UsageError(`--days must be a number of days above 0 (at most 366), got "${opts.days}"`);
-      const sampleSeconds = Number(opts.sampleSeconds);
-      if (!(sampleSeconds >= 0.1) || sampleSeconds > 86_400) throw new UsageError(`--sample-seconds must be 0.1–86400, got "${opts.sampleSeconds}"`);
-      const machines = positiveId(opts.machines, '--machines');
-      if (machines > 1000) throw new UsageError('--machines: at most 1000');
-      const users = opts.user.map((pair) => {
-        const colon = pair.indexOf(':');
-        if (colon <= 0 || colon === pair.length - 1) throw new UsageError(`--user expects name:password, got "${pair}"`);
-        return { user: pair.slice(0, colon), password: pair.slice(colon + 1) };
-      });
-      if (!opts.anonymous && users.length === 0) throw new UsageError('--no-anonymous needs at least one --user name:password');
-      const config = loadConfig();
-      redactor = config.redactor;
-      for (const u of users) redactor.add(u.password);
-      // node-opcua's server takes most of a second to load: only this command needs it
-      const { startPlantSimulator } = await import('../../tools/plant-simulator/server.ts');
-      const step = sampleSeconds * 1000;
-      const to = Math.floor(Date.now() / step) * step + step; // the current sample included; live values follow
-      const from = to - Math.round(days * 86_400_000);
-      const sim = await startPlantSimulator({
-        port,
-        machines,
-        from,
-        to,
-        sampleSeconds,
-        pkiDir: path.resolve(opts.pki ?? path.join(config.dataDir, 'simulator-pki')),
-        users,
-        allowAnonymous: opts.anonymous,
-        badQuality: opts.badQuality,
-        acceptUnknownClientCertificates: !opts.strictCertificates,
-        live: true,
-      });
-      const stopped = new Promise<void>((resolve) =>
-        onSignal(async () => {
-          await sim.stop();
-          resolve();
-        }),
-      );
-      print(
-        [
-          `plant simulator on ${sim.endpointUrl} (namespace ${sim.namespaceUri} is ns=${sim.namespaceIndex})`,
-          `security: None, Sign and SignAndEncrypt; ${opts.anonymous ? 'anonymous' : 'no anonymous'}${users.length ? `, users ${users.map((u) => u.user).join(', ')}` : ''}; ${opts.strictCertificates ? 'client certificates must be trusted' : 'any client certificate accepted'}`,
-          `server certificate: ${sim.certificateFile} (for Sign / SignAndEncrypt, copy it into ${path.resolve(config.dataDir, 'pki', 'trusted', 'certs')})`,
-          `history: ${machines} machines × 4 tags, ${new Date(from).toISOString()} → now, one sample every ${sampleSeconds} s, live values continue`,
-          '',
-          `environment: MFG_ETL_OPCUA_ENDPOINT=${sim.endpointUrl}`,
-          'config file section:',
-          JSON.stringify({ historian: { tags: sim.historianTags() } }, null, 2),
-          '',
-          'Ctrl-C stops the simulator.',
-        ].join('\n'),
-      );
-      await stopped;
-    });
+    .option('--strict-certificates', "accept only client certificates in the simulator's trusted folder (default: any)")
+    .option('--pki <dir>', "the simulator's PKI folder (default: <data dir>/simulator-pki)")
+    .action(
+      async (opts: {
+        port: string;
+        days: string;
+        sampleSeconds: string;
+        machines: string;
+        badQuality?: boolean;
+        user: string[];
+        anonymous: boolean;
+        strictCertificates?: boolean;
+        pki?: string;
+      }) => {
+        const port = Number(opts.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got "${opts.port}"`);
+        const days = Number(opts.days);
+        if (!(days > 0) || days > 366) throw new UsageError(`--days must be a number of days above 0 (at most 366), got "${opts.days}"`);
+        const sampleSeconds = Number(opts.sampleSeconds);
+        if (!(sampleSeconds >= 0.1) || sampleSeconds > 86_400)
+          throw new UsageError(`--sample-seconds must be 0.1–86400, got "${opts.sampleSeconds}"`);
+        const machines = positiveId(opts.machines, '--machines');
+        if (machines > 1000) throw new UsageError('--machines: at most 1000');
+        const users = opts.user.map((pair) => {
+          const colon = pair.indexOf(':');
+          if (colon <= 0 || colon === pair.length - 1) throw new UsageError(`--user expects name:password, got "${pair}"`);
+          return { user: pair.slice(0, colon), password: pair.slice(colon + 1) };
+        });
+        if (!opts.anonymous && users.length === 0) throw new UsageError('--no-anonymous needs at least one --user name:password');
+        const config = loadConfig();
+        redactor = config.redactor;
+        for (const u of users) redactor.add(u.password);
+        // node-opcua's server takes most of a second to load: only this command needs it
+        const { startPlantSimulator } = await import('../../tools/plant-simulator/server.ts');
+        const step = sampleSeconds * 1000;
+        const to = Math.floor(Date.now() / step) * step + step; // the current sample included; live values follow
+        const from = to - Math.round(days * 86_400_000);
+        const sim = await startPlantSimulator({
+          port,
+          machines,
+          from,
+          to,
+          sampleSeconds,
+          pkiDir: path.resolve(opts.pki ?? path.join(config.dataDir, 'simulator-pki')),
+          users,
+          allowAnonymous: opts.anonymous,
+          badQuality: opts.badQuality,
+          acceptUnknownClientCertificates: !opts.strictCertificates,
+          live: true,
+        });
+        const stopped = new Promise<void>((resolve) =>
+          onSignal(async () => {
+            await sim.stop();
+            resolve();
+          }),
+        );
+        print(
+          [
+            `plant simulator on ${sim.endpointUrl} (namespace ${sim.namespaceUri} is ns=${sim.namespaceIndex})`,
+            `security: None, Sign and SignAndEncrypt; ${opts.anonymous ? 'anonymous' : 'no anonymous'}${users.length ? `, users ${users.map((u) => u.user).join(', ')}` : ''}; ${opts.strictCertificates ? 'client certificates must be trusted' : 'any client certificate accepted'}`,
+            `server certificate: ${sim.certificateFile} (for Sign / SignAndEncrypt, copy it into ${path.resolve(config.dataDir, 'pki', 'trusted', 'certs')})`,
+            `history: ${machines} machines × 4 tags, ${new Date(from).toISOString()} → now, one sample every ${sampleSeconds} s, live values continue`,
+            '',
+            `environment: MFG_ETL_OPCUA_ENDPOINT=${sim.endpointUrl}`,
+            'config file section:',
+            JSON.stringify({ historian: { tags: sim.historianTags() } }, null, 2),
+            '',
+            'Ctrl-C stops the simulator.',
+          ].join('\n'),
+        );
+        await stopped;
+      },
+    );
 
   return program;
 }
@@ -587,7 +649,8 @@ async function main(argv: string[]): Promise<number> {
     if (!(err instanceof ExitCode)) {
       const message = err instanceof EtlError || err instanceof Error ? err.message : String(err);
       process.stderr.write(`mfg-etl: ${redactor.text(message)}\n`);
-      if (process.env.MFG_ETL_LOG_LEVEL === 'debug' && err instanceof Error && err.stack) process.stderr.write(`${redactor.text(err.stack)}\n`);
+      if (process.env.MFG_ETL_LOG_LEVEL === 'debug' && err instanceof Error && err.stack)
+        process.stderr.write(`${redactor.text(err.stack)}\n`);
     }
     return exitCodeFor(err);
   }

@@ -12,7 +12,12 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { ConfigError } from '../../core/errors.ts';
 
-const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: crypto.ScryptOptions,
+) => Promise<Buffer>;
 
 export interface User {
   login: string;
@@ -54,8 +59,10 @@ export function parseUsers(text: string, file: string): Map<string, User> {
     if (!line || line.startsWith('#')) return;
     const where = `MFG_ETL_HTTP_USERS_FILE ${file} line ${index + 1}`;
     const [login, hash, ...rest] = line.split(':');
-    if (!login || !LOGIN.test(login)) throw new ConfigError(`${where}: expected <login>:<scrypt hash>[:<display name>], with a login of letters, digits, . _ @ -`);
-    if (!hash || !params(hash)) throw new ConfigError(`${where}: the password hash of "${login}" is not an scrypt hash from "mfg-etl hash-password"`);
+    if (!login || !LOGIN.test(login))
+      throw new ConfigError(`${where}: expected <login>:<scrypt hash>[:<display name>], with a login of letters, digits, . _ @ -`);
+    if (!hash || !params(hash))
+      throw new ConfigError(`${where}: the password hash of "${login}" is not an scrypt hash from "mfg-etl hash-password"`);
     if (users.has(login)) throw new ConfigError(`${where}: user "${login}" appears twice`);
     const name = rest.join(':').trim();
     users.set(login, { login, name: name || login, hash });

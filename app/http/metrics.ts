@@ -77,8 +77,20 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
   };
   const s = (l: Loaded) => l.snapshot;
   const metrics = [
-    dbMetric('mfg_etl_database_up', 'Whether the staging database answered the metric queries (1) or not (0)', 'gauge', (l) => [{ value: l.ok ? 1 : 0 }], load),
-    dbMetric('mfg_etl_job_runs', 'Runs in the history (one per attempt) by job and status', 'gauge', (l) => (s(l)?.runsByStatus ?? []).map((r) => ({ labels: { job: r.job, status: r.status }, value: r.count })), load),
+    dbMetric(
+      'mfg_etl_database_up',
+      'Whether the staging database answered the metric queries (1) or not (0)',
+      'gauge',
+      (l) => [{ value: l.ok ? 1 : 0 }],
+      load,
+    ),
+    dbMetric(
+      'mfg_etl_job_runs',
+      'Runs in the history (one per attempt) by job and status',
+      'gauge',
+      (l) => (s(l)?.runsByStatus ?? []).map((r) => ({ labels: { job: r.job, status: r.status }, value: r.count })),
+      load,
+    ),
     dbMetric(
       'mfg_etl_job_run_duration_seconds',
       'Duration of finished runs in the history, by job and status',
@@ -87,11 +99,19 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
         const out: Value[] = [];
         const groups = new Map<string, { job: string; status: string; count: number; sum: number }>();
         for (const d of s(l)?.durations ?? []) {
-          out.push({ metricName: 'mfg_etl_job_run_duration_seconds_bucket', labels: { job: d.job, status: d.status, le: d.le }, value: d.leCount });
+          out.push({
+            metricName: 'mfg_etl_job_run_duration_seconds_bucket',
+            labels: { job: d.job, status: d.status, le: d.le },
+            value: d.leCount,
+          });
           groups.set(`${d.job}\u0000${d.status}`, { job: d.job, status: d.status, count: d.count, sum: d.sum });
         }
         for (const g of groups.values()) {
-          out.push({ metricName: 'mfg_etl_job_run_duration_seconds_bucket', labels: { job: g.job, status: g.status, le: '+Inf' }, value: g.count });
+          out.push({
+            metricName: 'mfg_etl_job_run_duration_seconds_bucket',
+            labels: { job: g.job, status: g.status, le: '+Inf' },
+            value: g.count,
+          });
           out.push({ metricName: 'mfg_etl_job_run_duration_seconds_sum', labels: { job: g.job, status: g.status }, value: g.sum });
           out.push({ metricName: 'mfg_etl_job_run_duration_seconds_count', labels: { job: g.job, status: g.status }, value: g.count });
         }
@@ -117,17 +137,44 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
       },
       load,
     ),
-    dbMetric('mfg_etl_queue_depth', 'Runs waiting in the job queue (queued or waiting for a retry), by queue', 'gauge', (l) => (s(l)?.queueDepth ?? []).map((q) => ({ labels: { job: q.job }, value: q.count })), load),
-    dbMetric('mfg_etl_dead_letters', 'Runs that failed for good and were not replayed, by job', 'gauge', (l) => (l.workflows ?? []).map((w) => ({ labels: { job: w.facts.job }, value: w.facts.deadLetters })), load),
+    dbMetric(
+      'mfg_etl_queue_depth',
+      'Runs waiting in the job queue (queued or waiting for a retry), by queue',
+      'gauge',
+      (l) => (s(l)?.queueDepth ?? []).map((q) => ({ labels: { job: q.job }, value: q.count })),
+      load,
+    ),
+    dbMetric(
+      'mfg_etl_dead_letters',
+      'Runs that failed for good and were not replayed, by job',
+      'gauge',
+      (l) => (l.workflows ?? []).map((w) => ({ labels: { job: w.facts.job }, value: w.facts.deadLetters })),
+      load,
+    ),
     dbMetric(
       'mfg_etl_last_success_timestamp_seconds',
       'End of the last successful (non dry-run) run, Unix time, by job',
       'gauge',
-      (l) => (l.workflows ?? []).filter((w) => w.facts.lastSuccessAt).map((w) => ({ labels: { job: w.facts.job }, value: w.facts.lastSuccessAt!.getTime() / 1000 })),
+      (l) =>
+        (l.workflows ?? [])
+          .filter((w) => w.facts.lastSuccessAt)
+          .map((w) => ({ labels: { job: w.facts.job }, value: w.facts.lastSuccessAt!.getTime() / 1000 })),
       load,
     ),
-    dbMetric('mfg_etl_workflow_health', 'Traffic light of each workflow: 0 green, 1 amber, 2 red', 'gauge', (l) => (l.workflows ?? []).map((w) => ({ labels: { job: w.facts.job }, value: LIGHT_VALUE[w.health.light] })), load),
-    dbMetric('mfg_etl_batches', 'Staged batches by kind and state', 'gauge', (l) => (s(l)?.batches ?? []).map((b) => ({ labels: { kind: b.kind, status: b.status }, value: b.count })), load),
+    dbMetric(
+      'mfg_etl_workflow_health',
+      'Traffic light of each workflow: 0 green, 1 amber, 2 red',
+      'gauge',
+      (l) => (l.workflows ?? []).map((w) => ({ labels: { job: w.facts.job }, value: LIGHT_VALUE[w.health.light] })),
+      load,
+    ),
+    dbMetric(
+      'mfg_etl_batches',
+      'Staged batches by kind and state',
+      'gauge',
+      (l) => (s(l)?.batches ?? []).map((b) => ({ labels: { kind: b.kind, status: b.status }, value: b.count })),
+      load,
+    ),
     dbMetric(
       'mfg_etl_checkpoint_failures_total',
       'Checkpoint results that did not pass, by checkpoint and severity',
@@ -135,7 +182,13 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
       (l) => (s(l)?.checkpointFailures ?? []).map((c) => ({ labels: { checkpoint: c.name, severity: c.severity }, value: c.count })),
       load,
     ),
-    dbMetric('mfg_etl_alert_incidents_open', 'Alert incidents open now, by kind', 'gauge', (l) => (s(l)?.openIncidents ?? []).map((i) => ({ labels: { kind: i.kind }, value: i.count })), load),
+    dbMetric(
+      'mfg_etl_alert_incidents_open',
+      'Alert incidents open now, by kind',
+      'gauge',
+      (l) => (s(l)?.openIncidents ?? []).map((i) => ({ labels: { kind: i.kind }, value: i.count })),
+      load,
+    ),
   ];
   for (const m of metrics) registry.registerMetric(m);
   for (const m of processRegistry.getMetricsAsArray()) registry.registerMetric(m as unknown as client.Metric);

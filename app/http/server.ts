@@ -14,7 +14,15 @@ import type { Database } from '../../core/db.ts';
 import { BatchStateError, ConfigError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { findBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
-import { batchAudit, batchRowErrors, checkpointsOf, listOpenIncidents, listRunsPage, loadRowErrors, runLogLines } from '../../load/ops/ops.ts';
+import {
+  batchAudit,
+  batchRowErrors,
+  checkpointsOf,
+  listOpenIncidents,
+  listRunsPage,
+  loadRowErrors,
+  runLogLines,
+} from '../../load/ops/ops.ts';
 import { findRun, listRuns, type RunStatus } from '../../load/ops/runs.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
@@ -42,7 +50,8 @@ const MAX_BODY = 64 * 1024;
 const RUN_STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'dead']);
 const BATCH_STATUSES = new Set(['received', 'validated', 'rejected', 'approved', 'loading', 'loaded', 'load_failed', 'superseded']);
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'same-origin',
@@ -74,8 +83,20 @@ interface Request {
   session?: { token: string; login: string; name: string; csrfToken: string };
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string | string[]> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
+function send(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string | string[]> = {},
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -121,7 +142,13 @@ export class StatusServer {
     this.users = new UserStore(o.config.httpUsersFile);
     // a `jobs.<name>` section for a job that does not exist is a ConfigError now, not a broken page later
     jobExpectations(o.registry, o.config);
-    this.metrics = createMetricsRegistry({ config: o.config, db: o.db, logger: o.logger, registry: o.registry, approvalWaitHours: this.alerts.approvalWaitHours });
+    this.metrics = createMetricsRegistry({
+      config: o.config,
+      db: o.db,
+      logger: o.logger,
+      registry: o.registry,
+      approvalWaitHours: this.alerts.approvalWaitHours,
+    });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 15_000;
@@ -140,8 +167,19 @@ export class StatusServer {
     const port = configured === 'off' ? 0 : configured;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.code === 'EACCES' ? 'permission denied' : err.message;
-        reject(new ConfigError(`cannot serve the status page on ${host}:${port}: ${why}; set MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT`, { cause: err }));
+        const why =
+          err.code === 'EADDRINUSE'
+            ? 'the port is in use'
+            : err.code === 'EADDRNOTAVAIL'
+              ? 'no such local address'
+              : err.code === 'EACCES'
+                ? 'permission denied'
+                : err.message;
+        reject(
+          new ConfigError(`cannot serve the status page on ${host}:${port}: ${why}; set MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT`, {
+            cause: err,
+          }),
+        );
       };
       this.server.once('error', onError);
       this.server.listen(port, host, () => {
@@ -184,7 +222,12 @@ export class StatusServer {
     } catch (err) {
       await this.fail(r, err);
     } finally {
-      this.o.logger.debug('http request', { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      this.o.logger.debug('http request', {
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
     }
   }
 
@@ -197,10 +240,22 @@ export class StatusServer {
     let message = 'Something went wrong; the details are in the server log.';
     if (err instanceof HttpError) [status, message] = [err.status, err.message];
     else if (err instanceof NotFoundError) [status, message] = [404, err.message];
-    else this.o.logger.error('status page request failed', { method: r.req.method, path: r.url.pathname, error: (err as Error).message, stack: (err as Error).stack });
+    else
+      this.o.logger.error('status page request failed', {
+        method: r.req.method,
+        path: r.url.pathname,
+        error: (err as Error).message,
+        stack: (err as Error).stack,
+      });
     const title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status < 500 ? 'Request refused' : 'Error';
     const ctx = await this.context(r).catch(() => this.bareContext(r));
-    send(r.res, status, 'text/html; charset=utf-8', pages.errorPage(ctx, title, message).value, err instanceof HttpError && err.allow ? { Allow: err.allow } : {});
+    send(
+      r.res,
+      status,
+      'text/html; charset=utf-8',
+      pages.errorPage(ctx, title, message).value,
+      err instanceof HttpError && err.allow ? { Allow: err.allow } : {},
+    );
   }
 
   private bareContext(r: Request): pages.PageContext {
@@ -209,7 +264,10 @@ export class StatusServer {
 
   private async context(r: Request): Promise<pages.PageContext> {
     await this.loadSession(r);
-    return { ...this.bareContext(r), user: r.session ? { login: r.session.login, name: r.session.name, csrfToken: r.session.csrfToken } : undefined };
+    return {
+      ...this.bareContext(r),
+      user: r.session ? { login: r.session.login, name: r.session.name, csrfToken: r.session.csrfToken } : undefined,
+    };
   }
 
   private async loadSession(r: Request): Promise<void> {
@@ -231,16 +289,19 @@ export class StatusServer {
     const get = method === 'GET' || method === 'HEAD';
 
     // health and metrics: open, no session
-    if (p === '/healthz') return this.only(get, () => sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
+    if (p === '/healthz')
+      return this.only(get, () => sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
     if (p === '/readyz') return this.only(get, () => this.readyz(r));
     if (p === '/metrics') return this.only(get, () => this.metricsEndpoint(r));
-    if (p === '/style.css') return this.only(get, () => send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }));
+    if (p === '/style.css')
+      return this.only(get, () => send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }));
     if (p === '/favicon.ico') return send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
 
     const ctx = await this.context(r);
-    if (this.users.enabled && this.http.loginRequired && !ctx.user) return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+    if (this.users.enabled && this.http.loginRequired && !ctx.user)
+      return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
 
     let m: RegExpExecArray | null;
     if (p === '/') return this.only(get, () => this.overview(r, ctx));
@@ -249,7 +310,8 @@ export class StatusServer {
     if (p === '/batches') return this.only(get, () => this.batches(r, ctx));
     if ((m = /^\/batches\/(\d+)$/.exec(p))) return this.only(get, () => this.batch(r, ctx, positiveInt(m![1])));
     if ((m = /^\/batches\/(\d+)\/errors\.csv$/.exec(p))) return this.only(get, () => this.errorsCsv(r, positiveInt(m![1])));
-    if ((m = /^\/batches\/(\d+)\/(approve|reject)$/.exec(p))) return this.only(method === 'POST', () => this.decide(r, ctx, positiveInt(m![1]), m![2] as 'approve' | 'reject'), 'POST');
+    if ((m = /^\/batches\/(\d+)\/(approve|reject)$/.exec(p)))
+      return this.only(method === 'POST', () => this.decide(r, ctx, positiveInt(m![1]), m![2] as 'approve' | 'reject'), 'POST');
     if (p === '/reports' || p === '/reports/') return this.only(get, () => this.reports(r, ctx));
     if (p.startsWith('/reports/')) return this.only(get, () => this.download(r, p.slice('/reports/'.length)));
     throw new HttpError(404, `There is no page ${p}.`);
@@ -269,7 +331,12 @@ export class StatusServer {
     sendJson(r.res, result.ready ? 200 : 503, {
       status: result.ready ? 'ready' : 'not ready',
       ...(down.length ? { reason: down.map((c) => `${c.name} is down: ${c.detail}`).join('; ') } : {}),
-      checks: Object.fromEntries(result.checks.map((c) => [c.name, { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, detail: c.detail }])),
+      checks: Object.fromEntries(
+        result.checks.map((c) => [
+          c.name,
+          { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, detail: c.detail },
+        ]),
+      ),
     });
   }
 
@@ -290,9 +357,15 @@ export class StatusServer {
       this.listReports(10),
       knex('batches').where({ status: 'validated' }).count({ n: '*' }).first(),
     ]);
-    const checkpoints = await checkpointsOf(knex, batches.map((b) => b.id));
+    const checkpoints = await checkpointsOf(
+      knex,
+      batches.map((b) => b.id),
+    );
     const waitingForApproval = Number((waiting as { n?: number | string } | undefined)?.n ?? 0);
-    this.page(r, pages.overviewPage(ctx, { workflows: flows, incidents, batches, checkpoints, runs, reports: reports.files, waitingForApproval }));
+    this.page(
+      r,
+      pages.overviewPage(ctx, { workflows: flows, incidents, batches, checkpoints, runs, reports: reports.files, waitingForApproval }),
+    );
   }
 
   private async runs(r: Request, ctx: pages.PageContext): Promise<void> {
@@ -307,7 +380,10 @@ export class StatusServer {
   private async run(r: Request, ctx: pages.PageContext, id: number | undefined): Promise<void> {
     const run = id ? await findRun(this.o.db.knex, id) : undefined;
     if (!run) throw new HttpError(404, `Run ${id ?? ''} does not exist.`);
-    const [logs, batches] = await Promise.all([runLogLines(this.o.db.knex, run.id), this.o.db.knex('batches').where({ run_id: run.id }).orderBy('id').select('id')]);
+    const [logs, batches] = await Promise.all([
+      runLogLines(this.o.db.knex, run.id),
+      this.o.db.knex('batches').where({ run_id: run.id }).orderBy('id').select('id'),
+    ]);
     const full = (await Promise.all(batches.map((b: { id: number }) => findBatch(this.o.db.knex, b.id)))).filter((b) => b !== undefined);
     this.page(r, pages.runPage(ctx, { run, logs, batches: full }));
   }
@@ -318,8 +394,14 @@ export class StatusServer {
     const status = BATCH_STATUSES.has(q.get('status') ?? '') ? (q.get('status') ?? undefined) : undefined;
     const limit = Math.min(positiveInt(q.get('limit')) ?? 100, 500);
     const knex = this.o.db.knex;
-    const [batches, kinds] = await Promise.all([listBatches(knex, { kind, status, limit }), knex('batches').distinct('kind').orderBy('kind')]);
-    const checkpoints = await checkpointsOf(knex, batches.map((b) => b.id));
+    const [batches, kinds] = await Promise.all([
+      listBatches(knex, { kind, status, limit }),
+      knex('batches').distinct('kind').orderBy('kind'),
+    ]);
+    const checkpoints = await checkpointsOf(
+      knex,
+      batches.map((b) => b.id),
+    );
     this.page(r, pages.batchesPage(ctx, { batches, checkpoints, kinds: kinds.map((k: { kind: string }) => k.kind), kind, status }));
   }
 
@@ -327,7 +409,12 @@ export class StatusServer {
     const knex = this.o.db.knex;
     const batch = id ? await findBatch(knex, id) : undefined;
     if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
-    const [checkpoints, rowErrors, loadErrors, audit] = await Promise.all([listCheckpoints(knex, batch.id), batchRowErrors(knex, batch.id), loadRowErrors(knex, batch.id), batchAudit(knex, batch.id)]);
+    const [checkpoints, rowErrors, loadErrors, audit] = await Promise.all([
+      listCheckpoints(knex, batch.id),
+      batchRowErrors(knex, batch.id),
+      loadRowErrors(knex, batch.id),
+      batchAudit(knex, batch.id),
+    ]);
     return { batch, checkpoints, rowErrors, loadErrors, audit };
   }
 
@@ -342,8 +429,12 @@ export class StatusServer {
     const batch = id ? await findBatch(this.o.db.knex, id) : undefined;
     if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
     const errors = await batchRowErrors(this.o.db.knex, batch.id, 100_000);
-    const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) => row.map(csvCell).join(','));
-    send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, { 'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"` });
+    const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) =>
+      row.map(csvCell).join(','),
+    );
+    send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
+      'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"`,
+    });
   }
 
   // ---- decisions ------------------------------------------------------------------------------------
@@ -377,12 +468,17 @@ export class StatusServer {
     if (!this.users.enabled) throw new HttpError(403, 'The status page is read-only: no users are configured (MFG_ETL_HTTP_USERS_FILE).');
     const form = await this.readForm(r);
     if (!r.session) throw new HttpError(401, 'Log in to approve or reject batches.');
-    if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken)) throw new HttpError(403, 'The form has expired or was not sent from this page; reload the page and try again.');
+    if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken))
+      throw new HttpError(403, 'The form has expired or was not sent from this page; reload the page and try again.');
     const text = (form.get(action === 'approve' ? 'comment' : 'reason') ?? '').trim().slice(0, 500);
     if (action === 'reject' && !text) throw new HttpError(400, 'Give a reason for rejecting the batch.');
     if (!id) throw new HttpError(404, 'No such batch.');
     try {
-      await transitionBatch(this.o.db.knex, id, action, { actor: r.session.name, reason: text || undefined, details: { via: 'status page', login: r.session.login } });
+      await transitionBatch(this.o.db.knex, id, action, {
+        actor: r.session.name,
+        reason: text || undefined,
+        details: { via: 'status page', login: r.session.login },
+      });
     } catch (err) {
       if (err instanceof BatchStateError) {
         const data = await this.batchData(id);
@@ -391,7 +487,11 @@ export class StatusServer {
       }
       throw err;
     }
-    this.o.logger.info(`batch ${id} ${action === 'approve' ? 'approved' : 'rejected'} on the status page`, { batchId: id, by: r.session.name, login: r.session.login });
+    this.o.logger.info(`batch ${id} ${action === 'approve' ? 'approved' : 'rejected'} on the status page`, {
+      batchId: id,
+      by: r.session.name,
+      login: r.session.login,
+    });
     redirect(r.res, `/batches/${id}?done=${action === 'approve' ? 'approved' : 'rejected'}`);
   }
 
@@ -405,9 +505,14 @@ export class StatusServer {
     if (!this.users.enabled) throw new HttpError(404, 'No users are configured (MFG_ETL_HTTP_USERS_FILE): the status page is read-only.');
     const token = r.cookies.get(LOGIN_COOKIE) || randomToken();
     const ctx = { ...this.bareContext(r), path: '/login' };
-    this.page(r, pages.loginPage(ctx, { csrf: token, next: safeNext(o.next ?? r.url.searchParams.get('next')), error: o.error, login: o.login }), o.status ?? 200, {
-      'Set-Cookie': this.loginCookieHeader(token),
-    });
+    this.page(
+      r,
+      pages.loginPage(ctx, { csrf: token, next: safeNext(o.next ?? r.url.searchParams.get('next')), error: o.error, login: o.login }),
+      o.status ?? 200,
+      {
+        'Set-Cookie': this.loginCookieHeader(token),
+      },
+    );
   }
 
   private async login(r: Request): Promise<void> {
@@ -421,7 +526,8 @@ export class StatusServer {
     const login = (form.get('login') ?? '').trim().slice(0, 64);
     const password = (form.get('password') ?? '').slice(0, 1024);
     const keys = [`login:${login.toLowerCase()}`, `addr:${r.req.socket.remoteAddress ?? ''}`];
-    if (this.throttle.blocked(keys)) return this.loginForm(r, { status: 429, error: 'Too many failed logins; wait a few minutes and try again.', login, next });
+    if (this.throttle.blocked(keys))
+      return this.loginForm(r, { status: 429, error: 'Too many failed logins; wait a few minutes and try again.', login, next });
     const user = login && password ? await this.users.authenticate(login, password) : undefined;
     if (!user) {
       this.throttle.fail(keys);
@@ -443,7 +549,8 @@ export class StatusServer {
     const form = await this.readForm(r);
     await this.loadSession(r);
     if (r.session) {
-      if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken)) throw new HttpError(403, 'The form has expired; reload the page and try again.');
+      if (!sameToken(form.get('csrf') ?? undefined, r.session.csrfToken))
+        throw new HttpError(403, 'The form has expired; reload the page and try again.');
       await deleteSession(this.o.db.knex, r.session.token);
     }
     redirect(r.res, '/', { 'Set-Cookie': cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure: this.http.secureCookies }) });

@@ -23,7 +23,6 @@ export interface CostDataShape {
   workcenters?: number;
 }
 
-
 export const UOM = { units: 1, dozens: 2, kg: 12, g: 13 } as const;
 
 export function generateCostData(shape: CostDataShape): RefInput & { levelOf: Map<number, number> } {
@@ -48,7 +47,15 @@ export function generateCostData(shape: CostDataShape): RefInput & { levelOf: Ma
     const level = i <= bought ? 0 : Math.min(shape.levels - 1, 1 + Math.floor((i - bought - 1) / perLevel));
     const r = rnd();
     const uomId = level === 0 ? (r < 0.1 ? UOM.kg : r < 0.15 ? UOM.dozens : UOM.units) : UOM.units;
-    products.push({ id: i, tmplId: i, uomId, standardPrice: level === 0 ? money(0.05, 200) : money(10, 2000), active: true, type: 'consu', categId: 1 + (i % 12) });
+    products.push({
+      id: i,
+      tmplId: i,
+      uomId,
+      standardPrice: level === 0 ? money(0.05, 200) : money(10, 2000),
+      active: true,
+      type: 'consu',
+      categId: 1 + (i % 12),
+    });
     byLevel[level]!.push(i);
     levelOf.set(i, level);
   }
@@ -119,7 +126,14 @@ export function generateCostData(shape: CostDataShape): RefInput & { levelOf: Ma
       for (let k = int(kit ? 1 : 1, 2); k > 0; k--) {
         const auto = rnd() < 0.2;
         const manual = int(1, 90);
-        operations.push({ id: ++opId, bomId, workcenterId: pick(workcenters).id, timeMode: auto ? 'auto' : 'manual', timeCycleManual: manual, timeCycle: auto ? int(1, 90) : manual });
+        operations.push({
+          id: ++opId,
+          bomId,
+          workcenterId: pick(workcenters).id,
+          timeMode: auto ? 'auto' : 'manual',
+          timeCycleManual: manual,
+          timeCycle: auto ? int(1, 90) : manual,
+        });
       }
     }
   };
@@ -139,7 +153,12 @@ export async function insertCostData(knex: Knex, data: RefInput, chunk = 5000): 
   };
   await put(
     'md_uoms',
-    data.uoms.map((u) => ({ odoo_id: u.id, name: { 1: 'Units', 2: 'Dozens', 12: 'kg', 13: 'g' }[u.id] ?? `U${u.id}`, ref_group: u.group, ref_ratio: u.ratio })),
+    data.uoms.map((u) => ({
+      odoo_id: u.id,
+      name: { 1: 'Units', 2: 'Dozens', 12: 'kg', 13: 'g' }[u.id] ?? `U${u.id}`,
+      ref_group: u.group,
+      ref_ratio: u.ratio,
+    })),
   );
   await put(
     'md_products',
@@ -161,11 +180,29 @@ export async function insertCostData(knex: Knex, data: RefInput, chunk = 5000): 
   );
   await put(
     'md_workcenters',
-    data.workcenters.map((w) => ({ odoo_id: w.id, name: `WC ${w.id}`, costs_hour: w.costsHour, time_efficiency: w.timeEfficiency, time_start: w.timeStart, time_stop: w.timeStop })),
+    data.workcenters.map((w) => ({
+      odoo_id: w.id,
+      name: `WC ${w.id}`,
+      costs_hour: w.costsHour,
+      time_efficiency: w.timeEfficiency,
+      time_start: w.timeStart,
+      time_stop: w.timeStop,
+    })),
   );
   await put(
     'md_boms',
-    data.boms.map((b) => ({ odoo_id: b.id, type: b.type, is_kit: b.type === 'phantom', product_tmpl_id: b.productTmplId, product_id: b.productId, product_qty: b.productQty, uom_id: b.uomId, sequence: b.sequence, company_id: b.companyId, active: b.active })),
+    data.boms.map((b) => ({
+      odoo_id: b.id,
+      type: b.type,
+      is_kit: b.type === 'phantom',
+      product_tmpl_id: b.productTmplId,
+      product_id: b.productId,
+      product_qty: b.productQty,
+      uom_id: b.uomId,
+      sequence: b.sequence,
+      company_id: b.companyId,
+      active: b.active,
+    })),
   );
   await put(
     'md_bom_lines',
@@ -173,6 +210,14 @@ export async function insertCostData(knex: Knex, data: RefInput, chunk = 5000): 
   );
   await put(
     'md_bom_operations',
-    data.operations.map((o) => ({ odoo_id: o.id, bom_id: o.bomId, name: `Op ${o.id}`, workcenter_id: o.workcenterId, time_mode: o.timeMode, time_cycle_manual: o.timeCycleManual, time_cycle: o.timeCycle })),
+    data.operations.map((o) => ({
+      odoo_id: o.id,
+      bom_id: o.bomId,
+      name: `Op ${o.id}`,
+      workcenter_id: o.workcenterId,
+      time_mode: o.timeMode,
+      time_cycle_manual: o.timeCycleManual,
+      time_cycle: o.timeCycle,
+    })),
   );
 }

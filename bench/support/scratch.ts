@@ -36,7 +36,10 @@ export function benchScratch(prefix: string): BenchScratch {
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
       const problems: string[] = [];
-      const all: [string, () => unknown][] = [...steps, [`drop schemas ${schema}, ${schema}_queue`, () => (process.env.BENCH_KEEP_SCHEMA ? undefined : dropSchemas(schema))]];
+      const all: [string, () => unknown][] = [
+        ...steps,
+        [`drop schemas ${schema}, ${schema}_queue`, () => (process.env.BENCH_KEEP_SCHEMA ? undefined : dropSchemas(schema))],
+      ];
       for (const [what, step] of all) {
         try {
           await step();

@@ -129,7 +129,10 @@ export function parseCostSettings(section: unknown): SettingsResult {
 }
 
 /** Company-currency rate of a currency code (undefined: no rate configured). */
-export function rateFor(settings: Pick<CostSettings, 'companyCurrency' | 'currencyRates'>, currency: string | null | undefined): number | undefined {
+export function rateFor(
+  settings: Pick<CostSettings, 'companyCurrency' | 'currencyRates'>,
+  currency: string | null | undefined,
+): number | undefined {
   if (currency === null || currency === undefined || currency.trim() === '') return 1;
   const code = currency.trim().toUpperCase();
   if (settings.companyCurrency && code === settings.companyCurrency.toUpperCase()) return 1;

@@ -134,21 +134,27 @@ export type HistorianSettings = z.infer<typeof historianSettingsSchema>;
 // Validation of the whole section at start: every mistake on its own line, naming its key.
 
 const KIND_FIELDS: ReadonlyArray<{ field: string; kinds: readonly TagKind[]; says: string }> = [
-  { field: 'rollover', kinds: ['good-counter', 'scrap-counter'], says: 'only a counter (good-counter, scrap-counter) has a rollover value' },
+  {
+    field: 'rollover',
+    kinds: ['good-counter', 'scrap-counter'],
+    says: 'only a counter (good-counter, scrap-counter) has a rollover value',
+  },
   { field: 'product', kinds: ['scrap-counter'], says: 'only a scrap-counter names a product' },
   { field: 'states', kinds: ['state'], says: 'only a state tag has a "states" map' },
   { field: 'unit', kinds: ['analog'], says: 'only an analog tag has a unit' },
 ];
 
 /** "ns=2;i=1111", "ns=2;s=Machine1.Good", "nsu=<uri>;g=<guid>", "i=2258" (namespace 0), "b=<base64>" */
-const NODE_ID = /^(?:(?:ns=(\d+)|nsu=([^;]+));)?(?:i=(\d+)|s=.+|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/]+={0,2})$/s;
+const NODE_ID =
+  /^(?:(?:ns=(\d+)|nsu=([^;]+));)?(?:i=(\d+)|s=.+|g=[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|b=[A-Za-z0-9+/]+={0,2})$/s;
 const UINT16_MAX = 65_535;
 const UINT32_MAX = 4_294_967_295;
 
 /** what is wrong with a node id, or null */
 export function nodeIdProblem(nodeId: string): string | null {
   const m = NODE_ID.exec(nodeId);
-  if (!m) return `"${nodeId}" is not a node id: expected ns=<index>;i=<number> | s=<string> | g=<guid> | b=<base64>, or nsu=<namespace uri>;… instead of ns=`;
+  if (!m)
+    return `"${nodeId}" is not a node id: expected ns=<index>;i=<number> | s=<string> | g=<guid> | b=<base64>, or nsu=<namespace uri>;… instead of ns=`;
   if (m[1] !== undefined && Number(m[1]) > UINT16_MAX) return `"${nodeId}": namespace index ${m[1]} is above ${UINT16_MAX}`;
   if (m[3] !== undefined && Number(m[3]) > UINT32_MAX) return `"${nodeId}": numeric identifier ${m[3]} is above ${UINT32_MAX}`;
   return null;
@@ -203,7 +209,8 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
     if (!isRecord(s)) return;
     if (typeof s.name === 'string') {
       const first = shiftNames.get(s.name);
-      if (first !== undefined) out.push({ key: `historian.shifts.${i}.name`, message: `shift "${s.name}" is already defined at historian.shifts.${first}` });
+      if (first !== undefined)
+        out.push({ key: `historian.shifts.${i}.name`, message: `shift "${s.name}" is already defined at historian.shifts.${first}` });
       else shiftNames.set(s.name, i);
     }
     const a = typeof s.start === 'string' ? CLOCK.exec(s.start) : null;
@@ -221,7 +228,10 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
       // shifts repeat every day: compare against the other one on the day before, the same day and after
       const overlaps = [-1440, 0, 1440].some((d) => p.start < q.start + d + q.length && q.start + d < p.start + p.length);
       if (overlaps) {
-        out.push({ key: `historian.shifts.${p.i}`, message: `shift "${p.name}" (${p.text}) overlaps shift "${q.name}" (${q.text}) at historian.shifts.${q.i}` });
+        out.push({
+          key: `historian.shifts.${p.i}`,
+          message: `shift "${p.name}" (${p.text}) overlaps shift "${q.name}" (${q.text}) at historian.shifts.${q.i}`,
+        });
         break;
       }
     }
@@ -257,20 +267,27 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
     }
     const kind = typeof t.kind === 'string' && (TAG_KINDS as readonly string[]).includes(t.kind) ? (t.kind as TagKind) : undefined;
     if (kind) {
-      for (const f of KIND_FIELDS) if (t[f.field] !== undefined && !f.kinds.includes(kind)) out.push({ key: `${key}.${f.field}`, message: `${f.says}; this tag is a ${kind}` });
+      for (const f of KIND_FIELDS)
+        if (t[f.field] !== undefined && !f.kinds.includes(kind))
+          out.push({ key: `${key}.${f.field}`, message: `${f.says}; this tag is a ${kind}` });
       if (kind === 'state' && (!isRecord(t.states) || Object.keys(t.states).length === 0)) {
         out.push({ key: `${key}.states`, message: 'a state tag needs a "states" map (code → running / idle / down)' });
       }
     }
     if (kind === 'state' && typeof t.asset === 'string' && t.active !== false) {
       const first = stateTags.get(t.asset);
-      if (first !== undefined) out.push({ key: `${key}.asset`, message: `asset "${t.asset}" already has an active state tag (historian.tags.${first}); give each asset one` });
+      if (first !== undefined)
+        out.push({
+          key: `${key}.asset`,
+          message: `asset "${t.asset}" already has an active state tag (historian.tags.${first}); give each asset one`,
+        });
       else stateTags.set(t.asset, i);
     }
     if (kind === 'state' && isRecord(t.states)) {
       // the tag's value is matched as String(value): an integer written the way JavaScript prints it
       for (const code of Object.keys(t.states)) {
-        if (!/^(0|-?[1-9]\d*)$/.test(code)) out.push({ key: `${key}.states.${code}`, message: `"${code}" is not an integer state code (write e.g. "1", "-2")` });
+        if (!/^(0|-?[1-9]\d*)$/.test(code))
+          out.push({ key: `${key}.states.${code}`, message: `"${code}" is not an integer state code (write e.g. "1", "-2")` });
       }
     }
   });

@@ -10,7 +10,11 @@ import { ConfigError } from '../errors.ts';
 export const httpSectionSchema = z
   .object({
     /** how long a login lasts */
-    sessionHours: z.number().positive().max(24 * 30).default(12),
+    sessionHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(12),
     /** mark cookies Secure (set when the page is served over HTTPS by a reverse proxy) */
     secureCookies: z.boolean().default(false),
     /** with users configured: every page needs a login, not only approving (health and metrics stay open) */

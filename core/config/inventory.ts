@@ -58,7 +58,10 @@ export const inventorySettingsSchema = z
       .strict()
       .prefault({}),
     /** ISO code shown in the reports' currency formats (the company currency in Odoo) */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as EUR').default('EUR'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as EUR')
+      .default('EUR'),
     /** approval of count batches; only approved counts can be applied by inventory-adjust */
     approval: approvalPolicySchema.default('manual'),
     /** configured header names per field, e.g. { "location": ["Lagerplatz"] } */

@@ -69,7 +69,11 @@ export class OdooClient {
   private callCount = 0;
   private readonly observer: OdooCallObserver | undefined;
 
-  constructor(options: OdooOptionsInput | OdooOptions, logger: Logger, injected?: { transport?: OdooTransport; observer?: OdooCallObserver }) {
+  constructor(
+    options: OdooOptionsInput | OdooOptions,
+    logger: Logger,
+    injected?: { transport?: OdooTransport; observer?: OdooCallObserver },
+  ) {
     this.options = parseOdooOptions(options);
     this.logger = logger;
     this.agents = createAgents({ concurrency: this.options.concurrency, caFile: this.options.caFile });
@@ -102,8 +106,11 @@ export class OdooClient {
   /** The server version (no credentials needed). */
   async version(): Promise<OdooVersion> {
     if (this.versionInfo) return this.versionInfo;
-    const transport = this.transport ?? (this.options.protocol === 'json2' ? this.json2() : this.options.protocol === 'xmlrpc' ? this.xmlrpc() : undefined);
-    this.versionInfo = transport ? await this.attempt(() => transport.version(), { method: 'version', idempotent: true }) : await this.detectVersion();
+    const transport =
+      this.transport ?? (this.options.protocol === 'json2' ? this.json2() : this.options.protocol === 'xmlrpc' ? this.xmlrpc() : undefined);
+    this.versionInfo = transport
+      ? await this.attempt(() => transport.version(), { method: 'version', idempotent: true })
+      : await this.detectVersion();
     return this.versionInfo;
   }
 
@@ -131,7 +138,11 @@ export class OdooClient {
     const size = options.batchSize ?? this.options.batchSize;
     let last = 0;
     for (;;) {
-      const page = await this.searchRead(model, [['id', '>', last], ...domain], fields, { limit: size, order: 'id', context: options.context });
+      const page = await this.searchRead(model, [['id', '>', last], ...domain], fields, {
+        limit: size,
+        order: 'id',
+        context: options.context,
+      });
       if (page.length > 0) yield page;
       if (page.length < size) return;
       last = (page[page.length - 1] as OdooRecord).id;
@@ -147,7 +158,9 @@ export class OdooClient {
   async read(model: string, ids: number[], fields: string[], options: CallOptions = {}): Promise<OdooRecord[]> {
     const chunks = chunk(ids, this.options.batchSize);
     const pages = await Promise.all(
-      chunks.map((part) => this.run({ model, method: 'read', ids: part, kwargs: { fields }, context: this.context(options.context) }, true)),
+      chunks.map((part) =>
+        this.run({ model, method: 'read', ids: part, kwargs: { fields }, context: this.context(options.context) }, true),
+      ),
     );
     return pages.flatMap((page) => page as OdooRecord[]);
   }
@@ -167,13 +180,21 @@ export class OdooClient {
   }
 
   async searchCount(model: string, domain: OdooDomain, options: CallOptions = {}): Promise<number> {
-    const result = await this.run({ model, method: 'search_count', params: [['domain', domain]], context: this.context(options.context) }, true);
+    const result = await this.run(
+      { model, method: 'search_count', params: [['domain', domain]], context: this.context(options.context) },
+      true,
+    );
     return Number(result);
   }
 
   async fieldsGet(model: string, options: FieldsGetOptions = {}): Promise<Record<string, FieldDescription>> {
     const result = await this.run(
-      { model, method: 'fields_get', kwargs: { allfields: options.allfields, attributes: options.attributes }, context: this.context(options.context) },
+      {
+        model,
+        method: 'fields_get',
+        kwargs: { allfields: options.allfields, attributes: options.attributes },
+        context: this.context(options.context),
+      },
       true,
     );
     return result as Record<string, FieldDescription>;
@@ -200,7 +221,10 @@ export class OdooClient {
     // sequential chunks: each is a transaction of its own, ids come back in input order
     for (const part of chunk(list, this.options.batchSize)) {
       // always a list: JSON-2 answers a list anyway, and Odoo's XML-RPC create needs it positional
-      const result = await this.run({ model, method: 'create', params: [['vals_list', part]], context: this.context(options.context) }, false);
+      const result = await this.run(
+        { model, method: 'create', params: [['vals_list', part]], context: this.context(options.context) },
+        false,
+      );
       ids.push(...idList(result));
     }
     return Array.isArray(values) ? ids : (ids[0] as number);
@@ -209,7 +233,10 @@ export class OdooClient {
   async write(model: string, ids: number[], values: OdooValues, options: CallOptions = {}): Promise<boolean> {
     if (ids.length === 0) return true;
     // writing the same values twice gives the same state: safe to retry
-    const result = await this.run({ model, method: 'write', ids, params: [['vals', values]], context: this.context(options.context) }, true);
+    const result = await this.run(
+      { model, method: 'write', ids, params: [['vals', values]], context: this.context(options.context) },
+      true,
+    );
     return result === true;
   }
 
@@ -226,14 +253,29 @@ export class OdooClient {
    */
   async loadRecords(model: string, fields: string[], rows: LoadCell[][], options: PageOptions = {}): Promise<LoadRecordsResult> {
     rows.forEach((row, index) => {
-      if (row.length !== fields.length) throw new RangeError(`${model}.load: row ${index} has ${row.length} cells for ${fields.length} fields`);
+      if (row.length !== fields.length)
+        throw new RangeError(`${model}.load: row ${index} has ${row.length} cells for ${fields.length} fields`);
     });
     const cells = rows.map((row) => row.map(toLoadCell));
     // keyed by external (or database) id, a second run updates the same records: safe to retry
     const idempotent = fields.includes('id') || fields.includes('.id');
     const context = this.context({ tz: 'UTC', ...options.context });
     const result = await loadWithBisection(cells, options.batchSize ?? this.options.batchSize, async (batch) =>
-      parseLoadAnswer(await this.run({ model, method: 'load', params: [['fields', fields], ['data', batch]], context }, idempotent), model),
+      parseLoadAnswer(
+        await this.run(
+          {
+            model,
+            method: 'load',
+            params: [
+              ['fields', fields],
+              ['data', batch],
+            ],
+            context,
+          },
+          idempotent,
+        ),
+        model,
+      ),
     );
     this.logger.info('odoo load done', { model, rows: rows.length, loaded: result.loaded, failed: result.failed, calls: result.calls });
     return result;
@@ -244,7 +286,13 @@ export class OdooClient {
    * positional, the rest must be named in `kwargs`. Not retried after a possible commit
    * unless `idempotent`.
    */
-  async call(model: string, method: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: GenericCallOptions = {}): Promise<unknown> {
+  async call(
+    model: string,
+    method: string,
+    args: unknown[] = [],
+    kwargs: Record<string, unknown> = {},
+    options: GenericCallOptions = {},
+  ): Promise<unknown> {
     const { context: kwContext, ...rest } = kwargs;
     const context = this.context({ ...(isPlainObject(kwContext) ? kwContext : {}), ...options.context });
     return this.run({ model, method, args, kwargs: rest, context }, options.idempotent ?? false);
@@ -258,7 +306,10 @@ export class OdooClient {
   async callAction(model: string, method: string, ids: number[], options: ActionOptions = {}): Promise<unknown> {
     let result: unknown;
     try {
-      result = await this.run({ model, method, ids, kwargs: options.kwargs, context: this.context(options.context) }, options.idempotent ?? false);
+      result = await this.run(
+        { model, method, ids, kwargs: options.kwargs, context: this.context(options.context) },
+        options.idempotent ?? false,
+      );
     } catch (err) {
       if (err instanceof OdooNoneResultError) {
         this.logger.debug('odoo action returned None (committed)', { model, method, ids });
@@ -341,7 +392,10 @@ export class OdooClient {
     return this.attempt(() => transport.execute(call), { model: call.model, method: call.method, idempotent });
   }
 
-  private async attempt<T>(fn: () => Promise<T>, scope: { model?: string; method: string; idempotent: boolean; probe?: boolean }): Promise<T> {
+  private async attempt<T>(
+    fn: () => Promise<T>,
+    scope: { model?: string; method: string; idempotent: boolean; probe?: boolean },
+  ): Promise<T> {
     try {
       return await withRetry(
         () =>
@@ -355,7 +409,12 @@ export class OdooClient {
       );
     } catch (err) {
       if (err instanceof OdooError && err.traceback) {
-        this.logger.debug('odoo traceback', { model: scope.model, method: scope.method, odooClass: err.odooClass, traceback: err.traceback });
+        this.logger.debug('odoo traceback', {
+          model: scope.model,
+          method: scope.method,
+          odooClass: err.odooClass,
+          traceback: err.traceback,
+        });
       }
       throw err;
     }
@@ -365,7 +424,12 @@ export class OdooClient {
     const started = performance.now();
     const tell = (error?: unknown) => {
       try {
-        this.observer?.({ model: scope.model, method: scope.method, ms: performance.now() - started, ...(error === undefined ? {} : { error }) });
+        this.observer?.({
+          model: scope.model,
+          method: scope.method,
+          ms: performance.now() - started,
+          ...(error === undefined ? {} : { error }),
+        });
       } catch {
         // an observer never breaks a call
       }

@@ -18,9 +18,7 @@ export const OdooRetrySchema = z.object({
 });
 
 export const OdooOptionsSchema = z.object({
-  url: z
-    .url({ protocol: /^https?$/ })
-    .transform((value) => value.replace(/\/+$/, '')),
+  url: z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, '')),
   db: z.string().min(1),
   user: z.string().min(1),
   /** API key (works as the XML-RPC password too) */
@@ -120,5 +118,7 @@ export function odooOptionsFromConfig(config: {
 
 /** True when enough is configured to talk to Odoo (jobs fall back to dry-run otherwise). */
 export function odooConfigured(env: Env = process.env): boolean {
-  return Boolean(env.MFG_ETL_ODOO_URL && env.MFG_ETL_ODOO_DB && env.MFG_ETL_ODOO_USER && (env.MFG_ETL_ODOO_API_KEY || env.MFG_ETL_ODOO_API_KEY_FILE));
+  return Boolean(
+    env.MFG_ETL_ODOO_URL && env.MFG_ETL_ODOO_DB && env.MFG_ETL_ODOO_USER && (env.MFG_ETL_ODOO_API_KEY || env.MFG_ETL_ODOO_API_KEY_FILE),
+  );
 }

@@ -28,7 +28,8 @@ const REFUSAL_STATUS = new Set([429, 503]);
 
 const PG_CONCURRENCY_CLASS = /(SerializationFailure|DeadlockDetected|LockNotAvailable|TransactionRollbackError)$/;
 const PG_CONCURRENCY_TEXT = /could not serialize access|concurrent update|deadlock detected|could not obtain lock/i;
-const PG_CONNECTION_TEXT = /could not connect to server|server closed the connection|terminating connection|connection already closed|the database system is (starting up|shutting down)/i;
+const PG_CONNECTION_TEXT =
+  /could not connect to server|server closed the connection|terminating connection|connection already closed|the database system is (starting up|shutting down)/i;
 
 const USER_ERROR_CLASSES = new Set([
   'odoo.exceptions.UserError',
@@ -180,8 +181,21 @@ function retryAfterMs(value: string | undefined): number | undefined {
 function htmlText(body: string): string {
   const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
   const paragraph = /<p>([\s\S]*?)<\/p>/i.exec(body)?.[1];
-  const clean = (s: string) => s.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
-  return [title, paragraph].filter((s): s is string => Boolean(s)).map(clean).join(': ') || clean(body).slice(0, 200);
+  const clean = (s: string) =>
+    s
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ')
+      .trim();
+  return (
+    [title, paragraph]
+      .filter((s): s is string => Boolean(s))
+      .map(clean)
+      .join(': ') || clean(body).slice(0, 200)
+  );
 }
 
 /** An HTTP status without an Odoo error body (proxy errors, HTML pages, redirects). */
@@ -191,7 +205,11 @@ export function errorFromHttpStatus(answer: HttpAnswer, ctx: FaultContext): Odoo
   const text = `HTTP ${status}${detail ? `: ${detail}` : ''}${where(ctx)}`;
   const context = baseContext(ctx, { status });
   if (TRANSIENT_STATUS.has(status)) {
-    return new OdooTransientError(text, { context, maybeCommitted: !REFUSAL_STATUS.has(status), retryAfterMs: retryAfterMs(answer.retryAfter) });
+    return new OdooTransientError(text, {
+      context,
+      maybeCommitted: !REFUSAL_STATUS.has(status),
+      retryAfterMs: retryAfterMs(answer.retryAfter),
+    });
   }
   if (status === 401) return new OdooAuthError(text, { context });
   if (status === 403) return new OdooAccessError(text, { context });
@@ -241,7 +259,8 @@ export function errorFromJson2Answer(answer: HttpAnswer, ctx: FaultContext): Odo
       retryAfterMs: retryAfterMs(answer.retryAfter),
     });
   }
-  if (error instanceof OdooServerError && answer.status === 401) return new OdooAuthError(error.message, { odooClass: body.name, traceback: body.debug, context: error.context });
+  if (error instanceof OdooServerError && answer.status === 401)
+    return new OdooAuthError(error.message, { odooClass: body.name, traceback: body.debug, context: error.context });
   return error;
 }
 
@@ -261,7 +280,11 @@ export function errorFromNetwork(err: unknown, ctx: FaultContext, timeoutMs: num
     return new OdooTransientError(`cannot reach Odoo (${code})${where(ctx)}`, { context, cause: err, maybeCommitted: false });
   }
   if (MAYBE_SENT_CODES.has(code) || /socket hang up|aborted/i.test(e.message)) {
-    return new OdooTransientError(`connection to Odoo lost (${code || e.message})${where(ctx)}`, { context, cause: err, maybeCommitted: true });
+    return new OdooTransientError(`connection to Odoo lost (${code || e.message})${where(ctx)}`, {
+      context,
+      cause: err,
+      maybeCommitted: true,
+    });
   }
   return new OdooServerError(`cannot talk to Odoo: ${e.message}${where(ctx)}`, { context, cause: err });
 }

@@ -24,7 +24,12 @@ export function createAgents(options: { concurrency: number; caFile?: string }):
       throw new ConfigError(`cannot read the Odoo CA file ${options.caFile}`, { cause: err });
     }
   }
-  const common = { keepAlive: true, maxSockets: Math.max(options.concurrency, 1) + 1, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+  const common = {
+    keepAlive: true,
+    maxSockets: Math.max(options.concurrency, 1) + 1,
+    timeout: IDLE_SOCKET_MS,
+    scheduling: 'lifo' as const,
+  };
   return {
     http: new http.Agent(common),
     // rejectUnauthorized stays at its default (true): certificates are always verified

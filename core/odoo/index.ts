@@ -1,6 +1,16 @@
 /** Public surface of the Odoo client. */
 export { OdooClient } from './client.ts';
-export type { ActionOptions, CallOptions, ConnectionInfo, FieldDescription, FieldsGetOptions, GenericCallOptions, OdooContext, PageOptions, SearchOptions } from './client.ts';
+export type {
+  ActionOptions,
+  CallOptions,
+  ConnectionInfo,
+  FieldDescription,
+  FieldsGetOptions,
+  GenericCallOptions,
+  OdooContext,
+  PageOptions,
+  SearchOptions,
+} from './client.ts';
 export { OdooOptionsSchema, OdooProtocolSchema, OdooRetrySchema, odooConfigured, odooOptionsFromEnv, parseOdooOptions } from './config.ts';
 export type { OdooOptions, OdooOptionsInput, OdooProtocolSetting, OdooRetryOptions } from './config.ts';
 export {

@@ -76,14 +76,25 @@ export class Json2Transport implements OdooTransport {
     }
     let answer: HttpResult;
     try {
-      answer = await httpRequest(url, { method, headers, body, agent: agentFor(url, this.options.agents), timeoutMs: this.options.timeoutMs });
+      answer = await httpRequest(url, {
+        method,
+        headers,
+        body,
+        agent: agentFor(url, this.options.agents),
+        timeoutMs: this.options.timeoutMs,
+      });
     } catch (err) {
       throw errorFromNetwork(err, ctx, this.options.timeoutMs);
     }
     if (answer.status !== 200) {
       const retryAfter = answer.headers['retry-after'];
       throw errorFromJson2Answer(
-        { status: answer.status, contentType: String(answer.headers['content-type'] ?? ''), body: answer.body, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined },
+        {
+          status: answer.status,
+          contentType: String(answer.headers['content-type'] ?? ''),
+          body: answer.body,
+          retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+        },
         ctx,
       );
     }
@@ -100,9 +111,12 @@ function parseJson(answer: HttpResult, ctx: FaultContext): unknown {
   try {
     return JSON.parse(answer.body) as unknown;
   } catch (err) {
-    throw new OdooServerError(`Odoo answered HTTP 200 with a body that is not JSON (${String(answer.headers['content-type'] ?? 'no content type')})`, {
-      cause: err,
-      context: { ...ctx },
-    });
+    throw new OdooServerError(
+      `Odoo answered HTTP 200 with a body that is not JSON (${String(answer.headers['content-type'] ?? 'no content type')})`,
+      {
+        cause: err,
+        context: { ...ctx },
+      },
+    );
   }
 }

@@ -29,8 +29,7 @@ const LoadAnswerSchema = z.object({
 export type LoadAnswer = z.infer<typeof LoadAnswerSchema>;
 
 export type LoadRowResult =
-  | { row: number; ok: true; id: number; warnings: LoadMessage[] }
-  | { row: number; ok: false; message: string; messages: LoadMessage[] };
+  { row: number; ok: true; id: number; warnings: LoadMessage[] } | { row: number; ok: false; message: string; messages: LoadMessage[] };
 
 export interface LoadRecordsResult {
   /** one result per input row, in input order */
@@ -63,7 +62,9 @@ export function toLoadCell(cell: LoadCell): string {
 export function parseLoadAnswer(raw: unknown, model: string): LoadAnswer {
   const parsed = LoadAnswerSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new OdooServerError(`unexpected answer from ${model}.load: ${JSON.stringify(raw)?.slice(0, 200)}`, { context: { model, method: 'load' } });
+    throw new OdooServerError(`unexpected answer from ${model}.load: ${JSON.stringify(raw)?.slice(0, 200)}`, {
+      context: { model, method: 'load' },
+    });
   }
   return parsed.data;
 }

@@ -32,12 +32,23 @@ export async function withRetry<T>(fn: () => Promise<T>, scope: RetryScope, retr
     } catch (err) {
       if (!shouldRetry(err, scope) || attempt >= retry.attempts) {
         if (err instanceof OdooTransientError && err.maybeCommitted && !scope.idempotent) {
-          logger.warn('odoo call not retried: it may have been committed and is not idempotent', { model: scope.model, method: scope.method, error: err.message });
+          logger.warn('odoo call not retried: it may have been committed and is not idempotent', {
+            model: scope.model,
+            method: scope.method,
+            error: err.message,
+          });
         }
         throw err;
       }
       const delay = Math.min(retry.maxDelayMs, Math.max(backoffMs(attempt, retry), err.retryAfterMs ?? 0));
-      logger.warn('odoo call failed, retrying', { model: scope.model, method: scope.method, attempt, of: retry.attempts, delayMs: delay, error: err.message });
+      logger.warn('odoo call failed, retrying', {
+        model: scope.model,
+        method: scope.method,
+        attempt,
+        of: retry.attempts,
+        delayMs: delay,
+        error: err.message,
+      });
       await sleep(delay);
     }
   }

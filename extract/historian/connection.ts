@@ -23,7 +23,13 @@ import {
 import { ConfigError, EtlError, type ErrorContext, InterruptedError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { OpcuaConnectionError, OpcuaSecurityError, type OpcuaSettings } from './settings.ts';
-import { CLIENT_APPLICATION_NAME, type ClientCertificateInfo, ensureClientCertificate, openCertificateManager, rejectedCertificateFile } from './pki.ts';
+import {
+  CLIENT_APPLICATION_NAME,
+  type ClientCertificateInfo,
+  ensureClientCertificate,
+  openCertificateManager,
+  rejectedCertificateFile,
+} from './pki.ts';
 
 const DEFAULT_RECONNECT_TIMEOUT_MS = 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -38,13 +44,15 @@ let nodeOpcuaLogger: Logger | undefined;
  */
 export function routeNodeOpcuaLogs(logger?: Logger): void {
   if (logger) nodeOpcuaLogger = logger;
-  const route = (level: 'warn' | 'error') => (context: unknown, ...args: unknown[]) => {
-    const file = (context as { filename?: string } | undefined)?.filename;
-    const text = format(...args).trim();
-    // one level down: our own errors already say what went wrong, node-opcua's lines are detail
-    if (nodeOpcuaLogger) nodeOpcuaLogger.log(level === 'error' ? 'warn' : 'debug', `node-opcua: ${text}`, { source: 'node-opcua', file });
-    else process.stderr.write(`node-opcua ${level}: ${text}\n`);
-  };
+  const route =
+    (level: 'warn' | 'error') =>
+    (context: unknown, ...args: unknown[]) => {
+      const file = (context as { filename?: string } | undefined)?.filename;
+      const text = format(...args).trim();
+      // one level down: our own errors already say what went wrong, node-opcua's lines are detail
+      if (nodeOpcuaLogger) nodeOpcuaLogger.log(level === 'error' ? 'warn' : 'debug', `node-opcua: ${text}`, { source: 'node-opcua', file });
+      else process.stderr.write(`node-opcua ${level}: ${text}\n`);
+    };
   setWarningLogger(route('warn'));
   setErrorLogger(route('error'));
 }
@@ -76,15 +84,25 @@ export function isConnectionLoss(err: unknown): boolean {
 /** The refusals a retry cannot cure, turned into errors that say what to change. */
 function classifyConnectError(err: unknown, settings: OpcuaSettings, certificate: ClientCertificateInfo): EtlError | undefined {
   const message = messageOf(err);
-  const context: ErrorContext = { endpoint: settings.endpoint, securityMode: settings.securityMode, securityPolicy: settings.securityPolicy };
+  const context: ErrorContext = {
+    endpoint: settings.endpoint,
+    securityMode: settings.securityMode,
+    securityPolicy: settings.securityPolicy,
+  };
   if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserSignatureInvalid/.test(message)) {
     if (settings.user === undefined) {
-      return new OpcuaSecurityError(`the OPC UA server ${settings.endpoint} refused an anonymous session: set MFG_ETL_OPCUA_USER and MFG_ETL_OPCUA_PASSWORD (${message})`, { context, cause: err });
+      return new OpcuaSecurityError(
+        `the OPC UA server ${settings.endpoint} refused an anonymous session: set MFG_ETL_OPCUA_USER and MFG_ETL_OPCUA_PASSWORD (${message})`,
+        { context, cause: err },
+      );
     }
-    return new OpcuaSecurityError(`the OPC UA server ${settings.endpoint} refused user "${settings.user}": wrong user name or password (check MFG_ETL_OPCUA_USER and MFG_ETL_OPCUA_PASSWORD)`, {
-      context: { ...context, user: settings.user },
-      cause: err,
-    });
+    return new OpcuaSecurityError(
+      `the OPC UA server ${settings.endpoint} refused user "${settings.user}": wrong user name or password (check MFG_ETL_OPCUA_USER and MFG_ETL_OPCUA_PASSWORD)`,
+      {
+        context: { ...context, user: settings.user },
+        cause: err,
+      },
+    );
   }
   if (/cannot find endpoint|Cannot find an Endpoint matching/i.test(message)) {
     return new OpcuaSecurityError(
@@ -121,7 +139,11 @@ async function probeEndpoints(settings: OpcuaSettings, manager: OPCUACertificate
 }
 
 /** Why the server certificate was refused, with the file to move. */
-async function untrustedServerCertificateError(err: unknown, settings: OpcuaSettings, manager: OPCUACertificateManager): Promise<OpcuaSecurityError> {
+async function untrustedServerCertificateError(
+  err: unknown,
+  settings: OpcuaSettings,
+  manager: OPCUACertificateManager,
+): Promise<OpcuaSecurityError> {
   let thumbprint: string | undefined;
   const endpoints = await probeEndpoints(settings, manager);
   const cert = endpoints?.find((e) => e.serverCertificate && e.serverCertificate.length > 0)?.serverCertificate;
@@ -136,7 +158,9 @@ async function untrustedServerCertificateError(err: unknown, settings: OpcuaSett
 }
 
 function abortError(signal: AbortSignal): InterruptedError {
-  return signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('the OPC UA read was interrupted', { cause: signal.reason });
+  return signal.reason instanceof InterruptedError
+    ? signal.reason
+    : new InterruptedError('the OPC UA read was interrupted', { cause: signal.reason });
 }
 
 /** Resolves after ms, or rejects as soon as the signal aborts. */
@@ -200,7 +224,13 @@ export class OpcuaLink {
   /** secure channels dropped while opening, in a row, with the server answering over None meanwhile */
   #droppedWhileSecuring = 0;
 
-  private constructor(settings: OpcuaSettings, logger: Logger, signal: AbortSignal | undefined, manager: OPCUACertificateManager, certificate: ClientCertificateInfo) {
+  private constructor(
+    settings: OpcuaSettings,
+    logger: Logger,
+    signal: AbortSignal | undefined,
+    manager: OPCUACertificateManager,
+    certificate: ClientCertificateInfo,
+  ) {
     this.settings = settings;
     this.logger = logger;
     this.signal = signal;
@@ -283,7 +313,11 @@ export class OpcuaLink {
         return await this.abortable(request(session));
       } catch (err) {
         if (err instanceof EtlError || !(isConnectionLoss(err) || this.lost)) throw err;
-        if (losses >= 5) throw new OpcuaConnectionError(`the OPC UA server ${this.settings.endpoint} dropped the connection ${losses} times in a row`, { context: { endpoint: this.settings.endpoint }, cause: err });
+        if (losses >= 5)
+          throw new OpcuaConnectionError(`the OPC UA server ${this.settings.endpoint} dropped the connection ${losses} times in a row`, {
+            context: { endpoint: this.settings.endpoint },
+            cause: err,
+          });
         await this.reconnect(err, generation);
       }
     }
@@ -326,7 +360,12 @@ export class OpcuaLink {
       }
       const wait = Math.min(delay, deadline - Date.now());
       if (wait <= 0) break;
-      this.logger.debug('OPC UA connection attempt failed, retrying', { endpoint: this.settings.endpoint, attempt, retryInMs: wait, error: messageOf(last) });
+      this.logger.debug('OPC UA connection attempt failed, retrying', {
+        endpoint: this.settings.endpoint,
+        attempt,
+        retryInMs: wait,
+        error: messageOf(last),
+      });
       await sleep(wait, this.signal);
       delay = Math.min(delay * 2, 5_000);
     }
@@ -386,18 +425,27 @@ export class OpcuaLink {
       // node-opcua servers drop the socket while a secure channel opens when they do not trust our
       // certificate. A server that answers over None meanwhile is up; twice in a row (a server
       // still starting can drop one channel too), that is the reason.
-      const dropped = s.securityMode !== 'None' && /rejected by server|disconnected by third party|premature/i.test(messageOf(err)) && (await probeEndpoints(s, this.#manager)) !== undefined;
+      const dropped =
+        s.securityMode !== 'None' &&
+        /rejected by server|disconnected by third party|premature/i.test(messageOf(err)) &&
+        (await probeEndpoints(s, this.#manager)) !== undefined;
       this.#droppedWhileSecuring = dropped ? this.#droppedWhileSecuring + 1 : 0;
       if (this.#droppedWhileSecuring >= 2) {
         throw new OpcuaSecurityError(
           `the OPC UA server ${s.endpoint} closed the ${s.securityMode} channel while it was being opened, most likely because it does not trust this client's certificate: ask its administrator to trust ${this.#certificate.certificateFile} (SHA-1 thumbprint ${this.#certificate.thumbprint}); \`mfg-etl opcua-pki\` prints both`,
-          { context: { endpoint: s.endpoint, certificateFile: this.#certificate.certificateFile, thumbprint: this.#certificate.thumbprint }, cause: err },
+          {
+            context: { endpoint: s.endpoint, certificateFile: this.#certificate.certificateFile, thumbprint: this.#certificate.thumbprint },
+            cause: err,
+          },
         );
       }
       throw err;
     }
     try {
-      const identity: UserIdentityInfo = s.user === undefined ? { type: UserTokenType.Anonymous } : { type: UserTokenType.UserName, userName: s.user, password: s.password ?? '' };
+      const identity: UserIdentityInfo =
+        s.user === undefined
+          ? { type: UserTokenType.Anonymous }
+          : { type: UserTokenType.UserName, userName: s.user, password: s.password ?? '' };
       live.session = await abortable(client.createSession(identity), this.signal);
     } catch (err) {
       await client.disconnect().catch(() => undefined);

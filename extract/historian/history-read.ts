@@ -155,22 +155,39 @@ const HINTS: Record<string, string> = {
 
 function readFailure(node: NodeState, status: { name: string; toString(): string }, endpoint: string): OpcuaReadError {
   const hint = HINTS[status.name];
-  return new OpcuaReadError(`HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}) failed: ${status.toString()}${hint ? `: ${hint}` : ''}`, {
-    context: { tag: node.tag, nodeId: node.nodeId.toString(), status: status.name, endpoint },
-  });
+  return new OpcuaReadError(
+    `HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}) failed: ${status.toString()}${hint ? `: ${hint}` : ''}`,
+    {
+      context: { tag: node.tag, nodeId: node.nodeId.toString(), status: status.name, endpoint },
+    },
+  );
 }
 
 /**
  * Reads [from, to) of every node, yielding one page per node and response. A node's pages come
  * in time order; nodes are read nodesPerRequest at a time.
  */
-export async function* readRawHistory(link: OpcuaLink, nodes: readonly ReadNode[], range: ReadRange, o: ReadOptions): AsyncGenerator<RawPage, void, undefined> {
+export async function* readRawHistory(
+  link: OpcuaLink,
+  nodes: readonly ReadNode[],
+  range: ReadRange,
+  o: ReadOptions,
+): AsyncGenerator<RawPage, void, undefined> {
   if (!(o.pageSize > 0) || !(o.nodesPerRequest > 0)) throw new OpcuaReadError('pageSize and nodesPerRequest must be positive');
   // a server answer too large to send makes these smaller for the rest of the read
   let perRequest = o.nodesPerRequest;
   let pageSize = o.pageSize;
   const first = makeDetails(range.from, range.to, pageSize);
-  const states: NodeState[] = nodes.map((n) => ({ tag: n.tag, nodeId: resolveNodeId(n.nodeId), cp: null, last: -Infinity, done: false, stalls: 0, restarts: 0, details: first }));
+  const states: NodeState[] = nodes.map((n) => ({
+    tag: n.tag,
+    nodeId: resolveNodeId(n.nodeId),
+    cp: null,
+    last: -Infinity,
+    done: false,
+    stalls: 0,
+    restarts: 0,
+    details: first,
+  }));
   if (!(range.from < range.to)) {
     for (const s of states) yield { tag: s.tag, samples: [], bad: 0, done: true };
     return;
@@ -298,9 +315,12 @@ export async function* readRawHistory(link: OpcuaLink, nodes: readonly ReadNode[
             node.cp = cp;
             throw failAt(
               k,
-              new OpcuaReadError(`HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}): the server returned the same continuation point again without new data`, {
-                context: { tag: node.tag, nodeId: node.nodeId.toString(), endpoint },
-              }),
+              new OpcuaReadError(
+                `HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}): the server returned the same continuation point again without new data`,
+                {
+                  context: { tag: node.tag, nodeId: node.nodeId.toString(), endpoint },
+                },
+              ),
             );
           }
           node.stalls += 1;
@@ -308,9 +328,12 @@ export async function* readRawHistory(link: OpcuaLink, nodes: readonly ReadNode[
             node.cp = cp;
             throw failAt(
               k,
-              new OpcuaReadError(`HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}): ${MAX_STALLS} continuation pages in a row without new data`, {
-                context: { tag: node.tag, nodeId: node.nodeId.toString(), endpoint },
-              }),
+              new OpcuaReadError(
+                `HistoryRead of tag "${node.tag}" (${node.nodeId.toString()}): ${MAX_STALLS} continuation pages in a row without new data`,
+                {
+                  context: { tag: node.tag, nodeId: node.nodeId.toString(), endpoint },
+                },
+              ),
             );
           }
         }
@@ -342,19 +365,33 @@ export async function* readRawHistory(link: OpcuaLink, nodes: readonly ReadNode[
           for (const n of p.sent) if (hasCp(n.cp)) stale.push({ nodeId: n.nodeId, cp: n.cp, details: n.details });
           if (perRequest > 1) perRequest = Math.max(1, Math.floor(p.sent.length / 2));
           else if (pageSize > 1) pageSize = Math.max(1, Math.floor(pageSize / 2));
-          else throw new OpcuaReadError(`HistoryRead failed on ${endpoint}: even one value of one node is too large to send`, { context: { endpoint }, cause: err });
-          link.logger.warn('HistoryRead answer too large for the connection, reading less per request', { endpoint, nodesPerRequest: perRequest, pageSize });
+          else
+            throw new OpcuaReadError(`HistoryRead failed on ${endpoint}: even one value of one node is too large to send`, {
+              context: { endpoint },
+              cause: err,
+            });
+          link.logger.warn('HistoryRead answer too large for the connection, reading less per request', {
+            endpoint,
+            nodesPerRequest: perRequest,
+            pageSize,
+          });
           if (link.lost) await link.reconnect(err, p.generation);
           rebuild();
           pending = launch();
           continue;
         }
         if (!(isConnectionLoss(err) || link.lost)) {
-          throw new OpcuaReadError(`HistoryRead failed on ${endpoint}: ${err instanceof Error ? err.message : String(err)}`, { context: { endpoint }, cause: err });
+          throw new OpcuaReadError(`HistoryRead failed on ${endpoint}: ${err instanceof Error ? err.message : String(err)}`, {
+            context: { endpoint },
+            cause: err,
+          });
         }
         lossesInARow += 1;
         if (lossesInARow > MAX_LOSSES_IN_A_ROW) {
-          throw new OpcuaConnectionError(`the OPC UA server ${endpoint} dropped the connection ${lossesInARow} times in a row during HistoryRead`, { context: { endpoint }, cause: err });
+          throw new OpcuaConnectionError(
+            `the OPC UA server ${endpoint} dropped the connection ${lossesInARow} times in a row during HistoryRead`,
+            { context: { endpoint }, cause: err },
+          );
         }
         await link.reconnect(err, p.generation);
         stale.length = 0; // they died with the session, as did every node's
@@ -383,7 +420,10 @@ async function release(
   const generation = pending?.generation ?? link.generation;
   if (pending) {
     // the prefetch in flight: whatever it got back is now held on the server
-    const outcome = await Promise.race([pending.outcome, new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_TIMEOUT_MS).unref())]);
+    const outcome = await Promise.race([
+      pending.outcome,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), RELEASE_TIMEOUT_MS).unref()),
+    ]);
     if (outcome?.ok) {
       const results = outcome.response.results ?? [];
       pending.sent.forEach((n, k) => {
@@ -423,7 +463,10 @@ async function release(
       for (const n of chunk) n.cp = null;
     } catch (err) {
       recordOpcuaRead({ ms: performance.now() - t0, error: err });
-      link.logger.debug('could not release OPC UA continuation points', { error: err instanceof Error ? err.message : String(err), nodes: chunk.length });
+      link.logger.debug('could not release OPC UA continuation points', {
+        error: err instanceof Error ? err.message : String(err),
+        nodes: chunk.length,
+      });
       return;
     }
   }

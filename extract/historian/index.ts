@@ -42,9 +42,18 @@ export interface HistorianConnection {
  * certificates or credentials fail at once with an OpcuaSecurityError that says what to change.
  */
 export async function openHistorian(settings: OpcuaSettings, logger: Logger, signal?: AbortSignal): Promise<HistorianConnection> {
-  const [{ OpcuaLink }, { resolveTags }, { readRawHistory }] = await Promise.all([import('./connection.ts'), import('./resolve-tags.ts'), import('./history-read.ts')]);
+  const [{ OpcuaLink }, { resolveTags }, { readRawHistory }] = await Promise.all([
+    import('./connection.ts'),
+    import('./resolve-tags.ts'),
+    import('./history-read.ts'),
+  ]);
   const link = await OpcuaLink.open(settings, logger, signal);
-  logger.debug('OPC UA session open', { endpoint: settings.endpoint, securityMode: settings.securityMode, securityPolicy: settings.securityPolicy, user: settings.user ?? 'anonymous' });
+  logger.debug('OPC UA session open', {
+    endpoint: settings.endpoint,
+    securityMode: settings.securityMode,
+    securityPolicy: settings.securityPolicy,
+    user: settings.user ?? 'anonymous',
+  });
   return {
     resolveTags: (tags, o) => resolveTags(link, tags, o),
     readRaw: (nodes, range, o) => readRawHistory(link, nodes, range, o),

@@ -102,19 +102,30 @@ export async function resolveTags(link: OpcuaLink, tags: readonly TagSettings[],
         const segments = parseBrowsePath(tag.browsePath!);
         const unknown = segments.find((g) => typeof g.namespace !== 'number' && namespaceIndex(namespaces, g.namespace.uri) === undefined);
         if (unknown) {
-          failures.push({ tag: tag.name, ref, reason: `namespace ${(unknown.namespace as { uri: string }).uri} is not in the server's namespace array` });
+          failures.push({
+            tag: tag.name,
+            ref,
+            reason: `namespace ${(unknown.namespace as { uri: string }).uri} is not in the server's namespace array`,
+          });
           continue;
         }
         const elements = segments.map((g) => ({
           referenceTypeId: HIERARCHICAL_REFERENCES,
           isInverse: false,
           includeSubtypes: true,
-          targetName: { namespaceIndex: typeof g.namespace === 'number' ? g.namespace : namespaceIndex(namespaces, g.namespace.uri)!, name: g.name },
+          targetName: {
+            namespaceIndex: typeof g.namespace === 'number' ? g.namespace : namespaceIndex(namespaces, g.namespace.uri)!,
+            name: g.name,
+          },
         }));
         paths.push({ tag, path: { startingNode: ROOT_FOLDER, relativePath: { elements } } });
       }
     } catch (err) {
-      failures.push({ tag: tag.name, ref, reason: `not a valid ${tag.nodeId !== undefined ? 'NodeId' : 'browse path'}: ${(err as Error).message}` });
+      failures.push({
+        tag: tag.name,
+        ref,
+        reason: `not a valid ${tag.nodeId !== undefined ? 'NodeId' : 'browse path'}: ${(err as Error).message}`,
+      });
     }
   }
 
@@ -126,7 +137,9 @@ export async function resolveTags(link: OpcuaLink, tags: readonly TagSettings[],
       const target = result?.targets?.[0];
       if (!result || result.statusCode.isNotGood() || !target) {
         const status = result?.statusCode;
-        const reason = status?.equals(StatusCodes.BadNoMatch) ? 'no node at this browse path' : `browse path not resolved (${status?.toString() ?? 'no result'})`;
+        const reason = status?.equals(StatusCodes.BadNoMatch)
+          ? 'no node at this browse path'
+          : `browse path not resolved (${status?.toString() ?? 'no result'})`;
         failures.push({ tag: tag.name, ref: tag.browsePath!, reason });
         return;
       }
@@ -138,7 +151,11 @@ export async function resolveTags(link: OpcuaLink, tags: readonly TagSettings[],
       const id = target.targetId;
       const index = id.namespaceUri ? namespaceIndex(namespaces, id.namespaceUri) : id.namespace;
       if (index === undefined) {
-        failures.push({ tag: tag.name, ref: tag.browsePath!, reason: `the server answered a node in namespace ${id.namespaceUri}, which its namespace array lacks` });
+        failures.push({
+          tag: tag.name,
+          ref: tag.browsePath!,
+          reason: `the server answered a node in namespace ${id.namespaceUri}, which its namespace array lacks`,
+        });
         return;
       }
       resolved.set(tag.name, new NodeId(id.identifierType, id.value, index));
@@ -154,7 +171,9 @@ export async function resolveTags(link: OpcuaLink, tags: readonly TagSettings[],
       const status = values[k]?.statusCode;
       if (!status || status.isNotGood()) {
         const tag = tags.find((t) => t.name === name)!;
-        const reason = status?.equals(StatusCodes.BadNodeIdUnknown) ? `node ${nodeId.toString()} does not exist on the server` : `node ${nodeId.toString()} cannot be read (${status?.toString() ?? 'no result'})`;
+        const reason = status?.equals(StatusCodes.BadNodeIdUnknown)
+          ? `node ${nodeId.toString()} does not exist on the server`
+          : `node ${nodeId.toString()} cannot be read (${status?.toString() ?? 'no result'})`;
         failures.push({ tag: name, ref: tag.nodeId ?? tag.browsePath ?? '', reason });
         resolved.delete(name);
       }

@@ -53,12 +53,16 @@ export function opcuaSettings(config: Config, historian: HistorianSettings): Opc
   }
   if ((config.opcuaUser === undefined) !== (config.opcuaPassword === undefined)) {
     throw new ConfigError(
-      config.opcuaUser === undefined ? 'MFG_ETL_OPCUA_PASSWORD is set without MFG_ETL_OPCUA_USER' : 'MFG_ETL_OPCUA_USER is set without MFG_ETL_OPCUA_PASSWORD (or MFG_ETL_OPCUA_PASSWORD_FILE)',
+      config.opcuaUser === undefined
+        ? 'MFG_ETL_OPCUA_PASSWORD is set without MFG_ETL_OPCUA_USER'
+        : 'MFG_ETL_OPCUA_USER is set without MFG_ETL_OPCUA_PASSWORD (or MFG_ETL_OPCUA_PASSWORD_FILE)',
     );
   }
   const securityPolicy = config.opcuaSecurityPolicy ?? (config.opcuaSecurityMode === 'None' ? 'None' : 'Basic256Sha256');
   if (config.opcuaSecurityMode !== 'None' && securityPolicy === 'None') {
-    throw new ConfigError(`MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode ${config.opcuaSecurityMode}; use e.g. Basic256Sha256`);
+    throw new ConfigError(
+      `MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode ${config.opcuaSecurityMode}; use e.g. Basic256Sha256`,
+    );
   }
   if (config.opcuaSecurityMode === 'None' && securityPolicy !== 'None') {
     throw new ConfigError(`MFG_ETL_OPCUA_SECURITY_POLICY: ${securityPolicy} needs MFG_ETL_OPCUA_SECURITY_MODE Sign or SignAndEncrypt`);

@@ -7,8 +7,16 @@ import type { OdooClient } from '../../core/odoo/index.ts';
 import { many2oneId, many2oneName, type OdooDomain, type OdooRecord } from '../../core/odoo/values.ts';
 
 export const QUANT_FIELDS = [
-  'product_id', 'location_id', 'lot_id', 'quantity', 'reserved_quantity', 'product_uom_id', 'in_date', 'write_date',
-  'inventory_quantity', 'inventory_quantity_set',
+  'product_id',
+  'location_id',
+  'lot_id',
+  'quantity',
+  'reserved_quantity',
+  'product_uom_id',
+  'in_date',
+  'write_date',
+  'inventory_quantity',
+  'inventory_quantity_set',
 ] as const;
 
 export interface QuantRow {
@@ -73,7 +81,9 @@ export async function* readQuantPages(
   client: OdooClient,
   read: { warehouseId: number; locationIds?: readonly number[]; batchSize?: number },
 ): AsyncGenerator<QuantRow[]> {
-  for await (const page of client.searchReadPages('stock.quant', quantDomain(read.warehouseId, read.locationIds), [...QUANT_FIELDS], { batchSize: read.batchSize })) {
+  for await (const page of client.searchReadPages('stock.quant', quantDomain(read.warehouseId, read.locationIds), [...QUANT_FIELDS], {
+    batchSize: read.batchSize,
+  })) {
     yield page.map(toQuantRow).filter((q) => q.productId > 0 && q.locationId > 0);
   }
 }
@@ -85,12 +95,22 @@ export async function readQuants(client: OdooClient, ids: readonly number[]): Pr
 }
 
 /** Lot ids by (product, lot name), for counts of lots Odoo has no quant of yet. */
-export async function findLots(client: OdooClient, wanted: ReadonlyArray<{ productId: number; lotName: string }>): Promise<Map<string, number>> {
+export async function findLots(
+  client: OdooClient,
+  wanted: ReadonlyArray<{ productId: number; lotName: string }>,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (wanted.length === 0) return out;
   const names = [...new Set(wanted.map((w) => w.lotName))];
   const products = [...new Set(wanted.map((w) => w.productId))];
-  const rows = await client.searchReadAll('stock.lot', [['name', 'in', names], ['product_id', 'in', products]], ['name', 'product_id']);
+  const rows = await client.searchReadAll(
+    'stock.lot',
+    [
+      ['name', 'in', names],
+      ['product_id', 'in', products],
+    ],
+    ['name', 'product_id'],
+  );
   for (const r of rows) out.set(`${many2oneId(r.product_id)}:${String(r.name)}`, r.id);
   return out;
 }

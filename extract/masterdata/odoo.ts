@@ -39,6 +39,10 @@ export async function changedRecords(client: OdooClient, model: string, domain: 
 
 /** The latest write_date of a model (one call), or null when it has no records. */
 export async function latestWriteDate(client: OdooClient, model: string): Promise<string | null> {
-  const [latest] = await client.searchRead(model, [], ['write_date'], { order: 'write_date desc, id desc', limit: 1, context: ALL_RECORDS });
+  const [latest] = await client.searchRead(model, [], ['write_date'], {
+    order: 'write_date desc, id desc',
+    limit: 1,
+    context: ALL_RECORDS,
+  });
   return typeof latest?.write_date === 'string' ? latest.write_date : null;
 }

@@ -20,7 +20,8 @@ export function isBlankRow(cells: readonly Cell[]): boolean {
 export function shownCell(cell: Cell, withTime = false): string {
   if (cell === null) return '';
   let text: string;
-  if (cell instanceof Date) text = Number.isNaN(cell.getTime()) ? 'Invalid Date' : withTime ? cell.toISOString() : cell.toISOString().slice(0, 10);
+  if (cell instanceof Date)
+    text = Number.isNaN(cell.getTime()) ? 'Invalid Date' : withTime ? cell.toISOString() : cell.toISOString().slice(0, 10);
   else text = String(cell);
   return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
 }

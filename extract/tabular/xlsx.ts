@@ -131,7 +131,10 @@ export async function openXlsx(path: string, options: XlsxOptions = {}): Promise
   const sheet = chooseSheet(sheets, options.sheet);
   const sheetNo = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(sheet.path)?.[1];
   if (sheetNo === undefined || !entries.some((e) => e.name === sheet.path)) {
-    throw new TabularFormatError('not-xlsx', `Sheet ${JSON.stringify(sheet.name)} is stored in an unexpected place; re-save the workbook from Excel.`);
+    throw new TabularFormatError(
+      'not-xlsx',
+      `Sheet ${JSON.stringify(sheet.name)} is stored in an unexpected place; re-save the workbook from Excel.`,
+    );
   }
 
   async function* batches(): AsyncIterable<TabularRow[]> {

@@ -138,23 +138,31 @@ function parseDirectory(buffer: Buffer, count: number, limits: ZipLimits): Omit<
       const len = buffer.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (uncompressedSize === 0xffffffff) (uncompressedSize = u64(buffer, q)), (q += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(buffer, q)), (q += 8);
+        if (uncompressedSize === 0xffffffff) ((uncompressedSize = u64(buffer, q)), (q += 8));
+        if (compressedSize === 0xffffffff) ((compressedSize = u64(buffer, q)), (q += 8));
         if (localOffset === 0xffffffff) localOffset = u64(buffer, q);
       }
       e += 4 + len;
     }
     p = extraEnd + commentLength;
 
-    if (flags & 0x1) throw new TabularFormatError('zip-unsupported', 'The workbook is encrypted (password-protected); save it without a password.');
+    if (flags & 0x1)
+      throw new TabularFormatError('zip-unsupported', 'The workbook is encrypted (password-protected); save it without a password.');
     if (method !== 0 && method !== 8) {
-      throw new TabularFormatError('zip-unsupported', `The workbook uses an unsupported zip compression (method ${method}); re-save it from Excel.`);
+      throw new TabularFormatError(
+        'zip-unsupported',
+        `The workbook uses an unsupported zip compression (method ${method}); re-save it from Excel.`,
+      );
     }
     if (uncompressedSize > limits.maxEntryBytes) {
-      refuse(`A part of the workbook declares ${uncompressedSize} bytes uncompressed (limit ${limits.maxEntryBytes}); refused as a possible zip bomb.`);
+      refuse(
+        `A part of the workbook declares ${uncompressedSize} bytes uncompressed (limit ${limits.maxEntryBytes}); refused as a possible zip bomb.`,
+      );
     }
     if (uncompressedSize > limits.ratioFloorBytes && uncompressedSize > limits.maxRatio * Math.max(compressedSize, 1)) {
-      refuse(`A part of the workbook compresses ${Math.round(uncompressedSize / Math.max(compressedSize, 1))}:1 (limit ${limits.maxRatio}:1); refused as a possible zip bomb.`);
+      refuse(
+        `A part of the workbook compresses ${Math.round(uncompressedSize / Math.max(compressedSize, 1))}:1 (limit ${limits.maxRatio}:1); refused as a possible zip bomb.`,
+      );
     }
     total += uncompressedSize;
     if (total > limits.maxTotalBytes) {
@@ -221,7 +229,10 @@ async function scanEntry(fh: FileHandle, entry: ZipEntry, keep: boolean): Promis
     if (first) {
       first = false;
       if ((chunk[0] === 0xfe && chunk[1] === 0xff) || (chunk[0] === 0xff && chunk[1] === 0xfe)) {
-        throw new TabularFormatError('xml-entities', 'The workbook contains UTF-16 XML parts, which are not accepted; re-save it from Excel.');
+        throw new TabularFormatError(
+          'xml-entities',
+          'The workbook contains UTF-16 XML parts, which are not accepted; re-save it from Excel.',
+        );
       }
     }
     // latin1 keeps one char per byte, enough to find ASCII markup; carry a tail across chunks

@@ -11,8 +11,25 @@ import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
 import { costUpdateLineProblems, deleteCostUpdateLines, measureCostUpdates, stageCostUpdateLines } from '../../load/costs/staging.ts';
-import { type CostSettings, costUpdateReport, CostUpdateParser, type CostUpdateLine, parseCostSettings, rateFor, updateCheckpoints } from '../../transform/costs/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from '../inbox-batches.ts';
+import {
+  type CostSettings,
+  costUpdateReport,
+  CostUpdateParser,
+  type CostUpdateLine,
+  parseCostSettings,
+  rateFor,
+  updateCheckpoints,
+} from '../../transform/costs/index.ts';
+import {
+  concludeBatch,
+  importInbox,
+  type InboxBatchKind,
+  recordFindings,
+  stageInChunks,
+  startInboxBatch,
+  stem,
+  inboxImportParams,
+} from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
@@ -55,7 +72,12 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
   const figures = await measureCostUpdates(trx, batch.id, u.checkpoints.cost_delta.threshold, s.topMovers);
   const results = updateCheckpoints(
     {
-      parse: { rows: summary.rows, errorCount: summary.errorCount, currencyErrors: summary.currencyErrors, examples: summary.errors.slice(0, 5) },
+      parse: {
+        rows: summary.rows,
+        errorCount: summary.errorCount,
+        currencyErrors: summary.currencyErrors,
+        examples: summary.errors.slice(0, 5),
+      },
       lines: figures.lines,
       masterProducts: figures.masterProducts,
       unknownProducts: figures.unknownProducts,
@@ -82,7 +104,9 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
     errorCount: summary.errorCount + findings.lineProblems,
     errorsListed: summary.errors.length + findings.lineProblems,
   };
-  await trx('batches').where({ id: batch.id }).update({ stats: JSON.stringify(stats) });
+  await trx('batches')
+    .where({ id: batch.id })
+    .update({ stats: JSON.stringify(stats) });
   if (findings.rejected) await deleteCostUpdateLines(trx, batch.id);
   return concludeBatch(trx, batch.id, results, u.approval);
 }

@@ -15,7 +15,15 @@
 import { z } from 'zod';
 import { BatchStateError, ConfigError, describeError, NotFoundError } from '../../core/errors.ts';
 import type { Config } from '../../core/config.ts';
-import { type CostClient, createSummaryEntry, findEntry, readLiveProducts, readValuationRecords, watermark, writePrice } from '../../load/costs/odoo.ts';
+import {
+  type CostClient,
+  createSummaryEntry,
+  findEntry,
+  readLiveProducts,
+  readValuationRecords,
+  watermark,
+  writePrice,
+} from '../../load/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import {
@@ -30,7 +38,17 @@ import {
   saveValuationRecords,
   type ValuationRecord,
 } from '../../load/costs/staging.ts';
-import { type CostSettings, type LoadPlan, type LiveProduct, parseFlag, planLoad, PRICE_MODEL, revaluationContext, summaryEntryLines, valuationModel } from '../../transform/costs/index.ts';
+import {
+  type CostSettings,
+  type LoadPlan,
+  type LiveProduct,
+  parseFlag,
+  planLoad,
+  PRICE_MODEL,
+  revaluationContext,
+  summaryEntryLines,
+  valuationModel,
+} from '../../transform/costs/index.ts';
 import { costSettings, plantDate } from './cost-import.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
@@ -80,14 +98,19 @@ export interface CostBatchLoad {
 async function batchesToLoad(ctx: JobContext, batchId: number | undefined): Promise<Batch[]> {
   if (batchId !== undefined) {
     const batch = await getBatch(ctx.db.knex, batchId);
-    if (batch.kind !== 'cost_rollup') throw new NotFoundError(`batch ${batchId} is a ${batch.kind} batch, not a cost_rollup batch`, { context: { batchId } });
+    if (batch.kind !== 'cost_rollup')
+      throw new NotFoundError(`batch ${batchId} is a ${batch.kind} batch, not a cost_rollup batch`, { context: { batchId } });
     return [batch];
   }
   const rows = await ctx.db.knex('batches').where({ kind: 'cost_rollup' }).whereIn('status', LOADABLE).orderBy('id').pluck('id');
   return Promise.all(rows.map((id: number) => getBatch(ctx.db.knex, Number(id))));
 }
 
-async function livePrices(client: CostClient | undefined, ids: number[], staged: Map<number, { current: number | null; method: string }>): Promise<Map<number, LiveProduct>> {
+async function livePrices(
+  client: CostClient | undefined,
+  ids: number[],
+  staged: Map<number, { current: number | null; method: string }>,
+): Promise<Map<number, LiveProduct>> {
   if (client) return readLiveProducts(client, ids);
   // dry run without Odoo: plan against the snapshot
   const out = new Map<number, LiveProduct>();
@@ -98,13 +121,23 @@ async function livePrices(client: CostClient | undefined, ids: number[], staged:
   return out;
 }
 
-async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | undefined, batch: Batch, o: { major: number; version: string; revalue: boolean }): Promise<CostBatchLoad> {
+async function loadBatch(
+  ctx: JobContext,
+  s: CostSettings,
+  client: CostClient | undefined,
+  batch: Batch,
+  o: { major: number; version: string; revalue: boolean },
+): Promise<CostBatchLoad> {
   const knex = ctx.db.knex;
   const company = ctx.config.odooCompany ?? null;
   const context = revaluationContext(o.major, o.revalue);
   const candidates = await loadCandidates(knex, batch.id);
   const staged = new Map(candidates.map((c) => [c.productId, { current: c.currentCost, method: 'standard' }]));
-  const live = await livePrices(client, candidates.map((c) => c.productId), staged);
+  const live = await livePrices(
+    client,
+    candidates.map((c) => c.productId),
+    staged,
+  );
   const written = await ledgerWritten(knex, batch.id, PRICE_MODEL);
   const plan: LoadPlan = planLoad(
     candidates.map((c) => ({ productId: c.productId, code: c.code, newCost: c.newCost })),
@@ -130,7 +163,8 @@ async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | 
   if (ctx.dryRun || !client) {
     return { ...result, status: `dry run: would write ${plan.counts.write}`, written: 0, writeCalls: plan.groups.length };
   }
-  if (batch.status !== 'loading') await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, revalue: o.revalue } });
+  if (batch.status !== 'loading')
+    await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, revalue: o.revalue } });
 
   const model = valuationModel(o.major);
   const installed = await client.existingModels([model, 'account.move']);
@@ -153,7 +187,15 @@ async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | 
     result.writeCalls++;
     const entries: CostLedgerEntry[] = group.ids.map((id) => {
       const line = lineOf.get(id)!;
-      return { batchId: batch.id, runId: ctx.runId, businessKey: line.key, odooModel: PRICE_MODEL, odooId: id, operation: 'update', payloadHash: line.hash };
+      return {
+        batchId: batch.id,
+        runId: ctx.runId,
+        businessKey: line.key,
+        odooModel: PRICE_MODEL,
+        odooId: id,
+        operation: 'update',
+        payloadHash: line.hash,
+      };
     });
     await appendCostLedger(knex, entries);
     for (const id of group.ids) {
@@ -191,7 +233,13 @@ async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | 
   await markLoadStatus(
     knex,
     batch.id,
-    plan.lines.filter((l) => statusOf.has(l.productId)).map((l) => ({ productId: l.productId, status: statusOf.get(l.productId)!, priceBefore: l.outcome === 'done' ? null : l.priceBefore })),
+    plan.lines
+      .filter((l) => statusOf.has(l.productId))
+      .map((l) => ({
+        productId: l.productId,
+        status: statusOf.get(l.productId)!,
+        priceBefore: l.outcome === 'done' ? null : l.priceBefore,
+      })),
   );
   await refreshSnapshotPrices(knex, prices);
 
@@ -210,7 +258,11 @@ async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | 
   };
   if (failure) {
     const message = describeError(failure).message;
-    const failedBatch = await transitionBatch(knex, batch.id, 'fail_load', { actor: ACTOR, reason: message, stats: { load: { ...loadStats, error: message } } });
+    const failedBatch = await transitionBatch(knex, batch.id, 'fail_load', {
+      actor: ACTOR,
+      reason: message,
+      stats: { load: { ...loadStats, error: message } },
+    });
     result.status = failedBatch.status;
     result.error = message;
     throw Object.assign(failure as object, { costLoad: result });
@@ -220,7 +272,15 @@ async function loadBatch(ctx: JobContext, s: CostSettings, client: CostClient | 
   return result;
 }
 
-async function summaryEntry(ctx: JobContext, s: CostSettings, client: CostClient, batch: Batch, plan: LoadPlan, prices: Map<number, number>, records: ValuationRecord[]): Promise<number | null> {
+async function summaryEntry(
+  ctx: JobContext,
+  s: CostSettings,
+  client: CostClient,
+  batch: Batch,
+  plan: LoadPlan,
+  prices: Map<number, number>,
+  records: ValuationRecord[],
+): Promise<number | null> {
   const je = s.journalEntry!;
   const key = `cost_batch:${batch.id}`;
   const known = await ledgerOdooId(ctx.db.knex, batch.id, 'account.move', key);
@@ -240,10 +300,30 @@ async function summaryEntry(ctx: JobContext, s: CostSettings, client: CostClient
   const ref = `mfg-etl cost batch ${batch.id}`;
   const lines = summaryEntryLines(amount, je, `Standard cost revaluation, cost batch ${batch.id}`);
   if (lines.length === 0) return null;
-  const id = (await findEntry(client, ref)) ?? (await createSummaryEntry(client, { journalId: je.journalId, ref, date: plantDate(ctx.config.timezone), lines, post: je.post }));
-  await appendCostLedger(ctx.db.knex, [{ batchId: batch.id, runId: ctx.runId, businessKey: key, odooModel: 'account.move', odooId: id, operation: 'create', payloadHash: String(Math.round(amount * 100)) }]);
+  const id =
+    (await findEntry(client, ref)) ??
+    (await createSummaryEntry(client, { journalId: je.journalId, ref, date: plantDate(ctx.config.timezone), lines, post: je.post }));
+  await appendCostLedger(ctx.db.knex, [
+    {
+      batchId: batch.id,
+      runId: ctx.runId,
+      businessKey: key,
+      odooModel: 'account.move',
+      odooId: id,
+      operation: 'create',
+      payloadHash: String(Math.round(amount * 100)),
+    },
+  ]);
   await saveValuationRecords(ctx.db.knex, batch.id, ctx.runId, [
-    { productId: null, odooModel: 'account.move', odooId: id, value: Math.round(amount * 100) / 100, quantity: null, accountMoveId: id, description: ref },
+    {
+      productId: null,
+      odooModel: 'account.move',
+      odooId: id,
+      value: Math.round(amount * 100) / 100,
+      quantity: null,
+      accountMoveId: id,
+      description: ref,
+    },
   ]);
   return id;
 }
@@ -261,14 +341,19 @@ export const costLoadJob = defineJob({
     const batches = await batchesToLoad(ctx, params.batchId);
     if (params.batchId !== undefined) {
       const b = batches[0]!;
-      if (b.status === 'loaded') return { batches: [{ batchId: b.id, status: 'loaded', written: 0, note: 'already loaded: nothing to write' }] };
+      if (b.status === 'loaded')
+        return { batches: [{ batchId: b.id, status: 'loaded', written: 0, note: 'already loaded: nothing to write' }] };
       if (!LOADABLE.includes(b.status)) {
-        throw new BatchStateError(`batch ${b.id} is ${b.status}; only an approved cost batch (or one whose load failed) can be loaded: approve it first`, { context: { batchId: b.id } });
+        throw new BatchStateError(
+          `batch ${b.id} is ${b.status}; only an approved cost batch (or one whose load failed) can be loaded: approve it first`,
+          { context: { batchId: b.id } },
+        );
       }
     }
     if (batches.length === 0) return { batches: [], note: 'no approved cost batch to load' };
     const client = odooClient(ctx);
-    if (!client && !ctx.dryRun) throw new ConfigError('cost-load needs Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
+    if (!client && !ctx.dryRun)
+      throw new ConfigError('cost-load needs Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
     const out: CostBatchLoad[] = [];
     try {
       const version = client ? await client.version() : { major: 0, serverVersion: 'not connected' };
@@ -276,8 +361,16 @@ export const costLoadJob = defineJob({
         ctx.signal.throwIfAborted();
         const r = await loadBatch(ctx, s, client, batch, { major: version.major, version: version.serverVersion, revalue });
         out.push(r);
-        ctx.logger.info('cost batch loaded', { batchId: r.batchId, status: r.status, written: r.written, unchanged: r.unchanged, notStandard: r.notStandard, valuationRecords: r.valuationRecords });
-        if (params.report && !ctx.dryRun) await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
+        ctx.logger.info('cost batch loaded', {
+          batchId: r.batchId,
+          status: r.status,
+          written: r.written,
+          unchanged: r.unchanged,
+          notStandard: r.notStandard,
+          valuationRecords: r.valuationRecords,
+        });
+        if (params.report && !ctx.dryRun)
+          await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
       }
     } finally {
       client?.close();

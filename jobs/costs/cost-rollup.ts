@@ -29,17 +29,26 @@ import {
   setOnHand,
 } from '../../load/costs/staging.ts';
 import type { CheckpointResult } from '../../transform/shared/checkpoints.ts';
-import { type CostSettings, findCycles, kitCycle, resolveOverhead, rollupCheckpoints, type RollupMeasures } from '../../transform/costs/index.ts';
+import {
+  type CostSettings,
+  findCycles,
+  kitCycle,
+  resolveOverhead,
+  rollupCheckpoints,
+  type RollupMeasures,
+} from '../../transform/costs/index.ts';
 import { costSettings, plantDate } from './cost-import.ts';
 import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 
-
 export const costRollupParams = z
   .object({
     /** cost updates valid on this date are used (YYYY-MM-DD; default today in the plant time zone) */
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').optional(),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+      .optional(),
     /** make a new batch even when nothing changed since the last one */
     force: flag.default(false),
     /** read the quantity on hand from Odoo (default: costs.readOnHand, when Odoo is configured) */
@@ -57,7 +66,9 @@ class DryRunDone extends Error {
 }
 
 /** Problems → the checkpoint figures (cycles as code paths, lists of codes), and the cycle of each product in one. */
-export function problemFigures(problems: readonly RollupProblem[]): Pick<RollupMeasures, 'cycles' | 'missing' | 'unitProblems' | 'operationProblems'> & { cycleOf: Map<number, string> } {
+export function problemFigures(
+  problems: readonly RollupProblem[],
+): Pick<RollupMeasures, 'cycles' | 'missing' | 'unitProblems' | 'operationProblems'> & { cycleOf: Map<number, string> } {
   const code = new Map<number, string>();
   for (const p of problems) {
     if (p.productId !== null) code.set(p.productId, p.product);
@@ -87,12 +98,24 @@ export function problemFigures(problems: readonly RollupProblem[]): Pick<RollupM
       .map((p) => ({ product: p.component, usedBy: ((p.detail.parents as string[]) ?? []).map(String) })),
     unitProblems: problems
       .filter((p) => p.kind === 'unit' || p.kind === 'unknown_component')
-      .map((p) => ({ product: p.product, problem: String(p.detail.problem ?? p.kind), ...(p.componentId !== null ? { component: p.component } : {}) })),
-    operationProblems: problems.filter((p) => p.kind === 'operation').map((p) => ({ product: p.product, problem: String(p.detail.problem ?? 'operation') })),
+      .map((p) => ({
+        product: p.product,
+        problem: String(p.detail.problem ?? p.kind),
+        ...(p.componentId !== null ? { component: p.component } : {}),
+      })),
+    operationProblems: problems
+      .filter((p) => p.kind === 'operation')
+      .map((p) => ({ product: p.product, problem: String(p.detail.problem ?? 'operation') })),
   };
 }
 
-async function stageRollup(ctx: JobContext, s: CostSettings, trx: Knex.Transaction, p: Params, asOf: string): Promise<{ batch: Batch; stats: Record<string, unknown>; checkpoints: CheckpointResult[] } | { unchanged: number } | { nothing: true }> {
+async function stageRollup(
+  ctx: JobContext,
+  s: CostSettings,
+  trx: Knex.Transaction,
+  p: Params,
+  asOf: string,
+): Promise<{ batch: Batch; stats: Record<string, unknown>; checkpoints: CheckpointResult[] } | { unchanged: number } | { nothing: true }> {
   const company = ctx.config.odooCompany ?? null;
   const scope = company ? `company-${company}` : 'all';
   const startedAt = new Date();
@@ -107,7 +130,8 @@ async function stageRollup(ctx: JobContext, s: CostSettings, trx: Knex.Transacti
   });
   const categories = await productCategories(trx);
   const overhead = resolveOverhead(s.overhead, categories);
-  if (overhead.unmatched.length > 0) ctx.logger.warn('overhead configured for categories the master data does not have', { categories: overhead.unmatched });
+  if (overhead.unmatched.length > 0)
+    ctx.logger.warn('overhead configured for categories the master data does not have', { categories: overhead.unmatched });
 
   ctx.progress('rolling up costs');
   const t0 = performance.now();
@@ -186,7 +210,9 @@ async function stageRollup(ctx: JobContext, s: CostSettings, trx: Knex.Transacti
     overheadCategories: overhead.percents.size,
     rollupSeconds: Math.round(rollupSeconds * 1000) / 1000,
   };
-  await trx('batches').where({ id: batch.id }).update({ stats: JSON.stringify(stats) });
+  await trx('batches')
+    .where({ id: batch.id })
+    .update({ stats: JSON.stringify(stats) });
   const concluded = await concludeBatch(trx, batch.id, checkpoints, s.approval);
   return { batch: concluded, stats, checkpoints };
 }
@@ -207,17 +233,28 @@ export const costRollupJob = defineJob({
         const result = await stageRollup(ctx, s, trx, params, asOf);
         if (ctx.dryRun && 'batch' in result) {
           const failed = result.checkpoints.filter((c) => !c.passed).map((c) => `${c.severity}: ${c.name}`);
-          throw new DryRunDone({ dryRun: true, wouldBe: result.batch.status, ...result.stats, failedCheckpoints: failed, checkpoints: result.checkpoints.map((c) => ({ name: c.name, passed: c.passed, message: c.message })) });
+          throw new DryRunDone({
+            dryRun: true,
+            wouldBe: result.batch.status,
+            ...result.stats,
+            failedCheckpoints: failed,
+            checkpoints: result.checkpoints.map((c) => ({ name: c.name, passed: c.passed, message: c.message })),
+          });
         }
-        if ('unchanged' in result) throw new DryRunDone({ unchanged: true, sameAsBatchId: result.unchanged, ...(ctx.dryRun ? { dryRun: true } : {}) });
+        if ('unchanged' in result)
+          throw new DryRunDone({ unchanged: true, sameAsBatchId: result.unchanged, ...(ctx.dryRun ? { dryRun: true } : {}) });
         if ('nothing' in result) {
-          throw new DryRunDone({ products: 0, note: 'nothing to roll up: the master data snapshot has no bills of materials and no cost updates apply (run masterdata-sync, cost-import)' });
+          throw new DryRunDone({
+            products: 0,
+            note: 'nothing to roll up: the master data snapshot has no bills of materials and no cost updates apply (run masterdata-sync, cost-import)',
+          });
         }
         return result;
       });
     } catch (err) {
       if (err instanceof DryRunDone) {
-        if (err.stats.unchanged) ctx.logger.info('costs unchanged since the last rollup: no new batch', { batchId: err.stats.sameAsBatchId });
+        if (err.stats.unchanged)
+          ctx.logger.info('costs unchanged since the last rollup: no new batch', { batchId: err.stats.sameAsBatchId });
         if (err.stats.note) ctx.logger.warn(String(err.stats.note));
         return err.stats;
       }
@@ -231,7 +268,10 @@ export const costRollupJob = defineJob({
       const files = await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
       report = { xlsx: files.xlsx, csv: files.csv };
       const fresh = await getBatch(ctx.db.knex, batch.id);
-      await ctx.db.knex('batches').where({ id: batch.id }).update({ stats: JSON.stringify({ ...fresh.stats, report }) });
+      await ctx.db
+        .knex('batches')
+        .where({ id: batch.id })
+        .update({ stats: JSON.stringify({ ...fresh.stats, report }) });
     }
     ctx.logger.info('cost batch staged', { batchId: batch.id, status: batch.status, report: report?.xlsx });
     return {

@@ -10,13 +10,29 @@ import type { Config } from '../../core/config.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
-import { deleteForecastLines, forecastStager, lineProblems, measureForecast, measureForecastDelta, previousApprovedForecast } from '../../load/forecast/staging.ts';
+import {
+  deleteForecastLines,
+  forecastStager,
+  lineProblems,
+  measureForecast,
+  measureForecastDelta,
+  previousApprovedForecast,
+} from '../../load/forecast/staging.ts';
 import { type ForecastSettings, forecastSettingsSchema } from '../../core/config/forecast.ts';
 import { forecastCheckpoints } from '../../transform/forecast/checkpoints.ts';
 import { forecastReport } from '../../transform/forecast/report-text.ts';
 import { type ColumnMapping, ForecastTally, labelsFromFileName, parseForecastRows } from '../../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../../transform/forecast/periods.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from '../inbox-batches.ts';
+import {
+  concludeBatch,
+  importInbox,
+  type InboxBatchKind,
+  recordFindings,
+  stageInChunks,
+  startInboxBatch,
+  stem,
+  inboxImportParams,
+} from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 
 const FORECASTS = { kind: 'forecast', folder: 'forecasts' } as const;
@@ -69,12 +85,16 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
   await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), stager.write, stager);
   const summary = parse.summary;
 
-  if (tally.overflowed) ctx.logger.info(`${claimed.name}: checkpoint figures measured in SQL (${tally.overflowed})`, { file: claimed.name });
+  if (tally.overflowed)
+    ctx.logger.info(`${claimed.name}: checkpoint figures measured in SQL (${tally.overflowed})`, { file: claimed.name });
   const measures = await measureForecast(trx, measureInput, { figures: tally.figures(), master: stager.master });
   const scope = labels.scope ?? summary.scope ?? measures.onlyWarehouse ?? 'ALL';
   const version = labels.version ?? summary.version ?? stem(claimed.name);
   const previousBatchId = await previousApprovedForecast(trx, scope, batch.id);
-  const delta = previousBatchId === undefined ? undefined : await measureForecastDelta(trx, batch.id, previousBatchId, s.checkpoints.product_delta.threshold);
+  const delta =
+    previousBatchId === undefined
+      ? undefined
+      : await measureForecastDelta(trx, batch.id, previousBatchId, s.checkpoints.product_delta.threshold);
 
   const results = forecastCheckpoints(
     { ...measures, delta, parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) } },
@@ -84,7 +104,12 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     lineProblems(
       trx,
       batch.id,
-      { unknownProducts: failed('unknown_products'), unknownWarehouses: failed('unknown_warehouses'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
+      {
+        unknownProducts: failed('unknown_products'),
+        unknownWarehouses: failed('unknown_warehouses'),
+        unitConversion: failed('unit_conversion'),
+        negativeQuantity: failed('negative_quantity'),
+      },
       limit,
     ),
   );
@@ -108,7 +133,9 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     errorsListed: summary.errors.length + findings.lineProblems,
     previousBatchId: previousBatchId ?? null,
   };
-  await trx('batches').where({ id: batch.id }).update({ scope, version, stats: JSON.stringify(stats) });
+  await trx('batches')
+    .where({ id: batch.id })
+    .update({ scope, version, stats: JSON.stringify(stats) });
 
   // a rejected file is kept in rejected/ with its report: its lines would only take space
   if (findings.rejected) await deleteForecastLines(trx, batch.id);

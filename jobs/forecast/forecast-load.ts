@@ -12,7 +12,15 @@
  * Without Odoo settings the job only plans, and says so.
  */
 import { BatchStateError, describeError, UsageError } from '../../core/errors.ts';
-import { adoptRecords, chooseTarget, installedModels, loadPlannedRows, mpsFacts, orderpointFacts, type OrderpointFacts } from '../../load/forecast/odoo.ts';
+import {
+  adoptRecords,
+  chooseTarget,
+  installedModels,
+  loadPlannedRows,
+  mpsFacts,
+  orderpointFacts,
+  type OrderpointFacts,
+} from '../../load/forecast/odoo.ts';
 import { writePlanReport } from '../../load/forecast/report.ts';
 import {
   droppedMpsPeriods,
@@ -122,7 +130,9 @@ async function planBatch(env: RunEnv, batch: Batch): Promise<BuiltPlan> {
     const dropped = range ? await droppedMpsPeriods(knex, warehouseIds, range.first, range.last) : [];
     const t = mpsTargets(cells, dropped);
     const places = t.schedules.rows.map((r) => ({ productId: r.productId, warehouseId: r.warehouseId }));
-    const facts = client ? await mpsFacts(client, places, settings.manageForeignRules) : { foreignSchedules: new Map(), foreignForecasts: new Map() };
+    const facts = client
+      ? await mpsFacts(client, places, settings.manageForeignRules)
+      : { foreignSchedules: new Map(), foreignForecasts: new Map() };
     sets = [
       { set: t.schedules, foreign: facts.foreignSchedules },
       { set: t.forecasts, foreign: settings.manageForeignRules ? facts.foreignForecasts : new Map() },
@@ -142,11 +152,18 @@ async function planBatch(env: RunEnv, batch: Batch): Promise<BuiltPlan> {
     const facts: OrderpointFacts =
       client && env.models
         ? await orderpointFacts(client, env.models, [...places.values()])
-        : { leadTimes: new Map(), multiples: new Map(), foreign: new Map(), newRuleMultiple: () => ({ multiple: 1, source: 'default (Odoo not asked)' }), notes: ['Odoo not asked: default lead times, multiple 1, rules not created by mfg-etl unknown'] };
+        : {
+            leadTimes: new Map(),
+            multiples: new Map(),
+            foreign: new Map(),
+            newRuleMultiple: () => ({ multiple: 1, source: 'default (Odoo not asked)' }),
+            notes: ['Odoo not asked: default lead times, multiple 1, rules not created by mfg-etl unknown'],
+          };
     notes.push(...facts.notes);
     // the demand window starts on the approval day (not before the version's first period): the
     // same for every rerun of the batch, so a rerun computes the same min/max and writes nothing
-    const anchor = env.asOf ?? windowAnchor(periodRange(cells)?.first ?? '0000-01-01', localDate(batch.approvedAt ?? new Date(), ctx.config.timezone));
+    const anchor =
+      env.asOf ?? windowAnchor(periodRange(cells)?.first ?? '0000-01-01', localDate(batch.approvedAt ?? new Date(), ctx.config.timezone));
     const t = orderpointTargets(cells, dropped, {
       bucket: ctx.config.forecastBucket,
       anchor,
@@ -159,12 +176,23 @@ async function planBatch(env: RunEnv, batch: Batch): Promise<BuiltPlan> {
     });
     sets = [{ set: t.orderpoints, foreign: facts.foreign }];
     skipped = [...t.skipped];
-    planSettings = { ...planSettings, anchor, bucket: ctx.config.forecastBucket, safetyDays: settings.safetyDays, reviewDays: settings.reviewDays, defaultLeadDays: settings.defaultLeadDays };
+    planSettings = {
+      ...planSettings,
+      anchor,
+      bucket: ctx.config.forecastBucket,
+      safetyDays: settings.safetyDays,
+      reviewDays: settings.reviewDays,
+      defaultLeadDays: settings.defaultLeadDays,
+    };
   }
 
   const models: ModelPlan[] = [];
   for (const { set, foreign: records } of sets) {
-    const ledger = await lastLedgerEntries(knex, set.model, set.rows.map((r) => r.key));
+    const ledger = await lastLedgerEntries(
+      knex,
+      set.model,
+      set.rows.map((r) => r.key),
+    );
     const planned = planModel(set, ledger, { ...foreign, records });
     models.push(planned.plan);
     skipped.push(...planned.skipped);
@@ -183,7 +211,11 @@ async function planBatch(env: RunEnv, batch: Batch): Promise<BuiltPlan> {
 
 // ---- load ---------------------------------------------------------------------------------------
 
-async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{ status: string; written: Record<string, number>; errors: LoadRowError[] }> {
+async function applyPlan(
+  env: RunEnv,
+  batch: Batch,
+  built: BuiltPlan,
+): Promise<{ status: string; written: Record<string, number>; errors: LoadRowError[] }> {
   const { ctx } = env;
   const client = env.client as OdooClient;
   const knex = ctx.db.knex;
@@ -195,9 +227,21 @@ async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{
   let done = 0;
 
   if (!recheck && batch.status !== 'loading') {
-    await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, target: env.target, rowsToWrite: total } });
+    await transitionBatch(knex, batch.id, 'start_load', {
+      actor: ACTOR,
+      details: { runId: ctx.runId, target: env.target, rowsToWrite: total },
+    });
   }
-  const loadStats = () => ({ load: { runId: ctx.runId, target: env.target, written, unchanged: built.summary.models.reduce((n, m) => n + m.unchanged, 0), failed: errors.length, at: new Date().toISOString() } });
+  const loadStats = () => ({
+    load: {
+      runId: ctx.runId,
+      target: env.target,
+      written,
+      unchanged: built.summary.models.reduce((n, m) => n + m.unchanged, 0),
+      failed: errors.length,
+      at: new Date().toISOString(),
+    },
+  });
 
   try {
     for (const plan of built.models) {
@@ -205,7 +249,13 @@ async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{
         const cause = row.dependsOn !== undefined ? rejected.get(row.dependsOn) : undefined;
         if (cause === undefined) return true;
         rejected.set(row.key, cause);
-        errors.push({ model: plan.model, key: row.key, ref: row.ref, message: `not sent: ${row.dependsOn} was rejected (${cause})`, details: { dependsOn: row.dependsOn } });
+        errors.push({
+          model: plan.model,
+          key: row.key,
+          ref: row.ref,
+          message: `not sent: ${row.dependsOn} was rejected (${cause})`,
+          details: { dependsOn: row.dependsOn },
+        });
         return false;
       });
       if (rows.length === 0) continue;
@@ -239,7 +289,13 @@ async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{
       });
       for (const f of outcome.failed) {
         rejected.set(f.row.key, f.result.message);
-        errors.push({ model: plan.model, key: f.row.key, ref: f.row.ref, message: f.result.message, details: { values: f.row.values, messages: f.result.messages } });
+        errors.push({
+          model: plan.model,
+          key: f.row.key,
+          ref: f.row.ref,
+          message: f.result.message,
+          details: { values: f.row.values, messages: f.result.messages },
+        });
       }
     }
   } catch (err) {
@@ -253,13 +309,24 @@ async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{
 
   await saveLoadErrors(knex, batch.id, ctx.runId, errors);
   if (recheck) {
-    await appendAudit(knex, { actor: ACTOR, entity: 'batch', entityId: batch.id, action: 'load_rechecked', details: { runId: ctx.runId, written, failed: errors.length } });
+    await appendAudit(knex, {
+      actor: ACTOR,
+      entity: 'batch',
+      entityId: batch.id,
+      action: 'load_rechecked',
+      details: { runId: ctx.runId, written, failed: errors.length },
+    });
     return { status: batch.status, written, errors };
   }
   if (errors.length > 0) {
     const first = errors[0]!;
     const reason = `${errors.length} row(s) rejected, e.g. ${first.ref}: ${first.message}`;
-    await transitionBatch(knex, batch.id, 'fail_load', { actor: ACTOR, reason, stats: loadStats(), details: { runId: ctx.runId, written } });
+    await transitionBatch(knex, batch.id, 'fail_load', {
+      actor: ACTOR,
+      reason,
+      stats: loadStats(),
+      details: { runId: ctx.runId, written },
+    });
     return { status: 'load_failed', written, errors };
   }
   await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: loadStats(), details: { runId: ctx.runId, written } });
@@ -274,18 +341,25 @@ async function applyPlan(env: RunEnv, batch: Batch, built: BuiltPlan): Promise<{
 async function checkExplicit(env: RunEnv, batch: Batch): Promise<void> {
   if (batch.kind !== 'forecast') throw new UsageError(`batch ${batch.id} is a ${batch.kind} batch, not a forecast`);
   if (env.dryRunReason) {
-    if (batch.status === 'rejected' || batch.status === 'received') throw new BatchStateError(`batch ${batch.id} is ${batch.status}: it has no lines to plan`);
+    if (batch.status === 'rejected' || batch.status === 'received')
+      throw new BatchStateError(`batch ${batch.id} is ${batch.status}: it has no lines to plan`);
     return;
   }
   if (batch.status === 'loaded') {
     const newest = await newestLoadedInScope(env.ctx.db.knex, batch.scope);
-    if (newest !== batch.id) throw new BatchStateError(`batch ${batch.id} is loaded but batch ${newest} of scope ${batch.scope} is newer: reloading ${batch.id} would undo it`);
+    if (newest !== batch.id)
+      throw new BatchStateError(
+        `batch ${batch.id} is loaded but batch ${newest} of scope ${batch.scope} is newer: reloading ${batch.id} would undo it`,
+      );
     return;
   }
   if (!LOADABLE.includes(batch.status)) {
-    throw new BatchStateError(`batch ${batch.id} is ${batch.status}: only approved, load_failed or loading batches are loaded (a loaded one is re-checked)`, {
-      context: { batchId: batch.id, status: batch.status },
-    });
+    throw new BatchStateError(
+      `batch ${batch.id} is ${batch.status}: only approved, load_failed or loading batches are loaded (a loaded one is re-checked)`,
+      {
+        context: { batchId: batch.id, status: batch.status },
+      },
+    );
   }
 }
 
@@ -309,8 +383,20 @@ async function processBatch(env: RunEnv, batchId: number, explicit: boolean): Pr
   }
   ctx.logger.info(text, { batchId: batch.id });
   const applied = await applyPlan(env, batch, built);
-  const result = { ...base, status: applied.status, written: applied.written, failed: applied.errors.length, errors: applied.errors.slice(0, 10).map((e) => ({ ref: e.ref, message: e.message })) };
-  if (applied.errors.length) ctx.logger.warn('forecast batch not fully loaded', { batchId: batch.id, status: applied.status, failed: applied.errors.length, first: result.errors[0] });
+  const result = {
+    ...base,
+    status: applied.status,
+    written: applied.written,
+    failed: applied.errors.length,
+    errors: applied.errors.slice(0, 10).map((e) => ({ ref: e.ref, message: e.message })),
+  };
+  if (applied.errors.length)
+    ctx.logger.warn('forecast batch not fully loaded', {
+      batchId: batch.id,
+      status: applied.status,
+      failed: applied.errors.length,
+      first: result.errors[0],
+    });
   else ctx.logger.info('forecast batch loaded', { batchId: batch.id, status: applied.status, written: applied.written });
   return result;
 }
@@ -325,14 +411,29 @@ export const forecastLoadJob = defineJob({
   async run(ctx, params) {
     const settings = forecastLoadSettings(params, { target: ctx.config.forecastTarget });
     const client = odooClient(ctx);
-    const dryRunReason = !client ? 'Odoo is not configured (MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER, MFG_ETL_ODOO_API_KEY)' : ctx.dryRun ? 'requested (--dry-run)' : undefined;
+    const dryRunReason = !client
+      ? 'Odoo is not configured (MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER, MFG_ETL_ODOO_API_KEY)'
+      : ctx.dryRun
+        ? 'requested (--dry-run)'
+        : undefined;
     if (!client) ctx.logger.warn('Odoo is not configured: forecast-load computes the plan only and writes nothing');
     try {
       const ids = params.batch !== undefined ? [params.batch] : await loadableBatchIds(ctx.db.knex);
       const none = { dryRun: dryRunReason !== undefined, ...(dryRunReason ? { dryRunReason } : {}), odooConfigured: client !== undefined };
       if (ids.length === 0) {
         ctx.logger.info('no approved forecast batch to load');
-        return { ...none, batches: 0, loaded: 0, loadFailed: 0, rowsPlanned: 0, rowsWritten: 0, rowsUnchanged: 0, rowsFailed: 0, odooCalls: 0, results: [] };
+        return {
+          ...none,
+          batches: 0,
+          loaded: 0,
+          loadFailed: 0,
+          rowsPlanned: 0,
+          rowsWritten: 0,
+          rowsUnchanged: 0,
+          rowsFailed: 0,
+          odooCalls: 0,
+          results: [],
+        };
       }
       const models = client ? await installedModels(client) : undefined;
       const { target, reason } = chooseTarget(settings.target, models);

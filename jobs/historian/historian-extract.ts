@@ -75,7 +75,10 @@ const MAX_EXTENSIONS = 20;
 
 const isoTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/, 'an ISO time with Z or an offset, e.g. 2026-11-26T06:00Z')
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/,
+    'an ISO time with Z or an offset, e.g. 2026-11-26T06:00Z',
+  )
   .transform((s) => Date.parse(s));
 
 export const historianExtractParams = z
@@ -118,7 +121,14 @@ export interface ExtractPlan {
 const calendarOf = (s: HistorianSettings, timezone: string) => ({ timezone, bucketMinutes: s.bucketMinutes, shifts: s.shifts });
 
 /** Per-tag windows of one run (see the module comment). `now` is the run's wall clock. */
-export function planWindows(s: HistorianSettings, timezone: string, tags: readonly TagSettings[], watermarks: ReadonlyMap<string, number>, params: Params, now: number): ExtractPlan {
+export function planWindows(
+  s: HistorianSettings,
+  timezone: string,
+  tags: readonly TagSettings[],
+  watermarks: ReadonlyMap<string, number>,
+  params: Params,
+  now: number,
+): ExtractPlan {
   if (params.from !== undefined && params.to !== undefined) {
     return { windows: tags.map((tag) => ({ tag, from: params.from! })), from: params.from, to: params.to, backfill: true, behindMs: 0 };
   }
@@ -153,7 +163,15 @@ export function alignedEnd(ts: number, s: HistorianSettings, timezone: string): 
  * start, to the boundary at or after `to` as far as staged samples reach (`known`), each moved out
  * further when a staged downtime event would be cut.
  */
-async function recomputeRange(trx: Knex.Transaction, s: HistorianSettings, timezone: string, stateTags: readonly string[], from: number, to: number, known: number): Promise<TimeRange> {
+async function recomputeRange(
+  trx: Knex.Transaction,
+  s: HistorianSettings,
+  timezone: string,
+  stateTags: readonly string[],
+  from: number,
+  to: number,
+  known: number,
+): Promise<TimeRange> {
   const cal = calendarOf(s, timezone);
   let start = alignedStart(from, cal);
   for (let i = 0; i < MAX_EXTENSIONS; i++) {
@@ -308,7 +326,6 @@ interface Staged {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-
 async function stageRun(
   ctx: JobContext,
   trx: Knex.Transaction,
@@ -360,7 +377,10 @@ async function stageRun(
   // PostgreSQL: new samples by COPY; embedded PGlite cannot COPY FROM STDIN: unnest INSERT
   const read = await readAndStage(ctx, trx, s, historian, nodes, groups, plan.to, now, batch.id, series, !ctx.db.embedded);
   ctx.signal.throwIfAborted();
-  const tail = range.to > plan.to ? await stagedSamples(trx, new Map(names.map((n) => [n, { lo: plan.to, hi: range.to }]))) : new Map<string, Sample[]>();
+  const tail =
+    range.to > plan.to
+      ? await stagedSamples(trx, new Map(names.map((n) => [n, { lo: plan.to, hi: range.to }])))
+      : new Map<string, Sample[]>();
   for (const [tag, samples] of tail) for (const sample of samples) series.get(tag)!.push(sample);
 
   const aggStarted = performance.now();
@@ -391,7 +411,8 @@ async function stageRun(
   const windowOf = new Map(plan.windows.map((w) => [w.tag.name, w.from]));
   const reads: TagReadCounts[] = active.map((t) => {
     const c = read.perTag.get(t.name);
-    if (!nodes.has(t.name)) return { tag: t.name, samples: 0, bad: 0, read: false, reason: `not found on the server: ${t.nodeId ?? t.browsePath}` };
+    if (!nodes.has(t.name))
+      return { tag: t.name, samples: 0, bad: 0, read: false, reason: `not found on the server: ${t.nodeId ?? t.browsePath}` };
     return { tag: t.name, samples: c?.samples ?? 0, bad: c?.bad ?? 0, read: windowOf.get(t.name)! < plan.to };
   });
   const results = historianCheckpoints({ aggregation: result, reads, future: read.future, now }, s.checkpoints);
@@ -419,7 +440,12 @@ async function stageRun(
     counterAnomalies: result.anomalies.length,
     sampleStaging: read.staged,
     replaced: replaced.removed,
-    perTag: Object.fromEntries(reads.map((r) => [r.tag, { from: iso(readFrom.get(r.tag) ?? plan.to), samples: r.samples, bad: r.bad, ...(r.reason ? { problem: r.reason } : {}) }])),
+    perTag: Object.fromEntries(
+      reads.map((r) => [
+        r.tag,
+        { from: iso(readFrom.get(r.tag) ?? plan.to), samples: r.samples, bad: r.bad, ...(r.reason ? { problem: r.reason } : {}) },
+      ]),
+    ),
     timings: {
       readMs: Math.round(read.readMs),
       stageWaitMs: Math.round(read.stageWaitMs),
@@ -428,7 +454,9 @@ async function stageRun(
       writeMs: Math.round(performance.now() - writeStarted),
     },
   };
-  await trx('batches').where({ id: batch.id }).update({ stats: JSON.stringify(stats) });
+  await trx('batches')
+    .where({ id: batch.id })
+    .update({ stats: JSON.stringify(stats) });
   const concluded = await concludeBatch(trx, batch.id, results, s.approval);
   return {
     batchId: concluded.id,
@@ -450,7 +478,10 @@ function summaryLines(staged: Staged): string[] {
     `buckets ${fmt(st.buckets)}, downtime events ${fmt(st.downtimeEvents)} (${fmt(st.openDowntimeEvents)} still open), shift summaries ${fmt(st.shifts)}, scrap rows ${fmt(st.scrapRows)}`,
     `batch ${staged.batchId} ${staged.status}`,
   ];
-  if (st.behind) lines.push(`behind: read up to ${isoShort(Date.parse(String(st.to)))}, ${st.behindHours} h still to read (maxWindowHours); the next runs catch up`);
+  if (st.behind)
+    lines.push(
+      `behind: read up to ${isoShort(Date.parse(String(st.to)))}, ${st.behindHours} h still to read (maxWindowHours); the next runs catch up`,
+    );
   for (const c of staged.checkpoints) if (!c.passed) lines.push(`${checkpointMark(c).trim()} ${c.name}: ${c.message}`);
   return lines;
 }
@@ -461,7 +492,17 @@ async function extract(ctx: JobContext, params: Params): Promise<Record<string, 
   if (tags.length === 0) return { samples: 0, summary: ['no active tag in the historian section of the config file: nothing to read'] };
   if (ctx.dryRun) {
     const now = Math.floor(Date.now() / 1000) * 1000;
-    const plan = planWindows(s, ctx.config.timezone, tags, await readWatermarks(ctx.db.knex, tags.map((t) => t.name)), params, now);
+    const plan = planWindows(
+      s,
+      ctx.config.timezone,
+      tags,
+      await readWatermarks(
+        ctx.db.knex,
+        tags.map((t) => t.name),
+      ),
+      params,
+      now,
+    );
     // tags are not resolved on a dry run: one the server does not know is planned like the others
     const froms = [...new Set(plan.windows.map((w) => w.from))].filter((f) => f < plan.to).sort((a, b) => a - b);
     return {
@@ -470,7 +511,9 @@ async function extract(ctx: JobContext, params: Params): Promise<Record<string, 
       to: iso(plan.to),
       backfill: plan.backfill,
       reads: froms.map((f) => ({ from: iso(f), tags: plan.windows.filter((w) => w.from === f).map((w) => w.tag.name) })),
-      summary: [`would read ${tags.length} tags, ${isoShort(plan.from)} → ${isoShort(plan.to)} in ${froms.length} read(s)${plan.behindMs > 0 ? `; ${Math.round(plan.behindMs / HOUR)} h behind` : ''}`],
+      summary: [
+        `would read ${tags.length} tags, ${isoShort(plan.from)} → ${isoShort(plan.to)} in ${froms.length} read(s)${plan.behindMs > 0 ? `; ${Math.round(plan.behindMs / HOUR)} h behind` : ''}`,
+      ],
     };
   }
 
@@ -483,7 +526,13 @@ async function extract(ctx: JobContext, params: Params): Promise<Record<string, 
     if (nodes.size === 0) await historian.resolveTags(tags);
     const staged = await ctx.db.knex.transaction((trx) => stageRun(ctx, trx, s, historian, nodes, tags, params, opcua.endpoint));
     if ('nothing' in staged) return { samples: 0, summary: [staged.nothing] };
-    ctx.logger.info('historian batch staged', { batchId: staged.batchId, status: staged.status, from: staged.stats.from, to: staged.stats.to, samples: staged.stats.samples });
+    ctx.logger.info('historian batch staged', {
+      batchId: staged.batchId,
+      status: staged.status,
+      from: staged.stats.from,
+      to: staged.stats.to,
+      samples: staged.stats.samples,
+    });
     const { perTag: _perTag, ...brief } = staged.stats;
     return { ...brief, batchId: staged.batchId, status: staged.status, checkpoints: staged.checkpoints, summary: summaryLines(staged) };
   } finally {
@@ -493,7 +542,8 @@ async function extract(ctx: JobContext, params: Params): Promise<Record<string, 
 
 export const historianExtractJob = defineJob({
   name: 'historian-extract',
-  description: 'Reads the plant historian over OPC UA and stages samples, hourly and shift aggregates and downtime events as a historian batch',
+  description:
+    'Reads the plant historian over OPC UA and stages samples, hourly and shift aggregates and downtime events as a historian batch',
   schedule: '*/15 * * * *',
   params: historianExtractParams,
   checkSettings: historianSettings,

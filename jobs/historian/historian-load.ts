@@ -143,11 +143,21 @@ const DOWNTIME_HASHED = ['workcenter', 'loss_reason', 'date_start', 'date_end', 
 const SCRAP_HASHED = ['product', 'scrap_qty'];
 
 async function planDowntime(ctx: JobContext, settings: HistorianSettings, rows: readonly StagedDowntime[]): Promise<DowntimeItem[]> {
-  const ledger = await lastLedgerEntries(ctx.db.knex, PRODUCTIVITY_MODEL, rows.map((r) => r.key));
+  const ledger = await lastLedgerEntries(
+    ctx.db.knex,
+    PRODUCTIVITY_MODEL,
+    rows.map((r) => r.key),
+  );
   return rows.map((row) => {
     const workcenterCode = workcenterOf(settings, row.asset);
     const core = downtimeDescription(row);
-    const hash = payloadHash(PRODUCTIVITY_MODEL, DOWNTIME_HASHED, [workcenterCode, row.lossReason ?? '', odooDatetime(row.start), odooDatetime(row.end), core]);
+    const hash = payloadHash(PRODUCTIVITY_MODEL, DOWNTIME_HASHED, [
+      workcenterCode,
+      row.lossReason ?? '',
+      odooDatetime(row.start),
+      odooDatetime(row.end),
+      core,
+    ]);
     const last = ledger.get(row.key);
     const action: Action = !last ? 'create' : last.hash === hash ? 'unchanged' : 'update';
     return { row, workcenterCode, description: `${core}, historian batch ${row.batchId}`, hash, action, last };
@@ -188,12 +198,18 @@ function lossList(catalog: LossCatalog): string {
 async function resolve(client: ShopfloorClient, settings: HistorianSettings, downtime: DowntimeItem[], scrap: ScrapItem[]): Promise<void> {
   const writeDown = downtime.filter((i) => i.action === 'create' || i.action === 'update');
   // scraps written before: what Odoo holds now decides (validated meanwhile, deleted)
-  const earlier = scrap.filter((i) => i.last?.odooId != null && (i.action === 'validate' || i.action === 'update' || i.action === 'changed_after_validation'));
-  const states = await scrapStates(client, earlier.map((i) => i.last!.odooId!));
+  const earlier = scrap.filter(
+    (i) => i.last?.odooId != null && (i.action === 'validate' || i.action === 'update' || i.action === 'changed_after_validation'),
+  );
+  const states = await scrapStates(
+    client,
+    earlier.map((i) => i.last!.odooId!),
+  );
   for (const i of earlier) {
     const state = states.get(i.last!.odooId!);
     i.odoo = state;
-    if (!state) i.action = 'create'; // deleted in Odoo (its external id went with it): make it again
+    if (!state)
+      i.action = 'create'; // deleted in Odoo (its external id went with it): make it again
     else if (state.state === 'done' && i.action === 'validate') i.action = 'unchanged';
     else if (state.state === 'done' && i.action === 'update') i.action = 'changed_after_validation';
   }
@@ -206,29 +222,45 @@ async function resolve(client: ShopfloorClient, settings: HistorianSettings, dow
     `work center "${code}" (asset ${asset}) not found in Odoo (mrp.workcenter by code): set the code on the work center, or map the asset in historian.assets.${asset}.workcenter`;
 
   if (writeDown.length > 0) {
-    const catalog = await readLossReasons(client, writeDown.map((i) => i.row.lossReason).filter((r): r is string => r !== null));
+    const catalog = await readLossReasons(
+      client,
+      writeDown.map((i) => i.row.lossReason).filter((r): r is string => r !== null),
+    );
     for (const i of writeDown) {
       const wc = workcenters.get(i.workcenterCode);
       const reason = i.row.lossReason;
       const loss = reason === null ? undefined : catalog.resolve(reason);
       if (!wc) i.message = unknownWorkcenter(i.row.asset, i.workcenterCode);
-      else if (reason === null) i.message = `no loss reason for state code ${i.row.stateCode} of tag ${i.row.tag}: map it in historian.tags (states."${i.row.stateCode}".lossReason); Odoo's reasons: ${lossList(catalog)}`;
-      else if (!loss) i.message = `loss reason "${reason}" not found in Odoo (neither an external id nor a name of mrp.workcenter.productivity.loss); valid reasons: ${lossList(catalog)}`;
+      else if (reason === null)
+        i.message = `no loss reason for state code ${i.row.stateCode} of tag ${i.row.tag}: map it in historian.tags (states."${i.row.stateCode}".lossReason); Odoo's reasons: ${lossList(catalog)}`;
+      else if (!loss)
+        i.message = `loss reason "${reason}" not found in Odoo (neither an external id nor a name of mrp.workcenter.productivity.loss); valid reasons: ${lossList(catalog)}`;
       if (i.message || !wc || !loss) {
         i.action = 'skip';
         continue;
       }
-      i.resolved = { xmlid: xmlid(i.row.key), workcenterId: wc.id, lossId: loss.id, start: i.row.start, end: i.row.end, description: i.description };
+      i.resolved = {
+        xmlid: xmlid(i.row.key),
+        workcenterId: wc.id,
+        lossId: loss.id,
+        start: i.row.start,
+        end: i.row.end,
+        description: i.description,
+      };
     }
   }
 
   if (writeScrap.length === 0) return;
-  const products = await findProducts(client, writeScrap.map((i) => i.row.product).filter((p) => p !== ''));
+  const products = await findProducts(
+    client,
+    writeScrap.map((i) => i.row.product).filter((p) => p !== ''),
+  );
   let location: { id: number } | undefined;
   let locationProblem: string | undefined;
   if (settings.scrapLocation) {
     location = await findLocation(client, settings.scrapLocation);
-    if (!location) locationProblem = `scrap location "${settings.scrapLocation}" (historian.scrapLocation) not found in Odoo (stock.location complete name)`;
+    if (!location)
+      locationProblem = `scrap location "${settings.scrapLocation}" (historian.scrapLocation) not found in Odoo (stock.location complete name)`;
   }
   const orders = new Map<number, Awaited<ReturnType<typeof workordersOn>>>();
   const ordersOn = async (wc: Workcenter): Promise<Awaited<ReturnType<typeof workordersOn>>> => {
@@ -270,7 +302,9 @@ async function resolve(client: ShopfloorClient, settings: HistorianSettings, dow
       }
       const order = workorderDuring(await ordersOn(wc), r.start, r.end);
       if (!order || order.productId === null) {
-        skip(`no work order in progress on work center "${code}" during shift ${r.shift} of ${r.shiftDate}, and no product named: set "product" on the scrap tag or historian.assets.${r.asset}.product`);
+        skip(
+          `no work order in progress on work center "${code}" during shift ${r.shift} of ${r.shiftDate}, and no product named: set "product" on the scrap tag or historian.assets.${r.asset}.product`,
+        );
         continue;
       }
       productId = order.productId;
@@ -282,15 +316,46 @@ async function resolve(client: ShopfloorClient, settings: HistorianSettings, dow
 
 // ---- load ---------------------------------------------------------------------------------------
 
-function outcome(model: string, key: string, batchId: number, ref: string, action: Action, status: Outcome['status'], odooId: number | null, message: string | null): Outcome {
+function outcome(
+  model: string,
+  key: string,
+  batchId: number,
+  ref: string,
+  action: Action,
+  status: Outcome['status'],
+  odooId: number | null,
+  message: string | null,
+): Outcome {
   return { model, key, batchId, ref, action, status, odooId, message };
 }
 
 /** Outcomes of a plan that is not carried out (dry run, or no Odoo). */
 function planned(downtime: readonly DowntimeItem[], scrap: readonly ScrapItem[]): Outcome[] {
   return [
-    ...downtime.map((i) => outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), i.action, i.action === 'unchanged' ? 'unchanged' : 'planned', i.last?.odooId ?? null, i.message ?? null)),
-    ...scrap.map((i) => outcome(SCRAP_MODEL, i.row.key, i.row.batchId, scrapRef(i.row), i.action, i.action === 'unchanged' ? 'unchanged' : 'planned', i.last?.odooId ?? null, i.message ?? changedMessage(i))),
+    ...downtime.map((i) =>
+      outcome(
+        PRODUCTIVITY_MODEL,
+        i.row.key,
+        i.row.batchId,
+        downtimeRef(i.row),
+        i.action,
+        i.action === 'unchanged' ? 'unchanged' : 'planned',
+        i.last?.odooId ?? null,
+        i.message ?? null,
+      ),
+    ),
+    ...scrap.map((i) =>
+      outcome(
+        SCRAP_MODEL,
+        i.row.key,
+        i.row.batchId,
+        scrapRef(i.row),
+        i.action,
+        i.action === 'unchanged' ? 'unchanged' : 'planned',
+        i.last?.odooId ?? null,
+        i.message ?? changedMessage(i),
+      ),
+    ),
   ];
 }
 
@@ -304,20 +369,47 @@ async function loadDowntime(ctx: JobContext, client: ShopfloorClient, items: rea
   const knex = ctx.db.knex;
   const send = items.filter((i) => i.resolved);
   for (const i of items) {
-    if (i.action === 'unchanged') out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), 'unchanged', 'unchanged', i.last?.odooId ?? null, null));
-    if (i.action === 'skip') out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), 'skip', 'skipped', null, i.message ?? null));
+    if (i.action === 'unchanged')
+      out.push(
+        outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), 'unchanged', 'unchanged', i.last?.odooId ?? null, null),
+      );
+    if (i.action === 'skip')
+      out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), 'skip', 'skipped', null, i.message ?? null));
   }
   if (send.length > 0) {
-    const result = await loadProductivity(client, send.map((i) => i.resolved!));
+    const result = await loadProductivity(
+      client,
+      send.map((i) => i.resolved!),
+    );
     const ledger: LedgerEntry[] = [];
     result.rows.forEach((r, n) => {
       const i = send[n]!;
       const ref = downtimeRef(i.row);
       if (r.ok) {
-        ledger.push({ batchId: i.row.batchId, businessKey: i.row.key, odooModel: PRODUCTIVITY_MODEL, odooId: r.id, externalId: i.resolved!.xmlid, operation: i.action === 'update' ? 'update' : 'create', payloadHash: i.hash, runId: ctx.runId });
+        ledger.push({
+          batchId: i.row.batchId,
+          businessKey: i.row.key,
+          odooModel: PRODUCTIVITY_MODEL,
+          odooId: r.id,
+          externalId: i.resolved!.xmlid,
+          operation: i.action === 'update' ? 'update' : 'create',
+          payloadHash: i.hash,
+          runId: ctx.runId,
+        });
         out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, ref, i.action, 'loaded', r.id, null));
       } else {
-        out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, ref, i.action, 'failed', i.last?.odooId ?? null, `Odoo rejected the row: ${r.message}`));
+        out.push(
+          outcome(
+            PRODUCTIVITY_MODEL,
+            i.row.key,
+            i.row.batchId,
+            ref,
+            i.action,
+            'failed',
+            i.last?.odooId ?? null,
+            `Odoo rejected the row: ${r.message}`,
+          ),
+        );
       }
     });
     await appendLedger(knex, ledger);
@@ -325,29 +417,72 @@ async function loadDowntime(ctx: JobContext, client: ShopfloorClient, items: rea
   ctx.progress('downtime posted', items.length, items.length);
 }
 
-async function loadScrap(ctx: JobContext, client: ShopfloorClient, items: readonly ScrapItem[], withLocation: boolean, out: Outcome[]): Promise<void> {
+async function loadScrap(
+  ctx: JobContext,
+  client: ShopfloorClient,
+  items: readonly ScrapItem[],
+  withLocation: boolean,
+  out: Outcome[],
+): Promise<void> {
   const knex = ctx.db.knex;
   const toValidate: Array<{ item: ScrapItem; id: number }> = [];
   for (const i of items) {
     const ref = scrapRef(i.row);
     const known = i.odoo?.id ?? i.last?.odooId ?? null;
     // unchanged without our 'validated' status: someone validated our draft in Odoo meanwhile
-    if (i.action === 'unchanged') out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, ref, 'unchanged', i.status?.status === 'validated' ? 'unchanged' : 'validated', known, null));
+    if (i.action === 'unchanged')
+      out.push(
+        outcome(
+          SCRAP_MODEL,
+          i.row.key,
+          i.row.batchId,
+          ref,
+          'unchanged',
+          i.status?.status === 'validated' ? 'unchanged' : 'validated',
+          known,
+          null,
+        ),
+      );
     if (i.action === 'skip') out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, ref, 'skip', 'skipped', known, i.message ?? null));
-    if (i.action === 'changed_after_validation') out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, ref, i.action, 'validated', known, changedMessage(i)));
+    if (i.action === 'changed_after_validation')
+      out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, ref, i.action, 'validated', known, changedMessage(i)));
     if (i.action === 'validate') toValidate.push({ item: i, id: known! });
   }
   const send = items.filter((i) => i.resolved);
   if (send.length > 0) {
-    const result = await loadScraps(client, send.map((i) => i.resolved!), withLocation);
+    const result = await loadScraps(
+      client,
+      send.map((i) => i.resolved!),
+      withLocation,
+    );
     const ledger: LedgerEntry[] = [];
     result.rows.forEach((r, n) => {
       const i = send[n]!;
       if (r.ok) {
-        ledger.push({ batchId: i.row.batchId, businessKey: i.row.key, odooModel: SCRAP_MODEL, odooId: r.id, externalId: i.resolved!.xmlid, operation: i.action === 'update' ? 'update' : 'create', payloadHash: i.hash, runId: ctx.runId });
+        ledger.push({
+          batchId: i.row.batchId,
+          businessKey: i.row.key,
+          odooModel: SCRAP_MODEL,
+          odooId: r.id,
+          externalId: i.resolved!.xmlid,
+          operation: i.action === 'update' ? 'update' : 'create',
+          payloadHash: i.hash,
+          runId: ctx.runId,
+        });
         toValidate.push({ item: i, id: r.id });
       } else {
-        out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, scrapRef(i.row), i.action, 'failed', i.last?.odooId ?? null, `Odoo rejected the row: ${r.message}`));
+        out.push(
+          outcome(
+            SCRAP_MODEL,
+            i.row.key,
+            i.row.batchId,
+            scrapRef(i.row),
+            i.action,
+            'failed',
+            i.last?.odooId ?? null,
+            `Odoo rejected the row: ${r.message}`,
+          ),
+        );
       }
     });
     // the ledger knows the scrap exists before it is validated: a crash in between never makes a second one
@@ -378,7 +513,16 @@ function tally(outcomes: readonly Outcome[], model: string): Record<string, numb
   const counts: Record<string, number> = {};
   for (const o of outcomes) {
     if (o.model !== model) continue;
-    const k = o.action === 'changed_after_validation' ? 'changed_after_validation' : o.status === 'planned' ? o.action : o.status === 'loaded' ? (o.action === 'update' ? 'updated' : 'written') : o.status;
+    const k =
+      o.action === 'changed_after_validation'
+        ? 'changed_after_validation'
+        : o.status === 'planned'
+          ? o.action
+          : o.status === 'loaded'
+            ? o.action === 'update'
+              ? 'updated'
+              : 'written'
+            : o.status;
     counts[k] = (counts[k] ?? 0) + 1;
   }
   return counts;
@@ -387,16 +531,30 @@ function tally(outcomes: readonly Outcome[], model: string): Record<string, numb
 function problemsText(list: readonly Outcome[]): string {
   const by: Record<string, number> = {};
   for (const o of list) by[o.status] = (by[o.status] ?? 0) + 1;
-  return Object.entries(by).map(([k, v]) => `${v} ${k.replace('_', ' ')}`).join(', ');
+  return Object.entries(by)
+    .map(([k, v]) => `${v} ${k.replace('_', ' ')}`)
+    .join(', ');
 }
 
 /** Every loadable batch ends loaded, or load_failed naming the rows Odoo did not take. */
-async function finishBatches(ctx: JobContext, batchIds: readonly number[], outcomes: readonly Outcome[]): Promise<Array<{ batchId: number; status: string; reason?: string }>> {
+async function finishBatches(
+  ctx: JobContext,
+  batchIds: readonly number[],
+  outcomes: readonly Outcome[],
+): Promise<Array<{ batchId: number; status: string; reason?: string }>> {
   const result: Array<{ batchId: number; status: string; reason?: string }> = [];
   for (const id of batchIds) {
     const mine = outcomes.filter((o) => o.batchId === id);
     const bad = mine.filter((o) => NOT_DONE.has(o.status));
-    const stats = { load: { runId: ctx.runId, job: 'historian-load', downtime: tally(mine, PRODUCTIVITY_MODEL), scrap: tally(mine, SCRAP_MODEL), at: new Date().toISOString() } };
+    const stats = {
+      load: {
+        runId: ctx.runId,
+        job: 'historian-load',
+        downtime: tally(mine, PRODUCTIVITY_MODEL),
+        scrap: tally(mine, SCRAP_MODEL),
+        at: new Date().toISOString(),
+      },
+    };
     if (bad.length === 0) {
       const b = await transitionBatch(ctx.db.knex, id, 'finish_load', { actor: ACTOR, stats });
       result.push({ batchId: id, status: b.status });
@@ -415,7 +573,8 @@ async function writePlanFile(dir: string, outcomes: readonly Outcome[]): Promise
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '');
   const file = path.join(dir, `historian-load-plan_${stamp}Z.csv`);
   const lines = ['model,external_id,batch,row,action,odoo_id,message'];
-  for (const o of outcomes) lines.push([o.model, xmlid(o.key), o.batchId, o.ref, o.action, o.odooId, o.message].map((v) => csvField(v)).join(','));
+  for (const o of outcomes)
+    lines.push([o.model, xmlid(o.key), o.batchId, o.ref, o.action, o.odooId, o.message].map((v) => csvField(v)).join(','));
   const tmp = `${file}.${process.pid}.partial`;
   await writeFile(tmp, `\ufeff${lines.join('\r\n')}\r\n`);
   await rename(tmp, file);
@@ -441,7 +600,8 @@ function countLines(down: Record<string, number>, scrap: Record<string, number>,
 
 export const historianLoadJob = defineJob({
   name: 'historian-load',
-  description: 'Posts downtime (mrp.workcenter.productivity) and scrap (stock.scrap) of approved historian batches to Odoo and writes the per-shift OEE report',
+  description:
+    'Posts downtime (mrp.workcenter.productivity) and scrap (stock.scrap) of approved historian batches to Odoo and writes the per-shift OEE report',
   // five minutes after each historian-extract (*/15): its batch is approved by then
   schedule: '5,20,35,50 * * * *',
   params: historianLoadParams,
@@ -450,7 +610,12 @@ export const historianLoadJob = defineJob({
     const settings = parseHistorianSettings(ctx.config.file.historian);
     const knex = ctx.db.knex;
     const client: OdooClient | undefined = odooClient(ctx);
-    const dryRunReason = ctx.dryRun || params.dryRun ? 'requested (dry run)' : !client ? 'Odoo is not configured (MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER, MFG_ETL_ODOO_API_KEY)' : undefined;
+    const dryRunReason =
+      ctx.dryRun || params.dryRun
+        ? 'requested (dry run)'
+        : !client
+          ? 'Odoo is not configured (MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER, MFG_ETL_ODOO_API_KEY)'
+          : undefined;
     if (!client) ctx.logger.warn('Odoo is not configured: historian-load plans only and writes nothing to Odoo');
     const summary: string[] = [];
     try {
@@ -474,7 +639,8 @@ export const historianLoadJob = defineJob({
         const started: number[] = [];
         for (const id of batchIds) {
           const b = await getBatch(knex, id);
-          if (b.status !== 'loading') await transitionBatch(knex, id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, job: 'historian-load' } });
+          if (b.status !== 'loading')
+            await transitionBatch(knex, id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, job: 'historian-load' } });
           started.push(id);
         }
         try {
@@ -484,14 +650,25 @@ export const historianLoadJob = defineJob({
         } catch (err) {
           await recordOutcomes(ctx, outcomes);
           const reason = `load interrupted: ${describeError(err).message}; a rerun loads what is left`;
-          for (const id of started) await transitionBatch(knex, id, 'fail_load', { actor: ACTOR, reason, stats: { load: { runId: ctx.runId, job: 'historian-load', error: reason } } });
+          for (const id of started)
+            await transitionBatch(knex, id, 'fail_load', {
+              actor: ACTOR,
+              reason,
+              stats: { load: { runId: ctx.runId, job: 'historian-load', error: reason } },
+            });
           throw err;
         }
         await recordOutcomes(ctx, outcomes);
         for (const id of started) {
           const errors: LoadRowError[] = outcomes
             .filter((o) => o.batchId === id && NOT_DONE.has(o.status))
-            .map((o) => ({ model: o.model, key: o.key, ref: o.ref, message: o.message ?? o.status, details: { status: o.status, action: o.action } }));
+            .map((o) => ({
+              model: o.model,
+              key: o.key,
+              ref: o.ref,
+              message: o.message ?? o.status,
+              details: { status: o.status, action: o.action },
+            }));
           await saveLoadErrors(knex, id, ctx.runId, errors);
         }
         batches = await finishBatches(ctx, started, outcomes);
@@ -502,14 +679,24 @@ export const historianLoadJob = defineJob({
       summary.push(...countLines(down, scr, dryRunReason !== undefined));
       for (const b of batches) summary.push(`batch ${b.batchId} → ${b.status}${b.reason ? `: ${b.reason}` : ''}`);
       const problems = outcomes.filter((o) => NOT_DONE.has(o.status) || o.action === 'skip' || o.action === 'changed_after_validation');
-      for (const o of problems.slice(0, 20)) summary.push(`  ${o.status === 'planned' ? o.action : o.status} ${xmlid(o.key)} (${o.ref}): ${o.message ?? ''}`);
+      for (const o of problems.slice(0, 20))
+        summary.push(`  ${o.status === 'planned' ? o.action : o.status} ${xmlid(o.key)} (${o.ref}): ${o.message ?? ''}`);
       if (problems.length > 20) summary.push(`  … and ${problems.length - 20} more (see the report)`);
 
       let report: OeeReportFiles | undefined;
       if (params.report) {
-        const range = params.from || params.to ? { from: params.from ?? params.to!, to: params.to ?? params.from! } : await batchDateRange(knex, batchIds);
+        const range =
+          params.from || params.to
+            ? { from: params.from ?? params.to!, to: params.to ?? params.from! }
+            : await batchDateRange(knex, batchIds);
         if (range) {
-          report = await writeOeeReport(knex, { dir: ctx.config.reports, from: range.from, to: range.to, timeZone: ctx.config.timezone, assets: settings.assets });
+          report = await writeOeeReport(knex, {
+            dir: ctx.config.reports,
+            from: range.from,
+            to: range.to,
+            timeZone: ctx.config.timezone,
+            assets: settings.assets,
+          });
           summary.push(`OEE report: ${report.xlsx}, ${report.csv} (${report.shifts} shift rows)`);
         } else {
           summary.push('OEE report: no new historian batch; give --param from=YYYY-MM-DD [--param to=YYYY-MM-DD] for a range');

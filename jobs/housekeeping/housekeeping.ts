@@ -68,7 +68,9 @@ export const housekeepingJob = defineJob({
       }
     }
     const verb = ctx.dryRun ? 'would remove' : 'removed';
-    ctx.logger.info(`housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports, ${historianSamplesRemoved} historian samples, ${snapshots.snapshots} quant snapshots`);
+    ctx.logger.info(
+      `housekeeping ${verb} ${runsRemoved} run records, ${inboxFiles.length} inbox files, ${reportFiles.length} reports, ${historianSamplesRemoved} historian samples, ${snapshots.snapshots} quant snapshots`,
+    );
     return {
       dryRun: ctx.dryRun,
       retentionDays: { runs: runsDays, inbox: inboxDays, reports: reportsDays, historianSamples: historianDays },

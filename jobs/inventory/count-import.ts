@@ -26,7 +26,16 @@ import {
   inventorySettingsSchema,
   parseCountRows,
 } from '../../transform/inventory/index.ts';
-import { concludeBatch, importInbox, type InboxBatchKind, recordFindings, stageInChunks, startInboxBatch, stem, inboxImportParams } from '../inbox-batches.ts';
+import {
+  concludeBatch,
+  importInbox,
+  type InboxBatchKind,
+  recordFindings,
+  stageInChunks,
+  startInboxBatch,
+  stem,
+  inboxImportParams,
+} from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 
 export const COUNTS = { kind: COUNT_KIND, folder: 'counts' } as const;
@@ -46,7 +55,8 @@ export function inventorySettings(config: Config): InventorySettings {
     } catch (err) {
       throw new ConfigError(`config file key "inventory.fileNamePattern": not a valid regular expression (${(err as Error).message})`);
     }
-    if (!re.source.includes('(?<warehouse>')) throw new ConfigError('config file key "inventory.fileNamePattern": needs a named group (?<warehouse>…)');
+    if (!re.source.includes('(?<warehouse>'))
+      throw new ConfigError('config file key "inventory.fileNamePattern": needs a named group (?<warehouse>…)');
   }
   return parsed.data;
 }
@@ -57,7 +67,13 @@ function warehouseFromFileName(name: string, pattern: string | undefined): strin
 }
 
 /** Parses and stages one count file inside `trx`; returns the batch in its final state. */
-export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {
+export async function stageCountFile(
+  ctx: JobContext,
+  s: InventorySettings,
+  trx: Knex.Transaction,
+  claimed: ClaimedFile,
+  sha: string,
+): Promise<Batch> {
   const declared = warehouseFromFileName(claimed.name, s.fileNamePattern);
   const batch = await startInboxBatch(ctx, trx, COUNTS, claimed, sha, { scope: declared, version: stem(claimed.name) });
   const fileTime = (await stat(claimed.path)).mtime;
@@ -71,21 +87,34 @@ export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx:
 
   const lines = async function* () {
     // a file-name pattern may name the warehouse the lines leave out
-    for await (const chunk of parse.batches()) yield declared === undefined ? chunk : chunk.map((l) => (l.warehouse === undefined ? { ...l, warehouse: declared } : l));
+    for await (const chunk of parse.batches())
+      yield declared === undefined ? chunk : chunk.map((l) => (l.warehouse === undefined ? { ...l, warehouse: declared } : l));
   };
-  await stageInChunks(ctx, `${claimed.name}: staged count lines`, lines(), (chunk, first) => stageCountLines(trx, batch.id, chunk, first, fileTime));
+  await stageInChunks(ctx, `${claimed.name}: staged count lines`, lines(), (chunk, first) =>
+    stageCountLines(trx, batch.id, chunk, first, fileTime),
+  );
   const summary = parse.summary;
 
   const figures = await measureCount(trx, batch.id);
   const results = countCheckpoints(
-    { parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) }, lines: figures.lines, duplicates: figures.duplicates, references: figures.references },
+    {
+      parse: { rows: summary.rows, errorCount: summary.errorCount, examples: summary.errors.slice(0, 5) },
+      lines: figures.lines,
+      duplicates: figures.duplicates,
+      references: figures.references,
+    },
     s.checkpoints,
   );
   const findings = await recordFindings(trx, batch.id, results, s.approval, summary.errors, s.maxErrors, (failed, limit) =>
     countLineProblems(
       trx,
       batch.id,
-      { unknownLocations: failed('unknown_locations'), unknownProducts: failed('unknown_products'), unitConversion: failed('unit_conversion'), negativeQuantity: failed('negative_quantity') },
+      {
+        unknownLocations: failed('unknown_locations'),
+        unknownProducts: failed('unknown_products'),
+        unitConversion: failed('unit_conversion'),
+        negativeQuantity: failed('negative_quantity'),
+      },
       limit,
     ),
   );
@@ -110,7 +139,9 @@ export async function stageCountFile(ctx: JobContext, s: InventorySettings, trx:
     errorCount: summary.errorCount + findings.lineProblems,
     errorsListed: summary.errors.length + findings.lineProblems,
   };
-  await trx('batches').where({ id: batch.id }).update({ scope, version: stem(claimed.name), stats: JSON.stringify(stats) });
+  await trx('batches')
+    .where({ id: batch.id })
+    .update({ scope, version: stem(claimed.name), stats: JSON.stringify(stats) });
 
   // a rejected file is kept in rejected/ with its report: its lines would only take space
   if (findings.rejected) await deleteCountLines(trx, batch.id);

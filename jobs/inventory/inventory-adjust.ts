@@ -47,7 +47,6 @@ import { inventorySettings } from './count-import.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { odooClient } from '../resources.ts';
 
-
 export const inventoryAdjustParams = z
   .object({
     /** the count batch; default: every approved count (of `warehouse`) not applied yet */
@@ -88,9 +87,13 @@ async function selectBatches(ctx: JobContext, params: Params): Promise<Batch[]> 
   const knex = ctx.db.knex;
   if (params.batch !== undefined) {
     const batch = await getBatch(knex, params.batch);
-    if (batch.kind !== COUNT_KIND) throw new DataValidationError(`batch ${batch.id} is a ${batch.kind} batch, not a count`, { context: { batchId: batch.id } });
+    if (batch.kind !== COUNT_KIND)
+      throw new DataValidationError(`batch ${batch.id} is a ${batch.kind} batch, not a count`, { context: { batchId: batch.id } });
     if (batch.status === 'validated' || batch.status === 'received') {
-      throw new DataValidationError(`count batch ${batch.id} is ${batch.status}: approve it first (mfg-etl approve ${batch.id} --by NAME)`, { context: { batchId: batch.id } });
+      throw new DataValidationError(
+        `count batch ${batch.id} is ${batch.status}: approve it first (mfg-etl approve ${batch.id} --by NAME)`,
+        { context: { batchId: batch.id } },
+      );
     }
     if (!['approved', 'loading', 'load_failed', 'loaded'].includes(batch.status)) {
       throw new DataValidationError(`count batch ${batch.id} is ${batch.status}: it cannot be applied`, { context: { batchId: batch.id } });
@@ -103,10 +106,22 @@ async function selectBatches(ctx: JobContext, params: Params): Promise<Batch[]> 
   return Promise.all(rows.map((r) => getBatch(knex, Number(r.id))));
 }
 
-async function readFresh(ctx: JobContext, client: OdooClient, warehouse: WarehouseRef, locationIds: number[]): Promise<{ snapshotId: number; quants: QuantRow[] }> {
+async function readFresh(
+  ctx: JobContext,
+  client: OdooClient,
+  warehouse: WarehouseRef,
+  locationIds: number[],
+): Promise<{ snapshotId: number; quants: QuantRow[] }> {
   const knex = ctx.db.knex;
   const o = client.options;
-  const snapshotId = await createSnapshot(knex, { warehouseId: warehouse.id, warehouseCode: warehouse.code, purpose: 'adjust', takenAt: new Date(), source: `${o.url} db ${o.db}`, runId: ctx.runId });
+  const snapshotId = await createSnapshot(knex, {
+    warehouseId: warehouse.id,
+    warehouseCode: warehouse.code,
+    purpose: 'adjust',
+    takenAt: new Date(),
+    source: `${o.url} db ${o.db}`,
+    runId: ctx.runId,
+  });
   const quants: QuantRow[] = [];
   if (locationIds.length > 0) {
     for await (const page of readQuantPages(client, { warehouseId: warehouse.id, locationIds })) {
@@ -119,7 +134,14 @@ async function readFresh(ctx: JobContext, client: OdooClient, warehouse: Warehou
   return { snapshotId, quants };
 }
 
-async function buildPlan(ctx: JobContext, client: OdooClient, batch: Batch, quants: readonly QuantRow[], ledger: Map<string, AdjustRow>, zeroMissing: boolean): Promise<PlanItem[]> {
+async function buildPlan(
+  ctx: JobContext,
+  client: OdooClient,
+  batch: Batch,
+  quants: readonly QuantRow[],
+  ledger: Map<string, AdjustRow>,
+  zeroMissing: boolean,
+): Promise<PlanItem[]> {
   const knex = ctx.db.knex;
   const byKey = new Map<string, QuantRow[]>();
   for (const q of quants) {
@@ -129,51 +151,80 @@ async function buildPlan(ctx: JobContext, client: OdooClient, batch: Batch, quan
     else byKey.set(k, [q]);
   }
   const tracking = new Map<number, string>();
-  for (const r of (await knex('md_products').whereNotNull('tracking').select('odoo_id', 'tracking')) as { odoo_id: string; tracking: string }[]) tracking.set(Number(r.odoo_id), r.tracking);
+  for (const r of (await knex('md_products').whereNotNull('tracking').select('odoo_id', 'tracking')) as {
+    odoo_id: string;
+    tracking: string;
+  }[])
+    tracking.set(Number(r.odoo_id), r.tracking);
 
   const keys = await countKeys(knex, batch.id);
   const batchTime = keys.reduce((max, k) => (k.countedAt > max ? k.countedAt : max), new Date(0));
   const plan: PlanItem[] = [];
   const counted = new Set<string>();
-  const decide = (item: Omit<PlanItem, 'action' | 'reason' | 'quant' | 'odooQty'>, list: QuantRow[] | undefined, countedAt: Date): PlanItem => {
+  const decide = (
+    item: Omit<PlanItem, 'action' | 'reason' | 'quant' | 'odooQty'>,
+    list: QuantRow[] | undefined,
+    countedAt: Date,
+  ): PlanItem => {
     const done = ledger.get(item.key);
     const base = { ...item, quant: null as QuantRow | null, odooQty: null as number | null };
     if (done && DONE.has(done.status)) return { ...base, odooQty: done.odooQty, action: 'done', reason: `already ${done.status}` };
     if (list && list.length > 1) {
-      return { ...base, odooQty: list.reduce((s, q) => s + q.quantity, 0), action: 'skip', reason: `${list.length} quants (packages or owners): adjust in Odoo` };
+      return {
+        ...base,
+        odooQty: list.reduce((s, q) => s + q.quantity, 0),
+        action: 'skip',
+        reason: `${list.length} quants (packages or owners): adjust in Odoo`,
+      };
     }
     const quant = list?.[0] ?? null;
     if (quant) {
       const p: PlanItem = { ...base, quant, odooQty: quant.quantity, action: 'write', reason: null };
-      if (Math.abs(quant.quantity - item.countedQty) <= EPSILON) return { ...p, action: 'unchanged', reason: 'Odoo holds the counted quantity' };
+      if (Math.abs(quant.quantity - item.countedQty) <= EPSILON)
+        return { ...p, action: 'unchanged', reason: 'Odoo holds the counted quantity' };
       const changed = Math.max(quant.writeDate?.getTime() ?? 0, quant.inDate?.getTime() ?? 0);
       const ours = done !== undefined && OURS.has(done.status);
       if (!ours && changed > countedAt.getTime()) return { ...p, action: 'skip', reason: 'stock moved after the count' };
       return p;
     }
-    if (Math.abs(item.countedQty) <= EPSILON) return { ...base, odooQty: 0, action: 'unchanged', reason: 'nothing counted, nothing in Odoo' };
+    if (Math.abs(item.countedQty) <= EPSILON)
+      return { ...base, odooQty: 0, action: 'unchanged', reason: 'nothing counted, nothing in Odoo' };
     const t = tracking.get(item.productId);
-    if (item.lotName === '' && (t === 'lot' || t === 'serial')) return { ...base, odooQty: 0, action: 'skip', reason: `product tracked by ${t}: the count needs a lot` };
+    if (item.lotName === '' && (t === 'lot' || t === 'serial'))
+      return { ...base, odooQty: 0, action: 'skip', reason: `product tracked by ${t}: the count needs a lot` };
     return { ...base, odooQty: 0, action: 'create', reason: null };
   };
   for (const k of keys) {
     const key = keyOf(k.locationId, k.productId, k.lotName);
     counted.add(key);
-    plan.push(decide({ key, locationId: k.locationId, productId: k.productId, lotName: k.lotName, countedQty: k.quantity }, byKey.get(key), k.countedAt));
+    plan.push(
+      decide(
+        { key, locationId: k.locationId, productId: k.productId, lotName: k.lotName, countedQty: k.quantity },
+        byKey.get(key),
+        k.countedAt,
+      ),
+    );
   }
   if (zeroMissing) {
     for (const [key, list] of byKey) {
       if (counted.has(key)) continue;
       const q = list[0]!;
-      plan.push(decide({ key, locationId: q.locationId, productId: q.productId, lotName: q.lotName ?? '', countedQty: 0 }, list, batchTime));
+      plan.push(
+        decide({ key, locationId: q.locationId, productId: q.productId, lotName: q.lotName ?? '', countedQty: 0 }, list, batchTime),
+      );
     }
   }
   // a quant to create for a lot needs the lot's id: a lot Odoo does not know is skipped
-  const lots = await findLots(client, plan.filter((p) => p.action === 'create' && p.lotName !== '').map((p) => ({ productId: p.productId, lotName: p.lotName })));
+  const lots = await findLots(
+    client,
+    plan.filter((p) => p.action === 'create' && p.lotName !== '').map((p) => ({ productId: p.productId, lotName: p.lotName })),
+  );
   return plan.map((p) => {
     if (p.action !== 'create' || p.lotName === '') return p;
     const lotId = lots.get(`${p.productId}:${p.lotName}`);
-    return lotId === undefined ? { ...p, action: 'skip', reason: `lot ${p.lotName} does not exist in Odoo for this product` } : { ...p, lotId };
+    return lotId === undefined
+      ? { ...p, action: 'skip', reason: `lot ${p.lotName} does not exist in Odoo for this product` }
+      : { ...p, lotId };
   });
 }
 
@@ -183,8 +234,13 @@ interface ApplyOutcome {
 }
 
 function wizardStatus(err: OdooWizardError): ApplyOutcome {
-  if (err.resModel === 'stock.inventory.conflict') return { status: 'conflict', reason: 'Odoo: stock moved after the count was recorded (stock.inventory.conflict); resolve in Inventory > Physical Inventory' };
-  if (err.resModel === 'stock.track.confirmation') return { status: 'lot_required', reason: 'Odoo: tracked product without lot (stock.track.confirmation); count it with its lot' };
+  if (err.resModel === 'stock.inventory.conflict')
+    return {
+      status: 'conflict',
+      reason: 'Odoo: stock moved after the count was recorded (stock.inventory.conflict); resolve in Inventory > Physical Inventory',
+    };
+  if (err.resModel === 'stock.track.confirmation')
+    return { status: 'lot_required', reason: 'Odoo: tracked product without lot (stock.track.confirmation); count it with its lot' };
   return { status: 'failed', reason: `Odoo answered the wizard ${err.resModel}` };
 }
 
@@ -203,7 +259,12 @@ function culprits(err: OdooWizardError, ids: readonly number[], quantProduct: Re
   return [];
 }
 
-async function applyQuants(client: OdooClient, ids: readonly number[], quantProduct: ReadonlyMap<number, number>, out: Map<number, ApplyOutcome>): Promise<void> {
+async function applyQuants(
+  client: OdooClient,
+  ids: readonly number[],
+  quantProduct: ReadonlyMap<number, number>,
+  out: Map<number, ApplyOutcome>,
+): Promise<void> {
   if (ids.length === 0) return;
   try {
     // applying twice is harmless (nothing left to apply): safe to retry a lost answer
@@ -221,7 +282,12 @@ async function applyQuants(client: OdooClient, ids: readonly number[], quantProd
     if (named.length > 0) {
       for (const id of named) out.set(id, outcome);
       const named_ = new Set(named);
-      await applyQuants(client, ids.filter((id) => !named_.has(id)), quantProduct, out);
+      await applyQuants(
+        client,
+        ids.filter((id) => !named_.has(id)),
+        quantProduct,
+        out,
+      );
       return;
     }
     const mid = ids.length >> 1;
@@ -236,7 +302,15 @@ interface BatchResult {
   dryRun: boolean;
   status: string;
   counts: Record<string, number>;
-  notApplied: Array<{ location: number; product: number; lot: string | null; counted: number; odoo: number | null; status: string; reason: string | null }>;
+  notApplied: Array<{
+    location: number;
+    product: number;
+    lot: string | null;
+    counted: number;
+    odoo: number | null;
+    status: string;
+    reason: string | null;
+  }>;
   report: string | null;
   writes: number;
 }
@@ -244,16 +318,39 @@ interface BatchResult {
 async function writeAdjustReport(ctx: JobContext, batch: Batch, warehouse: WarehouseRef, rows: readonly AdjustRow[]): Promise<string> {
   const knex = ctx.db.knex;
   const locs = new Map<number, string>();
-  for (const r of (await knex('md_locations').whereIn('odoo_id', [...new Set(rows.map((x) => x.locationId))]).select('odoo_id', 'complete_name')) as { odoo_id: string; complete_name: string }[]) locs.set(Number(r.odoo_id), r.complete_name);
+  for (const r of (await knex('md_locations')
+    .whereIn('odoo_id', [...new Set(rows.map((x) => x.locationId))])
+    .select('odoo_id', 'complete_name')) as { odoo_id: string; complete_name: string }[])
+    locs.set(Number(r.odoo_id), r.complete_name);
   const prods = new Map<number, { code: string | null; name: string }>();
-  for (const r of (await knex('md_products').whereIn('odoo_id', [...new Set(rows.map((x) => x.productId))]).select('odoo_id', 'default_code', 'name')) as { odoo_id: string; default_code: string | null; name: string }[]) prods.set(Number(r.odoo_id), { code: r.default_code, name: r.name });
+  for (const r of (await knex('md_products')
+    .whereIn('odoo_id', [...new Set(rows.map((x) => x.productId))])
+    .select('odoo_id', 'default_code', 'name')) as { odoo_id: string; default_code: string | null; name: string }[])
+    prods.set(Number(r.odoo_id), { code: r.default_code, name: r.name });
   const lines = ['location,product,product_name,lot,odoo_qty,counted_qty,status,reason,quant_id'];
   for (const r of rows) {
     const p = prods.get(r.productId);
-    lines.push([locs.get(r.locationId) ?? `location ${r.locationId}`, p?.code ?? `product ${r.productId}`, p?.name ?? null, r.lotName || null, r.odooQty, r.countedQty, r.status, r.reason, r.quantId].map((v) => csvField(v)).join(','));
+    lines.push(
+      [
+        locs.get(r.locationId) ?? `location ${r.locationId}`,
+        p?.code ?? `product ${r.productId}`,
+        p?.name ?? null,
+        r.lotName || null,
+        r.odooQty,
+        r.countedQty,
+        r.status,
+        r.reason,
+        r.quantId,
+      ]
+        .map((v) => csvField(v))
+        .join(','),
+    );
   }
   await mkdir(ctx.config.reports, { recursive: true });
-  const file = path.join(ctx.config.reports, `inventory-adjust_${warehouse.code.replace(/[^A-Za-z0-9._-]+/g, '_')}_${localDate(new Date(), ctx.config.timezone)}_batch${batch.id}.csv`);
+  const file = path.join(
+    ctx.config.reports,
+    `inventory-adjust_${warehouse.code.replace(/[^A-Za-z0-9._-]+/g, '_')}_${localDate(new Date(), ctx.config.timezone)}_batch${batch.id}.csv`,
+  );
   const tmp = `${file}.${process.pid}.partial`;
   await writeFile(tmp, `\ufeff${lines.join('\r\n')}\r\n`);
   await rename(tmp, file);
@@ -263,7 +360,10 @@ async function writeAdjustReport(ctx: JobContext, batch: Batch, warehouse: Wareh
 async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, params: Params, dryRun: boolean): Promise<BatchResult> {
   const knex = ctx.db.knex;
   const warehouse = await findWarehouse(knex, batch.scope);
-  if (!warehouse) throw new NotFoundError(`warehouse ${batch.scope} of count batch ${batch.id} is not in the master data (run masterdata-sync)`, { context: { batchId: batch.id } });
+  if (!warehouse)
+    throw new NotFoundError(`warehouse ${batch.scope} of count batch ${batch.id} is not in the master data (run masterdata-sync)`, {
+      context: { batchId: batch.id },
+    });
   const base = { batchId: batch.id, warehouse: warehouse.code, dryRun };
   if (batch.status === 'loaded') return { ...base, status: 'loaded', counts: {}, notApplied: [], report: null, writes: 0 };
 
@@ -276,13 +376,37 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
     return out;
   };
   if (dryRun) {
-    const notApplied = plan.filter((p) => p.action === 'skip').map((p) => ({ location: p.locationId, product: p.productId, lot: p.lotName || null, counted: p.countedQty, odoo: p.odooQty, status: 'skipped', reason: p.reason }));
+    const notApplied = plan
+      .filter((p) => p.action === 'skip')
+      .map((p) => ({
+        location: p.locationId,
+        product: p.productId,
+        lot: p.lotName || null,
+        counted: p.countedQty,
+        odoo: p.odooQty,
+        status: 'skipped',
+        reason: p.reason,
+      }));
     return { ...base, status: batch.status, counts: tally(plan, 'action'), notApplied, report: null, writes: 0 };
   }
 
-  if (batch.status !== 'loading') await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, job: 'inventory-adjust' } });
-  const row = (p: PlanItem, status: AdjustRow['status'], reason: string | null, quantId: number | null = p.quant?.quantId ?? null): AdjustRow => ({
-    batchId: batch.id, locationId: p.locationId, productId: p.productId, lotName: p.lotName, quantId, odooQty: p.odooQty, countedQty: p.countedQty, status, reason,
+  if (batch.status !== 'loading')
+    await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, job: 'inventory-adjust' } });
+  const row = (
+    p: PlanItem,
+    status: AdjustRow['status'],
+    reason: string | null,
+    quantId: number | null = p.quant?.quantId ?? null,
+  ): AdjustRow => ({
+    batchId: batch.id,
+    locationId: p.locationId,
+    productId: p.productId,
+    lotName: p.lotName,
+    quantId,
+    odooQty: p.odooQty,
+    countedQty: p.countedQty,
+    status,
+    reason,
   });
   const rows = new Map<string, AdjustRow>();
   for (const p of plan) {
@@ -333,13 +457,21 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
     await applyQuants(client, ids.slice(i, i + size), quantProduct, outcomes);
   }
   // read back what Odoo says it holds now
-  const after = new Map((await readQuants(client, ids.filter((id) => outcomes.get(id)?.status === 'applied'))).map((q) => [q.quantId, q]));
+  const after = new Map(
+    (
+      await readQuants(
+        client,
+        ids.filter((id) => outcomes.get(id)?.status === 'applied'),
+      )
+    ).map((q) => [q.quantId, q]),
+  );
   for (const [id, p] of written) {
     const o = outcomes.get(id) ?? { status: 'failed', reason: 'not applied' };
     if (o.status === 'applied') {
       const q = after.get(id);
       if (!q) rows.set(p.key, row(p, 'failed', 'the quant is gone from Odoo after the apply', id));
-      else if (Math.abs(q.quantity - p.countedQty) > EPSILON) rows.set(p.key, row(p, 'failed', `Odoo holds ${q.quantity} after the apply, not ${p.countedQty}`, id));
+      else if (Math.abs(q.quantity - p.countedQty) > EPSILON)
+        rows.set(p.key, row(p, 'failed', `Odoo holds ${q.quantity} after the apply, not ${p.countedQty}`, id));
       else rows.set(p.key, row(p, 'applied', null, id));
     } else rows.set(p.key, row(p, o.status, o.reason, id));
   }
@@ -349,16 +481,39 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
   const counts = tally(all, 'status');
   const left = all.filter((r) => !DONE.has(r.status));
   const stats = { counts, writes, runId: ctx.runId };
-  const final = left.length === 0
-    ? await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { adjust: stats } })
-    : await transitionBatch(knex, batch.id, 'fail_load', { actor: ACTOR, reason: `${left.length} count lines not applied: ${Object.entries(tally(left, 'status')).map(([k, v]) => `${v} ${k}`).join(', ')}`, stats: { adjust: stats } });
-  await appendAudit(knex, { actor: ACTOR, entity: 'batch', entityId: batch.id, action: 'inventory_adjusted', details: { runId: ctx.runId, counts, writes } });
+  const final =
+    left.length === 0
+      ? await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { adjust: stats } })
+      : await transitionBatch(knex, batch.id, 'fail_load', {
+          actor: ACTOR,
+          reason: `${left.length} count lines not applied: ${Object.entries(tally(left, 'status'))
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`,
+          stats: { adjust: stats },
+        });
+  await appendAudit(knex, {
+    actor: ACTOR,
+    entity: 'batch',
+    entityId: batch.id,
+    action: 'inventory_adjusted',
+    details: { runId: ctx.runId, counts, writes },
+  });
   const report = await writeAdjustReport(ctx, batch, warehouse, all);
   return {
     ...base,
     status: final.status,
     counts,
-    notApplied: left.slice(0, 100).map((r) => ({ location: r.locationId, product: r.productId, lot: r.lotName || null, counted: r.countedQty, odoo: r.odooQty, status: r.status, reason: r.reason })),
+    notApplied: left
+      .slice(0, 100)
+      .map((r) => ({
+        location: r.locationId,
+        product: r.productId,
+        lot: r.lotName || null,
+        counted: r.countedQty,
+        odoo: r.odooQty,
+        status: r.status,
+        reason: r.reason,
+      })),
     report,
     writes,
   };
@@ -369,8 +524,14 @@ function summaryLines(results: readonly BatchResult[]): string[] {
   return results.map((r) => {
     const order = ['write', 'create', 'applied', 'unchanged', 'done', 'conflict', 'lot_required', 'skip', 'skipped', 'failed', 'written'];
     const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
-    const counts = Object.entries(r.counts).sort(([a], [b]) => rank(a) - rank(b)).map(([k, v]) => `${v} ${k}`).join(', ') || 'nothing to do';
-    const head = r.dryRun ? `DRY RUN (add --param apply=true to write) batch ${r.batchId} ${r.warehouse}` : `batch ${r.batchId} ${r.warehouse} → ${r.status}`;
+    const counts =
+      Object.entries(r.counts)
+        .sort(([a], [b]) => rank(a) - rank(b))
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'nothing to do';
+    const head = r.dryRun
+      ? `DRY RUN (add --param apply=true to write) batch ${r.batchId} ${r.warehouse}`
+      : `batch ${r.batchId} ${r.warehouse} → ${r.status}`;
     return `${head}: ${counts}${r.report ? `; report ${r.report}` : ''}`;
   });
 }
@@ -386,7 +547,10 @@ export const inventoryAdjustJob = defineJob({
     const batches = await selectBatches(ctx, params);
     if (batches.length === 0) return { dryRun, batches: [], summary: summaryLines([]) };
     const client = odooClient(ctx);
-    if (!client) throw new ConfigError('inventory-adjust writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
+    if (!client)
+      throw new ConfigError(
+        'inventory-adjust writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY',
+      );
     const results: BatchResult[] = [];
     try {
       for (const batch of batches) {

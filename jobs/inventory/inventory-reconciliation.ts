@@ -55,7 +55,6 @@ import { importCounts, inventorySettings } from './count-import.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 
-
 export const inventoryReconciliationParams = z
   .object({
     /** one warehouse (code); default: inventory.warehouses, else every warehouse with a count */
@@ -98,13 +97,18 @@ async function plan(ctx: JobContext, s: InventorySettings, params: Params): Prom
   const skipped: string[] = [];
   if (params.batch !== undefined) {
     const batch = await getBatch(knex, params.batch);
-    if (batch.kind !== 'inventory_count') throw new DataValidationError(`batch ${batch.id} is a ${batch.kind} batch, not a count`, { context: { batchId: batch.id } });
+    if (batch.kind !== 'inventory_count')
+      throw new DataValidationError(`batch ${batch.id} is a ${batch.kind} batch, not a count`, { context: { batchId: batch.id } });
     if (!(RECONCILABLE as readonly string[]).includes(batch.status)) {
-      throw new DataValidationError(`count batch ${batch.id} is ${batch.status}: only checked counts (${RECONCILABLE.join(', ')}) are reconciled`, { context: { batchId: batch.id } });
+      throw new DataValidationError(
+        `count batch ${batch.id} is ${batch.status}: only checked counts (${RECONCILABLE.join(', ')}) are reconciled`,
+        { context: { batchId: batch.id } },
+      );
     }
     const code = params.warehouse ?? batch.scope;
     const warehouse = await findWarehouse(knex, code);
-    if (!warehouse) throw new NotFoundError(`warehouse ${code} is not in the master data (run masterdata-sync)`, { context: { warehouse: code } });
+    if (!warehouse)
+      throw new NotFoundError(`warehouse ${code} is not in the master data (run masterdata-sync)`, { context: { warehouse: code } });
     return { plans: [{ warehouse, batchId: batch.id }], skipped };
   }
   const codes = params.warehouse ? [params.warehouse] : (s.warehouses ?? (await countedWarehouses(knex)));
@@ -112,7 +116,8 @@ async function plan(ctx: JobContext, s: InventorySettings, params: Params): Prom
   for (const code of codes) {
     const warehouse = await findWarehouse(knex, code);
     if (!warehouse) {
-      if (params.warehouse) throw new NotFoundError(`warehouse ${code} is not in the master data (run masterdata-sync)`, { context: { warehouse: code } });
+      if (params.warehouse)
+        throw new NotFoundError(`warehouse ${code} is not in the master data (run masterdata-sync)`, { context: { warehouse: code } });
       skipped.push(`${code}: not in the master data`);
       continue;
     }
@@ -127,17 +132,30 @@ async function plan(ctx: JobContext, s: InventorySettings, params: Params): Prom
 }
 
 /** A snapshot of the warehouse's quants: read from Odoo now, or an earlier one. */
-async function takeSnapshot(ctx: JobContext, warehouse: WarehouseRef, batchId: number, coverage: Coverage, snapshotParam: number | undefined): Promise<number> {
+async function takeSnapshot(
+  ctx: JobContext,
+  warehouse: WarehouseRef,
+  batchId: number,
+  coverage: Coverage,
+  snapshotParam: number | undefined,
+): Promise<number> {
   const knex = ctx.db.knex;
   if (snapshotParam !== undefined) {
     const snap = await getSnapshot(knex, snapshotParam);
     if (!snap) throw new NotFoundError(`snapshot ${snapshotParam} does not exist`, { context: { snapshot: snapshotParam } });
-    if (snap.warehouseId !== warehouse.id) throw new DataValidationError(`snapshot ${snap.id} is of warehouse ${snap.warehouseCode}, not ${warehouse.code}`, { context: { snapshot: snap.id } });
-    if (!snap.finishedAt) throw new DataValidationError(`snapshot ${snap.id} did not finish (its read was interrupted)`, { context: { snapshot: snap.id } });
+    if (snap.warehouseId !== warehouse.id)
+      throw new DataValidationError(`snapshot ${snap.id} is of warehouse ${snap.warehouseCode}, not ${warehouse.code}`, {
+        context: { snapshot: snap.id },
+      });
+    if (!snap.finishedAt)
+      throw new DataValidationError(`snapshot ${snap.id} did not finish (its read was interrupted)`, { context: { snapshot: snap.id } });
     return snap.id;
   }
   const client = odooClient(ctx);
-  if (!client) throw new ConfigError('inventory-reconciliation reads stock from Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
+  if (!client)
+    throw new ConfigError(
+      'inventory-reconciliation reads stock from Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY',
+    );
   try {
     const o = client.options;
     const snapshotId = await createSnapshot(knex, {
@@ -164,7 +182,14 @@ async function takeSnapshot(ctx: JobContext, warehouse: WarehouseRef, batchId: n
   }
 }
 
-async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan, params: Params, kind: Kind, period: string | null): Promise<Record<string, unknown>> {
+async function reconcileWarehouse(
+  ctx: JobContext,
+  s: InventorySettings,
+  p: Plan,
+  params: Params,
+  kind: Kind,
+  period: string | null,
+): Promise<Record<string, unknown>> {
   const knex = ctx.db.knex;
   const { warehouse } = p;
   const coverage = params.coverage ?? s.coverage;
@@ -200,11 +225,18 @@ async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan
     warehouseId: warehouse.id,
   });
   // the figures and the Summary's table read the lines once more: side by side, on two connections
-  const [totals, byLocation] = await Promise.all([reconciliationTotals(knex, reconciliationId, previousId), reconciliationByLocation(knex, reconciliationId)]);
+  const [totals, byLocation] = await Promise.all([
+    reconciliationTotals(knex, reconciliationId, previousId),
+    reconciliationByLocation(knex, reconciliationId),
+  ]);
   const matchMs = performance.now() - started;
   ctx.signal.throwIfAborted();
 
-  const counted = await knex('inventory_count_lines').where({ batch_id: batch.id }).min('counted_at as from').max('counted_at as to').first();
+  const counted = await knex('inventory_count_lines')
+    .where({ batch_id: batch.id })
+    .min('counted_at as from')
+    .max('counted_at as to')
+    .first();
   const previous = previousId === null ? null : await knex('inventory_reconciliations').where({ id: previousId }).first('id', 'created_at');
   const now = new Date();
   const baseName = reportBaseName(warehouse.code, localDate(snapshot.takenAt, ctx.config.timezone), kind);
@@ -221,12 +253,23 @@ async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan
       kind,
       period,
       generatedAt: now,
-      countBatch: { id: batch.id, source: batch.source, status: batch.status, countedFrom: (counted?.from as Date | null) ?? null, countedTo: (counted?.to as Date | null) ?? null },
+      countBatch: {
+        id: batch.id,
+        source: batch.source,
+        status: batch.status,
+        countedFrom: (counted?.from as Date | null) ?? null,
+        countedTo: (counted?.to as Date | null) ?? null,
+      },
       snapshot: { id: snapshot.id, takenAt: snapshot.takenAt, source: snapshot.source, quants: snapshot.quants },
       coverage,
       tolerances: {
         default: s.tolerances.default,
-        categories: Object.entries(s.tolerances.categories).map(([key, t]) => ({ key, abs: t.abs, pct: t.pct, categories: byCategory.filter((b) => b.key === key).length })),
+        categories: Object.entries(s.tolerances.categories).map(([key, t]) => ({
+          key,
+          abs: t.abs,
+          pct: t.pct,
+          categories: byCategory.filter((b) => b.key === key).length,
+        })),
       },
       previous: previous ? { id: Number(previous.id), at: previous.created_at as Date } : null,
     },
@@ -258,7 +301,14 @@ async function reconcileWarehouse(ctx: JobContext, s: InventorySettings, p: Plan
     xlsx: files.xlsx,
     csv: files.csv,
   };
-  ctx.logger.info('inventory reconciled', { ...figures, reconciliationId, countBatchId: batch.id, snapshotId, matchMs: Math.round(matchMs), reportMs: Math.round(reportMs) });
+  ctx.logger.info('inventory reconciled', {
+    ...figures,
+    reconciliationId,
+    countBatchId: batch.id,
+    snapshotId,
+    matchMs: Math.round(matchMs),
+    reportMs: Math.round(reportMs),
+  });
   return {
     ...figures,
     reconciliationId,
@@ -286,7 +336,13 @@ async function runReconciliation(ctx: JobContext, params: Params, kind: Kind, pe
       warehouses: await Promise.all(
         plans.map(async (p) => {
           const b = await getBatch(ctx.db.knex, p.batchId);
-          return { warehouse: p.warehouse.code, countBatchId: b.id, countStatus: b.status, source: b.source, countedAt: b.stats.countedAt ?? null };
+          return {
+            warehouse: p.warehouse.code,
+            countBatchId: b.id,
+            countStatus: b.status,
+            source: b.source,
+            countedAt: b.stats.countedAt ?? null,
+          };
         }),
       ),
       skipped,
@@ -340,4 +396,3 @@ export const inventoryReconciliationMonthEndJob = defineJob({
 export function reportBaseName(warehouseCode: string, date: string, kind: Kind = 'daily'): string {
   return `inventory-reconciliation_${sanitise(warehouseCode)}_${date}${kind === 'month_end' ? '_month-end' : ''}`;
 }
-

@@ -61,7 +61,6 @@ const GROUPS: readonly (readonly MasterdataKind[])[] = [
   ['boms', 'bom_lines', 'bom_operations'],
 ];
 
-
 export const masterdataSyncParams = z
   .object({
     /** read everything (archived included) and mark what Odoo no longer has as deleted */
@@ -121,14 +120,23 @@ function emptyStats(spec: ModelSpec, mode: ModelStats['mode']): ModelStats {
 }
 
 /** The children of the parents read this run, or undefined when they must be read completely. */
-async function parentScope(s: Shared, spec: ModelSpec, extra: Record<string, unknown>): Promise<{ ids: number[]; watermark?: Date | null } | undefined> {
+async function parentScope(
+  s: Shared,
+  spec: ModelSpec,
+  extra: Record<string, unknown>,
+): Promise<{ ids: number[]; watermark?: Date | null } | undefined> {
   const parent = spec.parent;
   if (!parent) return { ids: [] };
   if (parent.model === 'product.template') {
     // templates have no staging table of their own: only which ones changed, and their watermark
     const state = s.states.get(parent.model);
     if (!state?.watermark) return undefined;
-    const changed = await changedRecords(s.client, parent.model, incrementalDomain(state.watermark, s.params.lookbackSeconds), s.params.batchSize);
+    const changed = await changedRecords(
+      s.client,
+      parent.model,
+      incrementalDomain(state.watermark, s.params.lookbackSeconds),
+      s.params.batchSize,
+    );
     extra.changedTemplates = changed.length;
     if (changed.length > MAX_PARENT_IDS) return undefined;
     return { ids: changed.map((r) => r.id), watermark: maxWriteDate(changed, state.watermark) };
@@ -146,9 +154,12 @@ async function syncModel(s: Shared, db: Knex | Knex.Transaction, kind: Masterdat
   const available = await modelFields(client, spec.model);
   const { fields, missing } = fieldsToRead(spec, available);
   if (missing.length) {
-    throw new DataValidationError(`masterdata-sync: ${spec.model} on this Odoo has no field ${missing.join(', ')}; cannot stage ${stagingTable(kind)}`, {
-      context: { model: spec.model, missing },
-    });
+    throw new DataValidationError(
+      `masterdata-sync: ${spec.model} on this Odoo has no field ${missing.join(', ')}; cannot stage ${stagingTable(kind)}`,
+      {
+        context: { model: spec.model, missing },
+      },
+    );
   }
   const state = s.states.get(spec.model);
   const extra: Record<string, unknown> = {};
@@ -167,7 +178,11 @@ async function syncModel(s: Shared, db: Knex | Knex.Transaction, kind: Masterdat
   }
   const domain: OdooDomain = full
     ? []
-    : incrementalDomain(state?.watermark as Date, params.lookbackSeconds, spec.parent && scope?.ids.length ? { field: spec.parent.field, ids: scope.ids } : undefined);
+    : incrementalDomain(
+        state?.watermark as Date,
+        params.lookbackSeconds,
+        spec.parent && scope?.ids.length ? { field: spec.parent.field, ids: scope.ids } : undefined,
+      );
 
   const stats = emptyStats(spec, full ? 'full' : 'incremental');
   const unavailable = spec.fields.filter((f) => !available.has(f));
@@ -198,7 +213,9 @@ async function syncModel(s: Shared, db: Knex | Knex.Transaction, kind: Masterdat
     for await (const page of readPages(client, { model: spec.model, domain, fields, batchSize: params.batchSize })) records.push(...page);
     const { rows, problems } = toUomRows(records, available);
     if (problems.length) {
-      throw new DataValidationError(`masterdata-sync: units of measure cannot be normalised: ${problems.slice(0, 5).join('; ')}`, { context: { problems } });
+      throw new DataValidationError(`masterdata-sync: units of measure cannot be normalised: ${problems.slice(0, 5).join('; ')}`, {
+        context: { problems },
+      });
     }
     s.uomFlavour = uomFlavour(available);
     stats.read = records.length;
@@ -234,17 +251,26 @@ async function syncModel(s: Shared, db: Knex | Knex.Transaction, kind: Masterdat
   if (apply) {
     await saveSyncState(db, { model: spec.model, watermark, full, runId: ctx.runId, stats });
     if (spec.parent?.model === 'product.template') {
-      await saveSyncState(db, { model: 'product.template', watermark: templateWatermark, full, runId: ctx.runId, stats: { parentOf: spec.model } });
+      await saveSyncState(db, {
+        model: 'product.template',
+        watermark: templateWatermark,
+        full,
+        runId: ctx.runId,
+        stats: { parentOf: spec.model },
+      });
     }
   }
-  ctx.logger.info(`masterdata-sync ${kind}: ${stats.mode}, read ${stats.read}, upserted ${stats.upserted}, deactivated ${stats.deactivated}`, {
-    kind,
-    model: spec.model,
-    dryRun: ctx.dryRun,
-    read: stats.read,
-    upserted: stats.upserted,
-    deleted: stats.deleted,
-  });
+  ctx.logger.info(
+    `masterdata-sync ${kind}: ${stats.mode}, read ${stats.read}, upserted ${stats.upserted}, deactivated ${stats.deactivated}`,
+    {
+      kind,
+      model: spec.model,
+      dryRun: ctx.dryRun,
+      read: stats.read,
+      upserted: stats.upserted,
+      deleted: stats.deleted,
+    },
+  );
   return stats;
 }
 
@@ -264,7 +290,10 @@ export const masterdataSyncJob = defineJob({
         client,
         params,
         states: await readSyncStates(ctx.db.knex),
-        installed: await installedModels(client, MASTERDATA_MODELS.map((m) => m.model)),
+        installed: await installedModels(
+          client,
+          MASTERDATA_MODELS.map((m) => m.model),
+        ),
         now: new Date(),
         readIds: new Map(),
         fullModels: new Set(),

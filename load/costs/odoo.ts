@@ -14,7 +14,10 @@ import { many2oneId } from '../../core/odoo/values.ts';
 import type { LiveProduct, SummaryEntryLine } from '../../transform/costs/load-plan.ts';
 import type { ValuationRecord } from './staging.ts';
 
-export type CostClient = Pick<OdooClient, 'read' | 'write' | 'search' | 'searchRead' | 'searchReadAll' | 'create' | 'callAction' | 'existingModels' | 'version'>;
+export type CostClient = Pick<
+  OdooClient,
+  'read' | 'write' | 'search' | 'searchRead' | 'searchReadAll' | 'create' | 'callAction' | 'existingModels' | 'version'
+>;
 
 /** What Odoo holds now for these products (missing ids are gone or archived). */
 export async function readLiveProducts(client: CostClient, ids: readonly number[]): Promise<Map<number, LiveProduct>> {
@@ -33,7 +36,13 @@ export async function readLiveProducts(client: CostClient, ids: readonly number[
 }
 
 /** Writes one price on many products; chunks of `chunkSize` ids per call. */
-export async function writePrice(client: CostClient, price: number, ids: readonly number[], context: Record<string, unknown>, chunkSize = 200): Promise<void> {
+export async function writePrice(
+  client: CostClient,
+  price: number,
+  ids: readonly number[],
+  context: Record<string, unknown>,
+  chunkSize = 200,
+): Promise<void> {
   for (let i = 0; i < ids.length; i += chunkSize) {
     await client.write('product.product', ids.slice(i, i + chunkSize), { standard_price: price }, { context });
   }
@@ -46,10 +55,22 @@ export async function watermark(client: CostClient, model: string): Promise<numb
 }
 
 /** Valuation records Odoo made for these products after `after` (layers on 17/18, product.value on 19). */
-export async function readValuationRecords(client: CostClient, model: string, after: number, productIds: readonly number[]): Promise<ValuationRecord[]> {
+export async function readValuationRecords(
+  client: CostClient,
+  model: string,
+  after: number,
+  productIds: readonly number[],
+): Promise<ValuationRecord[]> {
   if (productIds.length === 0) return [];
   if (model === 'stock.valuation.layer') {
-    const rows = await client.searchReadAll(model, [['id', '>', after], ['product_id', 'in', [...productIds]]], ['product_id', 'quantity', 'value', 'description', 'account_move_id']);
+    const rows = await client.searchReadAll(
+      model,
+      [
+        ['id', '>', after],
+        ['product_id', 'in', [...productIds]],
+      ],
+      ['product_id', 'quantity', 'value', 'description', 'account_move_id'],
+    );
     return rows.map((r) => ({
       productId: many2oneId(r.product_id) ?? null,
       odooModel: model,
@@ -60,7 +81,14 @@ export async function readValuationRecords(client: CostClient, model: string, af
       description: typeof r.description === 'string' ? r.description : null,
     }));
   }
-  const rows = await client.searchReadAll(model, [['id', '>', after], ['product_id', 'in', [...productIds]]], ['product_id', 'value', 'description', 'move_id']);
+  const rows = await client.searchReadAll(
+    model,
+    [
+      ['id', '>', after],
+      ['product_id', 'in', [...productIds]],
+    ],
+    ['product_id', 'value', 'description', 'move_id'],
+  );
   return rows.map((r) => ({
     productId: many2oneId(r.product_id) ?? null,
     odooModel: model,

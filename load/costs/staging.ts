@@ -58,7 +58,12 @@ export async function measureCostUpdates(db: Db, batchId: number, deltaPct: numb
 }
 
 function toMovers(value: unknown): Mover[] {
-  return ((value as Array<Record<string, unknown>>) ?? []).map((m) => ({ product: String(m.product), current: num(m.current), next: Number(m.next), deltaPct: num(m.deltaPct) }));
+  return ((value as Array<Record<string, unknown>>) ?? []).map((m) => ({
+    product: String(m.product),
+    current: num(m.current),
+    next: Number(m.next),
+    deltaPct: num(m.deltaPct),
+  }));
 }
 
 export async function costUpdateLineProblems(db: Db, batchId: number, max: number): Promise<RowError[]> {
@@ -197,7 +202,12 @@ export async function setOnHand(db: Db, batchId: number, onHand: ReadonlyMap<num
 
 /** Product ids of a batch whose quantity on hand matters (stocked, written products). */
 export async function onHandCandidates(db: Db, batchId: number): Promise<number[]> {
-  const rows = await db('cost_rollup_lines').where({ batch_id: batchId, writable: true }).whereNot('kind', 'kit').whereNotNull('new_cost').orderBy('product_id').pluck('product_id');
+  const rows = await db('cost_rollup_lines')
+    .where({ batch_id: batchId, writable: true })
+    .whereNot('kind', 'kit')
+    .whereNotNull('new_cost')
+    .orderBy('product_id')
+    .pluck('product_id');
   return rows.map(Number);
 }
 
@@ -208,8 +218,17 @@ export async function rollupFingerprint(db: Db, batchId: number): Promise<string
 }
 
 /** The newest cost_rollup batch of the scope that is not rejected (for "nothing changed"). */
-export async function latestRollupBatch(db: Db, scope: string, beforeId: number): Promise<{ id: number; status: string; fingerprint: string | null } | undefined> {
-  const row = await db('batches').where({ kind: 'cost_rollup', scope }).whereNot('status', 'rejected').where('id', '<', beforeId).orderBy('id', 'desc').first('id', 'status', 'stats');
+export async function latestRollupBatch(
+  db: Db,
+  scope: string,
+  beforeId: number,
+): Promise<{ id: number; status: string; fingerprint: string | null } | undefined> {
+  const row = await db('batches')
+    .where({ kind: 'cost_rollup', scope })
+    .whereNot('status', 'rejected')
+    .where('id', '<', beforeId)
+    .orderBy('id', 'desc')
+    .first('id', 'status', 'stats');
   if (!row) return undefined;
   const stats = (row.stats ?? {}) as Record<string, unknown>;
   return { id: Number(row.id), status: String(row.status), fingerprint: typeof stats.fingerprint === 'string' ? stats.fingerprint : null };
@@ -354,15 +373,31 @@ export async function loadCandidates(db: Db, batchId: number): Promise<LoadCandi
 export async function markLoadStatus(
   db: Db,
   batchId: number,
-  entries: ReadonlyArray<{ productId: number; status: 'written' | 'unchanged' | 'not_standard' | 'not_costed' | 'failed'; priceBefore: number | null }>,
+  entries: ReadonlyArray<{
+    productId: number;
+    status: 'written' | 'unchanged' | 'not_standard' | 'not_costed' | 'failed';
+    priceBefore: number | null;
+  }>,
 ): Promise<void> {
   for (let i = 0; i < entries.length; i += 5000) {
     const part = entries.slice(i, i + 5000);
-    await runSql(db, 'costs/mark_load_status', [batchId, part.map((e) => e.productId), part.map((e) => e.status), part.map((e) => e.priceBefore)]);
+    await runSql(db, 'costs/mark_load_status', [
+      batchId,
+      part.map((e) => e.productId),
+      part.map((e) => e.status),
+      part.map((e) => e.priceBefore),
+    ]);
   }
   // the lines no write was tried for
-  await db('cost_rollup_lines').where({ batch_id: batchId }).whereNull('load_status').whereNull('new_cost').update({ load_status: 'not_costed' });
-  await db('cost_rollup_lines').where({ batch_id: batchId, writable: false }).whereNull('load_status').update({ load_status: 'not_standard' });
+  await db('cost_rollup_lines')
+    .where({ batch_id: batchId })
+    .whereNull('load_status')
+    .whereNull('new_cost')
+    .update({ load_status: 'not_costed' });
+  await db('cost_rollup_lines')
+    .where({ batch_id: batchId, writable: false })
+    .whereNull('load_status')
+    .update({ load_status: 'not_standard' });
 }
 
 /** After a successful write the snapshot's standard price is what Odoo holds now. */
@@ -382,7 +417,12 @@ export interface ValuationRecord {
   description: string | null;
 }
 
-export async function saveValuationRecords(db: Db, batchId: number, runId: number | null, records: readonly ValuationRecord[]): Promise<void> {
+export async function saveValuationRecords(
+  db: Db,
+  batchId: number,
+  runId: number | null,
+  records: readonly ValuationRecord[],
+): Promise<void> {
   for (let i = 0; i < records.length; i += 1000) {
     const part = records.slice(i, i + 1000);
     await db('cost_valuation_records')
@@ -453,19 +493,33 @@ export async function appendCostLedger(db: Db, entries: readonly CostLedgerEntry
 
 /** Business keys of `model` this batch already wrote with exactly this payload (rerun: nothing to do). */
 export async function ledgerWritten(db: Db, batchId: number, model: string): Promise<Map<string, string>> {
-  const rows = await db('load_ledger').where({ batch_id: batchId, odoo_model: model }).whereIn('operation', ['create', 'update']).orderBy('id').select('business_key', 'payload_hash', 'odoo_id');
+  const rows = await db('load_ledger')
+    .where({ batch_id: batchId, odoo_model: model })
+    .whereIn('operation', ['create', 'update'])
+    .orderBy('id')
+    .select('business_key', 'payload_hash', 'odoo_id');
   const out = new Map<string, string>();
   for (const r of rows as Array<{ business_key: string; payload_hash: string }>) out.set(r.business_key, r.payload_hash);
   return out;
 }
 
 export async function ledgerOdooId(db: Db, batchId: number, model: string, key: string): Promise<number | undefined> {
-  const row = await db('load_ledger').where({ batch_id: batchId, odoo_model: model, business_key: key }).orderBy('id', 'desc').first('odoo_id');
+  const row = await db('load_ledger')
+    .where({ batch_id: batchId, odoo_model: model, business_key: key })
+    .orderBy('id', 'desc')
+    .first('odoo_id');
   return row?.odoo_id === null || row?.odoo_id === undefined ? undefined : Number(row.odoo_id);
 }
 
 /** Product categories of the snapshot (md_product_categories, plus names only products carry). */
-export async function productCategories(db: Db): Promise<Array<{ id: number; name: string | null; completeName: string | null; parentId: number | null }>> {
+export async function productCategories(
+  db: Db,
+): Promise<Array<{ id: number; name: string | null; completeName: string | null; parentId: number | null }>> {
   const rows = await runSql<Record<string, unknown>>(db, 'costs/categories');
-  return rows.map((r) => ({ id: Number(r.id), name: (r.name as string | null) ?? null, completeName: (r.complete_name as string | null) ?? null, parentId: num(r.parent_id) }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: (r.name as string | null) ?? null,
+    completeName: (r.complete_name as string | null) ?? null,
+    parentId: num(r.parent_id),
+  }));
 }

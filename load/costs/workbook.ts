@@ -118,7 +118,6 @@ function values(l: CostLine): Record<Column, string | number | null> {
 
 const safe = (v: string | number | null): string | number | null => (typeof v === 'string' ? escapeSpreadsheetText(v) : v);
 
-
 async function write(stream: fs.WriteStream, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain');
 }
@@ -162,14 +161,21 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
   if (s.onHand) add(['Quantity on hand', String(s.onHand)]);
   if (s.load && typeof s.load === 'object') {
     const l = s.load as Record<string, unknown>;
-    add(['Loaded into Odoo', `${String(l.odooVersion ?? '')} revalue ${String(l.revalue)}: ${String(l.written ?? 0)} written, ${String(l.unchanged ?? 0)} unchanged, ${String(l.notStandard ?? 0)} not on standard cost`]);
+    add([
+      'Loaded into Odoo',
+      `${String(l.odooVersion ?? '')} revalue ${String(l.revalue)}: ${String(l.written ?? 0)} written, ${String(l.unchanged ?? 0)} unchanged, ${String(l.notStandard ?? 0)} not on standard cost`,
+    ]);
   }
   add([]);
   add(['Category', 'Products', 'Costed', 'Changed', 'Stock value before', 'Stock value after', 'Revaluation impact'], bold);
   const totals = await categoryTotals(db, batch.id);
   const sum = { products: 0, costed: 0, changed: 0, before: 0, after: 0, impact: 0 };
   for (const t of totals) {
-    add([t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact], undefined, { 5: MONEY, 6: MONEY, 7: MONEY });
+    add([t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact], undefined, {
+      5: MONEY,
+      6: MONEY,
+      7: MONEY,
+    });
     sum.products += t.products;
     sum.costed += t.costed;
     sum.changed += t.changed;
@@ -188,7 +194,12 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
 }
 
 /** Writes the XLSX and CSV of a cost_rollup batch; answers their paths. */
-export async function writeCostReport(db: Knex, reportsDir: string, batchId: number, options: CostReportOptions = {}): Promise<CostReportFiles> {
+export async function writeCostReport(
+  db: Knex,
+  reportsDir: string,
+  batchId: number,
+  options: CostReportOptions = {},
+): Promise<CostReportFiles> {
   await mkdir(reportsDir, { recursive: true });
   const batch = await getBatch(db, batchId);
   const date = options.date ?? new Date().toISOString().slice(0, 10);
@@ -236,7 +247,15 @@ export async function writeCostReport(db: Knex, reportsDir: string, batchId: num
       od.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 7 } };
       od.getRow(1).commit();
       for (const r of records) {
-        od.addRow([safe(r.code ?? (r.productId === null ? '' : `#${r.productId}`)), r.odooModel, r.odooId, r.value, r.quantity, r.accountMoveId, safe(r.description)]).commit();
+        od.addRow([
+          safe(r.code ?? (r.productId === null ? '' : `#${r.productId}`)),
+          r.odooModel,
+          r.odooId,
+          r.value,
+          r.quantity,
+          r.accountMoveId,
+          safe(r.description),
+        ]).commit();
       }
       od.commit();
     }

@@ -14,7 +14,11 @@ export const LOADABLE: readonly BatchStatus[] = ['approved', 'loading', 'load_fa
 
 /** Ids of forecast batches to load, oldest first (so per scope too). */
 export async function loadableBatchIds(db: Db): Promise<number[]> {
-  const rows = (await db('batches').where({ kind: 'forecast' }).whereIn('status', LOADABLE as BatchStatus[]).orderBy('id').select('id')) as Array<{ id: string | number }>;
+  const rows = (await db('batches')
+    .where({ kind: 'forecast' })
+    .whereIn('status', LOADABLE as BatchStatus[])
+    .orderBy('id')
+    .select('id')) as Array<{ id: string | number }>;
   return rows.map((r) => Number(r.id));
 }
 
@@ -30,7 +34,11 @@ export async function newestLoadedInScope(db: Db, scope: string): Promise<number
 
 /** Older `load_failed` batches of a scope: a newer version reached Odoo, they are superseded. */
 export async function olderFailedInScope(db: Db, scope: string, batchId: number): Promise<number[]> {
-  const rows = (await db('batches').where({ kind: 'forecast', scope, status: 'load_failed' }).where('id', '<', batchId).orderBy('id').select('id')) as Array<{ id: string | number }>;
+  const rows = (await db('batches')
+    .where({ kind: 'forecast', scope, status: 'load_failed' })
+    .where('id', '<', batchId)
+    .orderBy('id')
+    .select('id')) as Array<{ id: string | number }>;
   return rows.map((r) => Number(r.id));
 }
 
@@ -108,7 +116,8 @@ export async function saveLoadErrors(db: Db, batchId: number, runId: number, err
 export async function listLoadErrors(db: Db, batchId: number, runId?: number): Promise<Array<LoadRowError & { runId: number | null }>> {
   let run = runId;
   if (run === undefined) {
-    const row = (await db('batches').where({ id: batchId }).first(db.raw(`stats->'load'->>'runId' as run`))) as { run: string | null } | undefined;
+    const row = (await db('batches').where({ id: batchId }).first(db.raw(`stats->'load'->>'runId' as run`))) as
+      { run: string | null } | undefined;
     if (!row?.run) return [];
     run = Number(row.run);
   }
@@ -125,5 +134,7 @@ export async function listLoadErrors(db: Db, batchId: number, runId?: number): P
 
 /** Skipped rows that count as errors, in the error table's shape. */
 export function skippedErrors(skipped: readonly SkippedRow[]): LoadRowError[] {
-  return skipped.filter((s) => s.kind === 'error').map((s) => ({ model: s.model, key: s.key ?? '', ref: s.ref, message: s.reason, details: { kind: s.kind } }));
+  return skipped
+    .filter((s) => s.kind === 'error')
+    .map((s) => ({ model: s.model, key: s.key ?? '', ref: s.ref, message: s.reason, details: { kind: s.kind } }));
 }

@@ -31,18 +31,29 @@ export async function installedModels(client: OdooClient): Promise<Set<string>> 
 }
 
 /** auto: MPS when Odoo has it (Enterprise), else replenishment rules; a configured target must exist. */
-export function chooseTarget(setting: ForecastTargetSetting, models: ReadonlySet<string> | undefined): { target: ForecastTarget; reason: string } {
+export function chooseTarget(
+  setting: ForecastTargetSetting,
+  models: ReadonlySet<string> | undefined,
+): { target: ForecastTarget; reason: string } {
   const mps = models?.has(MODELS.schedule) && models.has(MODELS.forecast);
   if (setting === 'mps') {
-    if (models && !mps) throw new ConfigError(`forecast-load target is mps, but this Odoo has no ${MODELS.schedule} (the Enterprise MPS module is not installed); use target orderpoint or auto`);
+    if (models && !mps)
+      throw new ConfigError(
+        `forecast-load target is mps, but this Odoo has no ${MODELS.schedule} (the Enterprise MPS module is not installed); use target orderpoint or auto`,
+      );
     return { target: 'mps', reason: 'configured' };
   }
   if (setting === 'orderpoint') {
-    if (models && !models.has(MODELS.orderpoint)) throw new ConfigError(`forecast-load target is orderpoint, but this Odoo has no ${MODELS.orderpoint} (the Inventory app is not installed)`);
+    if (models && !models.has(MODELS.orderpoint))
+      throw new ConfigError(
+        `forecast-load target is orderpoint, but this Odoo has no ${MODELS.orderpoint} (the Inventory app is not installed)`,
+      );
     return { target: 'orderpoint', reason: 'configured' };
   }
   if (!models) return { target: 'orderpoint', reason: 'auto without Odoo to ask: planned as orderpoint (the Community target)' };
-  return mps ? { target: 'mps', reason: `auto: ${MODELS.schedule} exists (MPS)` } : { target: 'orderpoint', reason: `auto: no ${MODELS.schedule} (Community), replenishment rules` };
+  return mps
+    ? { target: 'mps', reason: `auto: ${MODELS.schedule} exists (MPS)` }
+    : { target: 'orderpoint', reason: `auto: no ${MODELS.schedule} (Community), replenishment rules` };
 }
 
 async function fieldNames(client: OdooClient, model: string): Promise<Set<string>> {
@@ -55,7 +66,15 @@ const ALL = { active_test: false };
 async function ourNames(client: OdooClient, model: string, ids: readonly number[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (ids.length === 0) return out;
-  const rows = await client.searchReadAll('ir.model.data', [['module', '=', XMLID_MODULE], ['model', '=', model], ['res_id', 'in', [...ids]]], ['name', 'res_id']);
+  const rows = await client.searchReadAll(
+    'ir.model.data',
+    [
+      ['module', '=', XMLID_MODULE],
+      ['model', '=', model],
+      ['res_id', 'in', [...ids]],
+    ],
+    ['name', 'res_id'],
+  );
   for (const r of rows) out.set(Number(r.res_id), String(r.name));
   return out;
 }
@@ -86,7 +105,12 @@ export interface OrderpointFacts {
  * - else the first vendor line (`product.supplierinfo.delay`, by sequence);
  * - else the configured default.
  */
-async function leadTimes(client: OdooClient, models: ReadonlySet<string>, productIds: readonly number[], notes: string[]): Promise<{ leadTimes: Map<number, LeadTime>; uomOf: Map<number, number> }> {
+async function leadTimes(
+  client: OdooClient,
+  models: ReadonlySet<string>,
+  productIds: readonly number[],
+  notes: string[],
+): Promise<{ leadTimes: Map<number, LeadTime>; uomOf: Map<number, number> }> {
   const productFields = await fieldNames(client, 'product.product');
   const bomFields = models.has('mrp.bom') ? await fieldNames(client, 'mrp.bom') : new Set<string>();
   const vendorFields = models.has('product.supplierinfo') ? await fieldNames(client, 'product.supplierinfo') : new Set<string>();
@@ -94,7 +118,12 @@ async function leadTimes(client: OdooClient, models: ReadonlySet<string>, produc
   const bomDelay = bomFields.has('produce_delay');
   const bomPrepare = bomFields.has('days_to_prepare_mo');
 
-  const products = await client.searchReadAll('product.product', [['id', 'in', [...productIds]]], ['product_tmpl_id', 'uom_id', ...(productDelay ? ['produce_delay'] : [])], { context: ALL });
+  const products = await client.searchReadAll(
+    'product.product',
+    [['id', 'in', [...productIds]]],
+    ['product_tmpl_id', 'uom_id', ...(productDelay ? ['produce_delay'] : [])],
+    { context: ALL },
+  );
   const tmplOf = new Map<number, number>();
   const uomOf = new Map<number, number>();
   for (const p of products) {
@@ -106,24 +135,50 @@ async function leadTimes(client: OdooClient, models: ReadonlySet<string>, produc
   const templates = [...new Set(tmplOf.values())];
   const byFirst = (a: OdooRecord, b: OdooRecord) => Number(a.sequence ?? 0) - Number(b.sequence ?? 0) || a.id - b.id;
 
-  const boms = models.has('mrp.bom') && templates.length && (bomDelay || productDelay)
-    ? (await client.searchReadAll('mrp.bom', [['product_tmpl_id', 'in', templates]], ['product_tmpl_id', 'product_id', 'type', 'sequence', ...(bomDelay ? ['produce_delay'] : []), ...(bomPrepare ? ['days_to_prepare_mo'] : [])])).sort(byFirst)
-    : [];
+  const boms =
+    models.has('mrp.bom') && templates.length && (bomDelay || productDelay)
+      ? (
+          await client.searchReadAll(
+            'mrp.bom',
+            [['product_tmpl_id', 'in', templates]],
+            [
+              'product_tmpl_id',
+              'product_id',
+              'type',
+              'sequence',
+              ...(bomDelay ? ['produce_delay'] : []),
+              ...(bomPrepare ? ['days_to_prepare_mo'] : []),
+            ],
+          )
+        ).sort(byFirst)
+      : [];
   const vendorDelay = vendorFields.has('delay');
-  const vendors = vendorDelay && templates.length
-    ? (await client.searchReadAll('product.supplierinfo', [['product_tmpl_id', 'in', templates]], ['product_tmpl_id', 'product_id', 'sequence', 'delay'])).sort(byFirst)
-    : [];
-  if (!bomDelay && !productDelay) notes.push('this Odoo has no produce_delay field (BoM or product): manufacturing lead times are not read');
+  const vendors =
+    vendorDelay && templates.length
+      ? (
+          await client.searchReadAll(
+            'product.supplierinfo',
+            [['product_tmpl_id', 'in', templates]],
+            ['product_tmpl_id', 'product_id', 'sequence', 'delay'],
+          )
+        ).sort(byFirst)
+      : [];
+  if (!bomDelay && !productDelay)
+    notes.push('this Odoo has no produce_delay field (BoM or product): manufacturing lead times are not read');
   if (!vendorDelay) notes.push('this Odoo has no product.supplierinfo.delay: vendor lead times are not read');
 
   const out = new Map<number, LeadTime>();
   for (const p of products) {
     const tmpl = tmplOf.get(p.id);
-    const fits = (r: OdooRecord) => many2oneId(r.product_tmpl_id) === tmpl && (many2oneId(r.product_id) === null || many2oneId(r.product_id) === p.id);
+    const fits = (r: OdooRecord) =>
+      many2oneId(r.product_tmpl_id) === tmpl && (many2oneId(r.product_id) === null || many2oneId(r.product_id) === p.id);
     // a BoM for this very variant wins over the template's
-    const bom = boms.find((b) => b.type !== 'phantom' && many2oneId(b.product_id) === p.id) ?? boms.find((b) => b.type !== 'phantom' && fits(b));
+    const bom =
+      boms.find((b) => b.type !== 'phantom' && many2oneId(b.product_id) === p.id) ?? boms.find((b) => b.type !== 'phantom' && fits(b));
     if (bom) {
-      const days = bomDelay ? Number(bom.produce_delay || 0) + (bomPrepare ? Number(bom.days_to_prepare_mo || 0) : 0) : Number(p.produce_delay || 0);
+      const days = bomDelay
+        ? Number(bom.produce_delay || 0) + (bomPrepare ? Number(bom.days_to_prepare_mo || 0) : 0)
+        : Number(p.produce_delay || 0);
       out.set(p.id, { days, source: 'bom' });
       continue;
     }
@@ -133,7 +188,11 @@ async function leadTimes(client: OdooClient, models: ReadonlySet<string>, produc
   return { leadTimes: out, uomOf };
 }
 
-export async function orderpointFacts(client: OdooClient, models: ReadonlySet<string>, places: readonly RulePlace[]): Promise<OrderpointFacts> {
+export async function orderpointFacts(
+  client: OdooClient,
+  models: ReadonlySet<string>,
+  places: readonly RulePlace[],
+): Promise<OrderpointFacts> {
   const notes: string[] = [];
   const productIds = [...new Set(places.map((p) => p.productId))];
   const { leadTimes: leads, uomOf } = await leadTimes(client, models, productIds, notes);
@@ -145,12 +204,25 @@ export async function orderpointFacts(client: OdooClient, models: ReadonlySet<st
   const rules = productIds.length
     ? await client.searchReadAll(
         MODELS.orderpoint,
-        [['product_id', 'in', productIds], ['location_id', 'in', locations]],
-        ['product_id', 'location_id', 'active', ...(hasMultiple ? ['qty_multiple'] : []), ...(hasReplenishmentUom ? ['replenishment_uom_id'] : [])],
+        [
+          ['product_id', 'in', productIds],
+          ['location_id', 'in', locations],
+        ],
+        [
+          'product_id',
+          'location_id',
+          'active',
+          ...(hasMultiple ? ['qty_multiple'] : []),
+          ...(hasReplenishmentUom ? ['replenishment_uom_id'] : []),
+        ],
         { context: ALL },
       )
     : [];
-  const ours = await ourNames(client, MODELS.orderpoint, rules.map((r) => r.id));
+  const ours = await ourNames(
+    client,
+    MODELS.orderpoint,
+    rules.map((r) => r.id),
+  );
 
   // Odoo 19: a rule's multiple is its replenishment unit, in the product's unit (factor = absolute quantity)
   const uomIds = new Set<number>();
@@ -204,8 +276,19 @@ export async function mpsFacts(client: OdooClient, places: readonly SchedulePlac
   const warehouseIds = [...new Set(places.map((p) => p.warehouseId))];
   if (productIds.length === 0) return { foreignSchedules, foreignForecasts };
   const wanted = new Set(places.map((p) => scheduleKey(p.warehouseId, p.productId)));
-  const schedules = await client.searchReadAll(MODELS.schedule, [['product_id', 'in', productIds], ['warehouse_id', 'in', warehouseIds]], ['product_id', 'warehouse_id']);
-  const ours = await ourNames(client, MODELS.schedule, schedules.map((s) => s.id));
+  const schedules = await client.searchReadAll(
+    MODELS.schedule,
+    [
+      ['product_id', 'in', productIds],
+      ['warehouse_id', 'in', warehouseIds],
+    ],
+    ['product_id', 'warehouse_id'],
+  );
+  const ours = await ourNames(
+    client,
+    MODELS.schedule,
+    schedules.map((s) => s.id),
+  );
   const keyOf = new Map<number, { key: string; warehouseId: number; productId: number }>();
   for (const s of schedules) {
     const productId = many2oneId(s.product_id) ?? 0;
@@ -234,7 +317,9 @@ export async function mpsFacts(client: OdooClient, places: readonly SchedulePlac
  * `load` updates them instead of creating a second record.
  */
 export async function adoptRecords(client: OdooClient, model: string, rows: readonly PlannedRow[]): Promise<number> {
-  const vals = rows.filter((r) => r.adoptId !== undefined).map((r) => ({ module: XMLID_MODULE, name: r.key, model, res_id: r.adoptId, noupdate: false }));
+  const vals = rows
+    .filter((r) => r.adoptId !== undefined)
+    .map((r) => ({ module: XMLID_MODULE, name: r.key, model, res_id: r.adoptId, noupdate: false }));
   if (vals.length) await client.create('ir.model.data', vals);
   return vals.length;
 }
@@ -266,7 +351,13 @@ export interface LoadOutcome {
  * message. When a call fails for good (retries spent), no further chunk starts; the chunks that
  * landed have gone through `afterChunk`, and the error is thrown.
  */
-export async function loadPlannedRows(client: OdooClient, model: string, fields: string[], rows: readonly PlannedRow[], o: LoadOptions): Promise<LoadOutcome> {
+export async function loadPlannedRows(
+  client: OdooClient,
+  model: string,
+  fields: string[],
+  rows: readonly PlannedRow[],
+  o: LoadOptions,
+): Promise<LoadOutcome> {
   const outcome: LoadOutcome = { loaded: [], failed: [], calls: 0 };
   const chunks: PlannedRow[][] = [];
   for (let i = 0; i < rows.length; i += o.chunkSize) chunks.push(rows.slice(i, i + o.chunkSize));
@@ -277,7 +368,12 @@ export async function loadPlannedRows(client: OdooClient, model: string, fields:
       const part = chunks[next++] as PlannedRow[];
       try {
         o.signal?.throwIfAborted();
-        const result = await client.loadRecords(model, fields, part.map((r) => r.cells), { batchSize: part.length });
+        const result = await client.loadRecords(
+          model,
+          fields,
+          part.map((r) => r.cells),
+          { batchSize: part.length },
+        );
         outcome.calls += result.calls;
         await o.afterChunk({ rows: part, result });
         result.rows.forEach((r, i) => {

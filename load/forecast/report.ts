@@ -4,18 +4,34 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatPlan, type ModelPlan, type PlanHeader, type PlanSummary, rowsToWrite, type SkippedRow } from '../../transform/forecast/load/index.ts';
+import {
+  formatPlan,
+  type ModelPlan,
+  type PlanHeader,
+  type PlanSummary,
+  rowsToWrite,
+  type SkippedRow,
+} from '../../transform/forecast/load/index.ts';
 
 /** rows listed per model in the file; the counts are always complete */
 const ROWS_PER_MODEL = 5000;
 
 function stamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export async function writePlanReport(
   reportsDir: string,
-  input: { header: PlanHeader; summary: PlanSummary; models: readonly ModelPlan[]; skipped: readonly SkippedRow[]; settings: Record<string, unknown> },
+  input: {
+    header: PlanHeader;
+    summary: PlanSummary;
+    models: readonly ModelPlan[];
+    skipped: readonly SkippedRow[];
+    settings: Record<string, unknown>;
+  },
   at: Date = new Date(),
 ): Promise<string> {
   await fs.mkdir(reportsDir, { recursive: true });
@@ -34,7 +50,16 @@ export async function writePlanReport(
         fields: m.fields,
         total: rows.length,
         listed: Math.min(rows.length, ROWS_PER_MODEL),
-        rows: rows.slice(0, ROWS_PER_MODEL).map((r) => ({ op: r.op, key: r.key, ref: r.ref, values: r.values, cells: r.cells, ...(r.adoptId !== undefined ? { takeOver: r.adoptId } : {}) })),
+        rows: rows
+          .slice(0, ROWS_PER_MODEL)
+          .map((r) => ({
+            op: r.op,
+            key: r.key,
+            ref: r.ref,
+            values: r.values,
+            cells: r.cells,
+            ...(r.adoptId !== undefined ? { takeOver: r.adoptId } : {}),
+          })),
       };
     }),
     notSent: input.skipped.slice(0, ROWS_PER_MODEL),

@@ -187,7 +187,11 @@ async function masterResolver(db: Knex.Transaction, batchId: number, tally: Fore
     let ref = products.get(code);
     if (ref === undefined) {
       const m = masterProducts.get(code);
-      ref = { fields: CopyRowWriter.encode(`${copyText(code)}\t${m ? m.id : COPY_NULL}\t`), known: m !== undefined, uomId: m?.uomId ?? null };
+      ref = {
+        fields: CopyRowWriter.encode(`${copyText(code)}\t${m ? m.id : COPY_NULL}\t`),
+        known: m !== undefined,
+        uomId: m?.uomId ?? null,
+      };
       if (products.size < CACHE_LIMIT) products.set(code, ref);
     }
     return ref;
@@ -246,7 +250,8 @@ async function masterResolver(db: Knex.Transaction, batchId: number, tally: Fore
               const group = p.uomId === null ? undefined : unitGroups.get(p.uomId);
               if (u.id === undefined || group === undefined) quantityNull = true;
               else if (u.id !== p.uomId) {
-                if (u.group === group) inSql = true; // numeric arithmetic: PostgreSQL's
+                if (u.group === group)
+                  inSql = true; // numeric arithmetic: PostgreSQL's
                 else quantityNull = true;
               }
             }
@@ -344,13 +349,20 @@ export async function measureForecast(db: Db, input: MeasureInput, known?: Known
     const [lines] = await runSql(db, 'forecast/check_lines', [input.batchId, input.currentPeriod]);
     const [duplicates] = await runSql(db, 'forecast/check_duplicates', [input.batchId]);
     const [references] = await runSql(db, 'forecast/check_references', [input.batchId]);
-    const [horizon] = await runSql(db, 'forecast/check_horizon', [input.batchId, input.currentPeriod, input.horizonPeriods, input.periodLength]);
+    const [horizon] = await runSql(db, 'forecast/check_horizon', [
+      input.batchId,
+      input.currentPeriod,
+      input.horizonPeriods,
+      input.periodLength,
+    ]);
     if (references) delete references.total_quantity; // check_lines has it
     return measures(input, lines ?? {}, duplicates, references, horizon);
   }
   const lines: Row = { ...f.lines };
   const duplicates =
-    f.duplicates.duplicate_keys === 0 ? { ...f.duplicates, examples: [] } : (await runSql(db, 'forecast/check_duplicates', [input.batchId]))[0];
+    f.duplicates.duplicate_keys === 0
+      ? { ...f.duplicates, examples: [] }
+      : (await runSql(db, 'forecast/check_duplicates', [input.batchId]))[0];
   const horizon =
     f.horizon.series_with_gaps === 0
       ? { ...f.horizon, examples: [] }
@@ -379,7 +391,13 @@ export async function measureForecast(db: Db, input: MeasureInput, known?: Known
   return measures(input, lines, duplicates, references, horizon);
 }
 
-function measures(input: MeasureInput, lines: Row, duplicates: Row | undefined, references: Row | undefined, horizon: Row | undefined): Measures {
+function measures(
+  input: MeasureInput,
+  lines: Row,
+  duplicates: Row | undefined,
+  references: Row | undefined,
+  horizon: Row | undefined,
+): Measures {
   return {
     lines: lines as unknown as ForecastMeasures['lines'],
     duplicates: duplicates as unknown as ForecastMeasures['duplicates'],
@@ -392,7 +410,12 @@ function measures(input: MeasureInput, lines: Row, duplicates: Row | undefined, 
 }
 
 /** The change against the previous approved version of the same scope, per product. */
-export async function measureForecastDelta(db: Db, batchId: number, previousBatchId: number, productDeltaPct: number): Promise<NonNullable<ForecastMeasures['delta']>> {
+export async function measureForecastDelta(
+  db: Db,
+  batchId: number,
+  previousBatchId: number,
+  productDeltaPct: number,
+): Promise<NonNullable<ForecastMeasures['delta']>> {
   const [d] = await runSql(db, 'forecast/check_delta', [batchId, previousBatchId, productDeltaPct]);
   return { previousBatchId, ...(d as object) } as NonNullable<ForecastMeasures['delta']>;
 }

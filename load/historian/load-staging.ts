@@ -116,7 +116,11 @@ function toScrap(r: Row): StagedScrap & { complete: boolean } {
 
 /** Ids of historian batches to move along, oldest first. */
 export async function loadableBatchIds(db: Db): Promise<number[]> {
-  const rows = (await db('batches').where({ kind: HISTORIAN_KIND }).whereIn('status', LOADABLE as BatchStatus[]).orderBy('id').select('id')) as Array<{ id: number | string }>;
+  const rows = (await db('batches')
+    .where({ kind: HISTORIAN_KIND })
+    .whereIn('status', LOADABLE as BatchStatus[])
+    .orderBy('id')
+    .select('id')) as Array<{ id: number | string }>;
   return rows.map((r) => Number(r.id));
 }
 
@@ -214,12 +218,20 @@ export async function shiftReportRows(db: Db, from: string, to: string): Promise
 
 export async function downtimeReportRows(db: Db, from: string, to: string, timeZone: string): Promise<DowntimeReportRow[]> {
   const rows = (await runSql(db, 'historian/report_downtime', [from, to, timeZone])).map(toDowntime);
-  const statuses = await statusesOf(db, PRODUCTIVITY_MODEL, rows.map((r) => r.key));
+  const statuses = await statusesOf(
+    db,
+    PRODUCTIVITY_MODEL,
+    rows.map((r) => r.key),
+  );
   return rows.map((r) => ({ ...r, status: statuses.get(r.key) }));
 }
 
 export async function scrapReportRows(db: Db, from: string, to: string): Promise<ScrapReportRow[]> {
   const rows = (await runSql(db, 'historian/report_scrap', [from, to])).map(toScrap);
-  const statuses = await statusesOf(db, SCRAP_MODEL, rows.map((r) => r.key));
+  const statuses = await statusesOf(
+    db,
+    SCRAP_MODEL,
+    rows.map((r) => r.key),
+  );
   return rows.map((r) => ({ ...r, status: statuses.get(r.key) }));
 }

@@ -74,7 +74,14 @@ export async function readLossReasons(client: ShopfloorClient, reasons: readonly
   const byXmlid = new Map<string, LossReason>();
   const modules = [...new Set(reasons.filter((r) => r.includes('.')).map((r) => r.slice(0, r.indexOf('.'))))];
   if (modules.length > 0) {
-    const rows = await client.searchRead('ir.model.data', [['model', '=', LOSS_MODEL], ['module', 'in', modules]], ['module', 'name', 'res_id']);
+    const rows = await client.searchRead(
+      'ir.model.data',
+      [
+        ['model', '=', LOSS_MODEL],
+        ['module', 'in', modules],
+      ],
+      ['module', 'name', 'res_id'],
+    );
     for (const r of rows) {
       const loss = byId.get(Number(r.res_id));
       if (loss) byXmlid.set(`${String(r.module)}.${String(r.name)}`, loss);
@@ -84,7 +91,9 @@ export async function readLossReasons(client: ShopfloorClient, reasons: readonly
     reasons: losses,
     resolve(reason) {
       // a name may hold a dot ("Equip. failure"): an unknown external id falls back to the name
-      return byXmlid.get(reason) ?? losses.find((l) => l.name === reason) ?? losses.find((l) => l.name.toLowerCase() === reason.toLowerCase());
+      return (
+        byXmlid.get(reason) ?? losses.find((l) => l.name === reason) ?? losses.find((l) => l.name.toLowerCase() === reason.toLowerCase())
+      );
     },
   };
 }
@@ -162,7 +171,8 @@ export function workorderDuring(orders: readonly WorkorderSpan[], from: Date, to
     const end = Math.min((order.end ?? now).getTime(), to.getTime());
     const overlap = end - start;
     if (overlap <= 0) continue;
-    if (!best || overlap > best.overlap || (overlap === best.overlap && order.start.getTime() > best.start)) best = { order, overlap, start: order.start.getTime() };
+    if (!best || overlap > best.overlap || (overlap === best.overlap && order.start.getTime() > best.start))
+      best = { order, overlap, start: order.start.getTime() };
   }
   return best?.order;
 }
@@ -177,7 +187,8 @@ export interface ScrapState {
 export async function scrapStates(client: ShopfloorClient, ids: readonly number[]): Promise<Map<number, ScrapState>> {
   const out = new Map<number, ScrapState>();
   if (ids.length === 0) return out;
-  for (const r of await client.read('stock.scrap', [...ids], ['state', 'scrap_qty'])) out.set(r.id, { id: r.id, state: String(r.state), quantity: Number(r.scrap_qty ?? 0) });
+  for (const r of await client.read('stock.scrap', [...ids], ['state', 'scrap_qty']))
+    out.set(r.id, { id: r.id, state: String(r.state), quantity: Number(r.scrap_qty ?? 0) });
   return out;
 }
 
@@ -197,7 +208,14 @@ export interface ProductivityRow {
 
 /** Creates or updates (same external id) productivity records; bad rows are isolated by bisection. */
 export function loadProductivity(client: ShopfloorClient, rows: readonly ProductivityRow[]): Promise<LoadRecordsResult> {
-  const cells: LoadCell[][] = rows.map((r) => [r.xmlid, String(r.workcenterId), String(r.lossId), odooDatetime(r.start), odooDatetime(r.end), r.description]);
+  const cells: LoadCell[][] = rows.map((r) => [
+    r.xmlid,
+    String(r.workcenterId),
+    String(r.lossId),
+    odooDatetime(r.start),
+    odooDatetime(r.end),
+    r.description,
+  ]);
   return client.loadRecords('mrp.workcenter.productivity', [...PRODUCTIVITY_FIELDS], cells, { context: UTC });
 }
 
@@ -214,7 +232,13 @@ export interface ScrapRow {
 export function loadScraps(client: ShopfloorClient, rows: readonly ScrapRow[], withLocation: boolean): Promise<LoadRecordsResult> {
   // an empty cell would be sent as False and override Odoo's default location: leave the column out
   const fields = ['id', 'product_id/.id', 'scrap_qty', 'origin', ...(withLocation ? ['location_id/.id'] : [])];
-  const cells: LoadCell[][] = rows.map((r) => [r.xmlid, String(r.productId), quantityCell(r.quantity), r.origin, ...(withLocation ? [String(r.locationId ?? '')] : [])]);
+  const cells: LoadCell[][] = rows.map((r) => [
+    r.xmlid,
+    String(r.productId),
+    quantityCell(r.quantity),
+    r.origin,
+    ...(withLocation ? [String(r.locationId ?? '')] : []),
+  ]);
   return client.loadRecords('stock.scrap', fields, cells, { context: UTC });
 }
 
@@ -239,8 +263,14 @@ export async function validateScrap(client: ShopfloorClient, id: number): Promis
     if (err instanceof OdooWizardError) {
       if (err.resModel === INSUFFICIENT_QTY_WIZARD) {
         const context = (err.action.context ?? {}) as Record<string, unknown>;
-        const wanted = typeof context.default_quantity === 'number' ? ` (${context.default_quantity} ${String(context.default_product_uom_name ?? '')})`.replace(' )', ')') : '';
-        return { status: 'insufficient_quantity', message: `Odoo: not enough stock to scrap${wanted} at the source location; the scrap stays in draft (${INSUFFICIENT_QTY_WIZARD})` };
+        const wanted =
+          typeof context.default_quantity === 'number'
+            ? ` (${context.default_quantity} ${String(context.default_product_uom_name ?? '')})`.replace(' )', ')')
+            : '';
+        return {
+          status: 'insufficient_quantity',
+          message: `Odoo: not enough stock to scrap${wanted} at the source location; the scrap stays in draft (${INSUFFICIENT_QTY_WIZARD})`,
+        };
       }
       return { status: 'failed', message: `Odoo answered the wizard ${err.resModel}: the scrap was not validated` };
     }

@@ -29,8 +29,24 @@ export const OEE_SHEETS = { shifts: 'OEE by shift', downtime: 'Downtime events',
 
 /** the issue's required columns first, then the rest */
 export const OEE_CSV_HEADER = [
-  'asset', 'shift_date', 'shift', 'good', 'scrap', 'running_minutes', 'down_minutes', 'idle_minutes', 'availability', 'quality',
-  'performance', 'oee', 'downtime_events', 'workcenter', 'shift_start', 'shift_end', 'complete', 'ideal_rate_per_hour',
+  'asset',
+  'shift_date',
+  'shift',
+  'good',
+  'scrap',
+  'running_minutes',
+  'down_minutes',
+  'idle_minutes',
+  'availability',
+  'quality',
+  'performance',
+  'oee',
+  'downtime_events',
+  'workcenter',
+  'shift_start',
+  'shift_end',
+  'complete',
+  'ideal_rate_per_hour',
 ] as const;
 
 export const OEE_FORMATS = { percent: '0.0%', minutes: '#,##0.0', count: '#,##0.###', date: 'yyyy-mm-dd hh:mm' } as const;
@@ -128,43 +144,120 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
     wb.creator = 'mfg-etl';
 
     const shiftColumns: Array<[string, number, Style]> = [
-      ['Asset', 16, S.text], ['Work center', 16, S.text], ['Shift date', 11, S.text], ['Shift', 8, S.text],
-      ['Start', 16, S.date], ['End', 16, S.date], ['Complete', 9, S.text],
-      ['Good', 10, S.count], ['Scrap', 10, S.count], ['Running min', 11, S.minutes], ['Down min', 10, S.minutes], ['Idle min', 10, S.minutes],
-      ['Availability', 11, S.percent], ['Performance', 12, S.percent], ['Quality', 10, S.percent], ['OEE', 9, S.percent],
-      ['Downtime events', 10, S.count], ['Ideal rate / h', 10, S.count],
+      ['Asset', 16, S.text],
+      ['Work center', 16, S.text],
+      ['Shift date', 11, S.text],
+      ['Shift', 8, S.text],
+      ['Start', 16, S.date],
+      ['End', 16, S.date],
+      ['Complete', 9, S.text],
+      ['Good', 10, S.count],
+      ['Scrap', 10, S.count],
+      ['Running min', 11, S.minutes],
+      ['Down min', 10, S.minutes],
+      ['Idle min', 10, S.minutes],
+      ['Availability', 11, S.percent],
+      ['Performance', 12, S.percent],
+      ['Quality', 10, S.percent],
+      ['OEE', 9, S.percent],
+      ['Downtime events', 10, S.count],
+      ['Ideal rate / h', 10, S.count],
     ];
-    const ws = new StreamedSheet(wb, OEE_SHEETS.shifts, shiftColumns.map((c) => c[0]), { widths: shiftColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: shifts.length });
+    const ws = new StreamedSheet(
+      wb,
+      OEE_SHEETS.shifts,
+      shiftColumns.map((c) => c[0]),
+      { widths: shiftColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: shifts.length },
+    );
     const shiftStyles = shiftColumns.map((c) => c[2]);
     await csv.line(OEE_CSV_HEADER);
     for (const r of shifts) {
       const f = shiftFigures(r, assets[r.asset]);
       const values: CellValue[] = [
-        r.asset, f.workcenter, r.shiftDate, r.shift, clock(r.start), clock(r.end), r.complete ? 'yes' : 'in progress',
-        r.good, r.scrap, r.runningMinutes, r.downMinutes, r.idleMinutes, f.availability, f.performance, f.quality, f.oee, r.downtimeEvents, f.ideal,
+        r.asset,
+        f.workcenter,
+        r.shiftDate,
+        r.shift,
+        clock(r.start),
+        clock(r.end),
+        r.complete ? 'yes' : 'in progress',
+        r.good,
+        r.scrap,
+        r.runningMinutes,
+        r.downMinutes,
+        r.idleMinutes,
+        f.availability,
+        f.performance,
+        f.quality,
+        f.oee,
+        r.downtimeEvents,
+        f.ideal,
       ];
       await ws.addRow(values, shiftStyles);
       await csv.line([
-        r.asset, r.shiftDate, r.shift, figure(r.good), figure(r.scrap), figure(r.runningMinutes), figure(r.downMinutes), figure(r.idleMinutes),
-        figure(f.availability), figure(f.quality), figure(f.performance), figure(f.oee), r.downtimeEvents,
-        f.workcenter, localText(r.start, timeZone), localText(r.end, timeZone), r.complete ? 'true' : 'false', f.ideal,
+        r.asset,
+        r.shiftDate,
+        r.shift,
+        figure(r.good),
+        figure(r.scrap),
+        figure(r.runningMinutes),
+        figure(r.downMinutes),
+        figure(r.idleMinutes),
+        figure(f.availability),
+        figure(f.quality),
+        figure(f.performance),
+        figure(f.oee),
+        r.downtimeEvents,
+        f.workcenter,
+        localText(r.start, timeZone),
+        localText(r.end, timeZone),
+        r.complete ? 'true' : 'false',
+        f.ideal,
       ]);
     }
     await ws.commit();
     await csv.close();
 
     const downColumns: Array<[string, number, Style]> = [
-      ['Asset', 16, S.text], ['Work center', 16, S.text], ['Start', 16, S.date], ['End', 16, S.date], ['Wall-clock min', 12, S.minutes],
-      ['Shift date', 11, S.text], ['Shift', 8, S.text], ['Tag', 20, S.text], ['State code', 8, S.text], ['Loss reason', 22, S.text],
-      ['Odoo status', 14, S.text], ['Odoo id', 9, S.count], ['Message', 50, S.text], ['External id', 40, S.text],
+      ['Asset', 16, S.text],
+      ['Work center', 16, S.text],
+      ['Start', 16, S.date],
+      ['End', 16, S.date],
+      ['Wall-clock min', 12, S.minutes],
+      ['Shift date', 11, S.text],
+      ['Shift', 8, S.text],
+      ['Tag', 20, S.text],
+      ['State code', 8, S.text],
+      ['Loss reason', 22, S.text],
+      ['Odoo status', 14, S.text],
+      ['Odoo id', 9, S.count],
+      ['Message', 50, S.text],
+      ['External id', 40, S.text],
     ];
-    const wd = new StreamedSheet(wb, OEE_SHEETS.downtime, downColumns.map((c) => c[0]), { widths: downColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: downtime.length });
+    const wd = new StreamedSheet(
+      wb,
+      OEE_SHEETS.downtime,
+      downColumns.map((c) => c[0]),
+      { widths: downColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: downtime.length },
+    );
     const downStyles = downColumns.map((c) => c[2]);
     for (const d of downtime) {
       await wd.addRow(
         [
-          d.asset, assets[d.asset]?.workcenter ?? d.asset, clock(d.start), clock(d.end), d.minutes, d.shiftDate, d.shift, d.tag, d.stateCode, d.lossReason,
-          statusText(d.status, d.open ? 'open' : 'not loaded'), d.status?.odooId ?? null, d.status?.message ?? (d.open ? 'still down at the end of the window read: loaded once it ends' : null), `mfg_etl.${d.key}`,
+          d.asset,
+          assets[d.asset]?.workcenter ?? d.asset,
+          clock(d.start),
+          clock(d.end),
+          d.minutes,
+          d.shiftDate,
+          d.shift,
+          d.tag,
+          d.stateCode,
+          d.lossReason,
+          statusText(d.status, d.open ? 'open' : 'not loaded'),
+          d.status?.odooId ?? null,
+          d.status?.message ?? (d.open ? 'still down at the end of the window read: loaded once it ends' : null),
+          `mfg_etl.${d.key}`,
         ],
         downStyles,
       );
@@ -172,16 +265,41 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
     await wd.commit();
 
     const scrapColumns: Array<[string, number, Style]> = [
-      ['Asset', 16, S.text], ['Product', 16, S.text], ['Shift date', 11, S.text], ['Shift', 8, S.text], ['Start', 16, S.date], ['End', 16, S.date],
-      ['Quantity', 10, S.count], ['Complete', 9, S.text], ['Odoo status', 20, S.text], ['Odoo id', 9, S.count], ['Message', 50, S.text], ['External id', 40, S.text],
+      ['Asset', 16, S.text],
+      ['Product', 16, S.text],
+      ['Shift date', 11, S.text],
+      ['Shift', 8, S.text],
+      ['Start', 16, S.date],
+      ['End', 16, S.date],
+      ['Quantity', 10, S.count],
+      ['Complete', 9, S.text],
+      ['Odoo status', 20, S.text],
+      ['Odoo id', 9, S.count],
+      ['Message', 50, S.text],
+      ['External id', 40, S.text],
     ];
-    const wsc = new StreamedSheet(wb, OEE_SHEETS.scrap, scrapColumns.map((c) => c[0]), { widths: scrapColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: scrap.length });
+    const wsc = new StreamedSheet(
+      wb,
+      OEE_SHEETS.scrap,
+      scrapColumns.map((c) => c[0]),
+      { widths: scrapColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: scrap.length },
+    );
     const scrapStyles = scrapColumns.map((c) => c[2]);
     for (const s of scrap) {
       await wsc.addRow(
         [
-          s.asset, s.product || '(work order in progress)', s.shiftDate, s.shift, clock(s.start), clock(s.end), s.quantity, s.complete ? 'yes' : 'in progress',
-          statusText(s.status, 'not loaded'), s.status?.odooId ?? null, s.status?.message ?? null, `mfg_etl.${s.key}`,
+          s.asset,
+          s.product || '(work order in progress)',
+          s.shiftDate,
+          s.shift,
+          clock(s.start),
+          clock(s.end),
+          s.quantity,
+          s.complete ? 'yes' : 'in progress',
+          statusText(s.status, 'not loaded'),
+          s.status?.odooId ?? null,
+          s.status?.message ?? null,
+          `mfg_etl.${s.key}`,
         ],
         scrapStyles,
       );

@@ -53,11 +53,23 @@ export async function advanceWatermarks(db: Db, batchId: number, watermarks: Rea
  * else stages meanwhile) and a plain insert does; else an upsert, the value read now replacing
  * the staged one.
  */
-export async function stageSamples(db: Db, batchId: number, tagNames: readonly string[], chunk: SampleColumns, fresh: boolean): Promise<void> {
+export async function stageSamples(
+  db: Db,
+  batchId: number,
+  tagNames: readonly string[],
+  chunk: SampleColumns,
+  fresh: boolean,
+): Promise<void> {
   if (chunk.tagNo.length === 0) return;
   // array literals joined here: pg would quote every element, which costs both sides (numbers only, all finite)
   const literal = (a: readonly number[]) => `{${a.join(',')}}`;
-  await runSql(db, fresh ? 'historian/insert_samples' : 'historian/stage_samples', [literal(chunk.tagNo), literal(chunk.ts), literal(chunk.values), batchId, tagNames]);
+  await runSql(db, fresh ? 'historian/insert_samples' : 'historian/stage_samples', [
+    literal(chunk.tagNo),
+    literal(chunk.ts),
+    literal(chunk.values),
+    batchId,
+    tagNames,
+  ]);
 }
 
 /**
@@ -137,7 +149,11 @@ export async function stagedSamples(db: Db, spans: ReadonlyMap<string, { lo: num
   const tags = [...spans.keys()].filter((t) => spans.get(t)!.hi > spans.get(t)!.lo);
   const out = new Map<string, Sample[]>();
   if (tags.length === 0) return out;
-  const rows = await runSql<{ tag: string; ms: number; value: number }>(db, 'historian/staged_samples', [tags, tags.map((t) => spans.get(t)!.lo), tags.map((t) => spans.get(t)!.hi)]);
+  const rows = await runSql<{ tag: string; ms: number; value: number }>(db, 'historian/staged_samples', [
+    tags,
+    tags.map((t) => spans.get(t)!.lo),
+    tags.map((t) => spans.get(t)!.hi),
+  ]);
   for (const r of rows) {
     let list = out.get(r.tag);
     if (!list) out.set(r.tag, (list = []));
@@ -259,7 +275,12 @@ async function insertScrap(db: Db, batchId: number, rows: AggregationResult['scr
  * Replaces the aggregates of a recomputed range: deletes what the range held for its tags and
  * assets, inserts the new rows under `batchId`. Run it in the transaction that stages the samples.
  */
-export async function replaceAggregates(db: Db, batchId: number, range: RecomputedRange, result: Pick<AggregationResult, 'buckets' | 'downtime' | 'shifts' | 'scrap'>): Promise<ReplacedCounts> {
+export async function replaceAggregates(
+  db: Db,
+  batchId: number,
+  range: RecomputedRange,
+  result: Pick<AggregationResult, 'buckets' | 'downtime' | 'shifts' | 'scrap'>,
+): Promise<ReplacedCounts> {
   const [removed] = await runSql<ReplacedCounts['removed']>(db, 'historian/delete_range', [range.tags, range.assets, range.from, range.to]);
   await insertBuckets(db, batchId, result.buckets);
   await insertDowntime(db, batchId, result.downtime);
@@ -267,7 +288,12 @@ export async function replaceAggregates(db: Db, batchId: number, range: Recomput
   await insertScrap(db, batchId, result.scrap);
   return {
     removed: removed!,
-    inserted: { buckets: result.buckets.length, downtime: result.downtime.length, shifts: result.shifts.length, scrap: result.scrap.length },
+    inserted: {
+      buckets: result.buckets.length,
+      downtime: result.downtime.length,
+      shifts: result.shifts.length,
+      scrap: result.scrap.length,
+    },
   };
 }
 

@@ -19,7 +19,13 @@ export const RECONCILABLE = ['validated', 'approved', 'loading', 'loaded', 'load
 // ---- count lines ------------------------------------------------------------------------------
 
 /** Inserts one chunk; `firstLineNo` keeps the file order; `defaultCountedAt` for lines without a time. */
-export async function stageCountLines(db: Db, batchId: number, lines: readonly CountLine[], firstLineNo: number, defaultCountedAt: Date): Promise<void> {
+export async function stageCountLines(
+  db: Db,
+  batchId: number,
+  lines: readonly CountLine[],
+  firstLineNo: number,
+  defaultCountedAt: Date,
+): Promise<void> {
   const n = lines.length;
   if (n === 0) return;
   const lineNo = new Array<number>(n);
@@ -43,7 +49,19 @@ export async function stageCountLines(db: Db, batchId: number, lines: readonly C
     countedAt[i] = l.countedAt ?? null;
     ref[i] = l.sourceRef;
   }
-  await runSql(db, 'inventory/stage_count_lines', [batchId, lineNo, location, warehouse, product, lot, quantity, unit, countedAt, ref, defaultCountedAt]);
+  await runSql(db, 'inventory/stage_count_lines', [
+    batchId,
+    lineNo,
+    location,
+    warehouse,
+    product,
+    lot,
+    quantity,
+    unit,
+    countedAt,
+    ref,
+    defaultCountedAt,
+  ]);
 }
 
 export async function deleteCountLines(db: Db, batchId: number): Promise<void> {
@@ -89,13 +107,22 @@ export async function countLineProblems(db: Db, batchId: number, failed: FailedC
 
 /** The count batch a reconciliation of `warehouse` uses: the newest checked one. */
 export async function latestCountBatch(db: Db, warehouseCode: string): Promise<number | undefined> {
-  const row = await db('batches').where({ kind: COUNT_KIND }).whereRaw('lower(scope) = lower(?)', [warehouseCode]).whereIn('status', [...RECONCILABLE]).orderBy('id', 'desc').first('id');
+  const row = await db('batches')
+    .where({ kind: COUNT_KIND })
+    .whereRaw('lower(scope) = lower(?)', [warehouseCode])
+    .whereIn('status', [...RECONCILABLE])
+    .orderBy('id', 'desc')
+    .first('id');
   return row?.id as number | undefined;
 }
 
 /** Warehouse codes (scopes) that have a checked count batch. */
 export async function countedWarehouses(db: Db): Promise<string[]> {
-  const rows = await db('batches').where({ kind: COUNT_KIND }).whereIn('status', [...RECONCILABLE]).distinct('scope').orderBy('scope');
+  const rows = await db('batches')
+    .where({ kind: COUNT_KIND })
+    .whereIn('status', [...RECONCILABLE])
+    .distinct('scope')
+    .orderBy('scope');
   return rows.map((r: { scope: string }) => r.scope);
 }
 
@@ -108,7 +135,11 @@ export interface WarehouseRef {
 }
 
 export async function findWarehouse(db: Db, code: string): Promise<WarehouseRef | undefined> {
-  const row = await db('md_warehouses').where({ active: true }).whereRaw('lower(code) = lower(?)', [code]).orderBy('odoo_id').first('odoo_id', 'code', 'name');
+  const row = await db('md_warehouses')
+    .where({ active: true })
+    .whereRaw('lower(code) = lower(?)', [code])
+    .orderBy('odoo_id')
+    .first('odoo_id', 'code', 'name');
   return row ? { id: Number(row.odoo_id), code: row.code as string, name: row.name as string } : undefined;
 }
 
@@ -118,16 +149,29 @@ export async function warehouseById(db: Db, id: number): Promise<WarehouseRef | 
 }
 
 export async function listCategories(db: Db): Promise<CategoryInfo[]> {
-  const fromTable = (await db('md_product_categories').where({ active: true }).select('odoo_id', 'name', 'complete_name', 'parent_id')) as Row[];
+  const fromTable = (await db('md_product_categories')
+    .where({ active: true })
+    .select('odoo_id', 'name', 'complete_name', 'parent_id')) as Row[];
   const out = new Map<number, CategoryInfo>();
   for (const r of fromTable) {
-    out.set(Number(r.odoo_id), { id: Number(r.odoo_id), name: r.name as string, completeName: (r.complete_name as string | null) ?? null, parentId: r.parent_id === null ? null : Number(r.parent_id) });
+    out.set(Number(r.odoo_id), {
+      id: Number(r.odoo_id),
+      name: r.name as string,
+      completeName: (r.complete_name as string | null) ?? null,
+      parentId: r.parent_id === null ? null : Number(r.parent_id),
+    });
   }
   // products may name categories that were not synced as records (older snapshots, the demo)
   const fromProducts = (await db('md_products').whereNotNull('categ_id').distinct('categ_id', 'categ_name')) as Row[];
   for (const r of fromProducts) {
     const id = Number(r.categ_id);
-    if (!out.has(id)) out.set(id, { id, name: (r.categ_name as string | null) ?? String(id), completeName: (r.categ_name as string | null) ?? null, parentId: null });
+    if (!out.has(id))
+      out.set(id, {
+        id,
+        name: (r.categ_name as string | null) ?? String(id),
+        completeName: (r.categ_name as string | null) ?? null,
+        parentId: null,
+      });
   }
   return [...out.values()];
 }
@@ -151,7 +195,14 @@ export interface NewSnapshot {
 
 export async function createSnapshot(db: Db, s: NewSnapshot): Promise<number> {
   const [row] = await db('inventory_snapshots')
-    .insert({ warehouse_id: s.warehouseId, warehouse_code: s.warehouseCode, purpose: s.purpose, taken_at: s.takenAt, source: s.source, run_id: s.runId })
+    .insert({
+      warehouse_id: s.warehouseId,
+      warehouse_code: s.warehouseCode,
+      purpose: s.purpose,
+      taken_at: s.takenAt,
+      source: s.source,
+      run_id: s.runId,
+    })
     .returning('id');
   return Number((row as { id: number }).id);
 }
@@ -395,7 +446,12 @@ function readNumbers(rows: Row[]): ReportLine[] {
  * Lines in report order (`all`) or discrepancies by value (`discrepancies`), page by page. The next
  * page is already being read while the caller writes the current one.
  */
-export async function* reportLinePages(db: Db, id: number, which: 'all' | 'discrepancies', pageSize = 10_000): AsyncGenerator<ReportLine[]> {
+export async function* reportLinePages(
+  db: Db,
+  id: number,
+  which: 'all' | 'discrepancies',
+  pageSize = 10_000,
+): AsyncGenerator<ReportLine[]> {
   const file = which === 'all' ? 'inventory/reconciliation_lines_page' : 'inventory/reconciliation_discrepancies_page';
   const read = async (after: number) => readNumbers(await runSql(db, file, [id, after, pageSize]));
   let after = 0;
@@ -414,10 +470,21 @@ export async function* reportLinePages(db: Db, id: number, which: 'all' | 'discr
   }
 }
 
-export async function finishReconciliation(db: Db, id: number, totals: ReconciliationTotals, reports: { xlsx: string | null; csv: string | null }): Promise<void> {
+export async function finishReconciliation(
+  db: Db,
+  id: number,
+  totals: ReconciliationTotals,
+  reports: { xlsx: string | null; csv: string | null },
+): Promise<void> {
   await db('inventory_reconciliations')
     .where({ id })
-    .update({ status: 'done', finished_at: new Date(), totals: JSON.stringify(totals), report_xlsx: reports.xlsx, report_csv: reports.csv });
+    .update({
+      status: 'done',
+      finished_at: new Date(),
+      totals: JSON.stringify(totals),
+      report_xlsx: reports.xlsx,
+      report_csv: reports.csv,
+    });
 }
 
 // ---- inventory-adjust ledger --------------------------------------------------------------------
@@ -476,7 +543,10 @@ export async function saveAdjustRows(db: Db, rows: readonly AdjustRow[], runId: 
 }
 
 /** The count of a batch per key, in the product's unit (resolved lines only). */
-export async function countKeys(db: Db, batchId: number): Promise<Array<{ locationId: number; productId: number; lotName: string; quantity: number; countedAt: Date; refs: string[] }>> {
+export async function countKeys(
+  db: Db,
+  batchId: number,
+): Promise<Array<{ locationId: number; productId: number; lotName: string; quantity: number; countedAt: Date; refs: string[] }>> {
   const rows = (await db('inventory_count_lines')
     .where({ batch_id: batchId })
     .whereNotNull('location_id')

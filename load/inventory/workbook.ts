@@ -27,8 +27,21 @@ import { type CellValue, type Style, StreamedSheet, streamedZipOptions } from '.
 export const SHEETS = { summary: 'Summary', discrepancies: 'Discrepancies', all: 'All lines' } as const;
 
 export const CSV_HEADER = [
-  'location', 'product', 'lot', 'uom', 'odoo_qty', 'counted_qty', 'difference', 'class', 'value_impact',
-  'product_name', 'category', 'difference_pct', 'unit_cost', 'counted_at', 'since_previous',
+  'location',
+  'product',
+  'lot',
+  'uom',
+  'odoo_qty',
+  'counted_qty',
+  'difference',
+  'class',
+  'value_impact',
+  'product_name',
+  'category',
+  'difference_pct',
+  'unit_cost',
+  'counted_at',
+  'since_previous',
 ] as const;
 
 export const FORMATS = {
@@ -140,7 +153,10 @@ function buildStyles(currency: string) {
   type Kind = keyof typeof plain;
   const coloured = new Map<string, Record<Kind, Style>>();
   for (const [cls, c] of Object.entries(CLASS_COLOURS)) {
-    const extra = { fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: c.fill } }, font: { color: { argb: c.font }, bold: cls === 'short' } } as Style;
+    const extra = {
+      fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: c.fill } },
+      font: { color: { argb: c.font }, bold: cls === 'short' },
+    } as Style;
     coloured.set(cls, Object.fromEntries(Object.entries(plain).map(([k, s]) => [k, { ...s, ...extra }])) as Record<Kind, Style>);
   }
   const moved = Object.fromEntries(Object.entries(plain).map(([k, s]) => [k, { ...s, font: MOVED_FONT }])) as Record<Kind, Style>;
@@ -148,7 +164,19 @@ function buildStyles(currency: string) {
   const rowStyles = (cls: string, isMoved: boolean, withStatus: boolean): Style[] => {
     const hi = isMoved ? moved : (coloured.get(cls) ?? plain);
     const base = isMoved ? moved : plain;
-    const out = [base.text, base.text, base.text, base.text, base.text, base.text, base.quantity, base.quantity, hi.difference, hi.percent, hi.text];
+    const out = [
+      base.text,
+      base.text,
+      base.text,
+      base.text,
+      base.text,
+      base.text,
+      base.quantity,
+      base.quantity,
+      hi.difference,
+      hi.percent,
+      hi.text,
+    ];
     if (withStatus) out.push(hi.text);
     out.push(base.text, base.unitCost, hi.money, base.date, base.date, base.text);
     return out;
@@ -156,7 +184,11 @@ function buildStyles(currency: string) {
   const cache = new Map<string, Style[][]>();
   return (cls: string, isMoved: boolean, withStatus: boolean): Style[] => {
     let variants = cache.get(cls);
-    if (!variants) cache.set(cls, (variants = [rowStyles(cls, false, false), rowStyles(cls, false, true), rowStyles(cls, true, false), rowStyles(cls, true, true)]));
+    if (!variants)
+      cache.set(
+        cls,
+        (variants = [rowStyles(cls, false, false), rowStyles(cls, false, true), rowStyles(cls, true, false), rowStyles(cls, true, true)]),
+      );
     return variants[(isMoved ? 2 : 0) + (withStatus ? 1 : 0)]!;
   };
 }
@@ -214,9 +246,21 @@ function localText(ms: number | null, timeZone: string): string {
 function csvLine(l: ReportLine, timeZone: string): string {
   const pct = l.odoo_qty !== null && l.odoo_qty !== 0 ? Number(((l.difference / Math.abs(l.odoo_qty)) * 100).toFixed(4)) : null;
   return [
-    l.location_name, l.product_code, l.lot_name, l.uom, l.odoo_qty, l.counted_qty, l.difference, l.class,
-    l.value_impact === null ? null : Number(l.value_impact.toFixed(6)), l.product_name, l.category, pct, l.standard_price,
-    localText(l.counted_at, timeZone), l.since_previous,
+    l.location_name,
+    l.product_code,
+    l.lot_name,
+    l.uom,
+    l.odoo_qty,
+    l.counted_qty,
+    l.difference,
+    l.class,
+    l.value_impact === null ? null : Number(l.value_impact.toFixed(6)),
+    l.product_name,
+    l.category,
+    pct,
+    l.standard_price,
+    localText(l.counted_at, timeZone),
+    l.since_previous,
   ]
     .map((v) => csvField(v))
     .join(',');
@@ -284,14 +328,17 @@ function writeSummaryHead(ws: ExcelJS.Worksheet, input: InventoryReportInput): v
   add(['Lines', totals.lines], { numFmt: { 2: FORMATS.count } });
   add(['Matched (within tolerance)', totals.matched], { numFmt: { 2: FORMATS.count } });
   add(['Discrepancies', totals.discrepancies], { numFmt: { 2: FORMATS.count } });
-  for (const cls of ['over', 'short', 'missing_in_odoo', 'missing_in_wms']) add([`  ${cls}`, totals.by_class[cls] ?? 0], { numFmt: { 2: FORMATS.count } });
+  for (const cls of ['over', 'short', 'missing_in_odoo', 'missing_in_wms'])
+    add([`  ${cls}`, totals.by_class[cls] ?? 0], { numFmt: { 2: FORMATS.count } });
   add(['Moved since count (not counted as discrepancies)', totals.moved_since_count], { numFmt: { 2: FORMATS.count } });
   add(['Absolute value impact', totals.value_impact_abs], { numFmt: { 2: money } });
   add(['Net value impact', totals.value_impact_net], { numFmt: { 2: money } });
   add([]);
   add(['Compared with the previous run'], { font: bold });
   if (meta.previous) {
-    add(['Previous reconciliation', `${meta.previous.id}`, meta.previous.at ? wallClock(meta.previous.at, timeZone) : null], { numFmt: { 3: FORMATS.date } });
+    add(['Previous reconciliation', `${meta.previous.id}`, meta.previous.at ? wallClock(meta.previous.at, timeZone) : null], {
+      numFmt: { 3: FORMATS.date },
+    });
     add(['New discrepancies', totals.new_discrepancies], { numFmt: { 2: FORMATS.count } });
     add(['Resolved discrepancies', totals.resolved], { numFmt: { 2: FORMATS.count } });
     add(['Persisting discrepancies', totals.persisting], { numFmt: { 2: FORMATS.count } });
@@ -301,7 +348,16 @@ function writeSummaryHead(ws: ExcelJS.Worksheet, input: InventoryReportInput): v
   add([]);
 }
 
-const SUMMARY_TABLE = ['Location', 'Category', 'Lines', 'Matched', 'Discrepancies', 'Moved since count', 'Absolute value impact', 'Net value impact'];
+const SUMMARY_TABLE = [
+  'Location',
+  'Category',
+  'Lines',
+  'Matched',
+  'Discrepancies',
+  'Moved since count',
+  'Absolute value impact',
+  'Net value impact',
+];
 
 /** Summary: the head through exceljs, then the table per location and category streamed (thousands of rows). */
 async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): Promise<void> {
@@ -317,7 +373,10 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: Inven
   const totalStyles = rowStyles.map((st): Style => ({ ...st, font: bold }));
   const sum = { lines: 0, matched: 0, discrepancies: 0, moved: 0, abs: 0, net: 0 };
   for (const r of input.byLocation) {
-    await table.addRow([r.location_name, r.category, r.lines, r.matched, r.discrepancies, r.moved, r.value_impact_abs, r.value_impact_net], rowStyles);
+    await table.addRow(
+      [r.location_name, r.category, r.lines, r.matched, r.discrepancies, r.moved, r.value_impact_abs, r.value_impact_net],
+      rowStyles,
+    );
     sum.lines += r.lines;
     sum.matched += r.matched;
     sum.discrepancies += r.discrepancies;
@@ -338,7 +397,12 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
   const tmpCsv = partial(csv);
   const csvOut = new CsvWriter(tmpCsv);
   try {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmpXlsx, useStyles: true, useSharedStrings: false, zip: streamedZipOptions() } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+      filename: tmpXlsx,
+      useStyles: true,
+      useSharedStrings: false,
+      zip: streamedZipOptions(),
+    } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
     wb.creator = 'mfg-etl';
     wb.created = input.meta.generatedAt;
     await writeSummary(wb, input);
@@ -347,11 +411,16 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
     const headers = (withStatus: boolean) => COLUMNS.filter((c) => withStatus || !c.onlyAll);
     let written = 0;
 
-    const disc = new StreamedSheet(wb, SHEETS.discrepancies, headers(false).map((c) => c.header), {
-      widths: headers(false).map((c) => c.width),
-      headerStyle: HEADER_STYLE,
-      autoFilterRows: input.totals.discrepancies,
-    });
+    const disc = new StreamedSheet(
+      wb,
+      SHEETS.discrepancies,
+      headers(false).map((c) => c.header),
+      {
+        widths: headers(false).map((c) => c.width),
+        headerStyle: HEADER_STYLE,
+        autoFilterRows: input.totals.discrepancies,
+      },
+    );
     await csvOut.line(`\ufeff${CSV_HEADER.join(',')}`);
     const discCells = lineCells(false, input.timeZone);
     for await (const page of input.lines('discrepancies')) {
@@ -365,11 +434,16 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
     await disc.commit();
     await csvOut.close();
 
-    const all = new StreamedSheet(wb, SHEETS.all, headers(true).map((c) => c.header), {
-      widths: headers(true).map((c) => c.width),
-      headerStyle: HEADER_STYLE,
-      autoFilterRows: input.totals.lines,
-    });
+    const all = new StreamedSheet(
+      wb,
+      SHEETS.all,
+      headers(true).map((c) => c.header),
+      {
+        widths: headers(true).map((c) => c.width),
+        headerStyle: HEADER_STYLE,
+        autoFilterRows: input.totals.lines,
+      },
+    );
     const allCells = lineCells(true, input.timeZone);
     for await (const page of input.lines('all')) {
       for (const l of page) await all.addRow(allCells(l), styles(l.class, l.moved_since_count, true));

@@ -19,7 +19,19 @@ interface TableSpec<K extends MasterdataKind> {
 const TABLES: { [K in MasterdataKind]: TableSpec<K> } = {
   uoms: {
     table: 'md_uoms',
-    columns: ['odoo_id', 'name', 'ref_group', 'ref_ratio', 'rounding', 'ref_uom_id', 'category_id', 'relative_uom_id', 'relative_factor', 'active', 'write_date'],
+    columns: [
+      'odoo_id',
+      'name',
+      'ref_group',
+      'ref_ratio',
+      'rounding',
+      'ref_uom_id',
+      'category_id',
+      'relative_uom_id',
+      'relative_factor',
+      'active',
+      'write_date',
+    ],
   },
   product_categories: {
     table: 'md_product_categories',
@@ -28,8 +40,24 @@ const TABLES: { [K in MasterdataKind]: TableSpec<K> } = {
   products: {
     table: 'md_products',
     columns: [
-      'odoo_id', 'product_tmpl_id', 'default_code', 'name', 'type', 'is_storable', 'tracking', 'uom_id', 'uom_po_id', 'categ_id',
-      'categ_name', 'cost_method', 'valuation', 'standard_price', 'company_id', 'produce_delay', 'active', 'write_date',
+      'odoo_id',
+      'product_tmpl_id',
+      'default_code',
+      'name',
+      'type',
+      'is_storable',
+      'tracking',
+      'uom_id',
+      'uom_po_id',
+      'categ_id',
+      'categ_name',
+      'cost_method',
+      'valuation',
+      'standard_price',
+      'company_id',
+      'produce_delay',
+      'active',
+      'write_date',
     ],
   },
   warehouses: {
@@ -43,8 +71,21 @@ const TABLES: { [K in MasterdataKind]: TableSpec<K> } = {
   workcenters: {
     table: 'md_workcenters',
     columns: [
-      'odoo_id', 'name', 'code', 'sequence', 'costs_hour', 'time_efficiency', 'default_capacity', 'time_start', 'time_stop', 'oee_target',
-      'calendar_id', 'calendar_name', 'company_id', 'active', 'write_date',
+      'odoo_id',
+      'name',
+      'code',
+      'sequence',
+      'costs_hour',
+      'time_efficiency',
+      'default_capacity',
+      'time_start',
+      'time_stop',
+      'oee_target',
+      'calendar_id',
+      'calendar_name',
+      'company_id',
+      'active',
+      'write_date',
     ],
   },
   loss_reasons: {
@@ -54,8 +95,20 @@ const TABLES: { [K in MasterdataKind]: TableSpec<K> } = {
   boms: {
     table: 'md_boms',
     columns: [
-      'odoo_id', 'code', 'type', 'is_kit', 'product_tmpl_id', 'product_id', 'product_qty', 'uom_id', 'sequence', 'company_id',
-      'produce_delay', 'days_to_prepare_mo', 'active', 'write_date',
+      'odoo_id',
+      'code',
+      'type',
+      'is_kit',
+      'product_tmpl_id',
+      'product_id',
+      'product_qty',
+      'uom_id',
+      'sequence',
+      'company_id',
+      'produce_delay',
+      'days_to_prepare_mo',
+      'active',
+      'write_date',
     ],
   },
   bom_lines: {
@@ -65,8 +118,18 @@ const TABLES: { [K in MasterdataKind]: TableSpec<K> } = {
   bom_operations: {
     table: 'md_bom_operations',
     columns: [
-      'odoo_id', 'bom_id', 'name', 'workcenter_id', 'sequence', 'time_mode', 'time_mode_batch', 'time_cycle_manual', 'time_cycle',
-      'company_id', 'active', 'write_date',
+      'odoo_id',
+      'bom_id',
+      'name',
+      'workcenter_id',
+      'sequence',
+      'time_mode',
+      'time_mode_batch',
+      'time_cycle_manual',
+      'time_cycle',
+      'company_id',
+      'active',
+      'write_date',
     ],
   },
 };
@@ -96,7 +159,11 @@ function explain(err: unknown, kind: MasterdataKind): never {
 }
 
 /** Inserts or updates one page of rows; unchanged rows are not rewritten. */
-export async function upsertMasterdata<K extends MasterdataKind>(db: Db, kind: K, rows: ReadonlyArray<MasterdataRows[K]>): Promise<UpsertCounts> {
+export async function upsertMasterdata<K extends MasterdataKind>(
+  db: Db,
+  kind: K,
+  rows: ReadonlyArray<MasterdataRows[K]>,
+): Promise<UpsertCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, deactivated: 0 };
   const spec = TABLES[kind];
   const arrays = spec.columns.map((column) => rows.map((row) => row[column] ?? null));
@@ -160,6 +227,9 @@ export async function readSyncStates(db: Db): Promise<Map<string, SyncState>> {
 }
 
 /** Call in the transaction that staged the model's rows: the watermark commits with them. */
-export async function saveSyncState(db: Db, input: { model: string; watermark: Date | null; full: boolean; runId: number; stats: Record<string, unknown> }): Promise<void> {
+export async function saveSyncState(
+  db: Db,
+  input: { model: string; watermark: Date | null; full: boolean; runId: number; stats: Record<string, unknown> },
+): Promise<void> {
   await runSql(db, 'masterdata/save_sync_state', [input.model, input.watermark, input.full, input.runId, JSON.stringify(input.stats)]);
 }

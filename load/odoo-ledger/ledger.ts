@@ -32,7 +32,13 @@ export interface LedgerLast {
 export async function lastLedgerEntries(db: Db, model: string, keys: readonly string[]): Promise<Map<string, LedgerLast>> {
   const out = new Map<string, LedgerLast>();
   if (keys.length === 0) return out;
-  const rows = await runSql<{ business_key: string; payload_hash: string; odoo_id: string | null; batch_id: string | null; loaded_at: Date }>(db, 'odoo-ledger/ledger_last', [model, keys]);
+  const rows = await runSql<{
+    business_key: string;
+    payload_hash: string;
+    odoo_id: string | null;
+    batch_id: string | null;
+    loaded_at: Date;
+  }>(db, 'odoo-ledger/ledger_last', [model, keys]);
   for (const r of rows) {
     out.set(r.business_key, {
       hash: r.payload_hash,

@@ -52,8 +52,12 @@ export async function workflowFacts(db: Db, jobs: readonly JobExpectation[]): Pr
   const pending = new Map(approvals.map((a) => [a.job, a]));
   return jobs.map(({ job, expectedEveryMinutes }) => {
     const r = byJob.get(job);
-    const fact = (id: number | null | undefined, status: string | null | undefined, at: unknown, error: string | null | undefined): RunFact | null =>
-      id ? { id: num(id), status: status ?? '', at: date(at), error: error ?? null } : null;
+    const fact = (
+      id: number | null | undefined,
+      status: string | null | undefined,
+      at: unknown,
+      error: string | null | undefined,
+    ): RunFact | null => (id ? { id: num(id), status: status ?? '', at: date(at), error: error ?? null } : null);
     const p = pending.get(job);
     return {
       job,
@@ -91,8 +95,22 @@ export async function alertFacts(db: Db, jobs: readonly JobExpectation[]): Promi
 async function reconciliationFacts(db: Db): Promise<ReconciliationFact[]> {
   const { rows } = await pgQuery<{ present: string | null }>(db, "select to_regclass('inventory_reconciliations') as present");
   if (!rows[0]?.present) return [];
-  const found = await runSql<{ id: number; warehouse_code: string; kind: string; finished_at: Date | null; value_impact: number; currency: string | null }>(db, 'ops/reconciliation_impact');
-  return found.map((r) => ({ id: num(r.id), warehouse: r.warehouse_code, kind: r.kind, finishedAt: date(r.finished_at), valueImpact: Number(r.value_impact), currency: r.currency }));
+  const found = await runSql<{
+    id: number;
+    warehouse_code: string;
+    kind: string;
+    finished_at: Date | null;
+    value_impact: number;
+    currency: string | null;
+  }>(db, 'ops/reconciliation_impact');
+  return found.map((r) => ({
+    id: num(r.id),
+    warehouse: r.warehouse_code,
+    kind: r.kind,
+    finishedAt: date(r.finished_at),
+    valueImpact: Number(r.value_impact),
+    currency: r.currency,
+  }));
 }
 
 // ---- metrics ------------------------------------------------------------------------------------
@@ -120,7 +138,12 @@ export async function queueDepth(db: Db, schema: string): Promise<{ job: string;
   return (await pgQuery<{ job: string; count: number }>(db, text)).rows.map((r) => ({ job: r.job, count: num(r.count) }));
 }
 
-export async function metricsSnapshot(db: Db, schema: string, buckets: readonly number[], rowKeys: readonly string[]): Promise<MetricsSnapshot> {
+export async function metricsSnapshot(
+  db: Db,
+  schema: string,
+  buckets: readonly number[],
+  rowKeys: readonly string[],
+): Promise<MetricsSnapshot> {
   const [runsByStatus, durations, rows, batches, checkpointFailures, depth, incidents] = await Promise.all([
     runSql<{ job: string; status: string; count: number }>(db, 'ops/runs_by_status'),
     runSql<{ job: string; status: string; le: number; le_count: number; count: number; sum: number }>(db, 'ops/run_durations', [buckets]),
@@ -132,7 +155,14 @@ export async function metricsSnapshot(db: Db, schema: string, buckets: readonly 
   ]);
   return {
     runsByStatus: runsByStatus.map((r) => ({ ...r, count: num(r.count) })),
-    durations: durations.map((d) => ({ job: d.job, status: d.status, le: Number(d.le), leCount: num(d.le_count), count: num(d.count), sum: Number(d.sum) })),
+    durations: durations.map((d) => ({
+      job: d.job,
+      status: d.status,
+      le: Number(d.le),
+      leCount: num(d.le_count),
+      count: num(d.count),
+      sum: Number(d.sum),
+    })),
     rows: rows.map((r) => ({ job: r.job, key: r.key, total: Number(r.total) })),
     batches: batches.map((b) => ({ ...b, count: num(b.count) })),
     checkpointFailures: checkpointFailures.map((c) => ({ ...c, count: num(c.count) })),
@@ -212,7 +242,11 @@ export async function openIncident(db: Db, c: AlertCondition, now: Date): Promis
 }
 
 export async function resolveIncident(db: Db, id: number, resolution: string, now: Date): Promise<Incident | undefined> {
-  const rows = (await db('alert_incidents').where({ id }).whereNull('resolved_at').update({ resolved_at: now, resolution }).returning('*')) as IncidentRow[];
+  const rows = (await db('alert_incidents')
+    .where({ id })
+    .whereNull('resolved_at')
+    .update({ resolved_at: now, resolution })
+    .returning('*')) as IncidentRow[];
   return rows[0] ? toIncident(rows[0]) : undefined;
 }
 
@@ -232,14 +266,21 @@ export async function markNotified(db: Db, id: number, which: 'alert' | 'recover
 }
 
 export async function markDeliveryFailed(db: Db, id: number, error: string): Promise<void> {
-  await db('alert_incidents').where({ id }).update({ attempts: db.raw('attempts + 1'), last_error: error.slice(0, 1000) });
+  await db('alert_incidents')
+    .where({ id })
+    .update({ attempts: db.raw('attempts + 1'), last_error: error.slice(0, 1000) });
 }
 
 // ---- status page reads --------------------------------------------------------------------------
 
 /** Runs newest first, optionally by job and status, older than run `before` (paging). */
 export async function listRunsPage(db: Db, filter: { job?: string; status?: string; before?: number; limit: number }): Promise<JobRun[]> {
-  const runs = await listRuns(db, { job: filter.job, status: filter.status as RunStatus | undefined, limit: filter.limit, before: filter.before });
+  const runs = await listRuns(db, {
+    job: filter.job,
+    status: filter.status as RunStatus | undefined,
+    limit: filter.limit,
+    before: filter.before,
+  });
   return runs;
 }
 
@@ -252,7 +293,11 @@ export interface LogLine {
 }
 
 export async function runLogLines(db: Db, runId: number, limit = 2000): Promise<LogLine[]> {
-  return (await db('run_logs').where({ run_id: runId }).orderBy('id').limit(limit).select('id', 'at', 'level', 'message', 'meta')) as LogLine[];
+  return (await db('run_logs')
+    .where({ run_id: runId })
+    .orderBy('id')
+    .limit(limit)
+    .select('id', 'at', 'level', 'message', 'meta')) as LogLine[];
 }
 
 export interface RowErrorLine {
@@ -263,27 +308,56 @@ export interface RowErrorLine {
 }
 
 export async function batchRowErrors(db: Db, batchId: number, limit = 500): Promise<RowErrorLine[]> {
-  return (await db('batch_row_errors').where({ batch_id: batchId }).orderBy('seq').limit(limit).select('ref', 'col', 'value', 'message')) as RowErrorLine[];
+  return (await db('batch_row_errors')
+    .where({ batch_id: batchId })
+    .orderBy('seq')
+    .limit(limit)
+    .select('ref', 'col', 'value', 'message')) as RowErrorLine[];
 }
 
-export async function loadRowErrors(db: Db, batchId: number, limit = 500): Promise<{ runId: number | null; model: string; ref: string; message: string }[]> {
+export async function loadRowErrors(
+  db: Db,
+  batchId: number,
+  limit = 500,
+): Promise<{ runId: number | null; model: string; ref: string; message: string }[]> {
   try {
-    const rows = await db('load_row_errors').where({ batch_id: batchId }).orderBy('id', 'desc').limit(limit).select('run_id', 'odoo_model', 'ref', 'message');
-    return rows.map((r: { run_id: number | null; odoo_model: string; ref: string; message: string }) => ({ runId: r.run_id, model: r.odoo_model, ref: r.ref, message: r.message }));
+    const rows = await db('load_row_errors')
+      .where({ batch_id: batchId })
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .select('run_id', 'odoo_model', 'ref', 'message');
+    return rows.map((r: { run_id: number | null; odoo_model: string; ref: string; message: string }) => ({
+      runId: r.run_id,
+      model: r.odoo_model,
+      ref: r.ref,
+      message: r.message,
+    }));
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') return [];
     throw err;
   }
 }
 
-export async function batchAudit(db: Db, batchId: number): Promise<{ at: Date; actor: string; action: string; details: Record<string, unknown> }[]> {
-  return db('audit_events').where({ entity: 'batch', entity_id: String(batchId) }).orderBy('id').select('at', 'actor', 'action', 'details');
+export async function batchAudit(
+  db: Db,
+  batchId: number,
+): Promise<{ at: Date; actor: string; action: string; details: Record<string, unknown> }[]> {
+  return db('audit_events')
+    .where({ entity: 'batch', entity_id: String(batchId) })
+    .orderBy('id')
+    .select('at', 'actor', 'action', 'details');
 }
 
-export async function checkpointsOf(db: Db, batchIds: readonly number[]): Promise<Map<number, { name: string; severity: string; passed: boolean; measured: Record<string, unknown>; message: string }[]>> {
+export async function checkpointsOf(
+  db: Db,
+  batchIds: readonly number[],
+): Promise<Map<number, { name: string; severity: string; passed: boolean; measured: Record<string, unknown>; message: string }[]>> {
   const out = new Map<number, { name: string; severity: string; passed: boolean; measured: Record<string, unknown>; message: string }[]>();
   if (batchIds.length === 0) return out;
-  const rows = await db('checkpoint_results').whereIn('batch_id', batchIds).orderBy('id').select('batch_id', 'name', 'severity', 'passed', 'measured', 'message');
+  const rows = await db('checkpoint_results')
+    .whereIn('batch_id', batchIds)
+    .orderBy('id')
+    .select('batch_id', 'name', 'severity', 'passed', 'measured', 'message');
   for (const r of rows) {
     const list = out.get(r.batch_id) ?? [];
     list.push({ name: r.name, severity: r.severity, passed: r.passed, measured: r.measured, message: r.message });

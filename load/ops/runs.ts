@@ -121,7 +121,13 @@ export async function markRunning(db: Db, runId: number, attempt: number, queueJ
     .update({ status: 'running', attempt, started_at: new Date(), host: os.hostname(), pid: process.pid, queue_job_id: queueJobId });
 }
 
-export async function finishRun(db: Db, runId: number, status: 'succeeded' | 'failed' | 'dead', stats: RunStats, error: RunError | null): Promise<void> {
+export async function finishRun(
+  db: Db,
+  runId: number,
+  status: 'succeeded' | 'failed' | 'dead',
+  stats: RunStats,
+  error: RunError | null,
+): Promise<void> {
   await db('job_runs')
     .where({ id: runId })
     .update({ status, finished_at: new Date(), stats: JSON.stringify(stats), error: error ? JSON.stringify(error) : null });
@@ -144,8 +150,13 @@ export async function findRunByQueueJob(db: Db, queueJobId: string): Promise<Job
   return row ? toRun(row as RunRow) : undefined;
 }
 
-export async function listRuns(db: Db, filter: { job?: string; status?: RunStatus; limit?: number; before?: number } = {}): Promise<JobRun[]> {
-  const q = db('job_runs').orderBy('id', 'desc').limit(filter.limit ?? 20);
+export async function listRuns(
+  db: Db,
+  filter: { job?: string; status?: RunStatus; limit?: number; before?: number } = {},
+): Promise<JobRun[]> {
+  const q = db('job_runs')
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 20);
   if (filter.job) q.where('job', filter.job);
   if (filter.status) q.where('status', filter.status);
   // paging: runs older than this id
@@ -165,7 +176,9 @@ export async function markReplayed(db: Db, deadRunId: number, replayRunId: numbe
 
 /** Last finished run of each job, for `mfg-etl jobs`. */
 export async function lastRunByJob(db: Db): Promise<Map<string, JobRun>> {
-  const rows = (await db('job_runs').distinctOn('job').orderBy([{ column: 'job' }, { column: 'id', order: 'desc' }])) as RunRow[];
+  const rows = (await db('job_runs')
+    .distinctOn('job')
+    .orderBy([{ column: 'job' }, { column: 'id', order: 'desc' }])) as RunRow[];
   return new Map(rows.map((r) => [r.job, toRun(r)]));
 }
 

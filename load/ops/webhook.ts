@@ -54,7 +54,10 @@ export async function deliverWebhook(message: WebhookMessage, o: DeliveryOptions
       return { ok: true, attempts: attempt, status };
     } catch (err) {
       const e = err as Error & { retryAfterMs?: number; cause?: { code?: string } };
-      lastError = e.name === 'TimeoutError' ? `webhook did not answer within ${o.timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`;
+      lastError =
+        e.name === 'TimeoutError'
+          ? `webhook did not answer within ${o.timeoutMs} ms`
+          : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`;
       const final = err instanceof Permanent || attempt >= o.attempts;
       o.logger.warn(final ? 'alert delivery failed' : 'alert delivery failed, retrying', { attempt, of: o.attempts, error: lastError });
       if (final) return { ok: false, attempts: attempt, error: lastError };

@@ -30,6 +30,16 @@ export interface AuditRow {
 }
 
 export async function listAudit(db: Knex, entity: string, entityId: string | number): Promise<AuditRow[]> {
-  const rows = await db('audit_events').where({ entity, entity_id: String(entityId) }).orderBy('id');
-  return rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, entity: r.entity, entityId: r.entity_id, action: r.action, details: r.details }));
+  const rows = await db('audit_events')
+    .where({ entity, entity_id: String(entityId) })
+    .orderBy('id');
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    actor: r.actor,
+    entity: r.entity,
+    entityId: r.entity_id,
+    action: r.action,
+    details: r.details,
+  }));
 }

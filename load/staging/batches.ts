@@ -143,7 +143,9 @@ export interface BatchFilter {
 }
 
 export async function listBatches(db: Db, filter: BatchFilter = {}): Promise<Batch[]> {
-  const q = db('batches').orderBy('id', 'desc').limit(filter.limit ?? 100);
+  const q = db('batches')
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 100);
   if (filter.kind) q.where('kind', filter.kind);
   if (filter.status) q.where('status', filter.status);
   if (filter.scope) q.where('scope', filter.scope);
@@ -179,7 +181,13 @@ function transitionColumns(action: BatchAction, o: TransitionOptions, now: Date)
   }
 }
 
-async function applyTransition(trx: Knex.Transaction, batch: Batch, action: BatchAction, o: TransitionOptions, extra: Record<string, unknown> = {}): Promise<Batch> {
+async function applyTransition(
+  trx: Knex.Transaction,
+  batch: Batch,
+  action: BatchAction,
+  o: TransitionOptions,
+  extra: Record<string, unknown> = {},
+): Promise<Batch> {
   const to = nextStatus(batch.status, action, batch.id);
   const now = new Date();
   const update: Record<string, unknown> = { status: to, updated_at: now, ...transitionColumns(action, o, now), ...extra };
@@ -228,7 +236,13 @@ export async function transitionBatch(knex: Knex, id: number, action: BatchActio
         .where('id', '<', batch.id)
         .forUpdate()) as BatchRow[];
       for (const o of older) {
-        await applyTransition(trx, toBatch(o), 'supersede', { actor: options.actor, reason: `replaced by batch ${batch.id}` }, { superseded_by: batch.id });
+        await applyTransition(
+          trx,
+          toBatch(o),
+          'supersede',
+          { actor: options.actor, reason: `replaced by batch ${batch.id}` },
+          { superseded_by: batch.id },
+        );
       }
     }
     return updated;
@@ -251,5 +265,13 @@ export async function recordCheckpoints(db: Db, batchId: number, results: readon
 
 export async function listCheckpoints(db: Db, batchId: number): Promise<StoredCheckpoint[]> {
   const rows = await db('checkpoint_results').where({ batch_id: batchId }).orderBy('id');
-  return rows.map((r) => ({ id: r.id, name: r.name, severity: r.severity, passed: r.passed, measured: r.measured, message: r.message, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    severity: r.severity,
+    passed: r.passed,
+    measured: r.measured,
+    message: r.message,
+    createdAt: r.created_at,
+  }));
 }

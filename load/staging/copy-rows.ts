@@ -28,7 +28,11 @@ export function copyText(value: string): string {
  * whole rows per piece or not) into it. Returns the number of rows the server copied. A failure
  * on either side (the server refuses a row, `data` throws) fails the COPY, so nothing of it stays.
  */
-export async function copyIn(db: Knex | Knex.Transaction, copySql: string, data: Iterable<string | Buffer> | AsyncIterable<string | Buffer>): Promise<number> {
+export async function copyIn(
+  db: Knex | Knex.Transaction,
+  copySql: string,
+  data: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+): Promise<number> {
   const conn = (await db.client.acquireConnection()) as pg.PoolClient;
   try {
     const stream = conn.query(copyFrom(copySql));

@@ -7,7 +7,9 @@ type Db = Knex | Knex.Transaction;
 export async function saveRowErrors(db: Db, batchId: number, errors: readonly RowError[]): Promise<void> {
   for (let i = 0; i < errors.length; i += 1000) {
     const chunk = errors.slice(i, i + 1000);
-    await db('batch_row_errors').insert(chunk.map((e, j) => ({ batch_id: batchId, seq: i + j + 1, ref: e.ref, col: e.column, value: e.value, message: e.message })));
+    await db('batch_row_errors').insert(
+      chunk.map((e, j) => ({ batch_id: batchId, seq: i + j + 1, ref: e.ref, col: e.column, value: e.value, message: e.message })),
+    );
   }
 }
 

@@ -59,7 +59,8 @@ export function columnLetter(index: number): string {
 
 // XML 1.0 has no place for most control characters (nor for lone surrogates): they become U+FFFD
 // eslint-disable-next-line no-control-regex
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const XML_SPECIAL = /[&<>"]/g;
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
@@ -134,7 +135,8 @@ export class StreamedSheet {
    * `exceljsRows` forces exceljs' own (slow) row writing, the fallback.
    */
   constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, header: readonly string[], options: StreamedSheetOptions = {}) {
-    const views: Array<Partial<ExcelJS.WorksheetView>> = options.freeze === false || options.before ? [] : [{ state: 'frozen', ySplit: 1, xSplit: 0 }];
+    const views: Array<Partial<ExcelJS.WorksheetView>> =
+      options.freeze === false || options.before ? [] : [{ state: 'frozen', ySplit: 1, xSplit: 0 }];
     this.sheet = workbook.addWorksheet(name, { views });
     if (options.widths) this.sheet.columns = options.widths.map((width) => ({ width }));
     options.before?.(this.sheet);
@@ -173,7 +175,9 @@ export class StreamedSheet {
     let attrs = cache.get(style);
     if (attrs === undefined) {
       const s = style ? this.styleId(style, kind === 'number' ? NUMBER_TYPE : STRING_TYPE) : 0;
-      attrs = (s ? `" s="${s}"` : '"') + (kind === 'number' ? '><v>' : kind === 'text' ? ' t="inlineStr"><is><t>' : ' t="inlineStr"><is><t xml:space="preserve">');
+      attrs =
+        (s ? `" s="${s}"` : '"') +
+        (kind === 'number' ? '><v>' : kind === 'text' ? ' t="inlineStr"><is><t>' : ' t="inlineStr"><is><t xml:space="preserve">');
       cache.set(style, attrs);
     }
     return attrs;
@@ -209,7 +213,8 @@ export class StreamedSheet {
           this.lastText[i] = v;
           this.lastEscaped[i] = text;
           // spaces at either end are kept only with xml:space="preserve"
-          this.lastSpaced[i] = !(len > 0 && isPlainEdge(text.charCodeAt(0)) && isPlainEdge(text.charCodeAt(len - 1))) && /^\s|\s$/.test(text);
+          this.lastSpaced[i] =
+            !(len > 0 && isPlainEdge(text.charCodeAt(0)) && isPlainEdge(text.charCodeAt(len - 1))) && /^\s|\s$/.test(text);
         }
         out[n++] = this.cellOpen[i]!;
         out[n++] = r;

@@ -28,7 +28,13 @@ const sometimes = defineJob({
     return { rowsRead: 1 };
   },
 });
-const nightly = defineJob({ name: 'nightly', description: 'expected hourly by the config', schedule: null, params: z.object({}), run: async () => ({}) });
+const nightly = defineJob({
+  name: 'nightly',
+  description: 'expected hourly by the config',
+  schedule: null,
+  params: z.object({}),
+  run: async () => ({}),
+});
 const registry = registryOf(sometimes, nightly);
 
 let app: TestApp;
@@ -104,7 +110,9 @@ describe('alerts', () => {
 
     await evaluator.evaluate();
     expect(sent('late:nightly')).toHaveLength(1);
-    expect(sent('late:nightly')[0]!.text).toMatch(/^🔴 mfg-etl alert: nightly is late: last success 3 h ago, expected every 1 h\nhttps:\/\/etl.example.com\/runs\?job=nightly$/);
+    expect(sent('late:nightly')[0]!.text).toMatch(
+      /^🔴 mfg-etl alert: nightly is late: last success 3 h ago, expected every 1 h\nhttps:\/\/etl.example.com\/runs\?job=nightly$/,
+    );
 
     await runner.runNow('nightly', {});
     await evaluator.evaluate();
@@ -117,11 +125,16 @@ describe('alerts', () => {
     await transitionBatch(app.db.knex, waiting.id, 'validate', { actor: 'test' });
     const recent = await createBatch(app.db.knex, { kind: 'forecast', scope: 'P02', version: 'w10', actor: 'test' });
     await transitionBatch(app.db.knex, recent.id, 'validate', { actor: 'test' });
-    await app.db.knex('batches').where({ id: waiting.id }).update({ validated_at: new Date(Date.now() - 2 * 3_600_000) });
+    await app.db
+      .knex('batches')
+      .where({ id: waiting.id })
+      .update({ validated_at: new Date(Date.now() - 2 * 3_600_000) });
 
     await evaluator.evaluate();
     expect(sent(`approval:${waiting.id}`)).toHaveLength(1);
-    expect(sent(`approval:${waiting.id}`)[0]!.text).toMatch(new RegExp(`batch ${waiting.id} \\(forecast P01 version w10\\) has been waiting for approval for 2 h \\(limit 1 h\\)`));
+    expect(sent(`approval:${waiting.id}`)[0]!.text).toMatch(
+      new RegExp(`batch ${waiting.id} \\(forecast P01 version w10\\) has been waiting for approval for 2 h \\(limit 1 h\\)`),
+    );
     expect(sent(`approval:${recent.id}`)).toHaveLength(0);
 
     await transitionBatch(app.db.knex, waiting.id, 'approve', { actor: 'anna' });
@@ -132,7 +145,9 @@ describe('alerts', () => {
   it('alerts when the latest reconciliation of a warehouse is worth more than the threshold, and recovers with a smaller one', async () => {
     const knex = app.db.knex;
     const count = await createBatch(knex, { kind: 'inventory_count', scope: 'WH', version: '2026-03-01', actor: 'test' });
-    const [snapshot] = await knex('inventory_snapshots').insert({ warehouse_id: 1, warehouse_code: 'WH', purpose: 'reconciliation', taken_at: new Date(), finished_at: new Date() }).returning('id');
+    const [snapshot] = await knex('inventory_snapshots')
+      .insert({ warehouse_id: 1, warehouse_code: 'WH', purpose: 'reconciliation', taken_at: new Date(), finished_at: new Date() })
+      .returning('id');
     const reconcile = async (valueImpactAbs: number) => {
       const [row] = await knex('inventory_reconciliations')
         .insert({
@@ -163,7 +178,9 @@ describe('alerts', () => {
     await reconcile(120);
     await evaluator.evaluate();
     expect(sent(key).map((b) => b.mfg_etl.event)).toEqual(['opened', 'resolved']);
-    expect(sent(key)[1]!.text).toMatch(/^✅ mfg-etl resolved: warehouse WH \(daily reconciliation\): the latest reconciliation is within the threshold/);
+    expect(sent(key)[1]!.text).toMatch(
+      /^✅ mfg-etl resolved: warehouse WH \(daily reconciliation\): the latest reconciliation is within the threshold/,
+    );
   });
 
   it('retries a failing receiver with backoff, and keeps an undelivered alert for the next evaluation', async () => {

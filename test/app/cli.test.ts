@@ -13,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => app?.cleanup());
 
-const cli = (args: string[], extra: Record<string, string> = {}, timeoutMs?: number) => runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn', ...extra }, app.dir, timeoutMs);
+const cli = (args: string[], extra: Record<string, string> = {}, timeoutMs?: number) =>
+  runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn', ...extra }, app.dir, timeoutMs);
 
 describe('mfg-etl CLI', () => {
   it('exits 2 for an unknown job and lists the valid names', async () => {
@@ -63,9 +64,26 @@ describe('mfg-etl CLI', () => {
   });
 
   it('lists batches as JSON with the documented fields and shows one with its checkpoints', async () => {
-    const b = await createBatch(app.db.knex, { kind: 'forecast', scope: 'WH1', version: 'v9', source: 'f.csv', sourceSha256: 'ab'.repeat(32), actor: 'test', stats: { lines: 3 } });
+    const b = await createBatch(app.db.knex, {
+      kind: 'forecast',
+      scope: 'WH1',
+      version: 'v9',
+      source: 'f.csv',
+      sourceSha256: 'ab'.repeat(32),
+      actor: 'test',
+      stats: { lines: 3 },
+    });
     const list = JSON.parse((await cli(['batches', '--json', '--kind', 'forecast'])).stdout) as Record<string, unknown>[];
-    expect(list[0]).toMatchObject({ id: b.id, kind: 'forecast', scope: 'WH1', version: 'v9', status: 'received', source: 'f.csv', sourceSha256: 'ab'.repeat(32), stats: { lines: 3 } });
+    expect(list[0]).toMatchObject({
+      id: b.id,
+      kind: 'forecast',
+      scope: 'WH1',
+      version: 'v9',
+      status: 'received',
+      source: 'f.csv',
+      sourceSha256: 'ab'.repeat(32),
+      stats: { lines: 3 },
+    });
     expect(list[0]).toHaveProperty('createdAt');
     const one = JSON.parse((await cli(['batch', String(b.id), '--json'])).stdout) as Record<string, unknown>;
     expect(one).toMatchObject({ id: b.id, checkpoints: [] });

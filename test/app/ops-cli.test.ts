@@ -31,12 +31,17 @@ afterAll(async () => {
 
 function childEnv(extra: Env): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? app.dir };
-  for (const [k, v] of Object.entries({ ...app.env, MFG_ETL_LOG_FORMAT: 'json', MFG_ETL_LOG_LEVEL: 'info', ...extra })) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries({ ...app.env, MFG_ETL_LOG_FORMAT: 'json', MFG_ETL_LOG_LEVEL: 'info', ...extra }))
+    if (v !== undefined) env[k] = v;
   return env;
 }
 
 /** Starts the binary and waits for a line of its output that matches. */
-function daemon(args: string[], extra: Env, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; exit: Promise<number | null> }> {
+function daemon(
+  args: string[],
+  extra: Env,
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string; exit: Promise<number | null> }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: app.dir, env: childEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let output = '';
@@ -62,7 +67,11 @@ function daemon(args: string[], extra: Env, ready: RegExp): Promise<{ child: Chi
 
 function hashCli(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'hash-password', ...args], { cwd: app.dir, env: childEnv({}), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'hash-password', ...args], {
+      cwd: app.dir,
+      env: childEnv({}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,19 +85,30 @@ describe('mfg-etl serve / start', () => {
   it('serve answers /healthz, sends the alert of a dead run to the webhook, and stops on SIGTERM', async () => {
     const dead = await createRun(app.db.knex, { job: 'housekeeping', trigger: 'manual' });
     await finishRun(app.db.knex, dead.id, 'dead', {}, { message: 'disk full', class: 'Error' });
-    const { child, match, exit } = await daemon(['serve'], { MFG_ETL_HTTP_PORT: '0', MFG_ETL_ALERT_WEBHOOK_URL: hook.url, MFG_ETL_ALERT_INTERVAL_SECONDS: '1' }, /status page: (http:\/\/127\.0\.0\.1:\d+)\//);
+    const { child, match, exit } = await daemon(
+      ['serve'],
+      { MFG_ETL_HTTP_PORT: '0', MFG_ETL_ALERT_WEBHOOK_URL: hook.url, MFG_ETL_ALERT_INTERVAL_SECONDS: '1' },
+      /status page: (http:\/\/127\.0\.0\.1:\d+)\//,
+    );
     const base = match[1]!;
     expect((await request(`${base}/healthz`)).status).toBe(200);
     expect((await request(`${base}/`)).text).toContain('data-job="housekeeping"');
-    for (let i = 0; i < 100 && !hook.bodies.some((b) => (b.mfg_etl as { key: string }).key === `dead:${dead.id}`); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(hook.bodies.map((b) => b.text)).toContain(`🔴 mfg-etl alert: housekeeping: run ${dead.id} failed for good and is in the dead letters: disk full`);
+    for (let i = 0; i < 100 && !hook.bodies.some((b) => (b.mfg_etl as { key: string }).key === `dead:${dead.id}`); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(hook.bodies.map((b) => b.text)).toContain(
+      `🔴 mfg-etl alert: housekeeping: run ${dead.id} failed for good and is in the dead letters: disk full`,
+    );
     child.kill('SIGTERM');
     expect(await exit).toBe(130);
     await expect(request(`${base}/healthz`)).rejects.toThrow();
   });
 
   it('start runs the status page along with the scheduler and worker', async () => {
-    const { child, match, exit } = await daemon(['start'], { MFG_ETL_HTTP_PORT: '0' }, /"message":"mfg-etl running".*?"statusPage":"(http:\/\/127\.0\.0\.1:\d+)\/"/);
+    const { child, match, exit } = await daemon(
+      ['start'],
+      { MFG_ETL_HTTP_PORT: '0' },
+      /"message":"mfg-etl running".*?"statusPage":"(http:\/\/127\.0\.0\.1:\d+)\/"/,
+    );
     const base = match[1]!;
     expect((await request(`${base}/readyz`)).status).toBe(200);
     child.kill('SIGTERM');
@@ -107,7 +127,9 @@ describe('mfg-etl serve / start', () => {
     try {
       const inUse = await runCli(['serve'], { ...env, MFG_ETL_HTTP_PORT: String(port) }, app.dir);
       expect(inUse.code).toBe(2);
-      expect(inUse.stderr.trim()).toBe(`mfg-etl: cannot serve the status page on 127.0.0.1:${port}: the port is in use; set MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT`);
+      expect(inUse.stderr.trim()).toBe(
+        `mfg-etl: cannot serve the status page on 127.0.0.1:${port}: the port is in use; set MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT`,
+      );
     } finally {
       busy.close();
     }
@@ -116,7 +138,9 @@ describe('mfg-etl serve / start', () => {
     fs.writeFileSync(users, '# users\nanna:plaintext-password\n');
     const broken = await runCli(['serve'], { ...env, MFG_ETL_HTTP_PORT: '0', MFG_ETL_HTTP_USERS_FILE: users }, app.dir);
     expect(broken.code).toBe(2);
-    expect(broken.stderr.trim()).toBe(`mfg-etl: MFG_ETL_HTTP_USERS_FILE ${users} line 2: the password hash of "anna" is not an scrypt hash from "mfg-etl hash-password"`);
+    expect(broken.stderr.trim()).toBe(
+      `mfg-etl: MFG_ETL_HTTP_USERS_FILE ${users} line 2: the password hash of "anna" is not an scrypt hash from "mfg-etl hash-password"`,
+    );
 
     const badSection = path.join(app.dir, 'bad.json');
     fs.writeFileSync(badSection, JSON.stringify({ alerts: { approvalWaitHours: -1 } }));

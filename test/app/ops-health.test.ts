@@ -9,7 +9,14 @@ import { loadConfig } from '../../core/config.ts';
 import { RunLogTransport } from '../../core/run-logs.ts';
 import { hashPassword, parseUsers, verifyPassword } from '../../app/http/auth.ts';
 import { escapeHtml, href, html } from '../../app/http/html.ts';
-import { alertConditions, assessWorkflow, defaultExpectedMinutes, humanDuration, rowCounts, type WorkflowFacts } from '../../transform/shared/health.ts';
+import {
+  alertConditions,
+  assessWorkflow,
+  defaultExpectedMinutes,
+  humanDuration,
+  rowCounts,
+  type WorkflowFacts,
+} from '../../transform/shared/health.ts';
 import { captureLogger } from '../support/staging.ts';
 
 const NOW = new Date('2026-03-02T12:00:00Z');
@@ -36,18 +43,32 @@ function facts(over: Partial<WorkflowFacts> = {}): WorkflowFacts {
 
 describe('workflow traffic lights', () => {
   it('is green with the age of the last success when fresh', () => {
-    expect(assessWorkflow(facts(), NOW, RULES)).toEqual({ job: 'forecast-import', light: 'green', reasons: ['last success 3 min ago, expected every 15 min'], late: false, ageMinutes: 3 });
+    expect(assessWorkflow(facts(), NOW, RULES)).toEqual({
+      job: 'forecast-import',
+      light: 'green',
+      reasons: ['last success 3 min ago, expected every 15 min'],
+      late: false,
+      ageMinutes: 3,
+    });
   });
 
   it('is red when late against the expected interval', () => {
-    const h = assessWorkflow(facts({ lastSuccessAt: ago(125), lastRun: { id: 9, status: 'succeeded', at: ago(125), error: null } }), NOW, RULES);
+    const h = assessWorkflow(
+      facts({ lastSuccessAt: ago(125), lastRun: { id: 9, status: 'succeeded', at: ago(125), error: null } }),
+      NOW,
+      RULES,
+    );
     expect(h.light).toBe('red');
     expect(h.late).toBe(true);
     expect(h.reasons).toEqual(['late: last success 2 h 5 min ago, expected every 15 min']);
   });
 
   it('counts freshness from the installation when a scheduled job never succeeded', () => {
-    expect(assessWorkflow(facts({ lastRun: null, lastFinished: null, lastSuccessAt: null, since: ago(5) }), NOW, RULES)).toMatchObject({ light: 'amber', reasons: ['no run yet'], late: false });
+    expect(assessWorkflow(facts({ lastRun: null, lastFinished: null, lastSuccessAt: null, since: ago(5) }), NOW, RULES)).toMatchObject({
+      light: 'amber',
+      reasons: ['no run yet'],
+      late: false,
+    });
     expect(assessWorkflow(facts({ lastRun: null, lastFinished: null, lastSuccessAt: null, since: ago(60) }), NOW, RULES)).toMatchObject({
       light: 'red',
       reasons: ['late: no successful run in 1 h, expected every 15 min'],
@@ -61,7 +82,9 @@ describe('workflow traffic lights', () => {
     expect(red.reasons[0]).toBe('run failed for good (dead letter, last run 12): BoM cycle through COMP_LEG');
     const recovered = assessWorkflow(facts({ deadLetters: 2, lastDead: dead, lastSuccessAt: ago(2) }), NOW, RULES);
     expect(recovered.light).toBe('amber');
-    expect(recovered.reasons[0]).toBe('2 runs failed for good (dead letters, last run 12): BoM cycle through COMP_LEG; succeeded since, replay or leave it');
+    expect(recovered.reasons[0]).toBe(
+      '2 runs failed for good (dead letters, last run 12): BoM cycle through COMP_LEG; succeeded since, replay or leave it',
+    );
   });
 
   it('is amber while a failed attempt waits for its retry, and for batches waiting for approval', () => {
@@ -72,7 +95,9 @@ describe('workflow traffic lights', () => {
   });
 
   it('never calls a manual job late', () => {
-    expect(assessWorkflow(facts({ expectedEveryMinutes: null, lastRun: null, lastFinished: null, lastSuccessAt: null }), NOW, RULES)).toMatchObject({
+    expect(
+      assessWorkflow(facts({ expectedEveryMinutes: null, lastRun: null, lastFinished: null, lastSuccessAt: null }), NOW, RULES),
+    ).toMatchObject({
       light: 'green',
       late: false,
       reasons: ['manual job, no runs yet'],
@@ -97,7 +122,10 @@ describe('alert conditions', () => {
   it('names each condition with a stable key', () => {
     const conditions = alertConditions(
       {
-        workflows: [facts({ job: 'cost-rollup', expectedEveryMinutes: 60, lastSuccessAt: ago(200) }), facts({ job: 'forecast-import', lastSuccessAt: ago(1) })],
+        workflows: [
+          facts({ job: 'cost-rollup', expectedEveryMinutes: 60, lastSuccessAt: ago(200) }),
+          facts({ job: 'forecast-import', lastSuccessAt: ago(1) }),
+        ],
         deadRuns: [
           { id: 7, job: 'forecast-import', finishedAt: ago(30), error: 'boom' }, // succeeded since: cleared
           { id: 8, job: 'cost-rollup', finishedAt: ago(30), error: 'cycle' },
@@ -116,18 +144,28 @@ describe('alert conditions', () => {
     );
     expect(conditions.map((c) => c.key)).toEqual(['dead:8', 'late:cost-rollup', 'approval:3', 'reconciliation:WH:daily']);
     expect(conditions[1]!.message).toBe('cost-rollup is late: last success 3 h 20 min ago, expected every 1 h');
-    expect(conditions[3]!.message).toBe('inventory reconciliation 5 of warehouse WH (daily): the discrepancies are worth 150.50 EUR, over the threshold of 100');
+    expect(conditions[3]!.message).toBe(
+      'inventory reconciliation 5 of warehouse WH (daily): the discrepancies are worth 150.50 EUR, over the threshold of 100',
+    );
   });
 
   it('sends no reconciliation alerts when the threshold is null', () => {
-    const impact = { ...base, reconciliations: [{ id: 5, warehouse: 'WH', kind: 'daily', finishedAt: ago(5), valueImpact: 1e9, currency: null }] };
+    const impact = {
+      ...base,
+      reconciliations: [{ id: 5, warehouse: 'WH', kind: 'daily', finishedAt: ago(5), valueImpact: 1e9, currency: null }],
+    };
     expect(alertConditions(impact, NOW, { ...RULES, reconciliationValueThreshold: null })).toEqual([]);
   });
 });
 
 describe('row counts of run stats', () => {
   it('maps the documented stats keys to stages and ignores the rest', () => {
-    expect(rowCounts({ rowsRead: 10, rowsStaged: 8, rowsRejected: 1, rowsFailed: 1, rowsWritten: 5, files: 3, rowsLoaded: 'x' })).toEqual({ read: 10, staged: 8, rejected: 2, loaded: 5 });
+    expect(rowCounts({ rowsRead: 10, rowsStaged: 8, rowsRejected: 1, rowsFailed: 1, rowsWritten: 5, files: 3, rowsLoaded: 'x' })).toEqual({
+      read: 10,
+      staged: 8,
+      rejected: 2,
+      loaded: 5,
+    });
   });
 });
 
@@ -153,7 +191,9 @@ describe('users file', () => {
     ]);
     expect(await verifyPassword('correct horse battery', hash)).toBe(true);
     expect(await verifyPassword('wrong', hash)).toBe(false);
-    expect(() => parseUsers('anna:secret', 'users')).toThrow('MFG_ETL_HTTP_USERS_FILE users line 1: the password hash of "anna" is not an scrypt hash');
+    expect(() => parseUsers('anna:secret', 'users')).toThrow(
+      'MFG_ETL_HTTP_USERS_FILE users line 1: the password hash of "anna" is not an scrypt hash',
+    );
     expect(() => parseUsers(`anna:${hash}\nanna:${hash}`, 'users')).toThrow('line 2: user "anna" appears twice');
     expect(() => parseUsers(`an na:${hash}`, 'users')).toThrow('line 1: expected <login>:<scrypt hash>');
   });
@@ -161,7 +201,12 @@ describe('users file', () => {
 
 describe('run log store', () => {
   it('never throws into the logger when the database is unreachable, and keeps a bounded buffer', async () => {
-    const knex = knexFactory({ client: 'pg', connection: 'postgres://postgres@127.0.0.1:1/none', pool: { min: 0, max: 1 }, acquireConnectionTimeout: 2000 });
+    const knex = knexFactory({
+      client: 'pg',
+      connection: 'postgres://postgres@127.0.0.1:1/none',
+      pool: { min: 0, max: 1 },
+      acquireConnectionTimeout: 2000,
+    });
     const lines: Record<string, unknown>[] = [];
     const logger = captureLogger(lines, 'debug', loadConfig({}, os.tmpdir()).redactor);
     const transport = new RunLogTransport(knex, { flushMs: 60_000, maxBuffered: 5, batchSize: 100 });

@@ -29,7 +29,13 @@ const costJob = defineJob({
     throw new DataValidationError('BoM of FURN_7800 has a cycle through COMP_LEG');
   },
 });
-const okJob = defineJob({ name: 'forecast-import', description: 'imports forecasts', schedule: '*/5 * * * *', params: z.object({}), run: async () => ({ rowsStaged: 3 }) });
+const okJob = defineJob({
+  name: 'forecast-import',
+  description: 'imports forecasts',
+  schedule: '*/5 * * * *',
+  params: z.object({}),
+  run: async () => ({ rowsStaged: 3 }),
+});
 const registry = registryOf(okJob, costJob);
 
 let app: TestApp;
@@ -50,7 +56,13 @@ beforeAll(async () => {
   await runner.runNow('forecast-import', {});
   await runner.runNow('cost-rollup', {});
   await runner.stop();
-  const batch = await createBatch(app.db.knex, { kind: 'forecast', scope: 'P01', version: '2026-W10 <b>bold</b>', source: 'P01.xlsx', actor: 'forecast-import' });
+  const batch = await createBatch(app.db.knex, {
+    kind: 'forecast',
+    scope: 'P01',
+    version: '2026-W10 <b>bold</b>',
+    source: 'P01.xlsx',
+    actor: 'forecast-import',
+  });
   await transitionBatch(app.db.knex, batch.id, 'validate', { actor: 'forecast-import' });
   batchId = batch.id;
   server = new StatusServer({ config: app.config, db: app.db, logger: app.logger, registry, port: 0 });
@@ -58,7 +70,16 @@ beforeAll(async () => {
   // playwright gives the browser a new empty profile of its own
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -85,7 +106,8 @@ describe('status page in Chromium', () => {
       const okBadge = page.locator('#workflows tr[data-job="forecast-import"] td.status .light');
       expect(await okBadge.textContent()).toBe('green');
       expect(await okBadge.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(26, 127, 55)');
-      if (process.env.MFG_ETL_TEST_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.MFG_ETL_TEST_SCREENSHOTS, 'overview.png'), fullPage: true });
+      if (process.env.MFG_ETL_TEST_SCREENSHOTS)
+        await page.screenshot({ path: path.join(process.env.MFG_ETL_TEST_SCREENSHOTS, 'overview.png'), fullPage: true });
     } finally {
       await page.close();
     }
@@ -103,7 +125,10 @@ describe('status page in Chromium', () => {
       await page.getByLabel('Password').fill('correct horse battery');
       await Promise.all([page.waitForURL(`${base}/batches/${batchId}`), page.getByRole('button', { name: 'Log in' }).click()]);
       await page.getByLabel('Comment').fill('promo week');
-      await Promise.all([page.waitForURL(`${base}/batches/${batchId}?done=approved`), page.getByRole('button', { name: 'Approve' }).click()]);
+      await Promise.all([
+        page.waitForURL(`${base}/batches/${batchId}?done=approved`),
+        page.getByRole('button', { name: 'Approve' }).click(),
+      ]);
       expect(await page.locator('#notice').innerText()).toBe(`Batch ${batchId} approved.`);
       expect(await page.locator('#batch-status').innerText()).toBe('approved');
       const batch = await getBatch(app.db.knex, batchId);
@@ -114,13 +139,19 @@ describe('status page in Chromium', () => {
   });
 
   it('fits a phone: the page itself does not scroll sideways, wide tables scroll in their box', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
     const page = await context.newPage();
     try {
       await page.goto(`${base}/`);
       const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
       expect(widths.page).toBeLessThanOrEqual(widths.viewport);
-      if (process.env.MFG_ETL_TEST_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.MFG_ETL_TEST_SCREENSHOTS, 'phone.png') });
+      if (process.env.MFG_ETL_TEST_SCREENSHOTS)
+        await page.screenshot({ path: path.join(process.env.MFG_ETL_TEST_SCREENSHOTS, 'phone.png') });
       const box = page.locator('#workflows').locator('xpath=..');
       expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === 'auto')).toBe(true);
     } finally {

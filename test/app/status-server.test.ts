@@ -47,7 +47,13 @@ const badJob = defineJob({
     throw new DataValidationError(`the data is wrong ${XSS}`);
   },
 });
-const idleJob = defineJob({ name: 'never-worked', description: 'queued, never worked here', schedule: null, params: z.object({}), run: async () => ({}) });
+const idleJob = defineJob({
+  name: 'never-worked',
+  description: 'queued, never worked here',
+  schedule: null,
+  params: z.object({}),
+  run: async () => ({}),
+});
 const registry = registryOf(importJob, badJob, idleJob);
 
 let app: TestApp;
@@ -62,7 +68,10 @@ let batchId: number;
 beforeAll(async () => {
   usersDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-users-'));
   const usersFile = path.join(usersDir, 'users');
-  fs.writeFileSync(usersFile, `# status page users\nanna:${await hashPassword('correct horse battery')}:Anna Planner\n\nbob:${await hashPassword('bobs password 1')}\n`);
+  fs.writeFileSync(
+    usersFile,
+    `# status page users\nanna:${await hashPassword('correct horse battery')}:Anna Planner\n\nbob:${await hashPassword('bobs password 1')}\n`,
+  );
   app = await testApp('status', { MFG_ETL_HTTP_USERS_FILE: usersFile, MFG_ETL_RETRY_LIMIT: '0' });
   server = new StatusServer({ config: app.config, db: app.db, logger: app.logger, registry, port: 0 });
   base = await server.listen();
@@ -74,12 +83,35 @@ beforeAll(async () => {
   deadRun = await runner.runNow('bad-data', {});
   await runner.enqueue('never-worked', {}, { trigger: 'manual' });
 
-  const batch = await createBatch(app.db.knex, { kind: 'forecast', scope: XSS, version: 'v1', source: 'plan.csv', actor: 'forecast-import', runId: okRun.id, stats: { lines: 8, errorCount: 1 } });
+  const batch = await createBatch(app.db.knex, {
+    kind: 'forecast',
+    scope: XSS,
+    version: 'v1',
+    source: 'plan.csv',
+    actor: 'forecast-import',
+    runId: okRun.id,
+    stats: { lines: 8, errorCount: 1 },
+  });
   await recordCheckpoints(app.db.knex, batch.id, [
-    { name: 'horizon_coverage', severity: 'warning', passed: false, measured: { weeks: 4, threshold: 12 }, message: 'covers 4 weeks, fewer than 12' },
+    {
+      name: 'horizon_coverage',
+      severity: 'warning',
+      passed: false,
+      measured: { weeks: 4, threshold: 12 },
+      message: 'covers 4 weeks, fewer than 12',
+    },
     { name: 'parse_errors', severity: 'error', passed: true, measured: { errors: 0 }, message: 'no parse errors' },
   ]);
-  await app.db.knex('batch_row_errors').insert({ batch_id: batch.id, seq: 1, ref: 'Sheet1!B7', col: 'product', value: '<img src=x onerror=alert(1)>', message: '=HYPERLINK("evil") unknown product' });
+  await app.db
+    .knex('batch_row_errors')
+    .insert({
+      batch_id: batch.id,
+      seq: 1,
+      ref: 'Sheet1!B7',
+      col: 'product',
+      value: '<img src=x onerror=alert(1)>',
+      message: '=HYPERLINK("evil") unknown product',
+    });
   await transitionBatch(app.db.knex, batch.id, 'validate', { actor: 'forecast-import' });
   batchId = batch.id;
 });
@@ -117,7 +149,13 @@ describe('health, readiness and metrics', () => {
   it('GET /readyz answers 503 naming Odoo when Odoo is configured but nothing answers, without the API key', async () => {
     const port = await closedPort();
     const config = loadConfig(
-      { ...app.env, MFG_ETL_ODOO_URL: `http://127.0.0.1:${port}`, MFG_ETL_ODOO_DB: 'mfg', MFG_ETL_ODOO_USER: 'etl', MFG_ETL_ODOO_API_KEY: 'odoo-api-key-very-secret' },
+      {
+        ...app.env,
+        MFG_ETL_ODOO_URL: `http://127.0.0.1:${port}`,
+        MFG_ETL_ODOO_DB: 'mfg',
+        MFG_ETL_ODOO_USER: 'etl',
+        MFG_ETL_ODOO_API_KEY: 'odoo-api-key-very-secret',
+      },
       app.dir,
     );
     const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
@@ -138,13 +176,25 @@ describe('health, readiness and metrics', () => {
 
   it('GET /readyz reports Odoo up with its version when the Odoo test server answers', async () => {
     const odoo = await startOdooTestServer({ version: 18 });
-    const config = loadConfig({ ...app.env, MFG_ETL_ODOO_URL: odoo.url, MFG_ETL_ODOO_DB: odoo.db, MFG_ETL_ODOO_USER: 'admin', MFG_ETL_ODOO_API_KEY: odoo.adminApiKey }, app.dir);
+    const config = loadConfig(
+      {
+        ...app.env,
+        MFG_ETL_ODOO_URL: odoo.url,
+        MFG_ETL_ODOO_DB: odoo.db,
+        MFG_ETL_ODOO_USER: 'admin',
+        MFG_ETL_ODOO_API_KEY: odoo.adminApiKey,
+      },
+      app.dir,
+    );
     const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
     const url = await other.listen();
     try {
       const r = await request(`${url}/readyz`);
       expect(r.status).toBe(200);
-      expect(r.json<{ checks: Record<string, { status: string; detail: string }> }>().checks.odoo).toMatchObject({ status: 'up', detail: expect.stringMatching(/^Odoo 18/) });
+      expect(r.json<{ checks: Record<string, { status: string; detail: string }> }>().checks.odoo).toMatchObject({
+        status: 'up',
+        detail: expect.stringMatching(/^Odoo 18/),
+      });
     } finally {
       await other.close();
       await odoo.close();
@@ -203,7 +253,10 @@ describe('health, readiness and metrics', () => {
     expect(metric(t, 'mfg_etl_job_runs{job="bad-data",status="dead"}')).toBe(1);
     expect(metric(t, 'mfg_etl_job_runs{job="never-worked",status="queued"}')).toBe(1);
     expect(metric(t, 'mfg_etl_job_run_duration_seconds_count{job="import-ok",status="succeeded"}')).toBe(1);
-    expect(metric(t, 'mfg_etl_job_run_duration_seconds_bucket{le="+Inf",job="import-ok",status="succeeded"}') ?? metric(t, 'mfg_etl_job_run_duration_seconds_bucket{job="import-ok",status="succeeded",le="+Inf"}')).toBe(1);
+    expect(
+      metric(t, 'mfg_etl_job_run_duration_seconds_bucket{le="+Inf",job="import-ok",status="succeeded"}') ??
+        metric(t, 'mfg_etl_job_run_duration_seconds_bucket{job="import-ok",status="succeeded",le="+Inf"}'),
+    ).toBe(1);
     expect(metric(t, 'mfg_etl_job_run_duration_seconds_bucket{job="import-ok",status="succeeded",le="60"}')).toBe(1);
     expect(metric(t, 'mfg_etl_job_rows_total{job="import-ok",stage="read"}')).toBe(10);
     expect(metric(t, 'mfg_etl_job_rows_total{job="import-ok",stage="staged"}')).toBe(8);
@@ -217,22 +270,34 @@ describe('health, readiness and metrics', () => {
     expect(metric(t, 'mfg_etl_batches{kind="forecast",status="validated"}')).toBe(1);
     expect(metric(t, 'mfg_etl_checkpoint_failures_total{checkpoint="horizon_coverage",severity="warning"}')).toBe(1);
     expect(metric(t, 'mfg_etl_checkpoint_failures_total{checkpoint="parse_errors",severity="error"}')).toBeUndefined();
-    for (const family of ['mfg_etl_odoo_call_duration_seconds', 'mfg_etl_odoo_faults_total', 'mfg_etl_opcua_read_duration_seconds', 'mfg_etl_opcua_samples_read_total']) {
+    for (const family of [
+      'mfg_etl_odoo_call_duration_seconds',
+      'mfg_etl_odoo_faults_total',
+      'mfg_etl_opcua_read_duration_seconds',
+      'mfg_etl_opcua_samples_read_total',
+    ]) {
       expect(t).toContain(`# TYPE ${family} `);
     }
   });
 
   it('GET /metrics shows Odoo call latency and faults by class from a client with the metrics observer', async () => {
     const odoo = await startOdooTestServer({ version: 18 });
-    const client = new OdooClient({ url: odoo.url, db: odoo.db, user: 'admin', apiKey: odoo.adminApiKey, retry: { attempts: 1 } }, app.logger, { observer: recordOdooCall });
+    const client = new OdooClient(
+      { url: odoo.url, db: odoo.db, user: 'admin', apiKey: odoo.adminApiKey, retry: { attempts: 1 } },
+      app.logger,
+      { observer: recordOdooCall },
+    );
     try {
       const before = await request(`${base}/metrics`);
-      const okBefore = metric(before.text, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}') ?? 0;
+      const okBefore =
+        metric(before.text, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}') ?? 0;
       const faultsBefore = metric(before.text, 'mfg_etl_odoo_faults_total{class="OdooServerError"}') ?? 0;
       await client.searchRead('product.product', [], ['name'], { limit: 2 });
       await expect(client.searchRead('x_no.such.model', [], ['name'])).rejects.toThrow();
       const after = (await request(`${base}/metrics`)).text;
-      expect(metric(after, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}')).toBe(okBefore + 1);
+      expect(metric(after, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}')).toBe(
+        okBefore + 1,
+      );
       expect(metric(after, 'mfg_etl_odoo_faults_total{class="OdooServerError"}')).toBe(faultsBefore + 1);
     } finally {
       client.close();
@@ -275,7 +340,9 @@ describe('status pages', () => {
     expect(page!.text).not.toMatch(/<script/i);
 
     const dead = await request(`${base}/runs/${deadRun.id}`);
-    expect(dead.text).toMatch(/<p class="notice notice-red" id="run-error"><strong>DataValidationError<\/strong>: the data is wrong &lt;script&gt;/);
+    expect(dead.text).toMatch(
+      /<p class="notice notice-red" id="run-error"><strong>DataValidationError<\/strong>: the data is wrong &lt;script&gt;/,
+    );
     expect(dead.text).toContain(`mfg-etl replay ${deadRun.id}`);
   });
 
@@ -333,7 +400,14 @@ describe('status pages', () => {
     expect(file.headers['content-disposition']).toMatch(/^attachment; /);
     expect(file.headers['content-type']).toBe('text/csv; charset=utf-8');
 
-    for (const bad of ['/reports/..%2Fsecret.txt', '/reports/%2E%2E/secret.txt', '/reports/link.txt', '/reports/.hidden', '/reports/2026', '/reports/nope.csv']) {
+    for (const bad of [
+      '/reports/..%2Fsecret.txt',
+      '/reports/%2E%2E/secret.txt',
+      '/reports/link.txt',
+      '/reports/.hidden',
+      '/reports/2026',
+      '/reports/nope.csv',
+    ]) {
       const r = await request(`${base}${bad}`);
       expect(r.status, bad).toBe(404);
       expect(r.text).not.toContain('outside');
@@ -369,7 +443,9 @@ describe('login, CSRF and approval', () => {
     expect(unknown.reply.status).toBe(401);
 
     const form = await request(`${base}/login`);
-    const r = await request(`${base}/login`, { form: { csrf: hiddenField(form.text, 'csrf')!, login: 'anna', password: 'correct horse battery' } });
+    const r = await request(`${base}/login`, {
+      form: { csrf: hiddenField(form.text, 'csrf')!, login: 'anna', password: 'correct horse battery' },
+    });
     expect(r.status).toBe(403);
     expect(setCookies(r).has('mfg_etl_session')).toBe(false);
   });
@@ -387,21 +463,36 @@ describe('login, CSRF and approval', () => {
     const csrf = hiddenField(page.text, 'csrf')!;
     expect(csrf.length).toBeGreaterThan(20);
 
-    const forged = await request(`${base}/batches/${batchId}/approve`, { headers: { cookie }, form: { csrf: 'not-the-token', comment: 'x' } });
+    const forged = await request(`${base}/batches/${batchId}/approve`, {
+      headers: { cookie },
+      form: { csrf: 'not-the-token', comment: 'x' },
+    });
     expect(forged.status).toBe(403);
-    const crossSite = await request(`${base}/batches/${batchId}/approve`, { headers: { cookie, origin: 'https://evil.example' }, form: { csrf, comment: 'x' } });
+    const crossSite = await request(`${base}/batches/${batchId}/approve`, {
+      headers: { cookie, origin: 'https://evil.example' },
+      form: { csrf, comment: 'x' },
+    });
     expect(crossSite.status).toBe(403);
     const noReason = await request(`${base}/batches/${batchId}/reject`, { headers: { cookie }, form: { csrf, reason: '  ' } });
     expect(noReason.status).toBe(400);
     expect((await getBatch(app.db.knex, batchId)).status).toBe('validated');
 
-    const ok = await request(`${base}/batches/${batchId}/approve`, { headers: { cookie, origin: base }, form: { csrf, comment: `promo week ${XSS}` } });
+    const ok = await request(`${base}/batches/${batchId}/approve`, {
+      headers: { cookie, origin: base },
+      form: { csrf, comment: `promo week ${XSS}` },
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.location).toBe(`/batches/${batchId}?done=approved`);
     const batch = await getBatch(app.db.knex, batchId);
     expect(batch).toMatchObject({ status: 'approved', approvedBy: 'Anna Planner', approvalComment: `promo week ${XSS}` });
-    const audit = await app.db.knex('audit_events').where({ entity: 'batch', entity_id: String(batchId), action: 'approved' }).first();
-    expect(audit).toMatchObject({ actor: 'Anna Planner', details: { from: 'validated', to: 'approved', via: 'status page', login: 'anna' } });
+    const audit = await app.db
+      .knex('audit_events')
+      .where({ entity: 'batch', entity_id: String(batchId), action: 'approved' })
+      .first();
+    expect(audit).toMatchObject({
+      actor: 'Anna Planner',
+      details: { from: 'validated', to: 'approved', via: 'status page', login: 'anna' },
+    });
 
     const after = await request(`${base}/batches/${batchId}?done=approved`, { headers: { cookie } });
     expect(after.text).toContain(`Batch ${batchId} approved.`);

@@ -13,12 +13,22 @@ describe('configuration', () => {
   it('has documented defaults with nothing set', () => {
     const c = loadConfig({}, tmp());
     expect(c.databaseUrl).toBeUndefined();
-    expect(c).toMatchObject({ schema: 'mfg_etl', dataDir: './data', inbox: './inbox', reports: './reports', logLevel: 'info', retryLimit: 3 });
+    expect(c).toMatchObject({
+      schema: 'mfg_etl',
+      dataDir: './data',
+      inbox: './inbox',
+      reports: './reports',
+      logLevel: 'info',
+      retryLimit: 3,
+    });
   });
 
   it('overlays environment variables on the config file', () => {
     const dir = tmp();
-    fs.writeFileSync(path.join(dir, 'mfg-etl.config.json'), JSON.stringify({ schema: 'from_file', inbox: '/srv/inbox', jobs: { housekeeping: { schedule: 'off' } } }));
+    fs.writeFileSync(
+      path.join(dir, 'mfg-etl.config.json'),
+      JSON.stringify({ schema: 'from_file', inbox: '/srv/inbox', jobs: { housekeeping: { schedule: 'off' } } }),
+    );
     const c = loadConfig({ MFG_ETL_SCHEMA: 'from_env' }, dir);
     expect([c.schema, c.inbox, c.jobs.housekeeping?.schedule]).toEqual(['from_env', '/srv/inbox', 'off']);
   });

@@ -7,7 +7,10 @@ import { captureLogger, TEST_DATABASE_URL, uniqueSchema } from '../support/stagi
 const schema = uniqueSchema('migrations');
 const knex = knexFactory({ client: 'pg', connection: TEST_DATABASE_URL, pool: { min: 0, max: 6 } });
 const logger = captureLogger([]);
-const files = fs.readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+const files = fs
+  .readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 afterAll(async () => {
   await knex.raw(`drop schema if exists "${schema}" cascade`);

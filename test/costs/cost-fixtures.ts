@@ -74,11 +74,27 @@ export class CostFixture {
   }
 
   async categories(...rows: Array<{ id: number; name: string; parent?: number; complete?: string }>): Promise<void> {
-    await this.knex('md_product_categories').insert(rows.map((c) => ({ odoo_id: c.id, name: c.name, complete_name: c.complete ?? c.name, parent_id: c.parent ?? null, cost_method: 'standard', valuation: 'periodic' })));
+    await this.knex('md_product_categories').insert(
+      rows.map((c) => ({
+        odoo_id: c.id,
+        name: c.name,
+        complete_name: c.complete ?? c.name,
+        parent_id: c.parent ?? null,
+        cost_method: 'standard',
+        valuation: 'periodic',
+      })),
+    );
   }
 
   async workcenter(id: number, w: { costsHour: number; efficiency?: number | null; start?: number; stop?: number }): Promise<void> {
-    await this.knex('md_workcenters').insert({ odoo_id: id, name: `WC ${id}`, costs_hour: w.costsHour, time_efficiency: w.efficiency === undefined ? 100 : w.efficiency, time_start: w.start ?? 0, time_stop: w.stop ?? 0 });
+    await this.knex('md_workcenters').insert({
+      odoo_id: id,
+      name: `WC ${id}`,
+      costs_hour: w.costsHour,
+      time_efficiency: w.efficiency === undefined ? 100 : w.efficiency,
+      time_start: w.start ?? 0,
+      time_stop: w.stop ?? 0,
+    });
   }
 
   async bom(b: BomSpec): Promise<void> {
@@ -97,7 +113,15 @@ export class CostFixture {
       company_id: b.company ?? null,
     });
     if (b.lines.length) {
-      await this.knex('md_bom_lines').insert(b.lines.map(([component, qty, uom]) => ({ odoo_id: this.lineId++, bom_id: b.id, product_id: component, product_qty: qty, uom_id: uom ?? null })));
+      await this.knex('md_bom_lines').insert(
+        b.lines.map(([component, qty, uom]) => ({
+          odoo_id: this.lineId++,
+          bom_id: b.id,
+          product_id: component,
+          product_qty: qty,
+          uom_id: uom ?? null,
+        })),
+      );
     }
     if (b.ops?.length) {
       await this.knex('md_bom_operations').insert(
@@ -122,6 +146,7 @@ export async function lineOf(knex: Knex, batchId: number, code: string): Promise
   const row = (await knex('cost_rollup_lines').where({ batch_id: batchId, default_code: code }).first()) as Row | undefined;
   if (!row) throw new Error(`no rollup line for ${code} in batch ${batchId}`);
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && k !== 'default_code' ? Number(v) : v;
+  for (const [k, v] of Object.entries(row))
+    out[k] = typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) && k !== 'default_code' ? Number(v) : v;
   return out;
 }

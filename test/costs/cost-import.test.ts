@@ -50,7 +50,15 @@ beforeAll(async () => {
     { id: 4, code: 'COPPER', price: 8, uom: KG },
     { id: 5, code: 'CABLE', price: 1.2, uom: DOZENS },
   );
-  await md.bom({ id: 1, product: 1, lines: [[2, 2], [3, 6], [4, 0.25]] });
+  await md.bom({
+    id: 1,
+    product: 1,
+    lines: [
+      [2, 2],
+      [3, 6],
+      [4, 0.25],
+    ],
+  });
 });
 afterAll(async () => {
   await runner?.stop();
@@ -78,13 +86,22 @@ describe('cost-import', () => {
     expect((await checkpoint(r.batchId, 'unit_conversion')).message).toContain('COPPER per t');
     const rejected = fs.readdirSync(path.join(inbox(), 'rejected'));
     expect(rejected).toEqual(expect.arrayContaining(['supplier-2026.csv', 'supplier-2026.csv.errors.csv', 'supplier-2026.csv.report.txt']));
-    expect(fs.readFileSync(path.join(inbox(), 'rejected', 'supplier-2026.csv.errors.csv'), 'utf8')).toContain("this unit does not convert to the product's unit");
+    expect(fs.readFileSync(path.join(inbox(), 'rejected', 'supplier-2026.csv.errors.csv'), 'utf8')).toContain(
+      "this unit does not convert to the product's unit",
+    );
 
     // the 2099 price moves BULB by 400 %: a warning; policy auto lets it through
     setCosts({ companyCurrency: 'EUR', currencyRates: { USD: 0.9 }, updates: { approval: 'auto' } });
     drop(
       'supplier-2026-fixed.csv',
-      ['Part Number;Unit Cost;Currency;Valid From;Unit', 'BULB;2,50;EUR;2026-01-01;Units', 'BULB;3,00;EUR;2026-03-01;', 'BULB;9,99;EUR;2099-01-01;', 'SCREW;1,20;USD;01.02.2026;Dozens', 'COPPER;9;EUR;2026-02-01;'].join('\r\n'),
+      [
+        'Part Number;Unit Cost;Currency;Valid From;Unit',
+        'BULB;2,50;EUR;2026-01-01;Units',
+        'BULB;3,00;EUR;2026-03-01;',
+        'BULB;9,99;EUR;2099-01-01;',
+        'SCREW;1,20;USD;01.02.2026;Dozens',
+        'COPPER;9;EUR;2026-02-01;',
+      ].join('\r\n'),
     );
     const fixed = resultOf(await importFiles(), 'supplier-2026-fixed.csv');
     expect(fixed.status).toBe('approved');
@@ -103,7 +120,13 @@ describe('cost-import', () => {
     const batchId = Number(roll.stats.batchId);
     // 2 × 3.00 + 6 × 0.09 + 0.25 × 9 = 8.79
     expect(await lineOf(app.db.knex, batchId, 'LAMP')).toMatchObject({ new_cost: 8.79 });
-    expect(await lineOf(app.db.knex, batchId, 'BULB')).toMatchObject({ kind: 'component', new_cost: 3, current_cost: 2, update_batch_id: fixed.batchId, writable: true });
+    expect(await lineOf(app.db.knex, batchId, 'BULB')).toMatchObject({
+      kind: 'component',
+      new_cost: 3,
+      current_cost: 2,
+      update_batch_id: fixed.batchId,
+      writable: true,
+    });
     // valid from decides: on 2026-02-15 the January price is the one in force
     const feb = await runner.runNow('cost-rollup', { asOf: '2026-02-15', report: false, force: true });
     expect(await lineOf(app.db.knex, Number(feb.stats.batchId), 'LAMP')).toMatchObject({ new_cost: 7.79 });
@@ -113,7 +136,11 @@ describe('cost-import', () => {
     drop('gbp.csv', 'sku,cost,currency\nBULB,2.10,GBP\nSCREW,0.08,EUR\n');
     const r = resultOf(await importFiles(), 'gbp.csv');
     expect(r.status).toBe('rejected');
-    expect(await checkpoint(r.batchId, 'currency_rate')).toMatchObject({ severity: 'error', passed: false, measured: expect.objectContaining({ rows: 1 }) });
+    expect(await checkpoint(r.batchId, 'currency_rate')).toMatchObject({
+      severity: 'error',
+      passed: false,
+      measured: expect.objectContaining({ rows: 1 }),
+    });
     const errors = fs.readFileSync(path.join(inbox(), 'rejected', 'gbp.csv.errors.csv'), 'utf8');
     expect(errors).toContain('no exchange rate configured for GBP');
     expect(fs.readFileSync(path.join(inbox(), 'rejected', 'gbp.csv.report.txt'), 'utf8')).toMatch(/REJECTED[\s\S]*FAILED  currency_rate/);
@@ -134,7 +161,10 @@ describe('cost-import', () => {
     drop('prices.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
     const r = resultOf(await importFiles(), 'prices.xlsx');
     expect(r.status).toBe('rejected');
-    expect(await checkpoint(r.batchId, 'unknown_products')).toMatchObject({ passed: false, measured: expect.objectContaining({ lines: 1, examples: ['NOPE'] }) });
+    expect(await checkpoint(r.batchId, 'unknown_products')).toMatchObject({
+      passed: false,
+      measured: expect.objectContaining({ lines: 1, examples: ['NOPE'] }),
+    });
     expect(await checkpoint(r.batchId, 'duplicate_keys')).toMatchObject({ passed: false, measured: expect.objectContaining({ keys: 1 }) });
     const errors = fs.readFileSync(path.join(inbox(), 'rejected', 'prices.xlsx.errors.csv'), 'utf8');
     expect(errors).toContain('Prices!B5'); // the cell a person finds

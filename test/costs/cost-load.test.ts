@@ -30,7 +30,10 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
   /** a float as the test server reads it (wrapped for the XML-RPC encoder) */
   const num = (v: unknown) => Number(typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v);
   const price = (code: string) => num(server.read('product.product', id(code), ['standard_price']).standard_price);
-  const setPrice = (code: string, value: number) => server.store.transaction(() => server.store.write('product.product', [id(code)], { standard_price: value }, { uid: 2, now: '2030-01-01 00:00:00', context: {} }));
+  const setPrice = (code: string, value: number) =>
+    server.store.transaction(() =>
+      server.store.write('product.product', [id(code)], { standard_price: value }, { uid: 2, now: '2030-01-01 00:00:00', context: {} }),
+    );
   const run = async (job: string, params: Record<string, unknown> = {}): Promise<JobRun> => {
     const r = await runner.runNow(job, params);
     if (r.status !== 'succeeded') throw new Error(`${job} ${r.status}: ${JSON.stringify(r.error)}`);
@@ -38,7 +41,8 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
   };
   const sync = () => run('masterdata-sync', { full: true });
   const rollup = () => run('cost-rollup', { force: true });
-  const approve = (batchId: number) => transitionBatch(app.db.knex, batchId, 'approve', { actor: 'Fiona Finance', reason: 'month-end costing' });
+  const approve = (batchId: number) =>
+    transitionBatch(app.db.knex, batchId, 'approve', { actor: 'Fiona Finance', reason: 'month-end costing' });
   const writeCalls = () => server.calls('product.product', 'write');
 
   beforeAll(async () => {
@@ -46,16 +50,36 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     // more structure on top of the demo Table: a sub-assembly made 2 at a time on a workcenter
     // with setup, cleanup and 80 % efficiency; an assembly over it and the Table; a FIFO product
     const wc = server.create('mrp.workcenter', { name: 'Paint line', costs_hour: 50, time_efficiency: 80, time_start: 10, time_stop: 5 });
-    const product = (code: string, price: number, categ = 1) => server.create('product.product', { default_code: code, name: code, standard_price: price, is_storable: true, categ_id: categ });
+    const product = (code: string, price: number, categ = 1) =>
+      server.create('product.product', { default_code: code, name: code, standard_price: price, is_storable: true, categ_id: categ });
     const tmpl = (productId: number) => server.store.get('product.product', productId)!.product_tmpl_id;
     const sub = product('ETL-SUB', 0);
     const assy = product('ETL-ASSY', 100);
     const fifo = product('ETL-FIFO', 15, 2);
-    const sBom = server.create('mrp.bom', { product_tmpl_id: tmpl(sub), product_qty: 2, bom_line_ids: [[0, 0, { product_id: id('FURN_7023'), product_qty: 3 }], [0, 0, { product_id: id('CONS_89957'), product_qty: 8 }]] });
+    const sBom = server.create('mrp.bom', {
+      product_tmpl_id: tmpl(sub),
+      product_qty: 2,
+      bom_line_ids: [
+        [0, 0, { product_id: id('FURN_7023'), product_qty: 3 }],
+        [0, 0, { product_id: id('CONS_89957'), product_qty: 8 }],
+      ],
+    });
     server.create('mrp.routing.workcenter', { name: 'Paint', bom_id: sBom, workcenter_id: wc, time_cycle_manual: 30 });
-    const aBom = server.create('mrp.bom', { product_tmpl_id: tmpl(assy), product_qty: 1, bom_line_ids: [[0, 0, { product_id: sub, product_qty: 2 }], [0, 0, { product_id: id('FURN_9666'), product_qty: 1 }], [0, 0, { product_id: id('CONS_25630'), product_qty: 4 }]] });
+    const aBom = server.create('mrp.bom', {
+      product_tmpl_id: tmpl(assy),
+      product_qty: 1,
+      bom_line_ids: [
+        [0, 0, { product_id: sub, product_qty: 2 }],
+        [0, 0, { product_id: id('FURN_9666'), product_qty: 1 }],
+        [0, 0, { product_id: id('CONS_25630'), product_qty: 4 }],
+      ],
+    });
     server.create('mrp.routing.workcenter', { name: 'Final assembly', bom_id: aBom, workcenter_id: 1, time_cycle_manual: 15 });
-    server.create('mrp.bom', { product_tmpl_id: tmpl(fifo), product_qty: 1, bom_line_ids: [[0, 0, { product_id: id('FURN_2333'), product_qty: 2 }]] });
+    server.create('mrp.bom', {
+      product_tmpl_id: tmpl(fifo),
+      product_qty: 1,
+      bom_line_ids: [[0, 0, { product_id: id('FURN_2333'), product_qty: 2 }]],
+    });
 
     app = await testApp(`costload${version}`, {
       MFG_ETL_ODOO_URL: server.url,
@@ -64,7 +88,12 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
       MFG_ETL_ODOO_API_KEY: server.adminApiKey,
       MFG_ETL_ODOO_COMPANY: '1',
     });
-    runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([masterdataSyncJob, costRollupJob, costLoadJob]) });
+    runner = new Runner({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      registry: createRegistry([masterdataSyncJob, costRollupJob, costLoadJob]),
+    });
     await runner.start();
     client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey }, app.logger);
   });
@@ -95,7 +124,8 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
       await client.callAction('product.product', 'button_bom_cost', [id(code)]);
       setPrice(code, floatRound(price(code), 2));
     }
-    for (const l of lines) expect([String(l.default_code), ours.get(String(l.default_code))]).toEqual([String(l.default_code), price(String(l.default_code))]);
+    for (const l of lines)
+      expect([String(l.default_code), ours.get(String(l.default_code))]).toEqual([String(l.default_code), price(String(l.default_code))]);
     expect(ours.get('FURN_9666')).toBe(283);
     expect(ours.get('ETL-ASSY')).toBe(floatRound(2 * 143.88 + 283 + 0.4 + 10, 2));
     for (const [code, p] of before) setPrice(code, p); // back to the prices the batch was computed from
@@ -109,7 +139,9 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
 
   it('writes standard prices with the revaluation on, never on FIFO products, and a rerun writes nothing', async () => {
     // Table Top moved to the FIFO category after the rollup: Odoo's word at load time counts
-    server.store.transaction(() => server.store.write('product.product', [id('FURN_8522')], { categ_id: 2 }, { uid: 2, now: '2030-01-02 00:00:00', context: {} }));
+    server.store.transaction(() =>
+      server.store.write('product.product', [id('FURN_8522')], { categ_id: 2 }, { uid: 2, now: '2030-01-02 00:00:00', context: {} }),
+    );
     await approve(firstBatch);
     const callsBefore = writeCalls().length;
     const r = await run('cost-load');
@@ -156,7 +188,12 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     const load = await run('cost-load', { revalue: 'false' });
     expect((load.stats.batches as Row[])[0]).toMatchObject({ batchId, status: 'loaded', revalue: false, context: { [revalueKey]: true } });
     const calls = writeCalls().slice(callsBefore);
-    expect(calls.map((c) => c.ids).flat().sort()).toEqual([id('FURN_9666'), id('ETL-ASSY')].sort());
+    expect(
+      calls
+        .map((c) => c.ids)
+        .flat()
+        .sort(),
+    ).toEqual([id('FURN_9666'), id('ETL-ASSY')].sort());
     for (const c of calls) expect(c.context[revalueKey]).toBe(true);
     expect(price('FURN_9666')).toBe(291);
   });
@@ -175,7 +212,12 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     expect(move).toMatchObject({ ref: `mfg-etl cost batch ${batchId}`, state: 'posted' });
     // one Table on hand × (295 - 291); the assembly has no stock
     const lines = server.records('account.move.line', [['move_id', '=', entryId]]).map((l) => [l.account_id, num(l.debit), num(l.credit)]);
-    expect(lines).toEqual(expect.arrayContaining([[1, 4, 0], [4, 0, 4]]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        [1, 4, 0],
+        [4, 0, 4],
+      ]),
+    );
     const record = (await app.db.knex('cost_valuation_records').where({ batch_id: batchId, odoo_model: 'account.move' }).first()) as Row;
     expect([Number(record.odoo_id), Number(record.value)]).toEqual([entryId, 4]);
     const moves = server.count('account.move');

@@ -20,7 +20,8 @@ let runner: Runner;
 let batchId: number;
 let files: { xlsx: string; csv: string };
 
-const cellText = (v: ExcelJS.CellValue) => (v === null || v === undefined ? null : typeof v === 'object' && 'richText' in v ? v.richText.map((r) => r.text).join('') : v);
+const cellText = (v: ExcelJS.CellValue) =>
+  v === null || v === undefined ? null : typeof v === 'object' && 'richText' in v ? v.richText.map((r) => r.text).join('') : v;
 
 beforeAll(async () => {
   app = await testApp('costreport');
@@ -35,7 +36,16 @@ beforeAll(async () => {
     { id: 4, code: 'SCREW', price: 0.05, categName: 'Raw', categ: 7 },
   );
   await md.workcenter(1, { costsHour: 36 });
-  await md.bom({ id: 1, product: 2, code: '@risky', lines: [[3, 2], [4, 8]], ops: [{ workcenter: 1, minutes: 10 }] });
+  await md.bom({
+    id: 1,
+    product: 2,
+    code: '@risky',
+    lines: [
+      [3, 2],
+      [4, 8],
+    ],
+    ops: [{ workcenter: 1, minutes: 10 }],
+  });
   await md.bom({ id: 2, product: 1, lines: [[2, 3]] });
   const run = await runner.runNow('cost-rollup', {});
   expect(run.status).toBe('succeeded');
@@ -61,7 +71,23 @@ describe('cost report', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Costs']);
     const ws = wb.getWorksheet('Costs')!;
     const header = (ws.getRow(1).values as ExcelJS.CellValue[]).slice(1);
-    expect(header.slice(0, 15)).toEqual(['Product', 'Name', 'Category', 'Kind', 'Level', 'BoM', 'Material', 'Operations', 'Overhead', 'New cost', 'Current cost', 'Delta', 'Delta %', 'Qty on hand', 'Revaluation impact']);
+    expect(header.slice(0, 15)).toEqual([
+      'Product',
+      'Name',
+      'Category',
+      'Kind',
+      'Level',
+      'BoM',
+      'Material',
+      'Operations',
+      'Overhead',
+      'New cost',
+      'Current cost',
+      'Delta',
+      'Delta %',
+      'Qty on hand',
+      'Revaluation impact',
+    ]);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBeTruthy();
     expect(ws.rowCount).toBe(3);
@@ -96,9 +122,25 @@ describe('cost report', () => {
     expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
   });
 
-  it('has the CSV header with the issue\'s columns first, product being the internal reference', () => {
-    const [header, ...rows] = fs.readFileSync(files.csv, 'utf8').replace(/^\ufeff/, '').trim().split('\r\n');
-    expect(header!.split(',').slice(0, 11)).toEqual(['product', 'bom', 'material_cost', 'operation_cost', 'overhead_cost', 'new_cost', 'current_cost', 'delta', 'delta_pct', 'qty_on_hand', 'revaluation_impact']);
+  it("has the CSV header with the issue's columns first, product being the internal reference", () => {
+    const [header, ...rows] = fs
+      .readFileSync(files.csv, 'utf8')
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    expect(header!.split(',').slice(0, 11)).toEqual([
+      'product',
+      'bom',
+      'material_cost',
+      'operation_cost',
+      'overhead_cost',
+      'new_cost',
+      'current_cost',
+      'delta',
+      'delta_pct',
+      'qty_on_hand',
+      'revaluation_impact',
+    ]);
     expect(header!.split(',')).toEqual([...CSV_COLUMNS]);
     const desk = rows.find((r) => r.startsWith('DESK,'))!.split(',');
     expect(desk.slice(0, 9)).toEqual(['DESK', 'BoM 2', '139.2', '0', '0', '139.2', '150', '-10.8', '-7.2']);
@@ -106,7 +148,15 @@ describe('cost report', () => {
 
   it('sums by category and lists the checkpoints on the summary sheet; the Odoo sheet shows what Odoo recorded', async () => {
     await saveValuationRecords(app.db.knex, batchId, null, [
-      { productId: 1, odooModel: 'stock.valuation.layer', odooId: 77, value: -21.6, quantity: 0, accountMoveId: 12, description: 'Product value manually modified (from 150.0 to 139.2)' },
+      {
+        productId: 1,
+        odooModel: 'stock.valuation.layer',
+        odooId: 77,
+        value: -21.6,
+        quantity: 0,
+        accountMoveId: 12,
+        description: 'Product value manually modified (from 150.0 to 139.2)',
+      },
     ]);
     const again = await writeCostReport(app.db.knex, app.config.reports, batchId, { date: '2030-01-31' });
     expect(path.basename(again.xlsx)).toBe(`cost-rollup_${batchId}_2030-01-31.xlsx`);
@@ -121,6 +171,14 @@ describe('cost report', () => {
     expect(summary.find((r) => r[0] === 'bom_cycles')).toEqual(['bom_cycles', 'error', 'passed', 'no BoM cycles']);
     expect(summary.find((r) => r[0] === 'cost_delta')?.[2]).toBe('WARNING');
     const odoo = wb.getWorksheet('Odoo')!;
-    expect((odoo.getRow(2).values as unknown[]).slice(1)).toEqual(['DESK', 'stock.valuation.layer', 77, -21.6, 0, 12, 'Product value manually modified (from 150.0 to 139.2)']);
+    expect((odoo.getRow(2).values as unknown[]).slice(1)).toEqual([
+      'DESK',
+      'stock.valuation.layer',
+      77,
+      -21.6,
+      0,
+      12,
+      'Product value manually modified (from 150.0 to 139.2)',
+    ]);
   });
 });

@@ -56,7 +56,18 @@ async function tableData(): Promise<void> {
     { id: 53, code: 'FURN_7023', price: 80 },
   );
   await md.workcenter(1, { costsHour: 40 });
-  await md.bom({ id: 2, product: null, tmpl: 45, lines: [[46, 1], [47, 4], [48, 4], [49, 10]], ops: [{ workcenter: 1, minutes: 60 }] });
+  await md.bom({
+    id: 2,
+    product: null,
+    tmpl: 45,
+    lines: [
+      [46, 1],
+      [47, 4],
+      [48, 4],
+      [49, 10],
+    ],
+    ops: [{ workcenter: 1, minutes: 60 }],
+  });
   await md.bom({ id: 3, product: null, tmpl: 46, lines: [[53, 2]], ops: [{ workcenter: 1, minutes: 60 }] });
 }
 
@@ -67,7 +78,16 @@ describe('cost-rollup', () => {
     expect(run.stats).toMatchObject({ products: 2, costed: 2, maxLevel: 1, status: 'validated' });
     const top = await line(run, 'FURN_8522');
     // levels count up from the bottom: made from bought parts only → 0
-    expect(top).toMatchObject({ kind: 'manufactured', level: 0, bom_id: 3, material_cost: 160, operation_cost: 40, new_cost: 200, current_cost: 240, delta: -40 });
+    expect(top).toMatchObject({
+      kind: 'manufactured',
+      level: 0,
+      bom_id: 3,
+      material_cost: 160,
+      operation_cost: 40,
+      new_cost: 200,
+      current_cost: 240,
+      delta: -40,
+    });
     const table = await line(run, 'FURN_9666');
     // the sub-assembly at its rolled-up 200, not its stored 240
     expect(table).toMatchObject({ level: 1, material_cost: 243, purchased_material: 43, operation_cost: 40, new_cost: 283, delta: -7 });
@@ -79,10 +99,32 @@ describe('cost-rollup', () => {
   });
 
   it('explodes kits into their components and operations at the level that uses them', async () => {
-    await md.products({ id: 1, code: 'SET', price: 0 }, { id: 2, code: 'KIT', price: 0 }, { id: 3, code: 'PART-A', price: 5 }, { id: 4, code: 'PART-B', price: 2 }, { id: 5, code: 'PART-C', price: 1.25 });
+    await md.products(
+      { id: 1, code: 'SET', price: 0 },
+      { id: 2, code: 'KIT', price: 0 },
+      { id: 3, code: 'PART-A', price: 5 },
+      { id: 4, code: 'PART-B', price: 2 },
+      { id: 5, code: 'PART-C', price: 1.25 },
+    );
     await md.workcenter(1, { costsHour: 30 });
-    await md.bom({ id: 10, product: 1, lines: [[2, 2], [3, 1]] });
-    await md.bom({ id: 11, product: 2, kit: true, lines: [[4, 3], [5, 1]], ops: [{ workcenter: 1, minutes: 10 }] });
+    await md.bom({
+      id: 10,
+      product: 1,
+      lines: [
+        [2, 2],
+        [3, 1],
+      ],
+    });
+    await md.bom({
+      id: 11,
+      product: 2,
+      kit: true,
+      lines: [
+        [4, 3],
+        [5, 1],
+      ],
+      ops: [{ workcenter: 1, minutes: 10 }],
+    });
     const run = await rollup();
     const set = await line(run, 'SET');
     // 5 + 2 × (3×2 + 1.25) = 19.5 material, all purchased; kit operations 2 × 10 min at 30/h = 10
@@ -101,7 +143,17 @@ describe('cost-rollup', () => {
       { id: 4, code: 'WASHER', price: 0.6, uom: DOZENS },
     );
     // one BoM makes 1 dozen boxes: 2 dozen screws (24 × 0.1), 500 g of steel (0.5 kg × 4), 6 washers (½ dozen × 0.6)
-    await md.bom({ id: 20, product: 1, qty: 1, uom: DOZENS, lines: [[2, 2, DOZENS], [3, 500, G], [4, 6, UNITS]] });
+    await md.bom({
+      id: 20,
+      product: 1,
+      qty: 1,
+      uom: DOZENS,
+      lines: [
+        [2, 2, DOZENS],
+        [3, 500, G],
+        [4, 6, UNITS],
+      ],
+    });
     const run = await rollup();
     // washers: 6 units of a product kept in dozens = 0.5 dozen × 0.6 = 0.3; total 2.4 + 2 + 0.3 = 4.7 per dozen boxes
     const box = await line(run, 'BOX');
@@ -124,14 +176,27 @@ describe('cost-rollup', () => {
     await md.workcenter(2, { costsHour: 30 });
     // manual: 24 min / 80 % = 30 min; + 30 min setup and cleanup (not divided by the efficiency) → 1 h × 60
     // auto: Odoo's computed 20 min is used (not the manual 90) → 20 min × 30/h = 10
-    await md.bom({ id: 40, product: 1, qty: 10, lines: [[2, 10]], ops: [{ workcenter: 1, minutes: 24 }, { workcenter: 2, minutes: 90, mode: 'auto', computed: 20 }] });
+    await md.bom({
+      id: 40,
+      product: 1,
+      qty: 10,
+      lines: [[2, 10]],
+      ops: [
+        { workcenter: 1, minutes: 24 },
+        { workcenter: 2, minutes: 90, mode: 'auto', computed: 20 },
+      ],
+    });
     const run = await rollup();
     // per unit: (60 + 10) / 10 = 7 operations, 1 material
     expect(await line(run, 'MACHINED')).toMatchObject({ operation_cost: 7, material_cost: 1, new_cost: 8 });
   });
 
   it('adds overhead per category (sub-categories inherit), on purchased material and operations of each level', async () => {
-    await md.categories({ id: 7, name: 'Finished', complete: 'All / Finished' }, { id: 8, name: 'Desks', parent: 7, complete: 'All / Finished / Desks' }, { id: 9, name: 'Parts', complete: 'All / Parts' });
+    await md.categories(
+      { id: 7, name: 'Finished', complete: 'All / Finished' },
+      { id: 8, name: 'Desks', parent: 7, complete: 'All / Finished / Desks' },
+      { id: 9, name: 'Parts', complete: 'All / Parts' },
+    );
     await md.products(
       { id: 1, code: 'DESK', price: 0, categ: 8 },
       { id: 2, code: 'FRAME', price: 0, categ: 7 },
@@ -140,11 +205,24 @@ describe('cost-rollup', () => {
     );
     await md.workcenter(1, { costsHour: 60 });
     await md.bom({ id: 50, product: 2, lines: [[3, 4]], ops: [{ workcenter: 1, minutes: 20 }] });
-    await md.bom({ id: 51, product: 1, lines: [[2, 2], [4, 1]] });
+    await md.bom({
+      id: 51,
+      product: 1,
+      lines: [
+        [2, 2],
+        [4, 1],
+      ],
+    });
     setCosts({ overhead: { 'All / Finished': 10, Parts: 50 } });
     const run = await rollup();
     // FRAME: 100 material + 20 operations, overhead 10 % of 120 = 12 → 132
-    expect(await line(run, 'FRAME')).toMatchObject({ material_cost: 100, operation_cost: 20, overhead_pct: 10, overhead_cost: 12, new_cost: 132 });
+    expect(await line(run, 'FRAME')).toMatchObject({
+      material_cost: 100,
+      operation_cost: 20,
+      overhead_pct: 10,
+      overhead_cost: 12,
+      new_cost: 132,
+    });
     // DESK (inherits 10 %): 2 × 132 + 10 glue; overhead only on its own purchased material (10) → 1
     const desk = await line(run, 'DESK');
     expect(desk).toMatchObject({ material_cost: 274, purchased_material: 10, overhead_cost: 1, new_cost: 275 });
@@ -154,9 +232,19 @@ describe('cost-rollup', () => {
     expect(await line(ops, 'FRAME')).toMatchObject({ overhead_cost: 2, new_cost: 122 });
   });
 
-  it('chooses the BoM Odoo would: lowest sequence, then the variant\'s own before the template\'s, shared or own company', async () => {
-    await md.products({ id: 1, code: 'VAR-RED', tmpl: 100, price: 0 }, { id: 2, code: 'VAR-BLUE', tmpl: 100, price: 0 }, { id: 3, code: 'P1', price: 1 }, { id: 4, code: 'P2', price: 2 });
-    await md.products({ id: 5, code: 'P3', price: 3 }, { id: 6, code: 'P4', price: 4 }, { id: 7, code: 'OTHER', price: 0 }, { id: 8, code: 'P5', price: 5 });
+  it("chooses the BoM Odoo would: lowest sequence, then the variant's own before the template's, shared or own company", async () => {
+    await md.products(
+      { id: 1, code: 'VAR-RED', tmpl: 100, price: 0 },
+      { id: 2, code: 'VAR-BLUE', tmpl: 100, price: 0 },
+      { id: 3, code: 'P1', price: 1 },
+      { id: 4, code: 'P2', price: 2 },
+    );
+    await md.products(
+      { id: 5, code: 'P3', price: 3 },
+      { id: 6, code: 'P4', price: 4 },
+      { id: 7, code: 'OTHER', price: 0 },
+      { id: 8, code: 'P5', price: 5 },
+    );
     await md.bom({ id: 60, product: null, tmpl: 100, sequence: 1, lines: [[3, 1]] }); // template BoM
     await md.bom({ id: 61, product: 1, tmpl: 100, sequence: 1, lines: [[4, 1]] }); // RED's own, same sequence: wins
     await md.bom({ id: 62, product: 2, tmpl: 100, sequence: 5, lines: [[5, 1]] }); // BLUE's own, higher sequence: the template wins
@@ -170,15 +258,37 @@ describe('cost-rollup', () => {
   });
 
   it('finds BoM cycles, lists their path and rejects the batch; what sits above is not costed', async () => {
-    await md.products({ id: 1, code: 'CYC-A', price: 1 }, { id: 2, code: 'CYC-B', price: 1 }, { id: 3, code: 'CYC-C', price: 1 }, { id: 4, code: 'TOP', price: 1 }, { id: 5, code: 'OK', price: 1 }, { id: 6, code: 'RAW', price: 3 });
+    await md.products(
+      { id: 1, code: 'CYC-A', price: 1 },
+      { id: 2, code: 'CYC-B', price: 1 },
+      { id: 3, code: 'CYC-C', price: 1 },
+      { id: 4, code: 'TOP', price: 1 },
+      { id: 5, code: 'OK', price: 1 },
+      { id: 6, code: 'RAW', price: 3 },
+    );
     await md.products({ id: 7, code: 'KIT-1', price: 0 }, { id: 8, code: 'KIT-2', price: 0 });
     await md.bom({ id: 70, product: 1, lines: [[2, 1]] });
-    await md.bom({ id: 71, product: 2, lines: [[3, 1], [6, 1]] });
+    await md.bom({
+      id: 71,
+      product: 2,
+      lines: [
+        [3, 1],
+        [6, 1],
+      ],
+    });
     await md.bom({ id: 72, product: 3, lines: [[1, 2]] });
     await md.bom({ id: 73, product: 4, lines: [[1, 1]] });
     await md.bom({ id: 74, product: 5, lines: [[6, 2]] });
     await md.bom({ id: 75, product: 7, kit: true, lines: [[8, 1]] });
-    await md.bom({ id: 76, product: 8, kit: true, lines: [[7, 1], [6, 1]] });
+    await md.bom({
+      id: 76,
+      product: 8,
+      kit: true,
+      lines: [
+        [7, 1],
+        [6, 1],
+      ],
+    });
     const run = await rollup();
     expect(run.stats.status).toBe('rejected');
     const cycles = await checkpoint(run, 'bom_cycles');
@@ -194,8 +304,21 @@ describe('cost-rollup', () => {
   });
 
   it('reports components without a cost: an error by default, a warning (costed at 0) when configured', async () => {
-    await md.products({ id: 1, code: 'ASSY', price: 10 }, { id: 2, code: 'FREE', price: 0 }, { id: 3, code: 'NULL', price: null }, { id: 4, code: 'PAID', price: 4 });
-    await md.bom({ id: 80, product: 1, lines: [[2, 1], [3, 1], [4, 2]] });
+    await md.products(
+      { id: 1, code: 'ASSY', price: 10 },
+      { id: 2, code: 'FREE', price: 0 },
+      { id: 3, code: 'NULL', price: null },
+      { id: 4, code: 'PAID', price: 4 },
+    );
+    await md.bom({
+      id: 80,
+      product: 1,
+      lines: [
+        [2, 1],
+        [3, 1],
+        [4, 2],
+      ],
+    });
     const strict = await rollup();
     const missing = await checkpoint(strict, 'missing_cost');
     expect(missing).toMatchObject({ severity: 'error', passed: false });
@@ -214,7 +337,12 @@ describe('cost-rollup', () => {
   });
 
   it('flags unit problems and operations without a workcenter instead of guessing', async () => {
-    await md.products({ id: 1, code: 'MIXED', price: 1 }, { id: 2, code: 'PAINT', price: 3, uom: KG }, { id: 3, code: 'NOWC', price: 1 }, { id: 4, code: 'BASE', price: 1 });
+    await md.products(
+      { id: 1, code: 'MIXED', price: 1 },
+      { id: 2, code: 'PAINT', price: 3, uom: KG },
+      { id: 3, code: 'NOWC', price: 1 },
+      { id: 4, code: 'BASE', price: 1 },
+    );
     await md.bom({ id: 90, product: 1, lines: [[2, 2, DOZENS]] }); // kg bought per dozen: no conversion
     await md.bom({ id: 91, product: 3, lines: [[4, 1]], ops: [{ workcenter: 99, minutes: 5 }] });
     const run = await rollup();
@@ -226,7 +354,11 @@ describe('cost-rollup', () => {
   });
 
   it('warns about big movers and notes FIFO / average products, whose cost is not written', async () => {
-    await md.products({ id: 1, code: 'JUMP', price: 10 }, { id: 2, code: 'AVG', price: 5, method: 'average' }, { id: 3, code: 'PART', price: 20 });
+    await md.products(
+      { id: 1, code: 'JUMP', price: 10 },
+      { id: 2, code: 'AVG', price: 5, method: 'average' },
+      { id: 3, code: 'PART', price: 20 },
+    );
     await md.bom({ id: 100, product: 1, lines: [[3, 1]] });
     await md.bom({ id: 101, product: 2, lines: [[3, 0.25]] });
     setCosts({ approval: 'auto' });
@@ -260,7 +392,12 @@ describe('cost-rollup', () => {
     const run = await rollup();
     const ref = referenceRollup(data);
     const sql = new Map(
-      ((await app.db.knex('cost_rollup_lines').where({ batch_id: batchOf(run) }).select('product_id', 'new_cost', 'kind')) as Row[]).map((r) => [Number(r.product_id), r]),
+      (
+        (await app.db
+          .knex('cost_rollup_lines')
+          .where({ batch_id: batchOf(run) })
+          .select('product_id', 'new_cost', 'kind')) as Row[]
+      ).map((r) => [Number(r.product_id), r]),
     );
     expect(sql.size).toBe(ref.size);
     expect(run.stats).toMatchObject({ products: ref.size, costed: ref.size, maxLevel: 3 });

@@ -25,10 +25,15 @@ import {
   valuationModel,
 } from '../../transform/costs/index.ts';
 
-const rows = (...cells: Array<Array<string | number | Date | null>>): TabularRow[] => cells.map((c, i) => ({ ref: String(i + 1), cells: c }));
+const rows = (...cells: Array<Array<string | number | Date | null>>): TabularRow[] =>
+  cells.map((c, i) => ({ ref: String(i + 1), cells: c }));
 
 function parse(input: TabularRow[], options: Partial<ConstructorParameters<typeof CostUpdateParser>[0]> = {}) {
-  const parser = new CostUpdateParser({ rate: (c) => rateFor({ companyCurrency: 'EUR', currencyRates: { USD: 0.9 } }, c), defaultValidFrom: '2026-05-01', ...options });
+  const parser = new CostUpdateParser({
+    rate: (c) => rateFor({ companyCurrency: 'EUR', currencyRates: { USD: 0.9 } }, c),
+    defaultValidFrom: '2026-05-01',
+    ...options,
+  });
   const out: CostUpdateLine[] = [];
   for (const row of input) parser.push(row, out);
   parser.finish();
@@ -38,7 +43,13 @@ function parse(input: TabularRow[], options: Partial<ConstructorParameters<typeo
 describe('cost update parsing', () => {
   it('finds the header under title rows and reads decimal commas, currencies and dates', () => {
     const { lines, summary } = parse(
-      rows(['Price list Q2'], [], ['Artikelnummer', 'Kosten', 'Währung', 'Gültig ab'], ['A-1', '1.234,50', 'usd', '15.04.2026'], ['B-2', '0,75', '', new Date(Date.UTC(2026, 5, 1))]),
+      rows(
+        ['Price list Q2'],
+        [],
+        ['Artikelnummer', 'Kosten', 'Währung', 'Gültig ab'],
+        ['A-1', '1.234,50', 'usd', '15.04.2026'],
+        ['B-2', '0,75', '', new Date(Date.UTC(2026, 5, 1))],
+      ),
     );
     expect(summary).toMatchObject({ headerRef: '3', rows: 2, lines: 2, errorCount: 0, currencies: ['USD'] });
     expect(lines.map((l) => [l.productCode, l.sourceCost, l.currency, l.rate, l.companyCost, l.validFrom])).toEqual([
@@ -48,7 +59,16 @@ describe('cost update parsing', () => {
   });
 
   it('turns bad cells into row errors and never takes a foreign cost without a rate', () => {
-    const { lines, summary } = parse(rows(['sku', 'cost', 'currency', 'valid from'], ['A', 'abc', 'EUR', '2026-01-01'], ['B', '2', 'GBP', '2026-01-01'], ['C', '3', 'EUR', '31.02.2026'], ['', '4', '', '2026-01-01'], ['D', '1,500', '', '2026-01-01']));
+    const { lines, summary } = parse(
+      rows(
+        ['sku', 'cost', 'currency', 'valid from'],
+        ['A', 'abc', 'EUR', '2026-01-01'],
+        ['B', '2', 'GBP', '2026-01-01'],
+        ['C', '3', 'EUR', '31.02.2026'],
+        ['', '4', '', '2026-01-01'],
+        ['D', '1,500', '', '2026-01-01'],
+      ),
+    );
     expect(lines).toEqual([]);
     expect(summary.errorCount).toBe(5);
     expect(summary.currencyErrors).toBe(1);
@@ -175,10 +195,29 @@ describe('reading back what Odoo recorded', () => {
   it('Odoo 17/18: the valuation layers made after the watermark, with their journal entries', async () => {
     // as captured in odoo18-xmlrpc 126: a revaluation layer of a real-time product and its entry
     const { client, asked } = fake({
-      'stock.valuation.layer': [{ id: 12, product_id: [68, '[ETL-LRT] ETL Load Real-time Part'], quantity: 0, value: 6, description: 'Product value manually modified (from 4.0 to 5.0)', account_move_id: [26, 'STJ/2026/11/0002 (ETL-LRT)'] }],
+      'stock.valuation.layer': [
+        {
+          id: 12,
+          product_id: [68, '[ETL-LRT] ETL Load Real-time Part'],
+          quantity: 0,
+          value: 6,
+          description: 'Product value manually modified (from 4.0 to 5.0)',
+          account_move_id: [26, 'STJ/2026/11/0002 (ETL-LRT)'],
+        },
+      ],
     });
     const records = await readValuationRecords(client, 'stock.valuation.layer', 11, [68]);
-    expect(records).toEqual([{ productId: 68, odooModel: 'stock.valuation.layer', odooId: 12, value: 6, quantity: 0, accountMoveId: 26, description: 'Product value manually modified (from 4.0 to 5.0)' }]);
+    expect(records).toEqual([
+      {
+        productId: 68,
+        odooModel: 'stock.valuation.layer',
+        odooId: 12,
+        value: 6,
+        quantity: 0,
+        accountMoveId: 26,
+        description: 'Product value manually modified (from 4.0 to 5.0)',
+      },
+    ]);
     expect(asked[0]!.domain).toEqual([
       ['id', '>', 11],
       ['product_id', 'in', [68]],
@@ -187,9 +226,27 @@ describe('reading back what Odoo recorded', () => {
 
   it('Odoo 19: the product.value records (the new unit price)', async () => {
     // as captured in odoo19-json2 054
-    const { client } = fake({ 'product.value': [{ id: 168, product_id: [31, '[FURN_0269] Office Chair Black'], value: 190, description: 'Price update from 180.0 to 190.0 by Mitchell Admin', move_id: false }] });
+    const { client } = fake({
+      'product.value': [
+        {
+          id: 168,
+          product_id: [31, '[FURN_0269] Office Chair Black'],
+          value: 190,
+          description: 'Price update from 180.0 to 190.0 by Mitchell Admin',
+          move_id: false,
+        },
+      ],
+    });
     expect(await readValuationRecords(client, 'product.value', 118, [31])).toEqual([
-      { productId: 31, odooModel: 'product.value', odooId: 168, value: 190, quantity: null, accountMoveId: null, description: 'Price update from 180.0 to 190.0 by Mitchell Admin' },
+      {
+        productId: 31,
+        odooModel: 'product.value',
+        odooId: 168,
+        value: 190,
+        quantity: null,
+        accountMoveId: null,
+        description: 'Price update from 180.0 to 190.0 by Mitchell Admin',
+      },
     ]);
   });
 });
@@ -197,10 +254,19 @@ describe('reading back what Odoo recorded', () => {
 describe('settings and rounding', () => {
   it('names the offending key of the costs section', () => {
     expect(parseCostSettings({ overheadBase: 'labour' })).toMatchObject({ ok: false, key: 'costs.overheadBase' });
-    expect(parseCostSettings({ checkpoints: { cost_delta: { severity: 'fatal' } } })).toMatchObject({ ok: false, key: 'costs.checkpoints.cost_delta.severity' });
+    expect(parseCostSettings({ checkpoints: { cost_delta: { severity: 'fatal' } } })).toMatchObject({
+      ok: false,
+      key: 'costs.checkpoints.cost_delta.severity',
+    });
     expect(parseCostSettings({ bogus: 1 })).toMatchObject({ ok: false });
     const ok = parseCostSettings({});
-    expect(ok.ok && ok.settings).toMatchObject({ approval: 'manual', priceDigits: 2, revalue: true, overheadBase: 'material_and_operations', updates: { approval: 'auto-unless-warnings' } });
+    expect(ok.ok && ok.settings).toMatchObject({
+      approval: 'manual',
+      priceDigits: 2,
+      revalue: true,
+      overheadBase: 'material_and_operations',
+      updates: { approval: 'auto-unless-warnings' },
+    });
     expect(rateFor({ companyCurrency: 'EUR', currencyRates: { USD: 0.9 } }, 'eur')).toBe(1);
     expect(rateFor({ currencyRates: {} }, 'EUR')).toBeUndefined();
   });
@@ -216,7 +282,15 @@ describe('settings and rounding', () => {
   it('the reference rollup: Table Top 200, Table 283', () => {
     const r = referenceRollup({
       uoms: [{ id: 1, group: 'U', ratio: 1 }],
-      products: [45, 46, 47, 48, 49, 53].map((id, i) => ({ id, tmplId: id, uomId: 1, standardPrice: [290, 240, 10, 0.5, 0.1, 80][i]!, active: true, type: 'consu', categId: 1 })),
+      products: [45, 46, 47, 48, 49, 53].map((id, i) => ({
+        id,
+        tmplId: id,
+        uomId: 1,
+        standardPrice: [290, 240, 10, 0.5, 0.1, 80][i]!,
+        active: true,
+        type: 'consu',
+        categId: 1,
+      })),
       boms: [
         { id: 2, type: 'normal', productTmplId: 45, productId: null, productQty: 1, uomId: 1, sequence: 0, companyId: null, active: true },
         { id: 3, type: 'normal', productTmplId: 46, productId: null, productQty: 1, uomId: 1, sequence: 0, companyId: null, active: true },

@@ -19,7 +19,11 @@ import {
 
 let h: ForecastHarness;
 beforeAll(async () => {
-  h = await forecastHarness('fc-approval', {}, { forecast: { approval: 'manual', checkpoints: { negative_quantity: { severity: 'warning' } } } });
+  h = await forecastHarness(
+    'fc-approval',
+    {},
+    { forecast: { approval: 'manual', checkpoints: { negative_quantity: { severity: 'warning' } } } },
+  );
   await loadMasterData(h.app);
 });
 afterAll(async () => {
@@ -56,7 +60,11 @@ describe('approval policy from the config file', () => {
 
     const approve1 = await cli(['approve', String(v1.id), '--by', 'Anna Planner', '--comment', 'looks right']);
     expect(approve1.code, approve1.stderr).toBe(0);
-    expect(await withCheckpoints(h, v1.id)).toMatchObject({ status: 'approved', approvedBy: 'Anna Planner', approvalComment: 'looks right' });
+    expect(await withCheckpoints(h, v1.id)).toMatchObject({
+      status: 'approved',
+      approvedBy: 'Anna Planner',
+      approvalComment: 'looks right',
+    });
 
     // v2 of the same scope: compared against v1 (approved), then approved by a person
     drop(h, 'scope-a-v2.csv', longCsv(series('COMP_LEG', 'P01', 104)));
@@ -70,7 +78,11 @@ describe('approval policy from the config file', () => {
     expect(approve2.code, approve2.stderr).toBe(0);
     expect(await withCheckpoints(h, v2.id)).toMatchObject({ status: 'approved', approvedBy: 'Ben Supervisor' });
     expect(await withCheckpoints(h, v1.id)).toMatchObject({ status: 'superseded', supersededBy: v2.id });
-    expect((await auditOf(h, v1.id)).at(-1)).toMatchObject({ action: 'superseded', actor: 'Ben Supervisor', details: { from: 'approved', to: 'superseded', reason: `replaced by batch ${v2.id}` } });
+    expect((await auditOf(h, v1.id)).at(-1)).toMatchObject({
+      action: 'superseded',
+      actor: 'Ben Supervisor',
+      details: { from: 'approved', to: 'superseded', reason: `replaced by batch ${v2.id}` },
+    });
 
     // another scope is left alone
     const other = (await h.app.db.knex('batches').where({ kind: 'forecast', scope: 'P02' }).first('status')) as { status: string };

@@ -49,7 +49,11 @@ describe('without master data', () => {
       expect(batch.cp[name]!.message).toBe(`no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`);
     }
     // everything else is clean
-    expect(Object.values(batch.cp).filter((c) => !c.passed).map((c) => c.name)).toEqual(['unknown_products', 'unknown_warehouses', 'unknown_units']);
+    expect(
+      Object.values(batch.cp)
+        .filter((c) => !c.passed)
+        .map((c) => c.name),
+    ).toEqual(['unknown_products', 'unknown_warehouses', 'unknown_units']);
     expect(batch.stats).toMatchObject({ lines: 12, totalQuantity: 120 });
     expect(await lineCount(h, batch.id)).toBe(12);
   });
@@ -97,8 +101,12 @@ describe('crash safety', () => {
     expect(await batchesFromSha(h, batch.sourceSha256!)).toHaveLength(1);
     expect(fs.readdirSync(processing())).toEqual([]);
     expect(fs.readFileSync(archived, 'utf8')).toBe(content);
-    expect(tree(path.join(h.root, archiveMonth())).filter((f) => f.includes('committed-then-crashed'))).toEqual(['committed-then-crashed.csv']);
-    expect(h.app.logLines.some((l) => l.message === 'finishing a file whose batch committed before an interruption' && l.batchId === batch.id)).toBe(true);
+    expect(tree(path.join(h.root, archiveMonth())).filter((f) => f.includes('committed-then-crashed'))).toEqual([
+      'committed-then-crashed.csv',
+    ]);
+    expect(
+      h.app.logLines.some((l) => l.message === 'finishing a file whose batch committed before an interruption' && l.batchId === batch.id),
+    ).toBe(true);
   });
 
   it('finishes a rejected file whose batch committed before the crash: reports written once, no second batch', async () => {
@@ -120,7 +128,9 @@ describe('crash safety', () => {
     // rejected batches do not hold the unique (kind, sha256) slot: only the claim id prevents a second batch
     expect(await batchesFromSha(h, batch.sourceSha256!)).toHaveLength(1);
     expect(fs.readFileSync(`${rejected}.errors.csv`, 'utf8')).toBe(errorsCsv);
-    expect(fs.readFileSync(`${rejected}.report.txt`, 'utf8')).toMatch(new RegExp(`^Forecast file: rejected-then-crashed.csv\nBatch ${batch.id}: REJECTED`));
+    expect(fs.readFileSync(`${rejected}.report.txt`, 'utf8')).toMatch(
+      new RegExp(`^Forecast file: rejected-then-crashed.csv\nBatch ${batch.id}: REJECTED`),
+    );
     expect(fs.readdirSync(processing())).toEqual([]);
   });
 });
@@ -143,14 +153,19 @@ describe('concurrent imports', () => {
     expect(new Set(entries.map((e) => e.batchId)).size).toBe(files.size);
     const archiveFiles = tree(path.join(h.root, archiveMonth()));
     for (const name of files.keys()) {
-      expect(archiveFiles.filter((f) => f.endsWith(name)), name).toEqual([name]);
+      expect(
+        archiveFiles.filter((f) => f.endsWith(name)),
+        name,
+      ).toEqual([name]);
       const rows = await h.app.db.knex('batches').where({ kind: 'forecast', source: `forecasts/${name}` });
       expect(rows, name).toHaveLength(1);
       expect(await sha256File(path.join(h.root, archiveMonth(), name))).toBe(rows[0].source_sha256);
     }
     expect(fs.readdirSync(processing())).toEqual([]);
     const names = [...files.keys()];
-    expect(tree(h.root).filter((f) => (f.startsWith('rejected/') || f.includes('duplicates')) && names.some((n) => f.includes(n)))).toEqual([]);
+    expect(tree(h.root).filter((f) => (f.startsWith('rejected/') || f.includes('duplicates')) && names.some((n) => f.includes(n)))).toEqual(
+      [],
+    );
   }
 
   it('two runners asked at once over several files: each file becomes exactly one batch', async () => {
@@ -188,7 +203,8 @@ describe('concurrent imports', () => {
     // the others start while the first is in the middle of a file it claimed
     const firstRun = execute();
     const deadline = Date.now() + 10_000;
-    while (!(fs.existsSync(processing()) && fs.readdirSync(processing()).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    while (!(fs.existsSync(processing()) && fs.readdirSync(processing()).length > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 1));
     const results = await Promise.all([firstRun, execute(), execute()]);
     await expectEachFileOnce(files, results);
   });

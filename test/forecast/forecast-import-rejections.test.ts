@@ -52,7 +52,7 @@ function parseErrorsCsv(text: string): string[][] {
         let v = '';
         i++;
         for (;;) {
-          if (line[i] === '"' && line[i + 1] === '"') (v += '"'), (i += 2);
+          if (line[i] === '"' && line[i + 1] === '"') ((v += '"'), (i += 2));
           else if (line[i] === '"') break;
           else v += line[i++];
         }
@@ -104,7 +104,9 @@ describe('error report of a rejected file', () => {
     for (const r of csv) expect(r).toHaveLength(4);
 
     const report = fs.readFileSync(`${file}.report.txt`, 'utf8');
-    expect(report).toMatch(new RegExp(`^Forecast file: bad-rows\\.csv\\nBatch ${batch.id}: REJECTED: nothing was staged\\. Fix the problems below`));
+    expect(report).toMatch(
+      new RegExp(`^Forecast file: bad-rows\\.csv\\nBatch ${batch.id}: REJECTED: nothing was staged\\. Fix the problems below`),
+    );
     expect(report).toContain('  FAILED  parse_errors: 3 of 15 rows could not be read (see the error report)\n');
     expect(report).toContain('  OK      duplicate_keys: each product, warehouse and period appears once\n');
     expect(report).toContain('The 3 row problems are listed in bad-rows.csv.errors.csv (row or cell, column, value, what is wrong).');

@@ -37,7 +37,10 @@ let h: ForecastHarness;
 beforeAll(async () => {
   h = await forecastHarness('fc-import');
   await loadMasterData(h.app);
-  await addWarehouses(h.app, Array.from({ length: 40 }, (_, i) => `W${String(i + 1).padStart(2, '0')}`));
+  await addWarehouses(
+    h.app,
+    Array.from({ length: 40 }, (_, i) => `W${String(i + 1).padStart(2, '0')}`),
+  );
 });
 afterAll(async () => h?.close());
 
@@ -60,8 +63,18 @@ const de = (n: number) => n.toLocaleString('de-DE', { maximumFractionDigits: 3 }
 
 describe('formats and layouts', () => {
   it('stages a semicolon CSV in long layout with decimal commas, auto-approves it and shows it in `batch --json`', async () => {
-    const rows = [...series('FURN_7800', 'W01', weeks(12).map((w) => 1000.5 + w)), ...series('FURN_8888', 'W01', 0.25)];
-    const content = longCsv(rows.map((r) => ({ ...r, quantity: de(Number(r.quantity)) })), { delimiter: ';' });
+    const rows = [
+      ...series(
+        'FURN_7800',
+        'W01',
+        weeks(12).map((w) => 1000.5 + w),
+      ),
+      ...series('FURN_8888', 'W01', 0.25),
+    ];
+    const content = longCsv(
+      rows.map((r) => ({ ...r, quantity: de(Number(r.quantity)) })),
+      { delimiter: ';' },
+    );
     expect(content).toContain(';1.000,5\n'); // thousands separator and decimal comma really in the file
     drop(h, 'plan-w01.csv', content);
 
@@ -69,8 +82,25 @@ describe('formats and layouts', () => {
     expect(stats).toMatchObject({ files: 1, staged: 1, rejected: 0, duplicates: 0, rowsStaged: 24 });
     const batch = await batchOf(h, stats, 'plan-w01.csv');
     const total = sumQuantity(rows);
-    expect(batch).toMatchObject({ kind: 'forecast', status: 'approved', scope: 'W01', version: 'plan-w01', source: 'forecasts/plan-w01.csv' });
-    expect(batch.stats).toMatchObject({ format: 'csv', layout: 'long', rows: 24, lines: 24, products: 2, warehouses: 1, periods: 12, firstPeriod: week(0), lastPeriod: week(11), errorCount: 0 });
+    expect(batch).toMatchObject({
+      kind: 'forecast',
+      status: 'approved',
+      scope: 'W01',
+      version: 'plan-w01',
+      source: 'forecasts/plan-w01.csv',
+    });
+    expect(batch.stats).toMatchObject({
+      format: 'csv',
+      layout: 'long',
+      rows: 24,
+      lines: 24,
+      products: 2,
+      warehouses: 1,
+      periods: 12,
+      firstPeriod: week(0),
+      lastPeriod: week(11),
+      errorCount: 0,
+    });
     expect(batch.stats.totalQuantity).toBeCloseTo(total, 6);
     for (const name of ALL_CHECKPOINTS) expect(batch.cp[name], name).toMatchObject({ passed: true });
     expect(batch.cp.version_delta!.measured).toMatchObject({ previousBatchId: null });
@@ -79,7 +109,7 @@ describe('formats and layouts', () => {
 
     // lines keep their lineage: the file line of each row
     const lines = await lineRows(h, batch.id);
-    expect(lines[0]).toMatchObject({ product_code: 'FURN_7800', warehouse_code: 'W01', source_ref: '2' })
+    expect(lines[0]).toMatchObject({ product_code: 'FURN_7800', warehouse_code: 'W01', source_ref: '2' });
     expect(Number(lines[0]!.product_id)).toBe(101);
     expect(Number(lines[0]!.quantity)).toBe(1000.5);
     expect(lines.at(-1)).toMatchObject({ product_code: 'FURN_8888', source_ref: '25' });
@@ -90,7 +120,12 @@ describe('formats and layouts', () => {
 
     const cli = await runCli(['batch', String(batch.id), '--json'], { ...h.app.env, MFG_ETL_LOG_LEVEL: 'warn' }, h.app.dir);
     expect(cli.code, cli.stderr).toBe(0);
-    const shown = JSON.parse(cli.stdout) as { stats: Record<string, unknown>; checkpoints: Record<string, unknown>[]; status: string; source: string };
+    const shown = JSON.parse(cli.stdout) as {
+      stats: Record<string, unknown>;
+      checkpoints: Record<string, unknown>[];
+      status: string;
+      source: string;
+    };
     expect(shown).toMatchObject({ id: batch.id, status: 'approved', scope: 'W01', source: 'forecasts/plan-w01.csv' });
     expect(shown.stats).toMatchObject({ lines: 24, products: 2, periods: 12, firstPeriod: week(0), lastPeriod: week(11) });
     expect(shown.stats.totalQuantity).toBeCloseTo(total, 6);
@@ -114,7 +149,16 @@ describe('formats and layouts', () => {
     const batch = await batchOf(h, stats, 'wide-weeks.csv');
     const expectedTotal = products.reduce((s, _p, i) => s + weeks(12).reduce((t, w) => t + (i + 1) * 10 + w, 0), 0);
     expect(batch.status).toBe('approved');
-    expect(batch.stats).toMatchObject({ layout: 'wide', rows: 3, lines: 36, products: 3, periods: 12, firstPeriod: week(0), lastPeriod: week(11), totalQuantity: expectedTotal });
+    expect(batch.stats).toMatchObject({
+      layout: 'wide',
+      rows: 3,
+      lines: 36,
+      products: 3,
+      periods: 12,
+      firstPeriod: week(0),
+      lastPeriod: week(11),
+      totalQuantity: expectedTotal,
+    });
     const lines = await lineRows(h, batch.id);
     // one line per cell; in a CSV the reference is the file line (the column is reported separately)
     expect(lines.slice(0, 12).map((l) => [l.product_code, l.source_ref])).toEqual(weeks(12).map(() => ['COMP_LEG', '2']));
@@ -142,7 +186,17 @@ describe('formats and layouts', () => {
     const stats = await runImport(h);
     const batch = await batchOf(h, stats, 'export-w03.xlsx');
     expect(batch).toMatchObject({ status: 'approved', scope: 'W03', version: 'XLSX-7' });
-    expect(batch.stats).toMatchObject({ format: 'xlsx', layout: 'wide', rows: 2, lines: 24, products: 2, periods: 12, firstPeriod: week(0), lastPeriod: week(11), totalQuantity: 12 * 5 + 12 * 7 });
+    expect(batch.stats).toMatchObject({
+      format: 'xlsx',
+      layout: 'wide',
+      rows: 2,
+      lines: 24,
+      products: 2,
+      periods: 12,
+      firstPeriod: week(0),
+      lastPeriod: week(11),
+      totalQuantity: 12 * 5 + 12 * 7,
+    });
     const lines = await lineRows(h, batch.id);
     expect(lines.map((l) => l.source_ref)).toContain('Forecast!D6');
     expect(lines.find((l) => l.source_ref === 'Forecast!D6')).toMatchObject({ product_code: 'FURN_9999' });
@@ -151,7 +205,7 @@ describe('formats and layouts', () => {
 });
 
 describe('units of measure', () => {
-  it("stages a line in Dozens for a product in Units as twelve times the quantity", async () => {
+  it('stages a line in Dozens for a product in Units as twelve times the quantity', async () => {
     const rows = [...series('FURN_9999', 'W04', 2, 12, 'Dozens')];
     rows[0] = { ...rows[0]!, unit: 'Units', quantity: 5 }; // one line already in the product unit
     drop(h, 'dozens-w04.csv', longCsv(rows));
@@ -183,7 +237,9 @@ describe('units of measure', () => {
     expect(batch.cp.unit_conversion!.message).toMatch(/1 lines have a unit that does not convert/);
     expect(batch.rejectReason).toMatch(/unit_conversion/);
     expect(await lineCount(h, batch.id)).toBe(0);
-    expect(tree(h.root)).toEqual(expect.arrayContaining(['rejected/kg-w05.csv', 'rejected/kg-w05.csv.errors.csv', 'rejected/kg-w05.csv.report.txt']));
+    expect(tree(h.root)).toEqual(
+      expect.arrayContaining(['rejected/kg-w05.csv', 'rejected/kg-w05.csv.errors.csv', 'rejected/kg-w05.csv.report.txt']),
+    );
   });
 });
 
@@ -213,9 +269,17 @@ describe('checkpoints', () => {
     {
       name: 'duplicate_keys: the same product, warehouse and period twice',
       checkpoint: 'duplicate_keys',
-      rows: () => [...series('FURN_7800', 'W12', 4), { product: 'FURN_7800', warehouse: 'W12', period: week(3), quantity: 9 }] as unknown as Record<string, unknown>[],
+      rows: () =>
+        [...series('FURN_7800', 'W12', 4), { product: 'FURN_7800', warehouse: 'W12', period: week(3), quantity: 9 }] as unknown as Record<
+          string,
+          unknown
+        >[],
       status: 'rejected',
-      measured: { duplicateKeys: 1, duplicateLines: 2, examples: [{ product: 'FURN_7800', warehouse: 'W12', period: week(3), rows: ['5', '14'] }] },
+      measured: {
+        duplicateKeys: 1,
+        duplicateLines: 2,
+        examples: [{ product: 'FURN_7800', warehouse: 'W12', period: week(3), rows: ['5', '14'] }],
+      },
       message: /1 product\/warehouse\/period combinations appear more than once \(2 lines\)/,
     },
     {
@@ -271,13 +335,23 @@ describe('checkpoints', () => {
       checkpoint: 'horizon_coverage',
       rows: () => series('FURN_7800', 'W18', 4).filter((_r, i) => i !== 3) as unknown as Record<string, unknown>[],
       status: 'validated',
-      measured: { series: 1, seriesWithGaps: 1, missingPeriods: 1, horizonPeriods: 12, examples: [{ product: 'FURN_7800', warehouse: 'W18', missing: 1, firstMissing: week(3) }] },
+      measured: {
+        series: 1,
+        seriesWithGaps: 1,
+        missingPeriods: 1,
+        horizonPeriods: 12,
+        examples: [{ product: 'FURN_7800', warehouse: 'W18', missing: 1, firstMissing: week(3) }],
+      },
       message: /1 of 1 product\/warehouse series miss periods in the next 12 \(1 periods missing\)/,
     },
     {
       name: 'past_periods: a week before the current one (warning: waits for approval)',
       checkpoint: 'past_periods',
-      rows: () => [{ product: 'FURN_7800', warehouse: 'W19', period: week(-2), quantity: 4 }, ...series('FURN_7800', 'W19', 4)] as unknown as Record<string, unknown>[],
+      rows: () =>
+        [{ product: 'FURN_7800', warehouse: 'W19', period: week(-2), quantity: 4 }, ...series('FURN_7800', 'W19', 4)] as unknown as Record<
+          string,
+          unknown
+        >[],
       status: 'validated',
       measured: { periods: 1, lines: 1, currentPeriod: week(0) },
       message: new RegExp(`1 periods \\(1 lines\\) lie before the current period ${week(0)}`),
@@ -295,7 +369,9 @@ describe('checkpoints', () => {
     expect(batch.status).toBe(c.status);
     expect(cp.severity).toBe(c.status === 'rejected' ? 'error' : 'warning');
     // only the checkpoint under test (and, for a unit, the conversion it implies) fails
-    const failed = Object.values(batch.cp).filter((x) => !x.passed).map((x) => x.name);
+    const failed = Object.values(batch.cp)
+      .filter((x) => !x.passed)
+      .map((x) => x.name);
     expect(failed).toEqual(c.checkpoint === 'unknown_units' ? ['unknown_units', 'unit_conversion'] : [c.checkpoint]);
     if (c.status === 'rejected') {
       expect(await lineCount(h, batch.id)).toBe(0);
@@ -328,7 +404,16 @@ describe('checkpoints', () => {
     expect(b2.cp.version_delta).toMatchObject({
       severity: 'warning',
       passed: false,
-      measured: { previousBatchId: b1.id, total: total2, previousTotal: total1, productsAdded: 1, addedExamples: ['COMP_TOP'], productsDropped: 1, droppedExamples: ['COMP_LEG'], threshold: 25 },
+      measured: {
+        previousBatchId: b1.id,
+        total: total2,
+        previousTotal: total1,
+        productsAdded: 1,
+        addedExamples: ['COMP_TOP'],
+        productsDropped: 1,
+        droppedExamples: ['COMP_LEG'],
+        threshold: 25,
+      },
     });
     expect(b2.cp.version_delta!.measured.totalChangePct as number).toBeCloseTo(((total2 - total1) / total1) * 100, 6);
     expect(b2.cp.version_delta!.message).toBe(`total +68.8% against batch ${b1.id}; 1 products added: COMP_TOP; 1 dropped: COMP_LEG`);
@@ -380,7 +465,11 @@ describe('duplicates', () => {
     expect(await batchesFromSha(h, await sha256File(dupPath))).toHaveLength(1);
     const events = await auditOf(h, original.id);
     expect(events.filter((e) => e.action === 'duplicate_file')).toEqual([
-      { action: 'duplicate_file', actor: 'mfg-etl', details: { file: 'same-bytes-other-name.csv', archivedAs: 'same-bytes-other-name.csv', runId: s2.run.id } },
+      {
+        action: 'duplicate_file',
+        actor: 'mfg-etl',
+        details: { file: 'same-bytes-other-name.csv', archivedAs: 'same-bytes-other-name.csv', runId: s2.run.id },
+      },
     ]);
     expect(fs.existsSync(path.join(h.root, 'same-bytes-other-name.csv'))).toBe(false);
   });

@@ -71,12 +71,31 @@ describe('demand maths', () => {
   });
 
   it('min = demand over lead + safety days, max = min + review demand, both multiples', () => {
-    const periods = Array.from({ length: 8 }, (_, i) => ({ periodStart: new Date(Date.UTC(2026, 0, 5 + 7 * i)).toISOString().slice(0, 10), quantity: 35.7 }));
-    const levels = orderpointLevels({ periods, bucket: 'week', anchor: '2026-01-07', leadDays: 3, safetyDays: 7, reviewDays: 7, multiple: 20 });
+    const periods = Array.from({ length: 8 }, (_, i) => ({
+      periodStart: new Date(Date.UTC(2026, 0, 5 + 7 * i)).toISOString().slice(0, 10),
+      quantity: 35.7,
+    }));
+    const levels = orderpointLevels({
+      periods,
+      bucket: 'week',
+      anchor: '2026-01-07',
+      leadDays: 3,
+      safetyDays: 7,
+      reviewDays: 7,
+      multiple: 20,
+    });
     expect(levels.coverDemand).toBeCloseTo(51, 9); // 5.1/day × 10
     expect(levels.reviewDemand).toBeCloseTo(35.7, 9);
     expect(levels).toMatchObject({ min: 60, max: 100 }); // 51 → 60; 60 + 35.7 → 100
-    const flat = orderpointLevels({ periods, bucket: 'week', anchor: '2026-01-07', leadDays: 14, safetyDays: 7, reviewDays: 7, multiple: 1 });
+    const flat = orderpointLevels({
+      periods,
+      bucket: 'week',
+      anchor: '2026-01-07',
+      leadDays: 14,
+      safetyDays: 7,
+      reviewDays: 7,
+      multiple: 1,
+    });
     expect(flat).toMatchObject({ min: 108, max: 144 }); // 107.1 → 108; 108 + 35.7 → 144
     expect(flat.min).toBeLessThanOrEqual(flat.max);
   });
@@ -113,8 +132,20 @@ describe('keys, hashes and settings', () => {
     expect(params).toEqual({ target: 'mps', safetyDays: 3, manageForeignRules: false, batch: 12 });
     expect(forecastLoadParamsSchema.safeParse({ targt: 'mps' }).success).toBe(false);
     expect(forecastLoadParamsSchema.safeParse({ target: 'both' }).success).toBe(false);
-    expect(forecastLoadSettings(params, { reviewDays: 14 })).toEqual({ target: 'mps', safetyDays: 3, reviewDays: 14, defaultLeadDays: 0, manageForeignRules: false });
-    expect(forecastLoadSettings({})).toEqual({ target: 'auto', safetyDays: 7, reviewDays: 7, defaultLeadDays: 0, manageForeignRules: false });
+    expect(forecastLoadSettings(params, { reviewDays: 14 })).toEqual({
+      target: 'mps',
+      safetyDays: 3,
+      reviewDays: 14,
+      defaultLeadDays: 0,
+      manageForeignRules: false,
+    });
+    expect(forecastLoadSettings({})).toEqual({
+      target: 'auto',
+      safetyDays: 7,
+      reviewDays: 7,
+      defaultLeadDays: 0,
+      manageForeignRules: false,
+    });
   });
 });
 
@@ -161,17 +192,29 @@ describe('target rows', () => {
       ...weeks.map((w) => cell({ productId: 12, productCode: 'P12', periodStart: w, quantity: 35 })),
       cell({ warehouseId: 2, warehouseCode: 'W2', lotStockId: null, companyId: 1 }),
     ];
-    const t = orderpointTargets(cells, [{ productId: 50, warehouseId: 1, productCode: 'P50', warehouseCode: 'WH', lotStockId: 8, companyId: 1 }], {
-      bucket: 'week',
-      anchor: '2026-01-05',
-      safetyDays: 7,
-      reviewDays: 7,
-      defaultLeadDays: 3,
-      leadTimes: new Map([[11, { days: 14, source: 'bom' }]]),
-      multiples: new Map([[orderpointKey(1, 12), { multiple: 20, source: 'qty_multiple' }]]),
-      newRuleMultiple: () => ({ multiple: 1, source: 'default' }),
-    });
-    expect(t.orderpoints.fields).toEqual(['id', 'product_id/.id', 'warehouse_id/.id', 'location_id/.id', 'product_min_qty', 'product_max_qty', 'company_id/.id']);
+    const t = orderpointTargets(
+      cells,
+      [{ productId: 50, warehouseId: 1, productCode: 'P50', warehouseCode: 'WH', lotStockId: 8, companyId: 1 }],
+      {
+        bucket: 'week',
+        anchor: '2026-01-05',
+        safetyDays: 7,
+        reviewDays: 7,
+        defaultLeadDays: 3,
+        leadTimes: new Map([[11, { days: 14, source: 'bom' }]]),
+        multiples: new Map([[orderpointKey(1, 12), { multiple: 20, source: 'qty_multiple' }]]),
+        newRuleMultiple: () => ({ multiple: 1, source: 'default' }),
+      },
+    );
+    expect(t.orderpoints.fields).toEqual([
+      'id',
+      'product_id/.id',
+      'warehouse_id/.id',
+      'location_id/.id',
+      'product_min_qty',
+      'product_max_qty',
+      'company_id/.id',
+    ]);
     expect(t.orderpoints.rows.map((r) => r.cells)).toEqual([
       ['mfg_etl.fc_op_w1_p11', '11', '1', '8', '210', '280', '1'], // 10/day × 21; + 70
       ['mfg_etl.fc_op_w1_p12', '12', '1', '8', '60', '100', '1'], // 5/day × 10 = 50 → 60; 60 + 35 → 100
@@ -186,7 +229,10 @@ describe('target rows', () => {
 
 describe('plan', () => {
   it('creates what the ledger does not know, updates what changed, leaves the rest, and holds foreign records and their dependants back', () => {
-    const cells = ['2026-01-05', '2026-01-12'].flatMap((w) => [cell({ periodStart: w, quantity: 5 }), cell({ productId: 12, productCode: 'P12', periodStart: w, quantity: 6 })]);
+    const cells = ['2026-01-05', '2026-01-12'].flatMap((w) => [
+      cell({ periodStart: w, quantity: 5 }),
+      cell({ productId: 12, productCode: 'P12', periodStart: w, quantity: 6 }),
+    ]);
     const t = mpsTargets(cells, []);
     const [s11, s12] = t.schedules.rows;
     const ledgerS = new Map([[s11!.key, { hash: s11!.hash, odooId: 501 }]]);

@@ -31,9 +31,21 @@ interface Harness {
 async function harness(name: string, odoo: { version: 18 | 19; enterprise: boolean } | undefined, extraEnv: Env = {}): Promise<Harness> {
   const server = odoo ? await startOdooTestServer(odoo) : undefined;
   const odooEnv: Env = server
-    ? { MFG_ETL_ODOO_URL: server.url, MFG_ETL_ODOO_DB: server.db, MFG_ETL_ODOO_USER: 'admin', MFG_ETL_ODOO_API_KEY: server.adminApiKey, MFG_ETL_ODOO_COMPANY: '1' }
+    ? {
+        MFG_ETL_ODOO_URL: server.url,
+        MFG_ETL_ODOO_DB: server.db,
+        MFG_ETL_ODOO_USER: 'admin',
+        MFG_ETL_ODOO_API_KEY: server.adminApiKey,
+        MFG_ETL_ODOO_COMPANY: '1',
+      }
     : {};
-  const app = await testApp(name, { MFG_ETL_TIMEZONE: 'UTC', MFG_ETL_LOG_LEVEL: 'info', MFG_ETL_RETRY_LIMIT: '0', ...odooEnv, ...extraEnv });
+  const app = await testApp(name, {
+    MFG_ETL_TIMEZONE: 'UTC',
+    MFG_ETL_LOG_LEVEL: 'info',
+    MFG_ETL_RETRY_LIMIT: '0',
+    ...odooEnv,
+    ...extraEnv,
+  });
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([forecastLoadJob]) });
   await runner.start();
   // the master data snapshot masterdata-sync would take of this Odoo (or a made-up one without Odoo)
@@ -49,7 +61,9 @@ async function harness(name: string, odoo: { version: 18 | 19; enterprise: boole
     { odoo_id: 1, code: 'WH', name: 'YourCompany', lot_stock_id: 8, company_id: 1 },
     { odoo_id: 2, code: 'My Co', name: 'My Company (Chicago)', lot_stock_id: 28, company_id: 2 },
   ]);
-  await knex('md_products').insert(products.map((p) => ({ odoo_id: p.id, default_code: p.code, name: p.name, uom_id: 1, is_storable: true, company_id: 1 })));
+  await knex('md_products').insert(
+    products.map((p) => ({ odoo_id: p.id, default_code: p.code, name: p.name, uom_id: 1, is_storable: true, company_id: 1 })),
+  );
   return {
     app,
     runner,
@@ -80,7 +94,13 @@ async function approvedBatch(h: Harness, scope: string, version: string, lines: 
   await stageForecastLines(
     knex,
     batch.id,
-    lines.map((l, i) => ({ product: l.product, warehouse: l.warehouse ?? scope, periodStart: week(l.week), quantity: l.quantity, sourceRef: String(i + 2) })),
+    lines.map((l, i) => ({
+      product: l.product,
+      warehouse: l.warehouse ?? scope,
+      periodStart: week(l.week),
+      quantity: l.quantity,
+      sourceRef: String(i + 2),
+    })),
     1,
   );
   await transitionBatch(knex, batch.id, 'validate', { actor: 'test' });
@@ -89,7 +109,12 @@ async function approvedBatch(h: Harness, scope: string, version: string, lines: 
 }
 
 const weeks = (product: string, quantities: number | number[], n = 8, warehouse?: string): Line[] =>
-  Array.from({ length: n }, (_, i) => ({ product, warehouse, week: i, quantity: typeof quantities === 'number' ? quantities : (quantities[i] as number) }));
+  Array.from({ length: n }, (_, i) => ({
+    product,
+    warehouse,
+    week: i,
+    quantity: typeof quantities === 'number' ? quantities : (quantities[i] as number),
+  }));
 
 interface LoadStats {
   dryRun: boolean;
@@ -110,11 +135,19 @@ interface LoadStats {
     failed: number;
     errors: Array<{ ref: string; message: string }>;
     planFile?: string;
-    plan: { writes: number; models: Array<{ model: string; create: number; update: number; unchanged: number; adopt: number; zeroed: number }>; skipped: { byKind: Record<string, number> } };
+    plan: {
+      writes: number;
+      models: Array<{ model: string; create: number; update: number; unchanged: number; adopt: number; zeroed: number }>;
+      skipped: { byKind: Record<string, number> };
+    };
   }>;
 }
 
-async function run(h: Harness, params: Record<string, unknown> = {}, options: { dryRun?: boolean } = {}): Promise<LoadStats & { run: JobRun }> {
+async function run(
+  h: Harness,
+  params: Record<string, unknown> = {},
+  options: { dryRun?: boolean } = {},
+): Promise<LoadStats & { run: JobRun }> {
   const r = await h.runner.runNow('forecast-load', params, options);
   expect(r.error, JSON.stringify(r.error)).toBeNull();
   expect(r.status).toBe('succeeded');
@@ -150,7 +183,10 @@ describe('mps target (Odoo 19 Enterprise, JSON-2)', () => {
     new Map(
       server
         .records('mrp.product.forecast')
-        .filter((f) => server.records('mrp.production.schedule').find((s) => s.id === f.production_schedule_id)?.product_id === h.product[product])
+        .filter(
+          (f) =>
+            server.records('mrp.production.schedule').find((s) => s.id === f.production_schedule_id)?.product_id === h.product[product],
+        )
         .map((f) => [String(f.date), Number(f.forecast_qty)]),
     );
 
@@ -163,10 +199,12 @@ describe('mps target (Odoo 19 Enterprise, JSON-2)', () => {
     expect(stats).toMatchObject({ dryRun: false, target: 'mps', loaded: 1, loadFailed: 0, rowsWritten: 18, rowsFailed: 0 });
     expect(stats.targetReason).toMatch(/mrp\.production\.schedule exists/);
     const schedules = server.records('mrp.production.schedule');
-    expect(schedules.map((s) => [s.product_id, s.warehouse_id, s.company_id]).sort()).toEqual([
-      [h.product.FURN_7800, 1, 1],
-      [h.product.FURN_9666, 1, 1],
-    ].sort());
+    expect(schedules.map((s) => [s.product_id, s.warehouse_id, s.company_id]).sort()).toEqual(
+      [
+        [h.product.FURN_7800, 1, 1],
+        [h.product.FURN_9666, 1, 1],
+      ].sort(),
+    );
     expect(server.xmlid(`mfg_etl.fc_mps_w1_p${h.product.FURN_7800}`)).toBe(schedules.find((s) => s.product_id === h.product.FURN_7800)!.id);
     expect(server.count('mrp.product.forecast')).toBe(16);
     expect([...forecastsOf('FURN_7800')]).toEqual(desk.map((q, i) => [week(i), q]));
@@ -243,7 +281,12 @@ describe('mps target (Odoo 19 Enterprise, JSON-2)', () => {
     const schedule = server.records('mrp.production.schedule').find((s) => s.warehouse_id === 2)!;
     expect(schedule.company_id).toBe(2); // the warehouse's company
     expect(server.records('mrp.product.forecast', [['production_schedule_id', '=', schedule.id]])).toHaveLength(5);
-    expect(server.records('ir.model.data', [['module', '=', 'mfg_etl'], ['model', '=', 'mrp.product.forecast']])).toHaveLength(23 + 5);
+    expect(
+      server.records('ir.model.data', [
+        ['module', '=', 'mfg_etl'],
+        ['model', '=', 'mrp.product.forecast'],
+      ]),
+    ).toHaveLength(23 + 5);
   });
 });
 
@@ -256,7 +299,9 @@ describe('rejected rows and interrupted loads (Odoo 18 Enterprise, XML-RPC)', ()
     h = await harness('fload_bad', { version: 18, enterprise: true }, { MFG_ETL_RETRY_LIMIT: '1', MFG_ETL_RETRY_DELAY_SECONDS: '1' });
     server = h.server!;
     // a product the snapshot knows but this Odoo does not (deleted, or another database)
-    await h.app.db.knex('md_products').insert({ odoo_id: 9999, default_code: 'GHOST', name: 'Ghost', uom_id: 1, is_storable: true, company_id: 1 });
+    await h.app.db
+      .knex('md_products')
+      .insert({ odoo_id: 9999, default_code: 'GHOST', name: 'Ghost', uom_id: 1, is_storable: true, company_id: 1 });
   });
   afterAll(async () => h?.close());
 
@@ -276,7 +321,10 @@ describe('rejected rows and interrupted loads (Odoo 18 Enterprise, XML-RPC)', ()
     expect(errors.slice(1).map((e) => e.ref)).toEqual([0, 1, 2, 3].map((w) => `GHOST @ WH ${week(w)}`));
     for (const e of errors.slice(1)) expect(e.message).toMatch(/^not sent: fc_mps_w1_p9999 was rejected \(No matching record found/);
     expect(server.records('mrp.product.forecast')).toHaveLength(4);
-    const audit = await h.app.db.knex('audit_events').where({ entity: 'batch', entity_id: String(id), action: 'load_failed' }).first();
+    const audit = await h.app.db
+      .knex('audit_events')
+      .where({ entity: 'batch', entity_id: String(id), action: 'load_failed' })
+      .first();
     expect(audit.details.reason).toMatch(/5 row\(s\) rejected, e\.g\. GHOST @ WH: No matching record/);
 
     // the fix: the product exists in Odoo and masterdata-sync has its id
@@ -302,7 +350,11 @@ describe('rejected rows and interrupted loads (Odoo 18 Enterprise, XML-RPC)', ()
     expect(r.attempt).toBe(2);
     expect((r.stats as unknown as LoadStats).results[0]).toMatchObject({ batchId: id, status: 'loaded' });
 
-    const actions = (await h.app.db.knex('audit_events').where({ entity: 'batch', entity_id: String(id) }).orderBy('id').select('action', 'details')) as Array<{ action: string; details: { reason?: string } }>;
+    const actions = (await h.app.db
+      .knex('audit_events')
+      .where({ entity: 'batch', entity_id: String(id) })
+      .orderBy('id')
+      .select('action', 'details')) as Array<{ action: string; details: { reason?: string } }>;
     expect(actions.map((a) => a.action)).toEqual(['received', 'validated', 'approved', 'loading', 'load_failed', 'loading', 'loaded']);
     expect(actions[4]!.details.reason).toMatch(/load interrupted: .*503.*a rerun loads what is left/);
     // the schedules were written once: the retry found them in the ledger
@@ -336,17 +388,27 @@ describe('orderpoint target (Odoo 18 Community, XML-RPC)', () => {
   });
   afterAll(async () => h?.close());
 
-  const ruleOf = (product: string) => server.records('stock.warehouse.orderpoint', [['product_id', '=', h.product[product]], ['location_id', '=', 8]]);
+  const ruleOf = (product: string) =>
+    server.records('stock.warehouse.orderpoint', [
+      ['product_id', '=', h.product[product]],
+      ['location_id', '=', 8],
+    ]);
 
   it('auto picks replenishment rules; min = demand over lead time + safety days, max = min + review demand', async () => {
-    const id = await approvedBatch(h, 'WH', 'v1', [...weeks('FURN_9666', 70, 12), ...weeks('FURN_7800', 35, 12), ...weeks('FURN_2333', 14, 12)]);
+    const id = await approvedBatch(h, 'WH', 'v1', [
+      ...weeks('FURN_9666', 70, 12),
+      ...weeks('FURN_7800', 35, 12),
+      ...weeks('FURN_2333', 14, 12),
+    ]);
     server.stats.reset();
     const stats = await run(h, { defaultLeadDays: 3, safetyDays: 7, reviewDays: 7 });
 
     expect(stats).toMatchObject({ target: 'orderpoint', loaded: 1, rowsWritten: 2 });
     expect(stats.targetReason).toMatch(/no mrp\.production\.schedule/);
     // table: BoM lead 10 + 4 days, 10/day → min 10 × (14 + 7) = 210, max 210 + 70
-    expect(ruleOf('FURN_9666').map((r) => [r.product_min_qty, r.product_max_qty, r.warehouse_id, r.company_id])).toEqual([[210, 280, 1, 1]]);
+    expect(ruleOf('FURN_9666').map((r) => [r.product_min_qty, r.product_max_qty, r.warehouse_id, r.company_id])).toEqual([
+      [210, 280, 1, 1],
+    ]);
     // desk: no BoM, no vendor → default lead 3 days, 5/day → min 5 × 10 = 50, max 50 + 35
     expect(ruleOf('FURN_7800').map((r) => [r.product_min_qty, r.product_max_qty])).toEqual([[50, 85]]);
     expect(server.xmlid(`mfg_etl.fc_op_w1_p${h.product.FURN_9666}`)).toBe(ruleOf('FURN_9666')[0]!.id);
@@ -380,8 +442,16 @@ describe('orderpoint target (Odoo 18 Community, XML-RPC)', () => {
 
   it('loads the oldest approved version per scope first and skips superseded ones', async () => {
     const a = await approvedBatch(h, 'My Co', 'a', weeks('FURN_7800', 7, 4, 'My Co'));
-    const b = await approvedBatch(h, 'WH', 'v3', [...weeks('FURN_7800', 35.7, 12), ...weeks('FURN_2333', 14, 12), ...weeks('FURN_9666', 7, 12)]);
-    const c = await approvedBatch(h, 'WH', 'v4', [...weeks('FURN_7800', 35.7, 12), ...weeks('FURN_2333', 14, 12), ...weeks('FURN_9666', 14, 12)]);
+    const b = await approvedBatch(h, 'WH', 'v3', [
+      ...weeks('FURN_7800', 35.7, 12),
+      ...weeks('FURN_2333', 14, 12),
+      ...weeks('FURN_9666', 7, 12),
+    ]);
+    const c = await approvedBatch(h, 'WH', 'v4', [
+      ...weeks('FURN_7800', 35.7, 12),
+      ...weeks('FURN_2333', 14, 12),
+      ...weeks('FURN_9666', 14, 12),
+    ]);
     expect((await getBatch(h.app.db.knex, b)).status).toBe('superseded');
     const stats = await run(h, { defaultLeadDays: 3 });
     expect(stats.results.map((r) => [r.batchId, r.status])).toEqual([
@@ -390,7 +460,9 @@ describe('orderpoint target (Odoo 18 Community, XML-RPC)', () => {
     ]);
     expect((await getBatch(h.app.db.knex, b)).status).toBe('superseded');
     expect(ruleOf('FURN_9666').map((r) => [r.product_min_qty, r.product_max_qty])).toEqual([[42, 56]]); // 2/day × 21, + 14
-    expect(server.records('stock.warehouse.orderpoint', [['location_id', '=', 28]]).map((r) => [r.company_id, r.product_min_qty])).toEqual([[2, 10]]);
+    expect(server.records('stock.warehouse.orderpoint', [['location_id', '=', 28]]).map((r) => [r.company_id, r.product_min_qty])).toEqual([
+      [2, 10],
+    ]);
   });
 });
 
@@ -411,7 +483,12 @@ describe('auto target on Odoo 19 Community (JSON-2)', () => {
 
     const stats = await run(h, { safetyDays: 7, reviewDays: 7 });
     expect(stats).toMatchObject({ target: 'orderpoint', loaded: 1 });
-    expect(server.calls().filter((c) => c.model !== 'common').every((c) => c.protocol === 'json2')).toBe(true);
+    expect(
+      server
+        .calls()
+        .filter((c) => c.model !== 'common')
+        .every((c) => c.protocol === 'json2'),
+    ).toBe(true);
     // 5.05/day × 7 = 35.35 (lead 0 + safety 7), + 35.35
     const rules = server.records('stock.warehouse.orderpoint', [['product_id', '=', h.product.FURN_7800]]);
     expect(rules.map((r) => [r.product_min_qty, r.product_max_qty])).toEqual([[35.35, 70.7]]);
@@ -474,7 +551,9 @@ describe('dry run', () => {
     expect(left.results[0]!.plan.skipped.byKind).toEqual({ foreign: 5 });
     expect(left.rowsWritten).toBe(0);
     expect(server.records('mrp.production.schedule', [['product_id', '=', bin]]).map((r) => r.id)).toEqual([foreign]);
-    expect(server.records('mrp.product.forecast', [['production_schedule_id', '=', foreign]]).map((r) => [r.id, r.forecast_qty])).toEqual([[planned, 99]]);
+    expect(server.records('mrp.product.forecast', [['production_schedule_id', '=', foreign]]).map((r) => [r.id, r.forecast_qty])).toEqual([
+      [planned, 99],
+    ]);
 
     // the loaded batch again, now taking foreign records over: same schedule, week 1 updated in place
     const taken = await run(h, { batch: id, manageForeignRules: true });

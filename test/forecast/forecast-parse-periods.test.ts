@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
-import { createPeriodNormaliser, isoWeekMonday, isoWeeksInYear, looksLikePeriod, parsePeriodText } from '../../transform/forecast/periods.ts';
+import {
+  createPeriodNormaliser,
+  isoWeekMonday,
+  isoWeeksInYear,
+  looksLikePeriod,
+  parsePeriodText,
+} from '../../transform/forecast/periods.ts';
 
 const weekly = createPeriodNormaliser();
 const start = (value: string | number | Date | null, n = weekly): string | undefined => n.normalise(value).start;

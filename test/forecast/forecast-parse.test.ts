@@ -90,7 +90,12 @@ describe('long layout', () => {
     const { lines, summary } = await parseFile('sku,site,period,qty\nA,P1,2026-W49,"1,500"\nB,P1,2026-W49,7\n');
     expect(lines.map((l) => l.product)).toEqual(['B']);
     expect(summary.errors).toEqual([
-      { ref: '2', column: 'qty', value: '1,500', message: 'quantity "1,500" could be read as 1500 or 1.5; set the number locale (en or de) for this file' },
+      {
+        ref: '2',
+        column: 'qty',
+        value: '1,500',
+        message: 'quantity "1,500" could be read as 1500 or 1.5; set the number locale (en or de) for this file',
+      },
     ]);
   });
 
@@ -200,7 +205,12 @@ describe('wide layout', () => {
     const { lines, summary } = await parseFile(csv);
     expect(lines.map((l) => l.quantity)).toEqual([1, 3]);
     expect(summary.errors).toEqual([
-      { ref: '1', column: 'Dec 2026', value: 'Dec 2026', message: 'period header is a month; monthly figures cannot be placed in weekly buckets; column skipped' },
+      {
+        ref: '1',
+        column: 'Dec 2026',
+        value: 'Dec 2026',
+        message: 'period header is a month; monthly figures cannot be placed in weekly buckets; column skipped',
+      },
     ]);
   });
 });

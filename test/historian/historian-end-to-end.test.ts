@@ -131,7 +131,15 @@ function odooRecords(): { productivity: unknown[]; scrap: unknown[] } {
 }
 
 beforeAll(async () => {
-  plant = await startTestPlant({ machines: 2, from: FROM, to: TO, sampleSeconds: 60, badQuality: true, securityModes: ['None'], assets: ASSETS });
+  plant = await startTestPlant({
+    machines: 2,
+    from: FROM,
+    to: TO,
+    sampleSeconds: 60,
+    badQuality: true,
+    securityModes: ['None'],
+    assets: ASSETS,
+  });
   const tags = plant.sim.historianTags().map((t) => (t.name === 'M1.scrap' ? { ...t, product: SCRAP_PRODUCT['WC-ASSEMBLY'] } : t));
   simTags = tags.map((t) => t.name);
 
@@ -169,7 +177,12 @@ beforeAll(async () => {
     },
     { historian },
   );
-  runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([historianExtractJob, historianLoadJob]) });
+  runner = new Runner({
+    config: app.config,
+    db: app.db,
+    logger: app.logger,
+    registry: createRegistry([historianExtractJob, historianLoadJob]),
+  });
   await runner.start();
 });
 
@@ -193,7 +206,14 @@ describe('historian-extract over the fall-back weekend', () => {
     expect(held).toBeGreaterThan(0);
     const want = generated();
     expect(want.bad).toBeGreaterThan(0);
-    expect(extract1).toMatchObject({ backfill: true, from: new Date(FROM).toISOString(), to: new Date(TO).toISOString(), samples: want.good, badQuality: want.bad, tagsRead: 8 });
+    expect(extract1).toMatchObject({
+      backfill: true,
+      from: new Date(FROM).toISOString(),
+      to: new Date(TO).toISOString(),
+      samples: want.good,
+      badQuality: want.bad,
+      tagsRead: 8,
+    });
     const staged = await sampleFigures();
     expect(staged.n).toBe(want.good);
     expect(staged.distinct).toBe(staged.n);
@@ -202,7 +222,10 @@ describe('historian-extract over the fall-back weekend', () => {
       const rows = await knex()('historian_samples').where({ tag }).orderBy('ts').select('ts', 'value');
       const expected = plant.sim.expected(tag, { from: FROM, to: TO }).samples;
       expect(expected.length, tag).toBeGreaterThan(10 * 200);
-      expect(rows.map((r) => [(r.ts as Date).getTime(), r.value]), tag).toEqual(expected.map((s) => [s.ts, s.value]));
+      expect(
+        rows.map((r) => [(r.ts as Date).getTime(), r.value]),
+        tag,
+      ).toEqual(expected.map((s) => [s.ts, s.value]));
     }
     // and every continuation point was released
     expect(plant.sim.continuationPoints()).toBe(0);
@@ -220,22 +243,37 @@ describe('historian-extract over the fall-back weekend', () => {
     expect(rows.map((r) => r.tag)).toEqual([...simTags].sort());
     for (const r of rows) expect([r.tag, r.n, r.minutes]).toEqual([r.tag, 25, 25 * 60]);
     // 02:00 local is shown twice: at 00:00 UTC (CEST) and at 01:00 UTC (CET)
-    const twice = await knex()('historian_buckets').where({ tag: 'M1.good' }).whereIn('bucket_start', [new Date('2026-10-25T00:00:00Z'), new Date('2026-10-25T01:00:00Z')]).count({ n: '*' }).first();
+    const twice = await knex()('historian_buckets')
+      .where({ tag: 'M1.good' })
+      .whereIn('bucket_start', [new Date('2026-10-25T00:00:00Z'), new Date('2026-10-25T01:00:00Z')])
+      .count({ n: '*' })
+      .first();
     expect(Number(twice!.n)).toBe(2);
     // the days around it have 24
-    const before = await knex()('historian_buckets').where({ tag: 'M1.good' }).where('bucket_start', '>=', new Date('2026-10-24T00:00+02:00')).where('bucket_start', '<', new Date(FALL_BACK_DAY.from)).count({ n: '*' }).first();
+    const before = await knex()('historian_buckets')
+      .where({ tag: 'M1.good' })
+      .where('bucket_start', '>=', new Date('2026-10-24T00:00+02:00'))
+      .where('bucket_start', '<', new Date(FALL_BACK_DAY.from))
+      .count({ n: '*' })
+      .first();
     expect(Number(before!.n)).toBe(24);
   });
 
   it('makes shift C of the night 24→25 October nine hours long (22:00 CEST to 06:00 CET), the other shifts eight', async () => {
-    const shifts = await knex()('historian_shifts').orderBy(['asset', 'start_at']).select('asset', knex().raw('shift_date::text as shift_date'), 'shift', 'start_at', 'end_at', 'complete');
+    const shifts = await knex()('historian_shifts')
+      .orderBy(['asset', 'start_at'])
+      .select('asset', knex().raw('shift_date::text as shift_date'), 'shift', 'start_at', 'end_at', 'complete');
     // per asset: C of the 23rd, A B C of the 24th and the 25th, A of the 26th
     expect(shifts).toHaveLength(ASSETS.length * 8);
     const hours = (r: Record<string, unknown>) => ((r.end_at as Date).getTime() - (r.start_at as Date).getTime()) / HOUR;
     for (const asset of ASSETS) {
       const night = shifts.find((r) => r.asset === asset && r.shift_date === '2026-10-24' && r.shift === 'C');
       expect(night, asset).toBeDefined();
-      expect([(night!.start_at as Date).toISOString(), (night!.end_at as Date).toISOString(), hours(night!)]).toEqual(['2026-10-24T20:00:00.000Z', '2026-10-25T05:00:00.000Z', 9]);
+      expect([(night!.start_at as Date).toISOString(), (night!.end_at as Date).toISOString(), hours(night!)]).toEqual([
+        '2026-10-24T20:00:00.000Z',
+        '2026-10-25T05:00:00.000Z',
+        9,
+      ]);
       const others = shifts.filter((r) => r.asset === asset && r !== night);
       for (const r of others) expect(`${r.shift_date} ${r.shift}: ${hours(r)}`).toBe(`${r.shift_date} ${r.shift}: 8`);
       // the window ends with shift A of the 26th: every shift is whole
@@ -275,11 +313,16 @@ describe('historian-extract over the fall-back weekend', () => {
     expect(drops).toBe(1);
     const [m2] = (await pgQuery<{ delta: number }>(knex(), `select sum(delta) as delta from historian_buckets where tag = 'M2.good'`)).rows;
     expect(Number(m2!.delta)).toBe(counted);
-    const negative = await knex()('historian_buckets').whereIn('kind', ['good-counter', 'scrap-counter']).where('delta', '<', 0).count({ n: '*' }).first();
+    const negative = await knex()('historian_buckets')
+      .whereIn('kind', ['good-counter', 'scrap-counter'])
+      .where('delta', '<', 0)
+      .count({ n: '*' })
+      .first();
     expect(Number(negative!.n)).toBe(0);
     const shiftsNegative = await knex()('historian_shifts').where('good', '<', 0).orWhere('scrap', '<', 0).count({ n: '*' }).first();
     expect(Number(shiftsNegative!.n)).toBe(0);
-    const [shiftGood] = (await pgQuery<{ good: number }>(knex(), `select sum(good) as good from historian_shifts where asset = 'WC-DRILL'`)).rows;
+    const [shiftGood] = (await pgQuery<{ good: number }>(knex(), `select sum(good) as good from historian_shifts where asset = 'WC-DRILL'`))
+      .rows;
     expect(Number(shiftGood!.good)).toBe(counted);
   });
 
@@ -301,12 +344,16 @@ describe('historian-extract over the fall-back weekend', () => {
     const events = await knex()('historian_downtime').orderBy(['asset', 'start_at']);
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(Number(extract1.downtimeEvents)).toBe(events.length);
-    for (const e of events) expect([e.tag, e.state_code, e.loss_reason]).toEqual([e.asset === 'WC-ASSEMBLY' ? 'M1.state' : 'M2.state', '2', 'Equipment Failure']);
+    for (const e of events)
+      expect([e.tag, e.state_code, e.loss_reason]).toEqual([e.asset === 'WC-ASSEMBLY' ? 'M1.state' : 'M2.state', '2', 'Equipment Failure']);
     for (const [n, asset] of ASSETS.entries()) {
       const state = plant.sim.expected(`M${n + 1}.state`, { from: FROM, to: TO }).samples;
       const downMinutes = state.filter((s) => s.value === STATE_DOWN).length; // one sample a minute
       const mine = events.filter((e) => e.asset === asset);
-      expect(mine.reduce((m, e) => m + Number(e.minutes), 0), asset).toBeCloseTo(downMinutes, 6);
+      expect(
+        mine.reduce((m, e) => m + Number(e.minutes), 0),
+        asset,
+      ).toBeCloseTo(downMinutes, 6);
       // the 45-minute stretch: a down run of at least 45 samples, staged from its first minute
       let run = 0;
       let longest = { start: 0, length: 0 };
@@ -315,8 +362,12 @@ describe('historian-extract over the fall-back weekend', () => {
         if (run > longest.length) longest = { start: state[i - run + 1]!.ts, length: run };
       });
       expect(longest.length, asset).toBeGreaterThanOrEqual(45);
-      expect(mine.some((e) => (e.start_at as Date).getTime() === longest.start), asset).toBe(true);
-      for (const e of mine) expect(Number(e.minutes)).toBeCloseTo(((e.end_at as Date).getTime() - (e.start_at as Date).getTime()) / MINUTE, 6);
+      expect(
+        mine.some((e) => (e.start_at as Date).getTime() === longest.start),
+        asset,
+      ).toBe(true);
+      for (const e of mine)
+        expect(Number(e.minutes)).toBeCloseTo(((e.end_at as Date).getTime() - (e.start_at as Date).getTime()) / MINUTE, 6);
     }
   });
 });
@@ -334,7 +385,12 @@ describe('historian-load into Odoo 18', () => {
       const id = odoo.xmlid(`mfg_etl.${key}`);
       const rec = records.find((r) => r.id === id);
       expect(rec, key).toBeDefined();
-      expect([rec!.workcenter_id, rec!.loss_id, rec!.date_start, rec!.date_end]).toEqual([WORKCENTER_ID[String(e.asset)], EQUIPMENT_FAILURE, odooTime(e.start_at as Date), odooTime(e.end_at as Date)]);
+      expect([rec!.workcenter_id, rec!.loss_id, rec!.date_start, rec!.date_end]).toEqual([
+        WORKCENTER_ID[String(e.asset)],
+        EQUIPMENT_FAILURE,
+        odooTime(e.start_at as Date),
+        odooTime(e.end_at as Date),
+      ]);
     }
     for (const call of odoo.calls('mrp.workcenter.productivity', 'load')) expect(call.context.tz).toBe('UTC');
   });
@@ -379,7 +435,13 @@ describe('the same window again', () => {
     const rows = await aggregates();
     const stats = await extract();
     expect(stats.batchId).not.toBe(extract1.batchId);
-    expect(stats).toMatchObject({ samples: extract1.samples, badQuality: extract1.badQuality, buckets: extract1.buckets, downtimeEvents: extract1.downtimeEvents, status: 'approved' });
+    expect(stats).toMatchObject({
+      samples: extract1.samples,
+      badQuality: extract1.badQuality,
+      buckets: extract1.buckets,
+      downtimeEvents: extract1.downtimeEvents,
+      status: 'approved',
+    });
     expect(await sampleFigures()).toEqual(samples);
     expect(await bucketSums()).toEqual(sums);
     expect(await aggregates()).toEqual(rows);
@@ -408,14 +470,18 @@ describe('the OEE report', () => {
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).split('\r\n').filter(Boolean);
     expect(lines[0]).toBe(OEE_CSV_HEADER.join(','));
-    expect(lines[0]!.startsWith('asset,shift_date,shift,good,scrap,running_minutes,down_minutes,idle_minutes,availability,quality')).toBe(true);
+    expect(lines[0]!.startsWith('asset,shift_date,shift,good,scrap,running_minutes,down_minutes,idle_minutes,availability,quality')).toBe(
+      true,
+    );
     const header = lines[0]!.split(',');
     const col = (name: string) => header.indexOf(name);
     const rows = lines.slice(1).map((l) => l.split(','));
-    const shifts = (await pgQuery<{ asset: string; shift_date: string; shift: string; running: number; down: number; good: number }>(
-      knex(),
-      `select asset, shift_date::text, shift, running_minutes as running, down_minutes as down, good from historian_shifts order by asset, start_at`,
-    )).rows;
+    const shifts = (
+      await pgQuery<{ asset: string; shift_date: string; shift: string; running: number; down: number; good: number }>(
+        knex(),
+        `select asset, shift_date::text, shift, running_minutes as running, down_minutes as down, good from historian_shifts order by asset, start_at`,
+      )
+    ).rows;
     expect(rows).toHaveLength(shifts.length);
     expect(report.shifts).toBe(shifts.length);
     const keys = rows.map((r) => `${r[col('asset')]} ${r[col('shift_date')]} ${r[col('shift')]}`);
@@ -436,19 +502,25 @@ describe('the OEE report', () => {
     // the night of the clock change is in the report with its 9 hours
     const night = rows.find((r) => r[col('asset')] === 'WC-ASSEMBLY' && r[col('shift_date')] === '2026-10-24' && r[col('shift')] === 'C')!;
     expect([night[col('shift_start')], night[col('shift_end')]]).toEqual(['2026-10-24 22:00', '2026-10-25 06:00']);
-    expect(Number(night[col('running_minutes')]) + Number(night[col('down_minutes')]) + Number(night[col('idle_minutes')])).toBeCloseTo(540, 6);
+    expect(Number(night[col('running_minutes')]) + Number(night[col('down_minutes')]) + Number(night[col('idle_minutes')])).toBeCloseTo(
+      540,
+      6,
+    );
   });
 });
 
 describe('a backfill from the middle of a shift with nothing staged before it', () => {
   it('recomputes that shift but does not mark it complete, so its scrap is not posted as final; the next shift is complete', async () => {
-    for (const table of ['historian_samples', 'historian_buckets', 'historian_downtime', 'historian_shifts', 'historian_scrap']) await knex()(table).delete();
+    for (const table of ['historian_samples', 'historian_buckets', 'historian_downtime', 'historian_shifts', 'historian_scrap'])
+      await knex()(table).delete();
     // shift A of 25 October runs 06:00–14:00 CET (05:00Z–13:00Z); the window starts two hours into it
     await runOk('historian-extract', { from: '2026-10-25T09:00+01:00', to: '2026-10-25T22:00+01:00' });
-    const shifts = (await pgQuery<{ asset: string; shift: string; complete: boolean }>(
-      knex(),
-      `select asset, shift, complete from historian_shifts where shift_date = '2026-10-25' order by asset, start_at`,
-    )).rows;
+    const shifts = (
+      await pgQuery<{ asset: string; shift: string; complete: boolean }>(
+        knex(),
+        `select asset, shift, complete from historian_shifts where shift_date = '2026-10-25' order by asset, start_at`,
+      )
+    ).rows;
     expect(shifts.filter((s) => s.shift === 'A').map((s) => s.complete)).toEqual([false, false]);
     expect(shifts.filter((s) => s.shift === 'B').map((s) => s.complete)).toEqual([true, true]);
     const scrapA = await knex()('historian_scrap').where({ shift_date: '2026-10-25', shift: 'A' });

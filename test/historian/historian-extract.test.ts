@@ -80,7 +80,12 @@ async function aggregates(): Promise<{ buckets: unknown[]; downtime: unknown[]; 
 
 /** how many samples are staged, and an order-independent checksum of their values */
 async function sampleFigures(): Promise<{ n: number; sum: string }> {
-  const [row] = (await pgQuery<{ n: string; sum: string }>(knex(), 'select count(*) as n, coalesce(sum(value::numeric), 0)::text as sum from historian_samples')).rows;
+  const [row] = (
+    await pgQuery<{ n: string; sum: string }>(
+      knex(),
+      'select count(*) as n, coalesce(sum(value::numeric), 0)::text as sum from historian_samples',
+    )
+  ).rows;
   return { n: Number(row!.n), sum: row!.sum };
 }
 
@@ -104,7 +109,12 @@ beforeAll(async () => {
     { MFG_ETL_TIMEZONE: 'Europe/Berlin', MFG_ETL_OPCUA_ENDPOINT: plant.sim.endpointUrl, MFG_ETL_LOG_LEVEL: 'info' },
     { historian: section },
   );
-  runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: createRegistry([historianExtractJob, housekeepingJob]) });
+  runner = new Runner({
+    config: app.config,
+    db: app.db,
+    logger: app.logger,
+    registry: createRegistry([historianExtractJob, housekeepingJob]),
+  });
   await runner.start();
 });
 
@@ -165,7 +175,9 @@ describe('historian-extract', () => {
     expect(first.sampleStaging).toEqual({ copied: expected.good, inserted: 0, upserted: 0 });
     for (const tag of ['M1.good', 'M2.temp']) {
       const staged = await knex()('historian_samples').where({ tag }).orderBy('ts').select('ts', 'value');
-      expect(staged.map((r) => [(r.ts as Date).getTime(), r.value])).toEqual(plant.sim.expected(tag, { from, to }).samples.map((s) => [s.ts, s.value]));
+      expect(staged.map((r) => [(r.ts as Date).getTime(), r.value])).toEqual(
+        plant.sim.expected(tag, { from, to }).samples.map((s) => [s.ts, s.value]),
+      );
     }
 
     const hours = Math.ceil((to - Date.parse(String(first.recomputedFrom))) / HOUR);
@@ -177,10 +189,15 @@ describe('historian-extract', () => {
     }
     // complete: exactly the shifts the simulator has data for from their start (15 min gap allowed) to their end
     const shifts = await knex()('historian_shifts').select('asset', 'start_at', 'good', 'running_minutes', 'complete');
-    const whole = shiftInstances({ from: Date.parse(String(first.recomputedFrom)), to }, 'Europe/Berlin', SHIFTS).filter((sh) => sh.start >= SIM.from - 15 * MINUTE && sh.end <= to);
-    expect(shifts.filter((r) => r.complete).map((r) => `${r.asset} ${(r.start_at as Date).getTime()}`).sort()).toEqual(
-      whole.flatMap((sh) => ['WC-MACHINE1', 'WC-MACHINE2'].map((a) => `${a} ${sh.start}`)).sort(),
+    const whole = shiftInstances({ from: Date.parse(String(first.recomputedFrom)), to }, 'Europe/Berlin', SHIFTS).filter(
+      (sh) => sh.start >= SIM.from - 15 * MINUTE && sh.end <= to,
     );
+    expect(
+      shifts
+        .filter((r) => r.complete)
+        .map((r) => `${r.asset} ${(r.start_at as Date).getTime()}`)
+        .sort(),
+    ).toEqual(whole.flatMap((sh) => ['WC-MACHINE1', 'WC-MACHINE2'].map((a) => `${a} ${sh.start}`)).sort());
     for (const r of shifts.filter((x) => x.complete)) expect((r.good as number) > 0 && (r.running_minutes as number) > 0).toBe(true);
 
     const marks = await watermarks();
@@ -188,7 +205,9 @@ describe('historian-extract', () => {
     expect(marks[MISSING_TAG.name]).toBeUndefined();
     const batch = await getBatch(knex(), Number(first.batchId));
     expect(batch).toMatchObject({ kind: 'historian', status: 'approved', scope: `${isoShort(from)}/${isoShort(to)}` });
-    expect((first.summary as string[]).join('\n')).toMatch(new RegExp(`samples ${expected.good.toLocaleString('en')} good[\\s\\S]*batch ${batch.id} approved`));
+    expect((first.summary as string[]).join('\n')).toMatch(
+      new RegExp(`samples ${expected.good.toLocaleString('en')} good[\\s\\S]*batch ${batch.id} approved`),
+    );
   });
 
   it('a second run re-reads the overlap without duplicating a sample and recomputes the same buckets, downtime and shifts', async () => {
@@ -204,7 +223,8 @@ describe('historian-extract', () => {
     expect((await sampleFigures()).n).toBe(expectedSamples(Date.parse(String(first.from)), to2).good);
     const after = await aggregates();
     // everything that ended before the first run's end came out the same…
-    const settled = (rows: unknown[], end: string) => (rows as Record<string, Date>[]).filter((r) => r[end]!.getTime() <= to1 - 15 * MINUTE);
+    const settled = (rows: unknown[], end: string) =>
+      (rows as Record<string, Date>[]).filter((r) => r[end]!.getTime() <= to1 - 15 * MINUTE);
     expect(settled(after.buckets, 'bucket_end')).toEqual(settled(before.buckets, 'bucket_end'));
     expect(settled(after.downtime, 'end_at')).toEqual(settled(before.downtime, 'end_at'));
     expect(settled(after.shifts, 'end_at')).toEqual(settled(before.shifts, 'end_at'));
@@ -212,7 +232,10 @@ describe('historian-extract', () => {
     const hours = Math.ceil((to2 - Date.parse(String(first.recomputedFrom))) / HOUR);
     expect(after.buckets).toHaveLength(8 * hours);
     const [overlaps] = (
-      await pgQuery<{ n: string }>(knex(), 'select count(*) as n from historian_downtime a join historian_downtime b on a.asset = b.asset and a.start_at < b.start_at and a.end_at > b.start_at')
+      await pgQuery<{ n: string }>(
+        knex(),
+        'select count(*) as n from historian_downtime a join historian_downtime b on a.asset = b.asset and a.start_at < b.start_at and a.end_at > b.start_at',
+      )
     ).rows;
     expect(Number(overlaps!.n)).toBe(0);
     const rewritten = await knex()('historian_buckets').where({ batch_id: second.batchId }).count({ n: '*' }).first();
@@ -223,7 +246,9 @@ describe('historian-extract', () => {
   it('a tag behind the others is read from its own watermark in a second read of the same run, without a duplicate', async () => {
     const before = await aggregates();
     const to2 = Date.parse(String(second.to));
-    await knex()('historian_watermarks').where({ tag: 'M2.temp' }).update({ watermark: new Date(to2 - 3 * HOUR) });
+    await knex()('historian_watermarks')
+      .where({ tag: 'M2.temp' })
+      .update({ watermark: new Date(to2 - 3 * HOUR) });
     const dry = await runner.runNow('historian-extract', {}, { dryRun: true });
     // a dry run does not connect: the tag the server does not know is still planned (from the lookback)
     expect((dry.stats.reads as { from: string; tags: string[] }[]).filter((r) => !r.tags.includes(MISSING_TAG.name))).toEqual([
@@ -234,11 +259,18 @@ describe('historian-extract', () => {
     const run = await runOk();
     const to3 = Date.parse(String(run.stats.to));
     const perTag = (await getBatch(knex(), Number(run.stats.batchId))).stats.perTag as Record<string, { from: string; samples: number }>;
-    expect(perTag['M2.temp']).toMatchObject({ from: iso(to2 - 3 * HOUR - 15 * MINUTE), samples: plant.sim.expected('M2.temp', { from: to2 - 3 * HOUR - 15 * MINUTE, to: to3 }).samples.length });
-    expect(perTag['M1.good']).toMatchObject({ from: iso(to2 - 15 * MINUTE), samples: plant.sim.expected('M1.good', { from: to2 - 15 * MINUTE, to: to3 }).samples.length });
+    expect(perTag['M2.temp']).toMatchObject({
+      from: iso(to2 - 3 * HOUR - 15 * MINUTE),
+      samples: plant.sim.expected('M2.temp', { from: to2 - 3 * HOUR - 15 * MINUTE, to: to3 }).samples.length,
+    });
+    expect(perTag['M1.good']).toMatchObject({
+      from: iso(to2 - 15 * MINUTE),
+      samples: plant.sim.expected('M1.good', { from: to2 - 15 * MINUTE, to: to3 }).samples.length,
+    });
     expect((await sampleFigures()).n).toBe(expectedSamples(Date.parse(String(first.from)), to3).good);
     const after = await aggregates();
-    const settled = (rows: unknown[], end: string) => (rows as Record<string, Date>[]).filter((r) => r[end]!.getTime() <= to2 - 15 * MINUTE);
+    const settled = (rows: unknown[], end: string) =>
+      (rows as Record<string, Date>[]).filter((r) => r[end]!.getTime() <= to2 - 15 * MINUTE);
     expect(settled(after.buckets, 'bucket_end')).toEqual(settled(before.buckets, 'bucket_end'));
     expect(settled(after.shifts, 'end_at')).toEqual(settled(before.shifts, 'end_at'));
     second = run.stats;
@@ -251,13 +283,28 @@ describe('historian-extract', () => {
     const samples = await sampleFigures();
     const marks = await watermarks();
     // damage inside the window: a bucket, the downtime events, a sample, and the shift it starts in
-    await knex()('historian_buckets').where({ tag: 'M1.good', bucket_start: new Date(window.from + HOUR) }).update({ delta: 123456 });
-    await knex()('historian_downtime').where('start_at', '>=', new Date(window.from)).andWhere('start_at', '<', new Date(window.to)).delete();
-    await knex()('historian_samples').where({ tag: 'M1.temp', ts: new Date(window.from + 30 * MINUTE) }).update({ value: -1 });
-    await knex()('historian_shifts').where('start_at', '<=', new Date(window.from)).andWhere('end_at', '>', new Date(window.from)).update({ good: -1 });
+    await knex()('historian_buckets')
+      .where({ tag: 'M1.good', bucket_start: new Date(window.from + HOUR) })
+      .update({ delta: 123456 });
+    await knex()('historian_downtime')
+      .where('start_at', '>=', new Date(window.from))
+      .andWhere('start_at', '<', new Date(window.to))
+      .delete();
+    await knex()('historian_samples')
+      .where({ tag: 'M1.temp', ts: new Date(window.from + 30 * MINUTE) })
+      .update({ value: -1 });
+    await knex()('historian_shifts')
+      .where('start_at', '<=', new Date(window.from))
+      .andWhere('end_at', '>', new Date(window.from))
+      .update({ good: -1 });
 
     const run = await runOk({ from: iso(window.from), to: iso(window.to) });
-    expect(run.stats).toMatchObject({ backfill: true, from: iso(window.from), to: iso(window.to), samples: expectedSamples(window.from, window.to).good });
+    expect(run.stats).toMatchObject({
+      backfill: true,
+      from: iso(window.from),
+      to: iso(window.to),
+      samples: expectedSamples(window.from, window.to).good,
+    });
     expect(await aggregates()).toEqual(clean);
     expect(await sampleFigures()).toEqual(samples);
     expect(await watermarks()).toEqual(marks);
@@ -285,7 +332,11 @@ describe('historian-extract', () => {
 
   it('checkpoints measure the bad-quality stretch, the gaps it leaves, the counter reset and the tag the server does not know', async () => {
     const checks = Object.fromEntries((await listCheckpoints(knex(), Number(first.batchId))).map((c) => [c.name, c]));
-    expect(checks.bad_quality).toMatchObject({ passed: false, severity: 'warning', measured: { bad: first.badQuality, thresholdPercent: 0.5 } });
+    expect(checks.bad_quality).toMatchObject({
+      passed: false,
+      severity: 'warning',
+      measured: { bad: first.badQuality, thresholdPercent: 0.5 },
+    });
     expect(Number(checks.bad_quality!.measured.percent)).toBeGreaterThan(0.5);
     // 20 bad and 10 uncertain minutes on every temperature: a 30-minute hole in the good samples
     expect(checks.gaps).toMatchObject({ passed: false, severity: 'warning' });
@@ -293,7 +344,10 @@ describe('historian-extract', () => {
     expect(gapTags).toEqual(expect.arrayContaining(['M1.temp', 'M2.temp']));
     expect(checks.counter_anomalies).toMatchObject({ passed: false, measured: { resets: expect.any(Number) } });
     expect(Number(checks.counter_anomalies!.measured.resets)).toBeGreaterThanOrEqual(4); // both counters of both machines
-    expect(checks.silent_tags).toMatchObject({ passed: false, measured: { silent: 1, examples: [{ tag: 'M9.good', reason: expect.stringMatching(/not found on the server/) }] } });
+    expect(checks.silent_tags).toMatchObject({
+      passed: false,
+      measured: { silent: 1, examples: [{ tag: 'M9.good', reason: expect.stringMatching(/not found on the server/) }] },
+    });
     expect(checks.future_timestamps).toMatchObject({ passed: true, measured: { samples: 0 } });
   });
 
@@ -314,7 +368,11 @@ describe('historian-extract', () => {
     const marks = await watermarks();
     const batches = await knex()('batches').count({ n: '*' }).first();
     // the server's clock node exists but keeps no history: read last, after every machine's pages
-    const broken = { ...section, nodesPerRequest: 1, tags: [...(section.tags as object[]), { name: 'server.time', nodeId: 'i=2258', asset: 'SERVER', kind: 'analog' }] };
+    const broken = {
+      ...section,
+      nodesPerRequest: 1,
+      tags: [...(section.tags as object[]), { name: 'server.time', nodeId: 'i=2258', asset: 'SERVER', kind: 'analog' }],
+    };
     const run = await createRun(knex(), { job: 'historian-extract', trigger: 'manual' });
     const progress: number[] = [];
     const ctx = {
@@ -341,7 +399,13 @@ describe('historian-extract', () => {
 
   it('housekeeping removes samples older than historian.retentionDays and nothing newer', async () => {
     const old = Date.now() - 40 * 24 * HOUR;
-    await stageSamples(knex(), Number(first.batchId), ['M1.temp'], { tagNo: [1, 1, 1], ts: [old, old + MINUTE, old + 2 * MINUTE], values: [1, 2, 3] }, true);
+    await stageSamples(
+      knex(),
+      Number(first.batchId),
+      ['M1.temp'],
+      { tagNo: [1, 1, 1], ts: [old, old + MINUTE, old + 2 * MINUTE], values: [1, 2, 3] },
+      true,
+    );
     const kept = (await sampleFigures()).n - 3;
     const run = await runner.runNow('housekeeping', {});
     expect(run.status).toBe('succeeded');

@@ -55,9 +55,12 @@ describe.each([
     expect(r.status).toBe('succeeded');
     return r.stats as unknown as Stats;
   };
-  const productivity = (key: string) => server.records('mrp.workcenter.productivity', [['id', '=', server.xmlid(`mfg_etl.${key}`) ?? 0]])[0];
+  const productivity = (key: string) =>
+    server.records('mrp.workcenter.productivity', [['id', '=', server.xmlid(`mfg_etl.${key}`) ?? 0]])[0];
   const scrapRec = (key: string) => server.records('stock.scrap', [['id', '=', server.xmlid(`mfg_etl.${key}`) ?? 0]])[0];
-  const status = async (model: string, key: string) => (await app.db.knex('historian_load_status').where({ odoo_model: model, business_key: key }).first()) as Record<string, unknown> | undefined;
+  const status = async (model: string, key: string) =>
+    (await app.db.knex('historian_load_status').where({ odoo_model: model, business_key: key }).first()) as
+      Record<string, unknown> | undefined;
 
   async function approvedBatch(scope: string): Promise<number> {
     const b = await createBatch(app.db.knex, { kind: 'historian', scope, version: scope, actor: 'historian-extract' });
@@ -65,12 +68,38 @@ describe.each([
     await transitionBatch(app.db.knex, b.id, 'approve', { actor: 'auto' });
     return b.id;
   }
-  const down = (batchId: number, asset: string, start: string, end: string, lossReason: string | null, extra: Record<string, unknown> = {}) => ({
-    asset, start_at: start, end_at: end, open: false, tag: `${asset}.state`, state_code: '2', loss_reason: lossReason,
-    minutes: (Date.parse(end) - Date.parse(start)) / 60_000, shift_date: '2026-01-24', shift: 'A', batch_id: batchId, ...extra,
+  const down = (
+    batchId: number,
+    asset: string,
+    start: string,
+    end: string,
+    lossReason: string | null,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    asset,
+    start_at: start,
+    end_at: end,
+    open: false,
+    tag: `${asset}.state`,
+    state_code: '2',
+    loss_reason: lossReason,
+    minutes: (Date.parse(end) - Date.parse(start)) / 60_000,
+    shift_date: '2026-01-24',
+    shift: 'A',
+    batch_id: batchId,
+    ...extra,
   });
   const scrap = (batchId: number, asset: string, product: string, quantity: number, extra: Record<string, unknown> = {}) => ({
-    asset, product, shift_date: '2026-01-24', shift: 'A', start_at: '2026-01-24T05:00:00Z', end_at: '2026-01-24T13:00:00Z', quantity, complete: true, batch_id: batchId, ...extra,
+    asset,
+    product,
+    shift_date: '2026-01-24',
+    shift: 'A',
+    start_at: '2026-01-24T05:00:00Z',
+    end_at: '2026-01-24T13:00:00Z',
+    quantity,
+    complete: true,
+    batch_id: batchId,
+    ...extra,
   });
 
   beforeAll(async () => {
@@ -89,9 +118,28 @@ describe.each([
     ids.leg = product('FURN_2333');
     // on Assembly 2 (M3): a leg order finished early in the shift, then the table top order, still running
     ids.moLeg = server.create('mrp.production', { product_id: ids.leg, product_qty: 10, state: 'done', date_start: '2026-01-24 04:00:00' });
-    server.create('mrp.workorder', { name: 'Cut legs', workcenter_id: 3, production_id: ids.moLeg, state: 'done', date_start: '2026-01-24 04:00:00', date_finished: '2026-01-24 06:00:00' });
-    ids.moTop = server.create('mrp.production', { product_id: ids.top, product_qty: 4, state: 'progress', date_start: '2026-01-24 06:00:00' });
-    server.create('mrp.workorder', { name: 'Assemble top', workcenter_id: 3, production_id: ids.moTop, state: 'progress', date_start: '2026-01-24 06:00:00', date_finished: false });
+    server.create('mrp.workorder', {
+      name: 'Cut legs',
+      workcenter_id: 3,
+      production_id: ids.moLeg,
+      state: 'done',
+      date_start: '2026-01-24 04:00:00',
+      date_finished: '2026-01-24 06:00:00',
+    });
+    ids.moTop = server.create('mrp.production', {
+      product_id: ids.top,
+      product_qty: 4,
+      state: 'progress',
+      date_start: '2026-01-24 06:00:00',
+    });
+    server.create('mrp.workorder', {
+      name: 'Assemble top',
+      workcenter_id: 3,
+      production_id: ids.moTop,
+      state: 'progress',
+      date_start: '2026-01-24 06:00:00',
+      date_finished: false,
+    });
     app = await testApp(
       `hist-load-${version}`,
       {
@@ -124,10 +172,28 @@ describe.each([
       scrap(batch1, 'M2', '', 4), // nothing ran on DRILL
       scrap(batch1, 'M1', 'NO-SUCH', 1), // unknown product
       scrap(batch1, 'M1', 'FURN_9666', 0), // nothing scrapped: nothing to post
-      scrap(batch1, 'M1', 'FURN_2333', 5, { shift: 'B', start_at: '2026-01-24T13:00:00Z', end_at: '2026-01-24T21:00:00Z', complete: false }), // shift not over
+      scrap(batch1, 'M1', 'FURN_2333', 5, {
+        shift: 'B',
+        start_at: '2026-01-24T13:00:00Z',
+        end_at: '2026-01-24T21:00:00Z',
+        complete: false,
+      }), // shift not over
     ]);
     await knex('historian_shifts').insert([
-      { asset: 'M1', shift_date: '2026-01-24', shift: 'A', start_at: '2026-01-24T05:00:00Z', end_at: '2026-01-24T13:00:00Z', good: 300, scrap: 6, running_minutes: 400, down_minutes: 57, idle_minutes: 23, complete: true, batch_id: batch1 },
+      {
+        asset: 'M1',
+        shift_date: '2026-01-24',
+        shift: 'A',
+        start_at: '2026-01-24T05:00:00Z',
+        end_at: '2026-01-24T13:00:00Z',
+        good: 300,
+        scrap: 6,
+        running_minutes: 400,
+        down_minutes: 57,
+        idle_minutes: 23,
+        complete: true,
+        batch_id: batch1,
+      },
     ]);
   }, 60_000);
 
@@ -195,7 +261,10 @@ describe.each([
   it('validates scrap, detects the insufficient-quantity answer (scrap left draft), takes the work order product', async () => {
     const ok = scrapRec(scrapKey('M1', 'FURN_7800', '2026-01-24', 'A'))!;
     expect(ok).toMatchObject({ state: 'done', product_id: ids.desk, scrap_qty: 3, location_id: 8 });
-    expect(await status('stock.scrap', scrapKey('M1', 'FURN_7800', '2026-01-24', 'A'))).toMatchObject({ status: 'validated', odoo_id: ok.id });
+    expect(await status('stock.scrap', scrapKey('M1', 'FURN_7800', '2026-01-24', 'A'))).toMatchObject({
+      status: 'validated',
+      odoo_id: ok.id,
+    });
     const short = scrapRec(scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))!;
     expect(short).toMatchObject({ state: 'draft', product_id: ids.bin, scrap_qty: 2 });
     const shortStatus = await status('stock.scrap', scrapKey('M1', 'E-COM10', '2026-01-24', 'A'));
@@ -221,7 +290,9 @@ describe.each([
     expect(server.callCount(undefined, 'load')).toBe(0);
     expect(server.callCount(undefined, 'create')).toBe(0);
     expect(server.callCount(undefined, 'write')).toBe(0);
-    expect(server.calls('stock.scrap', 'action_validate').map((c) => c.ids)).toEqual([[scrapRec(scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))!.id]]);
+    expect(server.calls('stock.scrap', 'action_validate').map((c) => c.ids)).toEqual([
+      [scrapRec(scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))!.id],
+    ]);
     expect(server.records('stock.scrap')).toHaveLength(3);
     expect(stats.downtime).toMatchObject({ unchanged: 3, skipped: 2 });
     expect(stats.scrap).toMatchObject({ unchanged: 2, insufficient_quantity: 1 });
@@ -234,7 +305,10 @@ describe.each([
     const short = scrapRec(scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))!;
     expect(short.state).toBe('done');
     expect(server.records('stock.scrap')).toHaveLength(3);
-    expect(await status('stock.scrap', scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))).toMatchObject({ status: 'validated', odoo_id: short.id });
+    expect(await status('stock.scrap', scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))).toMatchObject({
+      status: 'validated',
+      odoo_id: short.id,
+    });
   });
 
   it('updates a changed downtime event in place and never modifies a validated scrap (reported instead)', async () => {
@@ -243,7 +317,9 @@ describe.each([
     const start = new Date('2026-01-24T07:00:00Z');
     const before = productivity(downtimeKey('M1', start))!;
     // the next extract re-stages the event, longer, and the scrap of the shift, larger
-    await knex('historian_downtime').where({ asset: 'M1', start_at: start }).update({ end_at: '2026-01-24T07:45:00Z', minutes: 45, batch_id: batch2 });
+    await knex('historian_downtime')
+      .where({ asset: 'M1', start_at: start })
+      .update({ end_at: '2026-01-24T07:45:00Z', minutes: 45, batch_id: batch2 });
     await knex('historian_scrap').where({ asset: 'M1', product: 'FURN_7800' }).update({ quantity: 7, batch_id: batch2 });
     server.stats.reset();
     const stats = await run();
@@ -262,7 +338,10 @@ describe.each([
     // batch 2's rows all reached Odoo (or are reported as unchangeable): loaded
     expect(stats.batches).toContainEqual({ batchId: batch2, status: 'loaded' });
     // the event's ledger entry says update
-    const ops = await knex('load_ledger').where({ business_key: downtimeKey('M1', start) }).orderBy('id').pluck('operation');
+    const ops = await knex('load_ledger')
+      .where({ business_key: downtimeKey('M1', start) })
+      .orderBy('id')
+      .pluck('operation');
     expect(ops).toEqual(['create', 'update']);
   });
 
@@ -278,7 +357,8 @@ describe.each([
     const header = (wd.getRow(1).values as unknown[]).slice(1);
     const statuses: Record<string, unknown> = {};
     wd.eachRow((row, n) => {
-      if (n > 1) statuses[String(row.getCell(header.indexOf('External id') + 1).value)] = row.getCell(header.indexOf('Odoo status') + 1).value;
+      if (n > 1)
+        statuses[String(row.getCell(header.indexOf('External id') + 1).value)] = row.getCell(header.indexOf('Odoo status') + 1).value;
     });
     expect(statuses[`mfg_etl.${downtimeKey('M1', new Date('2026-01-24T07:00:00Z'))}`]).toBe('loaded');
     expect(statuses[`mfg_etl.${downtimeKey('M9', new Date('2026-01-24T08:00:00Z'))}`]).toBe('skipped');
@@ -291,7 +371,9 @@ describe.each([
     });
     expect(scrapStatuses).toEqual(expect.arrayContaining(['validated', 'skipped']));
     const csv = fs.readFileSync(stats.report!.csv, 'utf8');
-    expect(csv.slice(1).split('\r\n')[0]).toMatch(/^asset,shift_date,shift,good,scrap,running_minutes,down_minutes,idle_minutes,availability,quality/);
+    expect(csv.slice(1).split('\r\n')[0]).toMatch(
+      /^asset,shift_date,shift,good,scrap,running_minutes,down_minutes,idle_minutes,availability,quality/,
+    );
     expect(stats.summary.join('\n')).toContain(stats.report!.xlsx);
   });
 });

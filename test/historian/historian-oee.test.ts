@@ -12,7 +12,13 @@ import { OEE_CSV_HEADER, OEE_FORMATS, OEE_SHEETS, writeOeeReport } from '../../l
 import { ratio, shiftOee, sumCounts } from '../../transform/historian/oee.ts';
 import { type TestApp, testApp } from '../support/staging.ts';
 
-const counts = (good: number, scrap: number, runningMinutes: number, downMinutes: number, idleMinutes = 0) => ({ good, scrap, runningMinutes, downMinutes, idleMinutes });
+const counts = (good: number, scrap: number, runningMinutes: number, downMinutes: number, idleMinutes = 0) => ({
+  good,
+  scrap,
+  runningMinutes,
+  downMinutes,
+  idleMinutes,
+});
 
 describe('OEE maths', () => {
   it('computes availability, performance, quality and their product', () => {
@@ -79,8 +85,31 @@ describe('OEE report without Odoo', () => {
     const batch = await createBatch(knex, { kind: 'historian', scope: 'oee-test', version: 'w1', actor: 'test' });
     batchId = batch.id;
     await transitionBatch(knex, batchId, 'validate', { actor: 'test' });
-    const shift = (asset: string, date: string, name: string, start: string, end: string, good: number, scrap: number, run: number, down: number, idle: number, complete = true) => ({
-      asset, shift_date: date, shift: name, start_at: start, end_at: end, good, scrap, running_minutes: run, down_minutes: down, idle_minutes: idle, complete, batch_id: batchId,
+    const shift = (
+      asset: string,
+      date: string,
+      name: string,
+      start: string,
+      end: string,
+      good: number,
+      scrap: number,
+      run: number,
+      down: number,
+      idle: number,
+      complete = true,
+    ) => ({
+      asset,
+      shift_date: date,
+      shift: name,
+      start_at: start,
+      end_at: end,
+      good,
+      scrap,
+      running_minutes: run,
+      down_minutes: down,
+      idle_minutes: idle,
+      complete,
+      batch_id: batchId,
     });
     await knex('historian_shifts').insert([
       shift('M1', '2026-01-24', 'A', '2026-01-24T05:00:00Z', '2026-01-24T13:00:00Z', 324, 18, 360, 60, 60),
@@ -89,11 +118,45 @@ describe('OEE report without Odoo', () => {
       shift('M1', '2026-01-25', 'A', '2026-01-25T05:00:00Z', '2026-01-25T13:00:00Z', 1, 0, 1, 0, 0),
     ]);
     await knex('historian_downtime').insert([
-      { asset: 'M1', start_at: '2026-01-24T07:00:00Z', end_at: '2026-01-24T08:00:00Z', open: false, tag: 'M1.state', state_code: '2', loss_reason: 'Equipment Failure', minutes: 60, shift_date: '2026-01-24', shift: 'A', batch_id: batchId },
-      { asset: 'M1', start_at: '2026-01-24T20:30:00Z', end_at: '2026-01-24T21:00:00Z', open: true, tag: 'M1.state', state_code: '2', loss_reason: null, minutes: 30, shift_date: '2026-01-24', shift: 'B', batch_id: batchId },
+      {
+        asset: 'M1',
+        start_at: '2026-01-24T07:00:00Z',
+        end_at: '2026-01-24T08:00:00Z',
+        open: false,
+        tag: 'M1.state',
+        state_code: '2',
+        loss_reason: 'Equipment Failure',
+        minutes: 60,
+        shift_date: '2026-01-24',
+        shift: 'A',
+        batch_id: batchId,
+      },
+      {
+        asset: 'M1',
+        start_at: '2026-01-24T20:30:00Z',
+        end_at: '2026-01-24T21:00:00Z',
+        open: true,
+        tag: 'M1.state',
+        state_code: '2',
+        loss_reason: null,
+        minutes: 30,
+        shift_date: '2026-01-24',
+        shift: 'B',
+        batch_id: batchId,
+      },
     ]);
     await knex('historian_scrap').insert([
-      { asset: 'M1', product: 'FURN_7800', shift_date: '2026-01-24', shift: 'A', start_at: '2026-01-24T05:00:00Z', end_at: '2026-01-24T13:00:00Z', quantity: 18, complete: true, batch_id: batchId },
+      {
+        asset: 'M1',
+        product: 'FURN_7800',
+        shift_date: '2026-01-24',
+        shift: 'A',
+        start_at: '2026-01-24T05:00:00Z',
+        end_at: '2026-01-24T13:00:00Z',
+        quantity: 18,
+        complete: true,
+        batch_id: batchId,
+      },
     ]);
   }, 60_000);
 
@@ -102,18 +165,39 @@ describe('OEE report without Odoo', () => {
   });
 
   it('writes the CSV with the required columns first and figures as fractions, empty when not computable', async () => {
-    const files = await writeOeeReport(app.db.knex, { dir: app.config.reports, from: '2026-01-24', to: '2026-01-24', timeZone: 'Europe/Berlin', assets: { M1: { idealRatePerHour: 60, workcenter: 'WC-ASSEMBLY' } } });
+    const files = await writeOeeReport(app.db.knex, {
+      dir: app.config.reports,
+      from: '2026-01-24',
+      to: '2026-01-24',
+      timeZone: 'Europe/Berlin',
+      assets: { M1: { idealRatePerHour: 60, workcenter: 'WC-ASSEMBLY' } },
+    });
     expect(files.xlsx.endsWith('oee_2026-01-24.xlsx')).toBe(true);
     expect(files.shifts).toBe(3); // the 25th is outside the range
     const text = fs.readFileSync(files.csv, 'utf8');
     expect(text.startsWith('\ufeff')).toBe(true);
     const [header, ...rows] = text.slice(1).trimEnd().split('\r\n');
-    expect(header!.split(',').slice(0, 10)).toEqual(['asset', 'shift_date', 'shift', 'good', 'scrap', 'running_minutes', 'down_minutes', 'idle_minutes', 'availability', 'quality']);
+    expect(header!.split(',').slice(0, 10)).toEqual([
+      'asset',
+      'shift_date',
+      'shift',
+      'good',
+      'scrap',
+      'running_minutes',
+      'down_minutes',
+      'idle_minutes',
+      'availability',
+      'quality',
+    ]);
     expect(header!.split(',')).toEqual([...OEE_CSV_HEADER]);
     expect(header).toContain('performance');
     expect(header).toContain('oee');
     expect(header).toContain('downtime_events');
-    const byKey = Object.fromEntries(rows.map((r) => r.split(',')).map((cells) => [`${cells[0]}|${cells[2]}`, Object.fromEntries(OEE_CSV_HEADER.map((h, i) => [h, cells[i]]))]));
+    const byKey = Object.fromEntries(
+      rows
+        .map((r) => r.split(','))
+        .map((cells) => [`${cells[0]}|${cells[2]}`, Object.fromEntries(OEE_CSV_HEADER.map((h, i) => [h, cells[i]]))]),
+    );
     const a = byKey['M1|A']!;
     expect(Number(a.availability)).toBeCloseTo(360 / 420, 6);
     expect(Number(a.performance)).toBeCloseTo(342 / 360, 6);
@@ -129,7 +213,13 @@ describe('OEE report without Odoo', () => {
   });
 
   it('writes the XLSX: three sheets, header rows, percent formats, frozen header and autofilter, statuses "not loaded"', async () => {
-    const files = await writeOeeReport(app.db.knex, { dir: app.config.reports, from: '2026-01-24', to: '2026-01-25', timeZone: 'Europe/Berlin', assets: { M1: { idealRatePerHour: 60 } } });
+    const files = await writeOeeReport(app.db.knex, {
+      dir: app.config.reports,
+      from: '2026-01-24',
+      to: '2026-01-25',
+      timeZone: 'Europe/Berlin',
+      assets: { M1: { idealRatePerHour: 60 } },
+    });
     expect(files.xlsx.endsWith('oee_2026-01-24_2026-01-25.xlsx')).toBe(true);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(files.xlsx);
@@ -137,12 +227,30 @@ describe('OEE report without Odoo', () => {
 
     const ws = wb.getWorksheet(OEE_SHEETS.shifts)!;
     const header = (ws.getRow(1).values as unknown[]).slice(1);
-    expect(header).toEqual(expect.arrayContaining(['Asset', 'Shift date', 'Shift', 'Good', 'Scrap', 'Availability', 'Performance', 'Quality', 'OEE', 'Downtime events']));
+    expect(header).toEqual(
+      expect.arrayContaining([
+        'Asset',
+        'Shift date',
+        'Shift',
+        'Good',
+        'Scrap',
+        'Availability',
+        'Performance',
+        'Quality',
+        'OEE',
+        'Downtime events',
+      ]),
+    );
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     expect(ws.autoFilter).toBeTruthy();
     const col = (name: string) => header.indexOf(name) + 1;
     const rows = [2, 3, 4, 5].map((n) => ws.getRow(n));
-    const m1a = rows.find((r) => r.getCell(col('Asset')).value === 'M1' && r.getCell(col('Shift')).value === 'A' && r.getCell(col('Shift date')).value === '2026-01-24')!;
+    const m1a = rows.find(
+      (r) =>
+        r.getCell(col('Asset')).value === 'M1' &&
+        r.getCell(col('Shift')).value === 'A' &&
+        r.getCell(col('Shift date')).value === '2026-01-24',
+    )!;
     expect(m1a.getCell(col('Availability')).numFmt).toBe(OEE_FORMATS.percent);
     expect(m1a.getCell(col('Availability')).value as number).toBeCloseTo(360 / 420, 9);
     expect(m1a.getCell(col('OEE')).numFmt).toBe(OEE_FORMATS.percent);

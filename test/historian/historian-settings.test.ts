@@ -18,8 +18,20 @@ const EXAMPLE = {
   ],
   tags: [
     { name: 'M1.good', nodeId: 'ns=2;i=1111', asset: 'WC-ASSEMBLY', kind: 'good-counter', rollover: 4294967295 },
-    { name: 'M1.scrap', browsePath: '/Objects/2:Plant1/2:Machine1/2:ScrapCount', asset: 'WC-ASSEMBLY', kind: 'scrap-counter', product: 'FURN_7800' },
-    { name: 'M1.state', nodeId: 'ns=2;i=1113', asset: 'WC-ASSEMBLY', kind: 'state', states: { '1': 'running', '2': { state: 'down', lossReason: 'Equipment Failure' }, '3': 'idle' } },
+    {
+      name: 'M1.scrap',
+      browsePath: '/Objects/2:Plant1/2:Machine1/2:ScrapCount',
+      asset: 'WC-ASSEMBLY',
+      kind: 'scrap-counter',
+      product: 'FURN_7800',
+    },
+    {
+      name: 'M1.state',
+      nodeId: 'ns=2;i=1113',
+      asset: 'WC-ASSEMBLY',
+      kind: 'state',
+      states: { '1': 'running', '2': { state: 'down', lossReason: 'Equipment Failure' }, '3': 'idle' },
+    },
     { name: 'M1.temp', nodeId: 'ns=2;i=1114', asset: 'WC-ASSEMBLY', kind: 'analog', unit: 'degC' },
   ],
 };
@@ -44,7 +56,12 @@ describe('historian settings', () => {
       ['M1.temp', 'analog', true],
     ]);
     expect(s.tags[2]!.states!['2']).toEqual({ state: 'down', lossReason: 'Equipment Failure' });
-    expect([s.pageSize, s.minDowntimeMinutes, s.approval, s.checkpoints.gaps]).toEqual([1000, 2, 'auto', { severity: 'warning', threshold: 15 }]);
+    expect([s.pageSize, s.minDowntimeMinutes, s.approval, s.checkpoints.gaps]).toEqual([
+      1000,
+      2,
+      'auto',
+      { severity: 'warning', threshold: 15 },
+    ]);
   });
 
   it('takes a missing section as all defaults', () => {
@@ -64,7 +81,13 @@ describe('historian settings', () => {
       tags: [
         { name: 'M1.good', nodeId: 'nsu=urn:plant;x=12', asset: 'WC-1', kind: 'good-counter', product: 'FURN_7800' },
         { name: 'M1.good', browsePath: '/Objects/Plant1//ns2:Machine1', asset: 'WC-1', kind: 'scrap-counter' },
-        { name: 'M1.state', nodeId: 'ns=2;i=1113', asset: 'WC-1', kind: 'state', states: { '1': 'running', run: 'running', '2': 'broken' } },
+        {
+          name: 'M1.state',
+          nodeId: 'ns=2;i=1113',
+          asset: 'WC-1',
+          kind: 'state',
+          states: { '1': 'running', run: 'running', '2': 'broken' },
+        },
         { name: 'M1.temp', nodeId: 'ns=2;i=1114', asset: 'WC-1', kind: 'gauge' },
         { name: 'M1.both', nodeId: 'ns=2;i=1115', browsePath: '/Objects/2:X', asset: 'WC-1', kind: 'analog' },
       ],
@@ -95,7 +118,9 @@ describe('historian settings', () => {
         { name: 'Early', start: '06:00', end: '14:00' },
       ],
     });
-    expect(lines).toEqual(['config file key "historian.shifts.1": shift "Early" (06:00–14:00) overlaps shift "Night" (22:00–06:30) at historian.shifts.0']);
+    expect(lines).toEqual([
+      'config file key "historian.shifts.1": shift "Early" (06:00–14:00) overlaps shift "Night" (22:00–06:30) at historian.shifts.0',
+    ]);
   });
 
   it('refuses a tag map that reads the same node twice', () => {
@@ -108,8 +133,15 @@ describe('historian settings', () => {
     expect(lines).toEqual(['config file key "historian.tags.1.nodeId": "ns=2;i=7" is already read by historian.tags.0']);
   });
 
-  it('refuses a second active state tag on one asset (downtime and shift minutes are the asset\'s)', () => {
-    const state = (name: string, nodeId: string, active = true) => ({ name, nodeId, asset: 'WC-1', kind: 'state', states: { '2': 'down' }, active });
+  it("refuses a second active state tag on one asset (downtime and shift minutes are the asset's)", () => {
+    const state = (name: string, nodeId: string, active = true) => ({
+      name,
+      nodeId,
+      asset: 'WC-1',
+      kind: 'state',
+      states: { '2': 'down' },
+      active,
+    });
     expect(mistakes({ tags: [state('a', 'ns=2;i=1'), state('b', 'ns=2;i=2')] })).toEqual([
       'config file key "historian.tags.1.asset": asset "WC-1" already has an active state tag (historian.tags.0); give each asset one',
     ]);
@@ -117,7 +149,14 @@ describe('historian settings', () => {
   });
 
   it('accepts the node id and browse path forms OPC UA servers use', () => {
-    for (const id of ['ns=2;i=1111', 'ns=2;s=Machine1.Good', 'nsu=urn:plant:sim;s=M1;Good', 'i=2258', 'ns=1;g=72962B91-FA75-4AE6-8D28-B404DC7DAF63', 'ns=3;b=M/RbKBsRVkePCePcx24oRA==']) {
+    for (const id of [
+      'ns=2;i=1111',
+      'ns=2;s=Machine1.Good',
+      'nsu=urn:plant:sim;s=M1;Good',
+      'i=2258',
+      'ns=1;g=72962B91-FA75-4AE6-8D28-B404DC7DAF63',
+      'ns=3;b=M/RbKBsRVkePCePcx24oRA==',
+    ]) {
       expect(nodeIdProblem(id), id).toBeNull();
     }
     expect(nodeIdProblem('ns=70000;i=1')).toMatch(/namespace index 70000/);

@@ -36,7 +36,10 @@ function tag(name: string, kind: TagSettings['kind'], extra: Partial<TagSettings
 }
 
 const stateTag = (extra: Partial<TagSettings> = {}): TagSettings =>
-  tag('M1.state', 'state', { states: { '1': 'running', '2': { state: 'down', lossReason: 'Equipment Failure' }, '3': 'idle', '4': 'down' }, ...extra });
+  tag('M1.state', 'state', {
+    states: { '1': 'running', '2': { state: 'down', lossReason: 'Equipment Failure' }, '3': 'idle', '4': 'down' },
+    ...extra,
+  });
 
 const samples = (...pairs: Array<[number, number]>): Sample[] => pairs.map(([ts, value]) => ({ ts, value }));
 
@@ -112,9 +115,13 @@ describe('plant calendar', () => {
     expect(alignedStart(ts, { timezone: TZ, bucketMinutes: 60, shifts: SHIFTS })).toBe(cest('2026-06-01T06:00'));
     expect(alignedStart(cest('2026-06-02T03:40'), { timezone: TZ, bucketMinutes: 60, shifts: SHIFTS })).toBe(cest('2026-06-01T22:00'));
     // no shift holds ts: the bucket start
-    expect(alignedStart(ts, { timezone: TZ, bucketMinutes: 60, shifts: [{ name: 'N', start: '22:00', end: '06:00' }] })).toBe(cest('2026-06-01T10:00'));
+    expect(alignedStart(ts, { timezone: TZ, bucketMinutes: 60, shifts: [{ name: 'N', start: '22:00', end: '06:00' }] })).toBe(
+      cest('2026-06-01T10:00'),
+    );
     // a shift starting inside a bucket: never later than that bucket's start
-    expect(alignedStart(ts, { timezone: TZ, bucketMinutes: 60, shifts: [{ name: 'D', start: '06:30', end: '15:00' }] })).toBe(cest('2026-06-01T06:00'));
+    expect(alignedStart(ts, { timezone: TZ, bucketMinutes: 60, shifts: [{ name: 'D', start: '06:30', end: '15:00' }] })).toBe(
+      cest('2026-06-01T06:00'),
+    );
   });
 });
 
@@ -160,7 +167,11 @@ describe('counters', () => {
 
   it('lets the first sample only set the start when nothing before the range is known', () => {
     const good = tag('M1.good', 'good-counter');
-    const result = run([{ tag: good, samples: samples([cest('2026-06-01T10:10'), 500], [cest('2026-06-01T10:20'), 510]) }], cest('2026-06-01T10:00'), cest('2026-06-01T11:00'));
+    const result = run(
+      [{ tag: good, samples: samples([cest('2026-06-01T10:10'), 500], [cest('2026-06-01T10:20'), 510]) }],
+      cest('2026-06-01T10:00'),
+      cest('2026-06-01T11:00'),
+    );
     expect(result.buckets[0]!.delta).toBe(10);
     expect(result.anomalies).toEqual([]);
   });
@@ -232,7 +243,17 @@ describe('states', () => {
 
   it('counts a code missing from the state map as unknown', () => {
     const result = run(
-      [{ tag: stateTag(), samples: samples([cest('2026-06-01T10:00'), 1], [cest('2026-06-01T10:15'), 7], [cest('2026-06-01T10:30'), 1.5], [cest('2026-06-01T10:45'), 3]) }],
+      [
+        {
+          tag: stateTag(),
+          samples: samples(
+            [cest('2026-06-01T10:00'), 1],
+            [cest('2026-06-01T10:15'), 7],
+            [cest('2026-06-01T10:30'), 1.5],
+            [cest('2026-06-01T10:45'), 3],
+          ),
+        },
+      ],
       cest('2026-06-01T10:00'),
       cest('2026-06-01T11:00'),
     );
@@ -262,7 +283,9 @@ describe('states', () => {
       cest('2026-06-01T13:00'),
       cest('2026-06-01T16:00'),
     );
-    expect(result.downtime.map((e) => [iso(e.start), iso(e.end), e.minutes, e.stateCode, e.lossReason, e.shift, e.shiftDate, e.open])).toEqual([
+    expect(
+      result.downtime.map((e) => [iso(e.start), iso(e.end), e.minutes, e.stateCode, e.lossReason, e.shift, e.shiftDate, e.open]),
+    ).toEqual([
       ['2026-06-01T11:50', '2026-06-01T12:00', 10, '2', 'Equipment Failure', 'A', '2026-06-01', false],
       ['2026-06-01T12:00', '2026-06-01T12:20', 20, '2', 'Equipment Failure', 'B', '2026-06-01', false],
       ['2026-06-01T13:30', '2026-06-01T13:40', 10, '2', 'Equipment Failure', 'B', '2026-06-01', false],
@@ -289,7 +312,17 @@ describe('states', () => {
   it('sums the state seconds of a fall-back day to 25 hours over 25 buckets', () => {
     const from = utc('2026-10-24T22:00');
     const to = utc('2026-10-25T23:00');
-    const result = run([{ tag: stateTag(), before: { ts: from - H, value: 1 }, samples: samples([utc('2026-10-25T00:30'), 3], [utc('2026-10-25T01:30'), 1]) }], from, to);
+    const result = run(
+      [
+        {
+          tag: stateTag(),
+          before: { ts: from - H, value: 1 },
+          samples: samples([utc('2026-10-25T00:30'), 3], [utc('2026-10-25T01:30'), 1]),
+        },
+      ],
+      from,
+      to,
+    );
     expect(result.buckets).toHaveLength(25);
     const sum = (k: 'runningSeconds' | 'idleSeconds') => result.buckets.reduce((s, b) => s + b[k]!, 0);
     expect(sum('runningSeconds') + sum('idleSeconds')).toBe(25 * 3600);
@@ -332,7 +365,11 @@ describe('analog', () => {
 
   it('emits a bucket reaching past range.to, computed up to range.to', () => {
     const temp = tag('M1.temp', 'analog');
-    const result = run([{ tag: temp, samples: samples([cest('2026-06-01T10:00'), 10], [cest('2026-06-01T10:20'), 40], [cest('2026-06-01T10:40'), 1000]) }], cest('2026-06-01T10:00'), cest('2026-06-01T10:30'));
+    const result = run(
+      [{ tag: temp, samples: samples([cest('2026-06-01T10:00'), 10], [cest('2026-06-01T10:20'), 40], [cest('2026-06-01T10:40'), 1000]) }],
+      cest('2026-06-01T10:00'),
+      cest('2026-06-01T10:30'),
+    );
     expect(result.buckets).toHaveLength(1);
     const b = result.buckets[0]!;
     expect([iso(b.bucketEnd), b.samples, b.max]).toEqual(['2026-06-01T09:00', 2, 40]); // 10:40 belongs to the next window
@@ -341,19 +378,29 @@ describe('analog', () => {
 });
 
 describe('shift completeness', () => {
-  it('a shift inside the range is complete only when its asset\'s data reaches back to its start', () => {
+  it("a shift inside the range is complete only when its asset's data reaches back to its start", () => {
     // shift A of 2026-07-01 runs 06:00–14:00 CEST; the counter's first sample comes two hours in
     const from = cest('2026-07-01T06:00');
     const good = tag('M1.good', 'good-counter');
     const late = samples([cest('2026-07-01T08:00'), 10], [cest('2026-07-01T13:00'), 50], [cest('2026-07-01T15:00'), 70]);
     const partial = run([{ tag: good, samples: late }], from, cest('2026-07-01T22:00'), { coverageToleranceMinutes: 15 });
-    expect(partial.shifts.map((x) => [x.shift, x.complete])).toEqual([['A', false], ['B', true]]);
+    expect(partial.shifts.map((x) => [x.shift, x.complete])).toEqual([
+      ['A', false],
+      ['B', true],
+    ]);
     // the same samples with one known before the range: shift A is whole
-    const known = run([{ tag: good, before: { ts: cest('2026-07-01T05:59'), value: 0 }, samples: late }], from, cest('2026-07-01T22:00'), { coverageToleranceMinutes: 15 });
-    expect(known.shifts.map((x) => [x.shift, x.complete])).toEqual([['A', true], ['B', true]]);
+    const known = run([{ tag: good, before: { ts: cest('2026-07-01T05:59'), value: 0 }, samples: late }], from, cest('2026-07-01T22:00'), {
+      coverageToleranceMinutes: 15,
+    });
+    expect(known.shifts.map((x) => [x.shift, x.complete])).toEqual([
+      ['A', true],
+      ['B', true],
+    ]);
     // a first sample within the tolerance of the shift start still counts as covering it
     const onTime = samples([cest('2026-07-01T06:10'), 10], [cest('2026-07-01T13:00'), 50]);
-    expect(run([{ tag: good, samples: onTime }], from, cest('2026-07-01T14:00'), { coverageToleranceMinutes: 15 }).shifts[0]!.complete).toBe(true);
+    expect(
+      run([{ tag: good, samples: onTime }], from, cest('2026-07-01T14:00'), { coverageToleranceMinutes: 15 }).shifts[0]!.complete,
+    ).toBe(true);
   });
 });
 
@@ -362,11 +409,27 @@ describe('tag statistics', () => {
     const temp = tag('M1.temp', 'analog');
     const from = cest('2026-06-01T10:00');
     const to = cest('2026-06-01T11:00');
-    const between = run([{ tag: temp, samples: samples([cest('2026-06-01T10:02'), 1], [cest('2026-06-01T10:05'), 1], [cest('2026-06-01T10:40'), 1], [cest('2026-06-01T10:59'), 1]) }], from, to);
+    const between = run(
+      [
+        {
+          tag: temp,
+          samples: samples(
+            [cest('2026-06-01T10:02'), 1],
+            [cest('2026-06-01T10:05'), 1],
+            [cest('2026-06-01T10:40'), 1],
+            [cest('2026-06-01T10:59'), 1],
+          ),
+        },
+      ],
+      from,
+      to,
+    );
     expect(between.tagStats).toEqual([{ tag: 'M1.temp', samples: 4, maxGapMinutes: 35, maxGapStart: cest('2026-06-01T10:05') }]);
-    const atStart = run([{ tag: temp, samples: samples([cest('2026-06-01T10:25'), 1], [cest('2026-06-01T10:50'), 1]) }], from, to).tagStats[0]!;
+    const atStart = run([{ tag: temp, samples: samples([cest('2026-06-01T10:25'), 1], [cest('2026-06-01T10:50'), 1]) }], from, to)
+      .tagStats[0]!;
     expect([atStart.maxGapMinutes, atStart.maxGapStart]).toEqual([25, from]);
-    const atEnd = run([{ tag: temp, samples: samples([cest('2026-06-01T10:00'), 1], [cest('2026-06-01T10:10'), 1]) }], from, to).tagStats[0]!;
+    const atEnd = run([{ tag: temp, samples: samples([cest('2026-06-01T10:00'), 1], [cest('2026-06-01T10:10'), 1]) }], from, to)
+      .tagStats[0]!;
     expect([atEnd.maxGapMinutes, atEnd.maxGapStart]).toEqual([50, cest('2026-06-01T10:10')]);
     const silent = run([{ tag: temp, samples: [] }], from, to).tagStats[0]!;
     expect([silent.samples, silent.maxGapMinutes, silent.maxGapStart]).toEqual([0, 60, from]);
@@ -374,7 +437,11 @@ describe('tag statistics', () => {
 
   it('reads unordered samples and skips values that are not numbers', () => {
     const temp = tag('M1.temp', 'analog');
-    const result = run([{ tag: temp, samples: samples([cest('2026-06-01T10:30'), 5], [cest('2026-06-01T10:10'), 1], [cest('2026-06-01T10:20'), NaN]) }], cest('2026-06-01T10:00'), cest('2026-06-01T11:00'));
+    const result = run(
+      [{ tag: temp, samples: samples([cest('2026-06-01T10:30'), 5], [cest('2026-06-01T10:10'), 1], [cest('2026-06-01T10:20'), NaN]) }],
+      cest('2026-06-01T10:00'),
+      cest('2026-06-01T11:00'),
+    );
     expect([result.buckets[0]!.samples, result.buckets[0]!.min, result.buckets[0]!.max]).toEqual([2, 1, 5]);
     expect(result.tagStats[0]!.maxGapMinutes).toBe(30);
   });
@@ -393,6 +460,10 @@ describe('aggregation size', () => {
     const first = result.buckets.filter((b) => b.tag === 't0');
     for (let i = 1; i < first.length; i++) expect(first[i]!.bucketStart).toBe(first[i - 1]!.bucketEnd);
     expect(first.reduce((s, b) => s + b.delta!, 0)).toBe(24 * 60 - 1);
-    expect(result.shifts.map((s) => `${s.shiftDate} ${s.shift} ${s.complete}`)).toEqual(['2026-06-01 A true', '2026-06-01 B true', '2026-06-01 C true']);
+    expect(result.shifts.map((s) => `${s.shiftDate} ${s.shift} ${s.complete}`)).toEqual([
+      '2026-06-01 A true',
+      '2026-06-01 B true',
+      '2026-06-01 C true',
+    ]);
   });
 });

@@ -6,12 +6,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataType, DataValue, HistoryData, type HistoryReadRequest, HistoryReadResponse, HistoryReadResult, StatusCodes } from 'node-opcua-client';
+import {
+  DataType,
+  DataValue,
+  HistoryData,
+  type HistoryReadRequest,
+  HistoryReadResponse,
+  HistoryReadResult,
+  StatusCodes,
+} from 'node-opcua-client';
 import { loadConfig } from '../../core/config.ts';
 import { ConfigError, InterruptedError, isPermanent } from '../../core/errors.ts';
 import type { OpcuaLink } from '../../extract/historian/connection.ts';
 import { readRawHistory } from '../../extract/historian/history-read.ts';
-import { clientCertificateInfo, OpcuaConnectionError, OpcuaReadError, OpcuaSecurityError, OpcuaTagError, opcuaSettings, type RawPage, type ReadNode } from '../../extract/historian/index.ts';
+import {
+  clientCertificateInfo,
+  OpcuaConnectionError,
+  OpcuaReadError,
+  OpcuaSecurityError,
+  OpcuaTagError,
+  opcuaSettings,
+  type RawPage,
+  type ReadNode,
+} from '../../extract/historian/index.ts';
 import { generatePlant, QUALITY_BAD_SENSOR_FAILURE, STATE_DOWN, STATE_IDLE, STATE_RUNNING } from '../../tools/plant-simulator/machines.ts';
 import { historianSettingsSchema, type TagSettings } from '../../core/config/historian.ts';
 import { drain, startTestPlant, type TestPlant } from '../support/opcua.ts';
@@ -82,7 +99,12 @@ describe('raw history reads', () => {
   it('excludes bad and uncertain samples and counts them', async () => {
     const conn = await plant.open();
     try {
-      const read = await drain(conn, readNodes('M1.temp', 'M1.good', 'M2.temp', 'M2.scrap'), { from: FROM, to: TO }, { pageSize: 500, nodesPerRequest: 4 });
+      const read = await drain(
+        conn,
+        readNodes('M1.temp', 'M1.good', 'M2.temp', 'M2.scrap'),
+        { from: FROM, to: TO },
+        { pageSize: 500, nodesPerRequest: 4 },
+      );
       for (const tag of ['M1.temp', 'M1.good', 'M2.temp']) {
         const want = plant.sim.expected(tag, { from: FROM, to: TO });
         const got = read.get(tag)!;
@@ -102,7 +124,11 @@ describe('raw history reads', () => {
     try {
       let heldMidway = -1;
       let pages = 0;
-      for await (const _page of conn.readRaw(readNodes('M1.good', 'M1.state', 'M2.good', 'M2.state'), { from: FROM, to: TO }, { pageSize: 50, nodesPerRequest: 4 })) {
+      for await (const _page of conn.readRaw(
+        readNodes('M1.good', 'M1.state', 'M2.good', 'M2.state'),
+        { from: FROM, to: TO },
+        { pageSize: 50, nodesPerRequest: 4 },
+      )) {
         pages += 1;
         if (pages === 6) {
           heldMidway = plant.sim.continuationPoints();
@@ -122,7 +148,11 @@ describe('raw history reads', () => {
     try {
       let pages = 0;
       const reading = (async () => {
-        for await (const _page of conn.readRaw(readNodes('M1.temp', 'M2.temp'), { from: FROM, to: TO }, { pageSize: 40, nodesPerRequest: 2 })) {
+        for await (const _page of conn.readRaw(
+          readNodes('M1.temp', 'M2.temp'),
+          { from: FROM, to: TO },
+          { pageSize: 40, nodesPerRequest: 2 },
+        )) {
           pages += 1;
           if (pages === 3) abort.abort(new InterruptedError('shutting down'));
         }
@@ -139,12 +169,18 @@ describe('raw history reads', () => {
     const conn = await plant.open({ reconnectTimeoutMs: 30_000 });
     try {
       let restarted = false;
-      const read = await drain(conn, readNodes(...tags), { from: FROM, to: TO }, { pageSize: 300, nodesPerRequest: 2 }, async (_page, count) => {
-        if (count === 5) {
-          await plant.sim.restart({ downMs: 300 });
-          restarted = true;
-        }
-      });
+      const read = await drain(
+        conn,
+        readNodes(...tags),
+        { from: FROM, to: TO },
+        { pageSize: 300, nodesPerRequest: 2 },
+        async (_page, count) => {
+          if (count === 5) {
+            await plant.sim.restart({ downMs: 300 });
+            restarted = true;
+          }
+        },
+      );
       expect(restarted).toBe(true);
       expect(conn.generation).toBe(2); // one reconnection
       for (const tag of tags) {
@@ -165,9 +201,15 @@ describe('raw history reads', () => {
     const conn = await plant.open({ reconnectTimeoutMs: 1_000 });
     let restarting: Promise<void> | undefined;
     try {
-      const reading = drain(conn, readNodes('M1.good', 'M2.good'), { from: FROM, to: TO }, { pageSize: 100, nodesPerRequest: 2 }, (_page, count) => {
-        if (count === 2) restarting = plant.sim.restart({ downMs: 2_500 }); // not awaited: the read goes on meanwhile
-      });
+      const reading = drain(
+        conn,
+        readNodes('M1.good', 'M2.good'),
+        { from: FROM, to: TO },
+        { pageSize: 100, nodesPerRequest: 2 },
+        (_page, count) => {
+          if (count === 2) restarting = plant.sim.restart({ downMs: 2_500 }); // not awaited: the read goes on meanwhile
+        },
+      );
       const err = await reading.catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpcuaConnectionError);
       expect(isPermanent(err)).toBe(false);
@@ -182,9 +224,18 @@ describe('raw history reads', () => {
 describe('a server that loops', () => {
   it('stops on a continuation point repeated without new data, and releases it', async () => {
     const requests: HistoryReadRequest[] = [];
-    const value = (ts: number) => new DataValue({ value: { dataType: DataType.Double, value: 1 }, sourceTimestamp: new Date(ts), serverTimestamp: new Date(ts) });
+    const value = (ts: number) =>
+      new DataValue({ value: { dataType: DataType.Double, value: 1 }, sourceTimestamp: new Date(ts), serverTimestamp: new Date(ts) });
     const answer = (cp: string | null, values: DataValue[]) =>
-      new HistoryReadResponse({ results: [new HistoryReadResult({ statusCode: StatusCodes.Good, continuationPoint: cp ? Buffer.from(cp) : undefined, historyData: new HistoryData({ dataValues: values }) })] });
+      new HistoryReadResponse({
+        results: [
+          new HistoryReadResult({
+            statusCode: StatusCodes.Good,
+            continuationPoint: cp ? Buffer.from(cp) : undefined,
+            historyData: new HistoryData({ dataValues: values }),
+          }),
+        ],
+      });
     // a stand-in for the connection: only what readRawHistory touches
     const link = {
       settings: { endpoint: 'opc.tcp://looping:4840' },
@@ -204,10 +255,18 @@ describe('a server that loops', () => {
     } as unknown as OpcuaLink;
     const pages: RawPage[] = [];
     const reading = (async () => {
-      for await (const page of readRawHistory(link, [{ tag: 'loop', nodeId: 'ns=2;i=1' }], { from: FROM, to: TO }, { pageSize: 2, nodesPerRequest: 1 })) pages.push(page);
+      for await (const page of readRawHistory(
+        link,
+        [{ tag: 'loop', nodeId: 'ns=2;i=1' }],
+        { from: FROM, to: TO },
+        { pageSize: 2, nodesPerRequest: 1 },
+      ))
+        pages.push(page);
     })();
     await expect(reading).rejects.toThrow(OpcuaReadError);
-    await expect(reading).rejects.toThrow(/tag "loop" \(ns=2;i=1\): the server returned the same continuation point again without new data/);
+    await expect(reading).rejects.toThrow(
+      /tag "loop" \(ns=2;i=1\): the server returned the same continuation point again without new data/,
+    );
     expect(pages.flatMap((p) => p.samples.map((s) => s.ts))).toEqual([FROM, FROM + MINUTE]);
     expect(requests.map((r) => [r.releaseContinuationPoints, r.nodesToRead![0]!.continuationPoint?.toString() ?? null])).toEqual([
       [false, null],
@@ -223,9 +282,13 @@ describe('a server that loops', () => {
 describe('tag resolution', () => {
   it('resolves nodeId, nsu= and browse path forms (index and nsu= prefixes) to the simulator nodes', async () => {
     const tags = plant.sim.historianTags();
-    expect(new Set(tags.map((t) => (t.browsePath ? (t.browsePath.includes('nsu=') ? 'path-nsu' : 'path-index') : t.nodeId!.startsWith('nsu=') ? 'nsu' : 'ns')))).toEqual(
-      new Set(['ns', 'nsu', 'path-index', 'path-nsu']),
-    );
+    expect(
+      new Set(
+        tags.map((t) =>
+          t.browsePath ? (t.browsePath.includes('nsu=') ? 'path-nsu' : 'path-index') : t.nodeId!.startsWith('nsu=') ? 'nsu' : 'ns',
+        ),
+      ),
+    ).toEqual(new Set(['ns', 'nsu', 'path-index', 'path-nsu']));
     expect(historianSettingsSchema.parse({ tags }).tags).toEqual(tags); // ready to paste into the config file
     expect(plant.sim.namespaceIndex).toBe(2);
     expect(Object.fromEntries(nodes)).toEqual({
@@ -268,7 +331,13 @@ describe('tag resolution', () => {
 
 describe('security and credentials', () => {
   it('reads over SignAndEncrypt when each side trusts the other’s certificate', async () => {
-    const conn = await plant.open({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', pkiDir: plant.clientPki.trusting!, user: 'operator', password: 'right-password' });
+    const conn = await plant.open({
+      securityMode: 'SignAndEncrypt',
+      securityPolicy: 'Basic256Sha256',
+      pkiDir: plant.clientPki.trusting!,
+      user: 'operator',
+      password: 'right-password',
+    });
     try {
       const range = { from: FROM, to: FROM + 600 * MINUTE };
       const read = await drain(conn, readNodes('M1.scrap'), range, { pageSize: 250, nodesPerRequest: 1 });
@@ -302,7 +371,9 @@ describe('security and credentials', () => {
     plant.trustServer(pkiDir);
     const err = await plant.open({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', pkiDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpcuaSecurityError);
-    expect((err as Error).message).toContain(`does not trust this client's certificate: ask its administrator to trust ${mine.certificateFile} (SHA-1 thumbprint ${mine.thumbprint})`);
+    expect((err as Error).message).toContain(
+      `does not trust this client's certificate: ask its administrator to trust ${mine.certificateFile} (SHA-1 thumbprint ${mine.thumbprint})`,
+    );
   });
 
   it('refuses a wrong password with a permanent error that says so', async () => {
@@ -320,7 +391,9 @@ describe('security and credentials', () => {
     const err = await plant.open({ endpoint: 'opc.tcp://127.0.0.1:9', reconnectTimeoutMs: 1_500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpcuaConnectionError);
     expect(isPermanent(err)).toBe(false);
-    expect((err as Error).message).toMatch(/cannot connect to the OPC UA server opc\.tcp:\/\/127\.0\.0\.1:9 \(tried for 2 s, \d+ attempts\)/);
+    expect((err as Error).message).toMatch(
+      /cannot connect to the OPC UA server opc\.tcp:\/\/127\.0\.0\.1:9 \(tried for 2 s, \d+ attempts\)/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
@@ -351,7 +424,19 @@ describe('settings', () => {
     const historian = historianSettingsSchema.parse({});
     expect(() => opcuaSettings(loadConfig({}, '/tmp'), historian)).toThrow(ConfigError);
     expect(() => opcuaSettings(loadConfig({}, '/tmp'), historian)).toThrow(/MFG_ETL_OPCUA_ENDPOINT is not set: set it to/);
-    const s = opcuaSettings(loadConfig({ MFG_ETL_OPCUA_ENDPOINT: 'opc.tcp://h:4840', MFG_ETL_OPCUA_SECURITY_MODE: 'SignAndEncrypt', MFG_ETL_DATA_DIR: '/var/mfg' }, '/tmp'), historian);
-    expect(s).toMatchObject({ endpoint: 'opc.tcp://h:4840', securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', pkiDir: '/var/mfg/pki', acceptUnknownServerCertificate: false });
+    const s = opcuaSettings(
+      loadConfig(
+        { MFG_ETL_OPCUA_ENDPOINT: 'opc.tcp://h:4840', MFG_ETL_OPCUA_SECURITY_MODE: 'SignAndEncrypt', MFG_ETL_DATA_DIR: '/var/mfg' },
+        '/tmp',
+      ),
+      historian,
+    );
+    expect(s).toMatchObject({
+      endpoint: 'opc.tcp://h:4840',
+      securityMode: 'SignAndEncrypt',
+      securityPolicy: 'Basic256Sha256',
+      pkiDir: '/var/mfg/pki',
+      acceptUnknownServerCertificate: false,
+    });
   });
 });

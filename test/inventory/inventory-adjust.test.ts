@@ -20,10 +20,15 @@ const ids: Record<string, number> = {};
 
 const pid = (code: string) => server.records('product.product', [['default_code', '=', code]])[0]!.id;
 const quantAt = (code: string, location: number, lot?: number) =>
-  server.records('stock.quant', [['product_id', '=', pid(code)], ['location_id', '=', location], ...(lot ? [['lot_id', '=', lot] as [string, string, number]] : [])]);
+  server.records('stock.quant', [
+    ['product_id', '=', pid(code)],
+    ['location_id', '=', location],
+    ...(lot ? [['lot_id', '=', lot] as [string, string, number]] : []),
+  ]);
 const qty = (code: string, location: number, lot?: number) => quantAt(code, location, lot).reduce((s, q) => s + Number(q.quantity ?? 0), 0);
 const calls = (method: string) => server.calls('stock.quant', method).length;
-const write = (model: string, id: number, values: Record<string, unknown>, now: string) => server.store.transaction(() => server.store.write(model, [id], values, { uid: 2, now, context: {} }));
+const write = (model: string, id: number, values: Record<string, unknown>, now: string) =>
+  server.store.transaction(() => server.store.write(model, [id], values, { uid: 2, now, context: {} }));
 
 async function importAndApprove(name: string, rows: CountRow[]): Promise<number> {
   dropCount(h, name, countCsv(rows));
@@ -34,14 +39,38 @@ async function importAndApprove(name: string, rows: CountRow[]): Promise<number>
   return entry.batchId;
 }
 
-type AdjustStats = { dryRun: boolean; batches: Array<{ batchId: number; status: string; counts: Record<string, number>; notApplied: Array<{ status: string; reason: string }>; report: string | null; writes: number }>; summary: string[] };
-const adjust = async (params: Record<string, unknown>, dryRun = false) => (await runOk(h, 'inventory-adjust', params, { dryRun })) as unknown as AdjustStats;
+type AdjustStats = {
+  dryRun: boolean;
+  batches: Array<{
+    batchId: number;
+    status: string;
+    counts: Record<string, number>;
+    notApplied: Array<{ status: string; reason: string }>;
+    report: string | null;
+    writes: number;
+  }>;
+  summary: string[];
+};
+const adjust = async (params: Record<string, unknown>, dryRun = false) =>
+  (await runOk(h, 'inventory-adjust', params, { dryRun })) as unknown as AdjustStats;
 const ledger = async (batchId: number) =>
-  Object.fromEntries(((await h.app.db.knex('inventory_adjustments').where({ batch_id: batchId })) as Record<string, unknown>[]).map((r) => [`${Number(r.location_id)}:${Number(r.product_id)}:${String(r.lot_name)}`, r]));
+  Object.fromEntries(
+    ((await h.app.db.knex('inventory_adjustments').where({ batch_id: batchId })) as Record<string, unknown>[]).map((r) => [
+      `${Number(r.location_id)}:${Number(r.product_id)}:${String(r.lot_name)}`,
+      r,
+    ]),
+  );
 
 beforeAll(async () => {
   server = await startOdooTestServer({ version: 18 });
-  const product = (code: string, extra: Record<string, unknown> = {}) => (ids[code] = server.create('product.product', { default_code: code, name: `Part ${code}`, is_storable: true, standard_price: 5, ...extra }));
+  const product = (code: string, extra: Record<string, unknown> = {}) =>
+    (ids[code] = server.create('product.product', {
+      default_code: code,
+      name: `Part ${code}`,
+      is_storable: true,
+      standard_price: 5,
+      ...extra,
+    }));
   product('TRACKED', { tracking: 'lot' });
   product('LOTX', { tracking: 'lot' });
   product('CONFL');
@@ -68,7 +97,13 @@ afterAll(async () => {
 
 describe('a count with every case', () => {
   let batchId: number;
-  const row = (location: string, product: string, quantity: number, extra: Partial<CountRow> = {}): CountRow => ({ location, product, quantity, countedAt: COUNTED, ...extra });
+  const row = (location: string, product: string, quantity: number, extra: Partial<CountRow> = {}): CountRow => ({
+    location,
+    product,
+    quantity,
+    countedAt: COUNTED,
+    ...extra,
+  });
 
   it('refuses a count nobody approved', async () => {
     dropCount(h, 'unapproved.csv', countCsv([row('WH/Stock', 'FURN_7800', 1)]));
@@ -131,7 +166,12 @@ describe('a count with every case', () => {
     expect(b.status).toBe('load_failed');
     const conflict = b.notApplied.find((n) => n.status === 'conflict')!;
     expect(conflict.reason).toMatch(/stock\.inventory\.conflict/);
-    expect(b.notApplied.filter((n) => n.status === 'skipped').map((n) => n.reason).sort()).toEqual([
+    expect(
+      b.notApplied
+        .filter((n) => n.status === 'skipped')
+        .map((n) => n.reason)
+        .sort(),
+    ).toEqual([
       'lot LX-9 does not exist in Odoo for this product',
       'product tracked by lot: the count needs a lot',
       'stock moved after the count',
@@ -141,7 +181,11 @@ describe('a count with every case', () => {
     expect(Number(l[`18:${ids.CONFL}:`]!.quant_id)).toBe(ids.conflQuant);
     expect(l[`8:${pid('FURN_9666')}:`]).toMatchObject({ status: 'applied' });
     // the batch's audit trail and the report finance reads
-    const events = await h.app.db.knex('audit_events').where({ entity: 'batch', entity_id: String(batchId) }).orderBy('id').pluck('action');
+    const events = await h.app.db
+      .knex('audit_events')
+      .where({ entity: 'batch', entity_id: String(batchId) })
+      .orderBy('id')
+      .pluck('action');
     expect(events).toEqual(['received', 'validated', 'approved', 'loading', 'load_failed', 'inventory_adjusted']);
     const report = fs.readFileSync(b.report!, 'utf8');
     expect(report.split('\r\n')[0]).toBe('\ufefflocation,product,product_name,lot,odoo_qty,counted_qty,status,reason,quant_id');
@@ -171,12 +215,17 @@ describe('the lot answer', () => {
       { location: 'WH/Stock', product: 'FURN_9666', quantity: 7 },
     ]);
     // Odoo answers the wizard to the first two apply calls: the pair, then the first alone
-    server.knobs.forceWizard({ model: 'stock.quant', method: 'action_apply_inventory' }, 'stock.track.confirmation', { count: 2, name: 'Tracked Products in Inventory Adjustment' });
+    server.knobs.forceWizard({ model: 'stock.quant', method: 'action_apply_inventory' }, 'stock.track.confirmation', {
+      count: 2,
+      name: 'Tracked Products in Inventory Adjustment',
+    });
     try {
       const run = await adjust({ batch: batchId, apply: true });
       const b = run.batches[0]!;
       expect(b.counts).toEqual({ applied: 1, lot_required: 1 });
-      expect(b.notApplied).toEqual([expect.objectContaining({ status: 'lot_required', reason: expect.stringMatching(/stock\.track\.confirmation/) })]);
+      expect(b.notApplied).toEqual([
+        expect.objectContaining({ status: 'lot_required', reason: expect.stringMatching(/stock\.track\.confirmation/) }),
+      ]);
       // the quant the wizard was about keeps its quantity (table 3 or top 2), the other one took the count
       const named = (b.notApplied[0] as unknown as { product: number }).product;
       const [top, table] = [qty('FURN_8522', 8), qty('FURN_9666', 8)];
@@ -202,7 +251,12 @@ describe('a clean count', () => {
     expect(calls('write')).toBe(writes);
     expect(calls('action_apply_inventory')).toBe(applies);
     // approving it replaced the earlier partly applied counts; without a batch, nothing is left to adjust
-    const older = await h.app.db.knex('batches').where({ kind: 'inventory_count' }).whereNot({ id: batchId }).whereIn('status', ['approved', 'load_failed']).count<{ n: string }[]>('* as n');
+    const older = await h.app.db
+      .knex('batches')
+      .where({ kind: 'inventory_count' })
+      .whereNot({ id: batchId })
+      .whereIn('status', ['approved', 'load_failed'])
+      .count<{ n: string }[]>('* as n');
     expect(Number(older[0]!.n)).toBe(0);
     const none = await adjust({ warehouse: 'WH', apply: true });
     expect(none.batches).toEqual([]);

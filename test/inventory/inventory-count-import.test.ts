@@ -16,7 +16,19 @@ beforeAll(async () => {
   h = await inventoryHarness('inv-count');
   await loadDemoMasterData(h.app);
   await h.app.db.knex('md_products').update({ tracking: 'none' }); // as masterdata-sync stages it
-  await h.app.db.knex('md_products').insert({ odoo_id: 301, default_code: 'LOTTED', name: 'Lot part', uom_id: 1, categ_id: 5, categ_name: 'Finished Goods', standard_price: 4, tracking: 'lot', is_storable: true });
+  await h.app.db
+    .knex('md_products')
+    .insert({
+      odoo_id: 301,
+      default_code: 'LOTTED',
+      name: 'Lot part',
+      uom_id: 1,
+      categ_id: 5,
+      categ_name: 'Finished Goods',
+      standard_price: 4,
+      tracking: 'lot',
+      is_storable: true,
+    });
 });
 afterAll(async () => h?.close());
 
@@ -46,7 +58,8 @@ function tree(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     if (!fs.existsSync(d)) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (p: string) => out.push(path.relative(dir, p)))(path.join(d, e.name));
+    for (const e of fs.readdirSync(d, { withFileTypes: true }))
+      (e.isDirectory() ? walk : (p: string) => out.push(path.relative(dir, p)))(path.join(d, e.name));
   };
   walk(dir);
   return out.sort();
@@ -65,16 +78,39 @@ describe('a clean count', () => {
     const stats = await importOnce();
     expect(stats).toMatchObject({ files: 1, staged: 1, rejected: 0 });
     const batch = await batchOf(stats, 'P01-count.csv');
-    expect(batch).toMatchObject({ kind: 'inventory_count', scope: 'P01', status: 'validated', version: 'P01-count', source: 'counts/P01-count.csv' });
-    expect(batch.stats).toMatchObject({ lines: 4, locations: 4, products: 4, errorCount: 0, countedAt: '2026-01-31T20:15:00Z', firstCountedAt: '2026-01-31T17:00:00Z' });
+    expect(batch).toMatchObject({
+      kind: 'inventory_count',
+      scope: 'P01',
+      status: 'validated',
+      version: 'P01-count',
+      source: 'counts/P01-count.csv',
+    });
+    expect(batch.stats).toMatchObject({
+      lines: 4,
+      locations: 4,
+      products: 4,
+      errorCount: 0,
+      countedAt: '2026-01-31T20:15:00Z',
+      firstCountedAt: '2026-01-31T17:00:00Z',
+    });
     for (const c of Object.values(batch.cp)) expect(c.passed, `${c.name}: ${c.message}`).toBe(true);
     expect(Object.keys(batch.cp)).toEqual([
-      'parse_errors', 'empty_count', 'duplicate_keys', 'unknown_locations', 'unknown_products', 'unknown_units', 'unit_conversion',
-      'negative_quantity', 'single_warehouse', 'lot_tracking',
+      'parse_errors',
+      'empty_count',
+      'duplicate_keys',
+      'unknown_locations',
+      'unknown_products',
+      'unknown_units',
+      'unit_conversion',
+      'negative_quantity',
+      'single_warehouse',
+      'lot_tracking',
     ]);
 
     const lines = await linesOf(batch.id);
-    expect(lines.map((l) => [Number(l.location_id), Number(l.warehouse_id), Number(l.product_id), l.lot_name, Number(l.quantity), l.source_ref])).toEqual([
+    expect(
+      lines.map((l) => [Number(l.location_id), Number(l.warehouse_id), Number(l.product_id), l.lot_name, Number(l.quantity), l.source_ref]),
+    ).toEqual([
       [8, 1, 101, null, 1250.5, '2'],
       [9, 1, 201, null, 24, '3'],
       [10, 1, 204, null, 2.5, '4'],
@@ -124,7 +160,10 @@ describe('checkpoints', () => {
     const stats = await importOnce();
     const batch = await batchOf(stats, 'bad.csv');
     expect(batch.status).toBe('rejected');
-    const failed = Object.values(batch.cp).filter((c) => !c.passed).map((c) => c.name).sort();
+    const failed = Object.values(batch.cp)
+      .filter((c) => !c.passed)
+      .map((c) => c.name)
+      .sort();
     expect(failed).toEqual(['duplicate_keys', 'negative_quantity', 'unit_conversion', 'unknown_locations', 'unknown_products']);
     expect(batch.cp.unknown_locations!.measured).toMatchObject({ unknown: 1, examples: ['P01/Nowhere'] });
     expect(batch.cp.duplicate_keys!.measured).toMatchObject({ duplicateKeys: 1, duplicateLines: 2 });
@@ -138,11 +177,18 @@ describe('checkpoints', () => {
     expect(errors).toContain('4,location,P01/Nowhere,"unknown location: no active internal location');
     expect(errors).toContain('5,product,NOPE-1,unknown product');
     expect(errors).toContain("6,quantity,'-2,negative quantity"); // the value is protected against formulas
-    expect(errors).toContain("7,unit,kg,unit unknown or not convertible");
+    expect(errors).toContain('7,unit,kg,unit unknown or not convertible');
   });
 
   it('rejects a count that spans two warehouses, and lines outside the warehouse they name', async () => {
-    dropCount(h, 'two.csv', countCsv([{ location: 'P01/Stock', product: 'FURN_7800', quantity: 1 }, { location: 'P02/Stock', product: 'FURN_7800', quantity: 1 }]));
+    dropCount(
+      h,
+      'two.csv',
+      countCsv([
+        { location: 'P01/Stock', product: 'FURN_7800', quantity: 1 },
+        { location: 'P02/Stock', product: 'FURN_7800', quantity: 1 },
+      ]),
+    );
     dropCount(h, 'declared.csv', countCsv([{ warehouse: 'P02', location: 'P01-A', product: 'FURN_7800', quantity: 1 }]));
     const stats = await importOnce();
     const two = await batchOf(stats, 'two.csv');
@@ -168,11 +214,22 @@ describe('checkpoints', () => {
   });
 
   it('warns about lots that disagree with the product tracking', async () => {
-    dropCount(h, 'lots.csv', countCsv([{ location: 'P01/Stock', product: 'LOTTED', quantity: 2 }, { location: 'P01/Stock', product: 'FURN_7800', lot: 'X1', quantity: 1 }]));
+    dropCount(
+      h,
+      'lots.csv',
+      countCsv([
+        { location: 'P01/Stock', product: 'LOTTED', quantity: 2 },
+        { location: 'P01/Stock', product: 'FURN_7800', lot: 'X1', quantity: 1 },
+      ]),
+    );
     const stats = await importOnce();
     const batch = await batchOf(stats, 'lots.csv');
     expect(batch.status).toBe('validated');
-    expect(batch.cp.lot_tracking).toMatchObject({ passed: false, severity: 'warning', measured: { lotWithoutTracking: 1, trackedWithoutLot: 1 } });
+    expect(batch.cp.lot_tracking).toMatchObject({
+      passed: false,
+      severity: 'warning',
+      measured: { lotWithoutTracking: 1, trackedWithoutLot: 1 },
+    });
   });
 
   it('rejects a file that is not a count at all, and archives an identical file as a duplicate', async () => {

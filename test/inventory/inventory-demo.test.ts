@@ -21,7 +21,14 @@ describe('the demo', () => {
     const stats = await runOk(h, 'inventory-reconciliation', { warehouse: 'P01', snapshot: snapshotId });
     expect(stats.counts).toMatchObject({ staged: 1, rejected: 0 });
     const wh = (stats.warehouses as Record<string, unknown>[])[0]!;
-    expect(wh).toMatchObject({ warehouse: 'P01', snapshotId, quants: 8, lines: 9, discrepancies: 5, byClass: { short: 2, over: 1, missing_in_odoo: 1, missing_in_wms: 1 } });
+    expect(wh).toMatchObject({
+      warehouse: 'P01',
+      snapshotId,
+      quants: 8,
+      lines: 9,
+      discrepancies: 5,
+      byClass: { short: 2, over: 1, missing_in_odoo: 1, missing_in_wms: 1 },
+    });
     const lines = await reconciliationLines(h, wh.reconciliationId as number);
     expect(lineOf(lines, 'P01/Stock/Shelf A', 'COMP_LEG')).toMatchObject({ class: 'short' });
     expect(Number(lineOf(lines, 'P01/Stock/Shelf A', 'COMP_LEG').counted_qty)).toBe(156); // 13 dozens

@@ -35,7 +35,19 @@ beforeAll(async () => {
   app = await testApp('inv-match');
   await loadDemoMasterData(app);
   // a lot-tracked product in Finished Goods
-  await app.db.knex('md_products').insert({ odoo_id: 301, default_code: 'LOTTED', name: 'Lot part', uom_id: 1, categ_id: 5, categ_name: 'Finished Goods', standard_price: 4, tracking: 'lot', is_storable: true });
+  await app.db
+    .knex('md_products')
+    .insert({
+      odoo_id: 301,
+      default_code: 'LOTTED',
+      name: 'Lot part',
+      uom_id: 1,
+      categ_id: 5,
+      categ_name: 'Finished Goods',
+      standard_price: 4,
+      tracking: 'lot',
+      is_storable: true,
+    });
 });
 afterAll(async () => app?.cleanup());
 
@@ -59,19 +71,58 @@ const quant = (locationId: number, productId: number, quantity: number, extra: P
   ...extra,
 });
 const line = (location: string, product: string, quantity: number, extra: Partial<CountLine> = {}): CountLine => ({
-  location, warehouse: undefined, product, lot: undefined, quantity, unit: undefined, countedAt: COUNTED_AT, sourceRef: String(quantSeq++), ...extra,
+  location,
+  warehouse: undefined,
+  product,
+  lot: undefined,
+  quantity,
+  unit: undefined,
+  countedAt: COUNTED_AT,
+  sourceRef: String(quantSeq++),
+  ...extra,
 });
 
-async function reconcile(lines: CountLine[], quants: QuantRow[], previousId: number | null, tolerances = TOLERANCES, defaultTolerance: Tolerance = { abs: 0, pct: 0 }) {
+async function reconcile(
+  lines: CountLine[],
+  quants: QuantRow[],
+  previousId: number | null,
+  tolerances = TOLERANCES,
+  defaultTolerance: Tolerance = { abs: 0, pct: 0 },
+) {
   const knex = app.db.knex;
   const batch = await createBatch(knex, { kind: 'inventory_count', scope: 'P01', version: `v${quantSeq}`, actor: 'test' });
   await stageCountLines(knex, batch.id, lines, 1, COUNTED_AT);
-  const snapshotId = await createSnapshot(knex, { warehouseId: 1, warehouseCode: 'P01', purpose: 'reconciliation', takenAt: new Date(), source: 'test', runId: null });
+  const snapshotId = await createSnapshot(knex, {
+    warehouseId: 1,
+    warehouseCode: 'P01',
+    purpose: 'reconciliation',
+    takenAt: new Date(),
+    source: 'test',
+    runId: null,
+  });
   await stageQuants(knex, snapshotId, quants);
   await finishSnapshot(knex, snapshotId);
   const { byCategory } = resolveTolerances(await listCategories(knex), tolerances);
-  const id = await createReconciliation(knex, { runId: null, warehouse: P01, kind: 'daily', countBatchId: batch.id, snapshotId, previousId, coverage: 'warehouse', settings: {} });
-  await matchCount(knex, { reconciliationId: id, countBatchId: batch.id, snapshotId, previousId, defaultTolerance, tolerances: byCategory, coverage: 'warehouse', warehouseId: 1 });
+  const id = await createReconciliation(knex, {
+    runId: null,
+    warehouse: P01,
+    kind: 'daily',
+    countBatchId: batch.id,
+    snapshotId,
+    previousId,
+    coverage: 'warehouse',
+    settings: {},
+  });
+  await matchCount(knex, {
+    reconciliationId: id,
+    countBatchId: batch.id,
+    snapshotId,
+    previousId,
+    defaultTolerance,
+    tolerances: byCategory,
+    coverage: 'warehouse',
+    warehouseId: 1,
+  });
   const totals = await reconciliationTotals(knex, id, previousId);
   await finishReconciliation(knex, id, totals, { xlsx: null, csv: null });
   const rows = (await knex('inventory_reconciliation_lines').where({ reconciliation_id: id }).orderBy('line_no')) as LineRow[];
@@ -182,14 +233,21 @@ describe('one reconciliation with every case', () => {
     expect(n(lineOf(r.lines, 'P01/Stock', 'FURN_6666').value_impact)).toBeCloseTo(-3 * 287, 9);
     const discrepancies = r.lines.filter((l) => l.is_discrepancy);
     expect(r.totals.discrepancies).toBe(discrepancies.length);
-    expect(r.totals.value_impact_net).toBeCloseTo(discrepancies.reduce((s, l) => s + (n(l.value_impact) ?? 0), 0), 6);
-    expect(r.totals.value_impact_abs).toBeCloseTo(discrepancies.reduce((s, l) => s + Math.abs(n(l.value_impact) ?? 0), 0), 6);
+    expect(r.totals.value_impact_net).toBeCloseTo(
+      discrepancies.reduce((s, l) => s + (n(l.value_impact) ?? 0), 0),
+      6,
+    );
+    expect(r.totals.value_impact_abs).toBeCloseTo(
+      discrepancies.reduce((s, l) => s + Math.abs(n(l.value_impact) ?? 0), 0),
+      6,
+    );
     expect(r.totals.matched + r.totals.discrepancies + r.totals.moved_since_count).toBe(r.totals.lines);
     expect(r.totals.by_class).toMatchObject({ over: 2, short: 3 });
     // the Discrepancies order: largest value impact first
     const ordered = discrepancies.sort((a, b) => Number(a.disc_no) - Number(b.disc_no));
     expect(ordered[0]).toMatchObject({ product_code: 'FURN_6666' });
-    for (let i = 1; i < ordered.length; i++) expect(Math.abs(n(ordered[i - 1]!.value_impact) ?? 0)).toBeGreaterThanOrEqual(Math.abs(n(ordered[i]!.value_impact) ?? 0));
+    for (let i = 1; i < ordered.length; i++)
+      expect(Math.abs(n(ordered[i - 1]!.value_impact) ?? 0)).toBeGreaterThanOrEqual(Math.abs(n(ordered[i]!.value_impact) ?? 0));
   });
 
   it('sums per location and category for the Summary sheet', async () => {
@@ -238,13 +296,23 @@ describe('the SQL rule against its specification', () => {
     const cases: Array<{ odoo: number | null; counted: number | null; tol: number; moved: boolean }> = [];
     const values = [null, 0, 0.5, 1, 9.5, 10, 10.5, 11, 20];
     for (let tol = 0; tol < tolerances.length; tol++) {
-      for (const odoo of values) for (const counted of values) if (!(odoo === null && counted === null)) cases.push({ odoo, counted, tol, moved: cases.length % 7 === 0 });
+      for (const odoo of values)
+        for (const counted of values)
+          if (!(odoo === null && counted === null)) cases.push({ odoo, counted, tol, moved: cases.length % 7 === 0 });
     }
     const catRows = tolerances.map((_, i) => ({ odoo_id: 900 + i, name: `Grid ${i}`, complete_name: `All / Grid ${i}`, parent_id: 1 }));
     await knex('md_product_categories').insert(catRows);
     await knex.batchInsert(
       'md_products',
-      cases.map((c, i) => ({ odoo_id: 10_000 + i, default_code: `GRID-${i}`, name: `Grid ${i}`, uom_id: 1, categ_id: 900 + c.tol, categ_name: `Grid ${c.tol}`, standard_price: 1 })),
+      cases.map((c, i) => ({
+        odoo_id: 10_000 + i,
+        default_code: `GRID-${i}`,
+        name: `Grid ${i}`,
+        uom_id: 1,
+        categ_id: 900 + c.tol,
+        categ_name: `Grid ${c.tol}`,
+        standard_price: 1,
+      })),
       500,
     );
     const configured = Object.fromEntries(tolerances.map((t, i) => [`All / Grid ${i}`, t]));
@@ -258,9 +326,22 @@ describe('the SQL rule against its specification', () => {
     const mismatches: string[] = [];
     cases.forEach((c, i) => {
       const got = r.lines.find((l) => l.product_code === `GRID-${i}`)!;
-      const want = classify({ odooQty: c.odoo, countedQty: c.counted, tolerance: tolerances[c.tol]!, countedAt: COUNTED_AT, odooChangedAt: c.odoo === null ? null : c.moved ? AFTER : BEFORE });
-      if (got.class !== want.class || Number(got.difference) !== want.difference || got.moved_since_count !== want.movedSinceCount || got.is_discrepancy !== want.isDiscrepancy) {
-        mismatches.push(`${JSON.stringify(c)}: sql ${got.class}/${String(got.difference)}/${got.moved_since_count} ts ${want.class}/${want.difference}/${want.movedSinceCount}`);
+      const want = classify({
+        odooQty: c.odoo,
+        countedQty: c.counted,
+        tolerance: tolerances[c.tol]!,
+        countedAt: COUNTED_AT,
+        odooChangedAt: c.odoo === null ? null : c.moved ? AFTER : BEFORE,
+      });
+      if (
+        got.class !== want.class ||
+        Number(got.difference) !== want.difference ||
+        got.moved_since_count !== want.movedSinceCount ||
+        got.is_discrepancy !== want.isDiscrepancy
+      ) {
+        mismatches.push(
+          `${JSON.stringify(c)}: sql ${got.class}/${String(got.difference)}/${got.moved_since_count} ts ${want.class}/${want.difference}/${want.movedSinceCount}`,
+        );
       }
     });
     expect(mismatches).toEqual([]);

@@ -12,7 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTabular } from '../../extract/tabular/index.ts';
 import { localDate } from '../../transform/inventory/index.ts';
 import { CSV_HEADER, FORMATS } from '../../load/inventory/workbook.ts';
-import { countCsv, type CountRow, dropCount, type InventoryHarness, inventoryHarness, lineOf, type LineRow, odooEnv, reconciliationLines, runOk } from '../support/inventory.ts';
+import {
+  countCsv,
+  type CountRow,
+  dropCount,
+  type InventoryHarness,
+  inventoryHarness,
+  lineOf,
+  type LineRow,
+  odooEnv,
+  reconciliationLines,
+  runOk,
+} from '../support/inventory.ts';
 import { type OdooTestServer, startOdooTestServer } from '../support/odoo/index.ts';
 
 const SEEDED = '2026-01-10 08:00:00';
@@ -48,7 +59,8 @@ beforeAll(async () => {
   product('RAWB', 'Raw B', { categ_id: raw });
   const lot1 = server.create('stock.lot', { name: 'L-1', product_id: ids.LOTP });
   const lot2 = server.create('stock.lot', { name: 'L-2', product_id: ids.LOTP });
-  const quant = (code: string, location: number, quantity: number, lot?: number) => server.create('stock.quant', { product_id: pid(code), location_id: location, quantity, ...(lot ? { lot_id: lot } : {}) });
+  const quant = (code: string, location: number, quantity: number, lot?: number) =>
+    server.create('stock.quant', { product_id: pid(code), location_id: location, quantity, ...(lot ? { lot_id: lot } : {}) });
   quant('STEEL', 17, 2.5);
   quant('LOTP', 18, 10, lot1);
   quant('LOTP', 18, 5, lot2);
@@ -63,14 +75,22 @@ beforeAll(async () => {
     q.in_date = SEEDED;
   }
   // stock moved after the count
-  server.store.transaction(() => server.store.write('stock.quant', [ids.movedQuant!], { quantity: 18 }, { uid: 2, now: MOVED_AT, context: {} }));
+  server.store.transaction(() =>
+    server.store.write('stock.quant', [ids.movedQuant!], { quantity: 18 }, { uid: 2, now: MOVED_AT, context: {} }),
+  );
 
   h = await inventoryHarness('inv-recon', odooEnv(server), {
     inventory: { tolerances: { categories: { Tolerant: { abs: 2 }, [rawFullName]: { pct: 10 } } }, currency: 'EUR' },
   });
   await runOk(h, 'masterdata-sync');
 
-  const row = (location: string, product: string, quantity: number | string, extra: Partial<CountRow> = {}): CountRow => ({ location, product, quantity, countedAt: COUNTED, ...extra });
+  const row = (location: string, product: string, quantity: number | string, extra: Partial<CountRow> = {}): CountRow => ({
+    location,
+    product,
+    quantity,
+    countedAt: COUNTED,
+    ...extra,
+  });
   dropCount(
     h,
     'WH-2026-01-31.csv',
@@ -111,7 +131,10 @@ describe('the run', () => {
     const wh = (stats.warehouses as Record<string, unknown>[])[0]!;
     expect(wh).toMatchObject({ warehouse: 'WH', countStatus: 'validated', previousId: null });
     // WH's internal locations only: the leg in "My Co/Stock" is another warehouse's
-    const quantsInWh = server.records('stock.quant', [['location_id.warehouse_id', '=', 1], ['location_id.usage', '=', 'internal']]).length;
+    const quantsInWh = server.records('stock.quant', [
+      ['location_id.warehouse_id', '=', 1],
+      ['location_id.usage', '=', 'internal'],
+    ]).length;
     expect(wh.quants).toBe(quantsInWh);
     expect(server.calls('stock.quant', 'search_read').length).toBeGreaterThan(0);
     const dir = h.app.config.reports;
@@ -121,7 +144,9 @@ describe('the run', () => {
     expect(fs.existsSync(xlsx) && fs.existsSync(csv)).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
     const summary = stats.summary as string[];
-    expect(summary[0]).toMatch(/^WH: \d+ lines, \d+ matched, 9 discrepancies \(over 2, short 3, missing_in_odoo 2, missing_in_wms 2\), 1 moved since count$/);
+    expect(summary[0]).toMatch(
+      /^WH: \d+ lines, \d+ matched, 9 discrepancies \(over 2, short 3, missing_in_odoo 2, missing_in_wms 2\), 1 moved since count$/,
+    );
     expect(summary).toContain(`report: ${xlsx}`);
     expect(summary).toContain(`discrepancies: ${csv}`);
     expect(summary).toContain('WH: first reconciliation of this warehouse');
@@ -186,8 +211,23 @@ describe('the XLSX report', () => {
       expect(String(ws.autoFilter)).toMatch(/^A1:[A-Z]+\d+$/);
     }
     expect(header(wb.getWorksheet('Discrepancies')!)).toEqual([
-      'Location', 'Product', 'Product name', 'Category', 'Lot', 'UoM', 'Odoo qty', 'Counted qty', 'Difference', 'Difference %', 'Class',
-      'Tolerance', 'Unit cost', 'Value impact', 'Counted at', 'Odoo changed at', 'Since previous run',
+      'Location',
+      'Product',
+      'Product name',
+      'Category',
+      'Lot',
+      'UoM',
+      'Odoo qty',
+      'Counted qty',
+      'Difference',
+      'Difference %',
+      'Class',
+      'Tolerance',
+      'Unit cost',
+      'Value impact',
+      'Counted at',
+      'Odoo changed at',
+      'Since previous run',
     ]);
     expect(header(wb.getWorksheet('All lines')!)).toContain('Status');
   });
@@ -196,7 +236,9 @@ describe('the XLSX report', () => {
     const disc = wb.getWorksheet('Discrepancies')!;
     expect(disc.rowCount - 1).toBe(lines.filter((l) => l.is_discrepancy).length);
     expect(disc.autoFilter).toBe(`A1:Q${disc.rowCount}`);
-    const impacts = rowsOf(disc).slice(1).map((r) => Math.abs(Number(r[13])));
+    const impacts = rowsOf(disc)
+      .slice(1)
+      .map((r) => Math.abs(Number(r[13])));
     expect(impacts).toEqual([...impacts].sort((a, b) => b - a));
     const all = wb.getWorksheet('All lines')!;
     expect(all.rowCount - 1).toBe(lines.length);
@@ -208,7 +250,13 @@ describe('the XLSX report', () => {
   it('writes values with number and currency formats', () => {
     const ws = wb.getWorksheet('Discrepancies')!;
     const over = find(ws, 'FURN_9666');
-    expect([cell(ws, over, 'Location').value, cell(ws, over, 'Odoo qty').value, cell(ws, over, 'Counted qty').value, cell(ws, over, 'Difference').value, cell(ws, over, 'Class').value]).toEqual(['WH/Stock', 1, 3, 2, 'over']);
+    expect([
+      cell(ws, over, 'Location').value,
+      cell(ws, over, 'Odoo qty').value,
+      cell(ws, over, 'Counted qty').value,
+      cell(ws, over, 'Difference').value,
+      cell(ws, over, 'Class').value,
+    ]).toEqual(['WH/Stock', 1, 3, 2, 'over']);
     expect(cell(ws, over, 'Value impact').value).toBe(580);
     expect(cell(ws, over, 'Difference %').value).toBe(2);
     expect(cell(ws, over, 'Odoo qty').numFmt).toBe(FORMATS.quantity);
@@ -274,7 +322,16 @@ describe('the XLSX report', () => {
     const net = lines.filter((l) => l.is_discrepancy).reduce((s, l) => s + Number(l.value_impact), 0);
     expect(value('Net value impact')).toBeCloseTo(net, 6);
     const tableHeader = rows.findIndex((r) => r[0] === 'Location' && r[1] === 'Category');
-    expect(rows[tableHeader]).toEqual(['Location', 'Category', 'Lines', 'Matched', 'Discrepancies', 'Moved since count', 'Absolute value impact', 'Net value impact']);
+    expect(rows[tableHeader]).toEqual([
+      'Location',
+      'Category',
+      'Lines',
+      'Matched',
+      'Discrepancies',
+      'Moved since count',
+      'Absolute value impact',
+      'Net value impact',
+    ]);
     const total = rows.at(-1)!;
     expect(total[0]).toBe('Total');
     expect(total[2]).toBe(lines.length);
@@ -302,9 +359,17 @@ describe('the discrepancies CSV', () => {
 describe('the next run', () => {
   it('compares with the previous run: new, resolved and persisting discrepancies', async () => {
     // in Odoo: the table count is booked (over resolved), a desk goes missing (new)
-    const quantOf = (code: string, location: number) => server.records('stock.quant', [['product_id', '=', pid(code)], ['location_id', '=', location]])[0]!.id;
-    server.store.transaction(() => server.store.write('stock.quant', [quantOf('FURN_9666', 8)], { quantity: 3 }, { uid: 2, now: SEEDED, context: {} }));
-    server.store.transaction(() => server.store.write('stock.quant', [quantOf('FURN_7800', 8)], { quantity: 59 }, { uid: 2, now: SEEDED, context: {} }));
+    const quantOf = (code: string, location: number) =>
+      server.records('stock.quant', [
+        ['product_id', '=', pid(code)],
+        ['location_id', '=', location],
+      ])[0]!.id;
+    server.store.transaction(() =>
+      server.store.write('stock.quant', [quantOf('FURN_9666', 8)], { quantity: 3 }, { uid: 2, now: SEEDED, context: {} }),
+    );
+    server.store.transaction(() =>
+      server.store.write('stock.quant', [quantOf('FURN_7800', 8)], { quantity: 59 }, { uid: 2, now: SEEDED, context: {} }),
+    );
     const second = await runOk(h, 'inventory-reconciliation', { warehouse: 'WH' });
     const wh = (second.warehouses as Record<string, unknown>[])[0]!;
     expect(wh).toMatchObject({ previousId: reconciliationId, newDiscrepancies: 1, resolved: 1, persisting: 8, discrepancies: 9 });
@@ -315,7 +380,10 @@ describe('the next run', () => {
     expect(second.summary as string[]).toContain(`WH: against run ${reconciliationId}: 1 new, 1 resolved, 8 persisting`);
     // the same day: the report is replaced, both runs stay in staging
     expect(second.reports).toEqual(stats.reports);
-    const [done] = await h.app.db.knex('inventory_reconciliations').where({ warehouse_id: 1, status: 'done' }).count<{ n: string }[]>('* as n');
+    const [done] = await h.app.db
+      .knex('inventory_reconciliations')
+      .where({ warehouse_id: 1, status: 'done' })
+      .count<{ n: string }[]>('* as n');
     expect(Number(done!.n)).toBe(2);
   });
 
@@ -333,7 +401,9 @@ describe('the month-end job', () => {
   it('a manual run writes the month-end report', async () => {
     const run = await runOk(h, 'inventory-reconciliation-month-end', { warehouse: 'WH' });
     expect(run).toMatchObject({ kind: 'month_end', period: reportDate().slice(0, 7) });
-    expect((run.reports as string[])[0]).toBe(path.join(h.app.config.reports, `inventory-reconciliation_WH_${reportDate()}_month-end.xlsx`));
+    expect((run.reports as string[])[0]).toBe(
+      path.join(h.app.config.reports, `inventory-reconciliation_WH_${reportDate()}_month-end.xlsx`),
+    );
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile((run.reports as string[])[0]!);
     const runRow = (wb.getWorksheet('Summary')!.getRow(4).values as unknown[]).slice(1);
@@ -350,7 +420,11 @@ describe('the month-end job', () => {
     expect(done.stats).toMatchObject({ skipped: '2026-01-29 is not the last day of its month' });
     expect(await h.app.db.knex('inventory_reconciliations').count<{ n: string }[]>('* as n')).toEqual(runs);
 
-    const last = await h.runner.enqueue('inventory-reconciliation-month-end', { warehouse: 'WH' }, { trigger: 'schedule', slotAt: new Date('2026-01-31T22:00:00Z') });
+    const last = await h.runner.enqueue(
+      'inventory-reconciliation-month-end',
+      { warehouse: 'WH' },
+      { trigger: 'schedule', slotAt: new Date('2026-01-31T22:00:00Z') },
+    );
     const proceeded = await h.runner.waitFor(last.id);
     expect(proceeded.status).toBe('succeeded');
     expect(proceeded.stats).toMatchObject({ kind: 'month_end', period: '2026-01' });

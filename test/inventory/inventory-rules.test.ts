@@ -37,11 +37,15 @@ describe('settings', () => {
   });
 
   it('reads the config file section and names the wrong key', () => {
-    const s = inventorySettings(configWith({ tolerances: { default: { abs: 1 }, categories: { 'All / Raw Materials': { pct: 2.5 } } }, currency: 'USD' }) as never);
+    const s = inventorySettings(
+      configWith({ tolerances: { default: { abs: 1 }, categories: { 'All / Raw Materials': { pct: 2.5 } } }, currency: 'USD' }) as never,
+    );
     expect(s.tolerances.default).toEqual({ abs: 1, pct: 0 });
     expect(s.tolerances.categories['All / Raw Materials']).toEqual({ abs: 0, pct: 2.5 });
     expect(s.currency).toBe('USD');
-    expect(() => inventorySettings(configWith({ tolerances: { default: { abs: -1 } } }) as never)).toThrow(/inventory\.tolerances\.default\.abs/);
+    expect(() => inventorySettings(configWith({ tolerances: { default: { abs: -1 } } }) as never)).toThrow(
+      /inventory\.tolerances\.default\.abs/,
+    );
     expect(() => inventorySettings(configWith({ currency: 'euro' }) as never)).toThrow(ConfigError);
     expect(() => inventorySettings(configWith({ coverage: 'all' }) as never)).toThrow(/inventory\.coverage/);
     expect(() => inventorySettings(configWith({ unknownKey: 1 }) as never)).toThrow(ConfigError);
@@ -103,7 +107,14 @@ describe('classification', () => {
   const at = new Date('2026-01-31T17:00:00Z');
   const before = new Date('2026-01-31T16:00:00Z');
   const after = new Date('2026-01-31T18:00:00Z');
-  const facts = (odooQty: number | null, countedQty: number | null, extra: Partial<Parameters<typeof classify>[0]> = {}) => ({ odooQty, countedQty, tolerance: t0, countedAt: at, odooChangedAt: before, ...extra });
+  const facts = (odooQty: number | null, countedQty: number | null, extra: Partial<Parameters<typeof classify>[0]> = {}) => ({
+    odooQty,
+    countedQty,
+    tolerance: t0,
+    countedAt: at,
+    odooChangedAt: before,
+    ...extra,
+  });
 
   it('gives every class', () => {
     expect(classify(facts(5, 5))).toMatchObject({ class: 'match', difference: 0, isDiscrepancy: false });
@@ -167,31 +178,34 @@ describe('schedules', () => {
     expect(cron.validate(MONTH_END_SCHEDULE)).toBe(true);
   });
 
-  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'UTC'])('the month-end job proceeds exactly once a month, on its last day (%s)', (tz) => {
-    const task = cron.createTask(MONTH_END_SCHEDULE, () => {}, { timezone: tz });
-    try {
-      // every slot of the next ~25 months (4 a month at most)
-      const slots = task.getNextRuns(100);
-      const proceeding = slots.filter((slot) => monthEndDecision(slot, new Date(), tz).run);
-      const months = new Map<string, string[]>();
-      for (const slot of slots) months.set(localDate(slot, tz).slice(0, 7), []);
-      for (const slot of proceeding) months.get(localDate(slot, tz).slice(0, 7))!.push(localDate(slot, tz));
-      const complete = [...months.keys()].slice(1, -1); // the first and last month may be cut
-      expect(complete.length).toBeGreaterThanOrEqual(20);
-      for (const month of complete) {
-        const days = months.get(month)!;
-        expect(days, month).toHaveLength(1);
-        const [y, m] = month.split('-').map(Number);
-        const last = new Date(Date.UTC(y!, m!, 0)).getUTCDate();
-        expect(days[0], month).toBe(`${month}-${String(last).padStart(2, '0')}`);
+  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Sydney', 'UTC'])(
+    'the month-end job proceeds exactly once a month, on its last day (%s)',
+    (tz) => {
+      const task = cron.createTask(MONTH_END_SCHEDULE, () => {}, { timezone: tz });
+      try {
+        // every slot of the next ~25 months (4 a month at most)
+        const slots = task.getNextRuns(100);
+        const proceeding = slots.filter((slot) => monthEndDecision(slot, new Date(), tz).run);
+        const months = new Map<string, string[]>();
+        for (const slot of slots) months.set(localDate(slot, tz).slice(0, 7), []);
+        for (const slot of proceeding) months.get(localDate(slot, tz).slice(0, 7))!.push(localDate(slot, tz));
+        const complete = [...months.keys()].slice(1, -1); // the first and last month may be cut
+        expect(complete.length).toBeGreaterThanOrEqual(20);
+        for (const month of complete) {
+          const days = months.get(month)!;
+          expect(days, month).toHaveLength(1);
+          const [y, m] = month.split('-').map(Number);
+          const last = new Date(Date.UTC(y!, m!, 0)).getUTCDate();
+          expect(days[0], month).toBe(`${month}-${String(last).padStart(2, '0')}`);
+        }
+        // a skipped slot says why
+        const skipped = slots.find((slot) => !monthEndDecision(slot, new Date(), tz).run)!;
+        expect(monthEndDecision(skipped, new Date(), tz).reason).toMatch(/is not the last day of its month/);
+      } finally {
+        void task.destroy();
       }
-      // a skipped slot says why
-      const skipped = slots.find((slot) => !monthEndDecision(slot, new Date(), tz).run)!;
-      expect(monthEndDecision(skipped, new Date(), tz).reason).toMatch(/is not the last day of its month/);
-    } finally {
-      void task.destroy();
-    }
-  });
+    },
+  );
 
   it('a manual month-end run always proceeds, for the current month', () => {
     const d = monthEndDecision(null, new Date('2026-03-10T10:00:00Z'), 'Europe/Berlin');
@@ -200,7 +214,8 @@ describe('schedules', () => {
 });
 
 describe('count parser', () => {
-  const rows = (...cells: Array<Array<string | number | Date | null>>): TabularRow[] => cells.map((c, i) => ({ ref: String(i + 1), cells: c }));
+  const rows = (...cells: Array<Array<string | number | Date | null>>): TabularRow[] =>
+    cells.map((c, i) => ({ ref: String(i + 1), cells: c }));
   const parse = (input: TabularRow[], options: Partial<ConstructorParameters<typeof CountRowParser>[0]> = {}) => {
     const p = new CountRowParser({ timeZone: 'Europe/Berlin', ...options });
     const out: CountLine[] = [];
@@ -220,8 +235,22 @@ describe('count parser', () => {
       ),
     );
     expect(summary).toMatchObject({ headerRef: '3', rows: 2, lines: 2, errorCount: 0, numberLocale: 'de', ignoredColumns: ['Bemerkung'] });
-    expect(summary.columns).toEqual({ location: 'Lagerplatz', product: 'Artikelnummer', lot: 'Charge', quantity: 'Menge', unit: 'ME', counted_at: 'Zähldatum' });
-    expect(lines[0]).toMatchObject({ location: 'P01/Stock', product: 'FURN_7800', quantity: 1234.5, unit: 'Units', lot: undefined, sourceRef: '4' });
+    expect(summary.columns).toEqual({
+      location: 'Lagerplatz',
+      product: 'Artikelnummer',
+      lot: 'Charge',
+      quantity: 'Menge',
+      unit: 'ME',
+      counted_at: 'Zähldatum',
+    });
+    expect(lines[0]).toMatchObject({
+      location: 'P01/Stock',
+      product: 'FURN_7800',
+      quantity: 1234.5,
+      unit: 'Units',
+      lot: undefined,
+      sourceRef: '4',
+    });
     expect(lines[0]!.countedAt?.toISOString()).toBe('2026-01-31T17:00:00.000Z');
     expect(lines[1]).toMatchObject({ location: 'P01-A', lot: 'L-7', quantity: 12, countedAt: undefined });
   });
@@ -229,12 +258,22 @@ describe('count parser', () => {
   it('holds an ambiguous quantity until the number style is known', () => {
     const { lines, summary } = parse(rows(['Location', 'Product', 'Qty'], ['A', 'P1', '1,500'], ['A', 'P2', '2,25']));
     expect(summary.numberLocale).toBe('de');
-    expect(lines.map((l) => [l.product, l.quantity])).toEqual([['P2', 2.25], ['P1', 1.5]]);
+    expect(lines.map((l) => [l.product, l.quantity])).toEqual([
+      ['P2', 2.25],
+      ['P1', 1.5],
+    ]);
   });
 
   it('collects row errors with cell references and goes on', () => {
     const { lines, summary } = parse(
-      rows(['Location', 'Product', 'Quantity', 'Counted at'], ['A', '', '1', null], ['A', 'P', 'lots', null], ['A', 'P', '2', '01/02/2026'], ['A', 'P', '3', null], [null, null, null, null]),
+      rows(
+        ['Location', 'Product', 'Quantity', 'Counted at'],
+        ['A', '', '1', null],
+        ['A', 'P', 'lots', null],
+        ['A', 'P', '2', '01/02/2026'],
+        ['A', 'P', '3', null],
+        [null, null, null, null],
+      ),
       { numberLocale: 'en' },
     );
     expect(lines).toHaveLength(1);
@@ -255,7 +294,9 @@ describe('count parser', () => {
   });
 
   it('takes configured header names over the aliases', () => {
-    const { lines } = parse(rows(['Platz', 'Teil', 'Stück'], ['A', 'P', '4']), { mapping: { location: 'Platz', product: ['Teil'], quantity: 'Stück' } });
+    const { lines } = parse(rows(['Platz', 'Teil', 'Stück'], ['A', 'P', '4']), {
+      mapping: { location: 'Platz', product: ['Teil'], quantity: 'Stück' },
+    });
     expect(lines).toEqual([expect.objectContaining({ location: 'A', product: 'P', quantity: 4 })]);
   });
 });

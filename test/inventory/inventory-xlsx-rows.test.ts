@@ -14,7 +14,11 @@ const tmp = await makeTmpDir('xlsx-rows');
 afterAll(() => tmp.cleanup());
 
 const money: Style = { numFmt: '#,##0.00 "EUR";[Red]-#,##0.00 "EUR"' };
-const red: Style = { numFmt: '0.00', fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFC7CE' } }, font: { bold: true, color: { argb: 'FF9C0006' } } };
+const red: Style = {
+  numFmt: '0.00',
+  fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFC7CE' } },
+  font: { bold: true, color: { argb: 'FF9C0006' } },
+};
 const date: Style = { numFmt: 'yyyy-mm-dd hh:mm' };
 const ROWS: Array<[string | null, number | null, number, Date | null, string]> = [
   ['plain', 12.5, -3, new Date(Date.UTC(2026, 0, 31, 18, 0)), 'a'],
@@ -26,7 +30,11 @@ const ROWS: Array<[string | null, number | null, number, Date | null, string]> =
 
 async function write(file: string, exceljsRows: boolean): Promise<void> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
-  const sheet = new StreamedSheet(wb, 'Rows', ['Text', 'Money', 'Number', 'When', 'Code'], { autoFilterRows: ROWS.length, headerStyle: { font: { bold: true } }, exceljsRows });
+  const sheet = new StreamedSheet(wb, 'Rows', ['Text', 'Money', 'Number', 'When', 'Code'], {
+    autoFilterRows: ROWS.length,
+    headerStyle: { font: { bold: true } },
+    exceljsRows,
+  });
   for (const r of ROWS) await sheet.addRow(r, [undefined, money, red, date, undefined]);
   await sheet.commit();
   await wb.commit();
@@ -39,10 +47,18 @@ async function read(file: string) {
   const rows = [];
   for (let r = 1; r <= ws.rowCount; r++) {
     const row = ws.getRow(r);
-    rows.push([1, 2, 3, 4, 5].map((c) => {
-      const cell = row.getCell(c);
-      return { value: cell.value instanceof Date ? cell.value.toISOString() : cell.value, type: cell.type, numFmt: cell.numFmt, fill: (cell.fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb, bold: cell.font?.bold };
-    }));
+    rows.push(
+      [1, 2, 3, 4, 5].map((c) => {
+        const cell = row.getCell(c);
+        return {
+          value: cell.value instanceof Date ? cell.value.toISOString() : cell.value,
+          type: cell.type,
+          numFmt: cell.numFmt,
+          fill: (cell.fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb,
+          bold: cell.font?.bold,
+        };
+      }),
+    );
   }
   return { rows, views: ws.views, autoFilter: ws.autoFilter };
 }
@@ -59,7 +75,11 @@ describe('StreamedSheet', () => {
     // drops control characters (shown as U+FFFD here)
     const normal = (x: typeof a) => ({
       ...x,
-      rows: x.rows.map((r) => r.map((c) => (c.value === null ? { value: null } : { ...c, value: typeof c.value === 'string' ? c.value.replace(/\ufffd/g, '') : c.value }))),
+      rows: x.rows.map((r) =>
+        r.map((c) =>
+          c.value === null ? { value: null } : { ...c, value: typeof c.value === 'string' ? c.value.replace(/\ufffd/g, '') : c.value },
+        ),
+      ),
     });
     expect(normal(a)).toEqual(normal(b));
     expect(a.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
@@ -80,7 +100,15 @@ describe('StreamedSheet', () => {
   });
 
   it('has helpers that get the edges right', () => {
-    expect(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA'].map((_, i) => columnLetter([0, 25, 26, 51, 52, 701, 702][i]!))).toEqual(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA']);
+    expect(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA'].map((_, i) => columnLetter([0, 25, 26, 51, 52, 701, 702][i]!))).toEqual([
+      'A',
+      'Z',
+      'AA',
+      'AZ',
+      'BA',
+      'ZZ',
+      'AAA',
+    ]);
     expect(excelSerial(new Date(Date.UTC(2026, 0, 31, 18, 0)))).toBe(46053.75);
     expect(xmlText('a&b<c>"d"')).toBe('a&amp;b&lt;c&gt;&quot;d&quot;');
     expect(xmlText('x\u0000y\ud800z')).toBe('x\ufffdy\ufffdz');

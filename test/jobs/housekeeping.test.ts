@@ -38,7 +38,10 @@ describe('housekeeping', () => {
     const freshReport = file('reports/inventory-reconciliation_WH_2026-11-01.xlsx', 20);
     const old = await createRun(app.db.knex, { job: 'housekeeping', trigger: 'manual' });
     await finishRun(app.db.knex, old.id, 'succeeded', {}, null);
-    await app.db.knex('job_runs').where({ id: old.id }).update({ finished_at: new Date(Date.now() - 100 * 86_400_000) });
+    await app.db
+      .knex('job_runs')
+      .where({ id: old.id })
+      .update({ finished_at: new Date(Date.now() - 100 * 86_400_000) });
 
     const dry = await runner.runNow('housekeeping', {}, { dryRun: true });
     expect(dry.stats).toMatchObject({ dryRun: true, runsRemoved: 1, inboxFilesRemoved: 2, reportsRemoved: 1 });
@@ -46,7 +49,13 @@ describe('housekeeping', () => {
     for (const f of [oldArchive, oldRejected, oldReport]) expect(fs.existsSync(f)).toBe(true);
 
     const real = await runner.runNow('housekeeping', {});
-    expect(real.stats).toMatchObject({ dryRun: false, runsRemoved: 1, inboxFilesRemoved: 2, reportsRemoved: 1, historianSamplesRemoved: 0 });
+    expect(real.stats).toMatchObject({
+      dryRun: false,
+      runsRemoved: 1,
+      inboxFilesRemoved: 2,
+      reportsRemoved: 1,
+      historianSamplesRemoved: 0,
+    });
     for (const f of [oldArchive, oldRejected, oldReport]) expect(fs.existsSync(f)).toBe(false);
     for (const f of [freshArchive, waiting, freshReport]) expect(fs.existsSync(f)).toBe(true);
     expect(await findRun(app.db.knex, old.id)).toBeUndefined();
@@ -57,10 +66,19 @@ describe('housekeeping', () => {
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     const snapshot = async (warehouseId: number, ageDays: number, finished = true): Promise<number> => {
       const [row] = await knex('inventory_snapshots')
-        .insert({ warehouse_id: warehouseId, warehouse_code: `W${warehouseId}`, purpose: 'reconciliation', taken_at: daysAgo(ageDays), finished_at: finished ? daysAgo(ageDays) : null, quants: finished ? 2 : 0 })
+        .insert({
+          warehouse_id: warehouseId,
+          warehouse_code: `W${warehouseId}`,
+          purpose: 'reconciliation',
+          taken_at: daysAgo(ageDays),
+          finished_at: finished ? daysAgo(ageDays) : null,
+          quants: finished ? 2 : 0,
+        })
         .returning('id');
       const id = Number(row.id);
-      await knex('inventory_quants').insert([1, 2].map((q) => ({ snapshot_id: id, quant_id: q, product_id: 1, location_id: 1, quantity: q })));
+      await knex('inventory_quants').insert(
+        [1, 2].map((q) => ({ snapshot_id: id, quant_id: q, product_id: 1, location_id: 1, quantity: q })),
+      );
       return id;
     };
     // ids in creation order: the newest finished snapshot of a warehouse is its highest id
@@ -71,7 +89,15 @@ describe('housekeeping', () => {
     const interrupted = await snapshot(1, 100, false);
     const newestOfW1 = await snapshot(1, 1);
     const count = await createBatch(knex, { kind: 'inventory_count', scope: 'W1', version: 'housekeeping', actor: 'test' });
-    await knex('inventory_reconciliations').insert({ warehouse_id: 1, warehouse_code: 'W1', kind: 'daily', count_batch_id: count.id, snapshot_id: reconciled, coverage: 'warehouse', status: 'done' });
+    await knex('inventory_reconciliations').insert({
+      warehouse_id: 1,
+      warehouse_code: 'W1',
+      kind: 'daily',
+      count_batch_id: count.id,
+      snapshot_id: reconciled,
+      coverage: 'warehouse',
+      status: 'done',
+    });
 
     const remaining = async () => ({
       snapshots: ((await knex('inventory_snapshots').orderBy('id').pluck('id')) as Array<string | number>).map(Number),
@@ -85,7 +111,9 @@ describe('housekeeping', () => {
     const real = await runner.runNow('housekeeping', { runsDays: 30 });
     expect(real.stats).toMatchObject({ dryRun: false, snapshotsRemoved: 3, quantsRemoved: 6 });
     expect(await remaining()).toEqual({ snapshots: [newestOfW2, reconciled, newestOfW1], quants: 6 });
-    const kept = ((await knex('inventory_quants').distinct('snapshot_id').orderBy('snapshot_id').pluck('snapshot_id')) as Array<string | number>).map(Number);
+    const kept = (
+      (await knex('inventory_quants').distinct('snapshot_id').orderBy('snapshot_id').pluck('snapshot_id')) as Array<string | number>
+    ).map(Number);
     expect(kept).toEqual([newestOfW2, reconciled, newestOfW1]);
 
     // nothing more to do on the next run

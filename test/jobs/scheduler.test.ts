@@ -30,7 +30,11 @@ describe('scheduler', () => {
   it('enqueues a slot once when two schedulers fire it at the same moment', async () => {
     const [a, b] = await Promise.all([startedRunner(), startedRunner()]);
     const slot = new Date('2026-11-26T06:00:00Z');
-    const results = await Promise.all([fireSlot(app.db.knex, a, 'tick', slot), fireSlot(app.db.knex, b, 'tick', slot), fireSlot(app.db.knex, a, 'tick', slot)]);
+    const results = await Promise.all([
+      fireSlot(app.db.knex, a, 'tick', slot),
+      fireSlot(app.db.knex, b, 'tick', slot),
+      fireSlot(app.db.knex, a, 'tick', slot),
+    ]);
     expect(results.filter((r) => r !== null)).toHaveLength(1);
     const runs = await app.db.knex('job_runs').where({ job: 'tick', slot_at: slot });
     expect(runs).toHaveLength(1);

@@ -21,7 +21,10 @@ describe('graceful shutdown', () => {
     await enqueuer.start();
     const run = await enqueuer.enqueue('slow', { ms: 60_000, retryMs: 5 }, { trigger: 'manual' });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...app.env, MFG_ETL_LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: { ...process.env, ...app.env, MFG_ETL_LOG_LEVEL: 'error' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     for (let i = 0; i < 200 && (await getRun(app.db.knex, run.id)).status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await getRun(app.db.knex, run.id)).status).toBe('running');

@@ -66,7 +66,15 @@ describe('unit of measure normalisation', () => {
     const { rows, problems } = toUomRows(odoo19Uoms, fields19);
     expect(problems).toEqual([]);
     const u = byName(rows);
-    expect(u.Dozens).toMatchObject({ ref_group: 'Units', ref_ratio: 12, ref_uom_id: 1, relative_uom_id: 1, relative_factor: 12, category_id: null, active: false });
+    expect(u.Dozens).toMatchObject({
+      ref_group: 'Units',
+      ref_ratio: 12,
+      ref_uom_id: 1,
+      relative_uom_id: 1,
+      relative_factor: 12,
+      category_id: null,
+      active: false,
+    });
     expect(u.m).toMatchObject({ ref_group: 'mm', ref_ratio: 1000, ref_uom_id: 7 });
     expect(u.ft!.ref_ratio).toBe(304.8); // 12 × 2.54 × 10, rounded to 12 significant digits
     expect(u.lb!.ref_ratio).toBe(453.592);
@@ -87,7 +95,9 @@ describe('unit of measure normalisation', () => {
     const { rows, problems } = toUomRows(broken, fields19);
     expect(rows).toEqual([]);
     expect(problems[0]).toContain('crate');
-    expect(toUomRows([{ id: 2, name: 'bad', category_id: [1, 'Unit'], uom_type: 'bigger', factor: 0, active: true }], fields18).problems).toHaveLength(1);
+    expect(
+      toUomRows([{ id: 2, name: 'bad', category_id: [1, 'Unit'], uom_type: 'bigger', factor: 0, active: true }], fields18).problems,
+    ).toHaveLength(1);
   });
 });
 
@@ -109,20 +119,61 @@ describe('version differences read from fields_get', () => {
   });
 
   it('maps a product: false → null, many2one → id, valuation normalised', () => {
-    const fields = new Set(['default_code', 'name', 'uom_id', 'uom_po_id', 'categ_id', 'valuation', 'barcode', 'active', 'write_date', 'type', 'is_storable']);
+    const fields = new Set([
+      'default_code',
+      'name',
+      'uom_id',
+      'uom_po_id',
+      'categ_id',
+      'valuation',
+      'barcode',
+      'active',
+      'write_date',
+      'type',
+      'is_storable',
+    ]);
     const row = toProductRow(
-      { id: 5, default_code: false, name: 'Bolt', uom_id: [1, 'Units'], uom_po_id: [2, 'Dozens'], categ_id: [1, 'All'], valuation: 'manual_periodic', type: 'consu', is_storable: false, active: true, write_date: '2026-11-24 07:00:00' },
+      {
+        id: 5,
+        default_code: false,
+        name: 'Bolt',
+        uom_id: [1, 'Units'],
+        uom_po_id: [2, 'Dozens'],
+        categ_id: [1, 'All'],
+        valuation: 'manual_periodic',
+        type: 'consu',
+        is_storable: false,
+        active: true,
+        write_date: '2026-11-24 07:00:00',
+      },
       fields,
     );
-    expect(row).toMatchObject({ default_code: null, uom_id: 1, uom_po_id: 2, categ_id: 1, categ_name: 'All', valuation: 'periodic', is_storable: false, write_date: '2026-11-24T07:00:00.000Z' });
-    expect(toBomRow({ id: 1, type: 'phantom', product_tmpl_id: [3, 'Desk'], product_id: false, product_qty: 1 }, new Set(['type']))).toMatchObject({ is_kit: true, product_id: null, active: true });
+    expect(row).toMatchObject({
+      default_code: null,
+      uom_id: 1,
+      uom_po_id: 2,
+      categ_id: 1,
+      categ_name: 'All',
+      valuation: 'periodic',
+      is_storable: false,
+      write_date: '2026-11-24T07:00:00.000Z',
+    });
+    expect(
+      toBomRow({ id: 1, type: 'phantom', product_tmpl_id: [3, 'Desk'], product_id: false, product_qty: 1 }, new Set(['type'])),
+    ).toMatchObject({ is_kit: true, product_id: null, active: true });
   });
 });
 
 describe('incremental reads', () => {
   const now = new Date('2026-11-26T12:00:00Z');
   it('decides when a full refresh is due', () => {
-    const base = { forced: false, lastFullAt: new Date('2026-11-26T00:00:00Z'), watermark: new Date('2026-11-26T11:00:00Z'), now, hours: 24 };
+    const base = {
+      forced: false,
+      lastFullAt: new Date('2026-11-26T00:00:00Z'),
+      watermark: new Date('2026-11-26T11:00:00Z'),
+      now,
+      hours: 24,
+    };
     expect(needsFullRefresh(base)).toBe(false);
     expect(needsFullRefresh({ ...base, hours: 12 })).toBe(true);
     expect(needsFullRefresh({ ...base, forced: true })).toBe(true);
@@ -135,6 +186,10 @@ describe('incremental reads', () => {
     const wm = new Date('2026-11-26T10:00:00Z');
     expect(incrementalDomain(wm, 0)).toEqual([['write_date', '>', '2026-11-26 10:00:00']]);
     expect(incrementalDomain(wm, 300)).toEqual([['write_date', '>', '2026-11-26 09:55:00']]);
-    expect(incrementalDomain(wm, 0, { field: 'bom_id', ids: [4, 7] })).toEqual(['|', ['write_date', '>', '2026-11-26 10:00:00'], ['bom_id', 'in', [4, 7]]]);
+    expect(incrementalDomain(wm, 0, { field: 'bom_id', ids: [4, 7] })).toEqual([
+      '|',
+      ['write_date', '>', '2026-11-26 10:00:00'],
+      ['bom_id', 'in', [4, 7]],
+    ]);
   });
 });

@@ -28,7 +28,15 @@ const MD_TABLES = [
 ];
 
 type Row = Record<string, unknown>;
-type ModelStats = { mode: string; read: number; upserted: number; deactivated: number; deleted: number; unavailableFields?: string[]; watermark: string | null };
+type ModelStats = {
+  mode: string;
+  read: number;
+  upserted: number;
+  deactivated: number;
+  deleted: number;
+  unavailableFields?: string[];
+  watermark: string | null;
+};
 
 function modelsOf(run: JobRun): Record<string, ModelStats> {
   return run.stats.models as Record<string, ModelStats>;
@@ -80,10 +88,18 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
   it('a first run reads everything and stages the right values', async () => {
     const run = await sync();
     expect(run.status).toBe('succeeded');
-    expect(run.stats.odoo).toMatchObject({ version: `${version}.0`, protocol: version >= 19 ? 'json2' : 'xmlrpc', units: version >= 19 ? 'tree' : 'category' });
+    expect(run.stats.odoo).toMatchObject({
+      version: `${version}.0`,
+      protocol: version >= 19 ? 'json2' : 'xmlrpc',
+      units: version >= 19 ? 'tree' : 'category',
+    });
     const models = modelsOf(run);
     for (const stats of Object.values(models)) expect(stats.mode).toBe('full');
-    expect(models.products).toMatchObject({ read: server.count('product.product'), upserted: server.count('product.product'), deactivated: 0 });
+    expect(models.products).toMatchObject({
+      read: server.count('product.product'),
+      upserted: server.count('product.product'),
+      deactivated: 0,
+    });
     // fields_get once per model; fields this version lacks are not asked for
     expect(server.callCount('product.product', 'fields_get')).toBe(1);
     expect(server.callCount('uom.uom', 'fields_get')).toBe(1);
@@ -111,13 +127,24 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
 
     // products: storable flag, units, category costing (valuation normalised), price, template
     const table = await product('FURN_9666');
-    expect(table).toMatchObject({ name: 'Table', is_storable: true, uom_id: uom('Units').odoo_id, cost_method: 'standard', valuation: 'periodic', active: true });
+    expect(table).toMatchObject({
+      name: 'Table',
+      is_storable: true,
+      uom_id: uom('Units').odoo_id,
+      cost_method: 'standard',
+      valuation: 'periodic',
+      active: true,
+    });
     expect(Number(table.standard_price)).toBe(290);
     expect(table.product_tmpl_id).toBe(server.records('product.product', [['default_code', '=', 'FURN_9666']])[0]!.product_tmpl_id);
     expect(table.uom_po_id).toBe(version >= 19 ? null : uom('Units').odoo_id);
     expect(table.categ_name).toBe(version >= 19 ? 'Goods' : 'All');
     expect(await product('CONS_89957')).toMatchObject({ name: 'Bolt', is_storable: false });
-    expect(await app.db.knex('md_product_categories').where({ name: 'FIFO' }).first()).toMatchObject({ cost_method: 'fifo', valuation: 'periodic', parent_id: 1 });
+    expect(await app.db.knex('md_product_categories').where({ name: 'FIFO' }).first()).toMatchObject({
+      cost_method: 'fifo',
+      valuation: 'periodic',
+      parent_id: 1,
+    });
 
     // BoMs: normal and kit, lines, operations
     const tableBom = (await app.db.knex('md_boms').where({ product_tmpl_id: table.product_tmpl_id }).first()) as Row;
@@ -140,9 +167,21 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
     expect(assembly).toMatchObject({ name: 'Assembly 1', calendar_id: 1, calendar_name: 'Standard 40 hours/week', company_id: 1 });
     expect([assembly.costs_hour, assembly.time_efficiency, assembly.time_start, assembly.time_stop].map(Number)).toEqual([40, 100, 0, 0]);
     expect(await app.db.knex('md_loss_reasons').count({ n: '*' }).first()).toEqual({ n: 7 });
-    expect(await app.db.knex('md_loss_reasons').where({ name: 'Equipment Failure' }).first()).toMatchObject({ loss_type: 'availability', manual: true });
-    expect(await app.db.knex('md_warehouses').where({ code: 'WH' }).first()).toMatchObject({ lot_stock_id: 8, view_location_id: 7, company_id: 1 });
-    expect(await app.db.knex('md_locations').where({ odoo_id: 8 }).first()).toMatchObject({ complete_name: 'WH/Stock', usage: 'internal', warehouse_id: 1, parent_id: 7 });
+    expect(await app.db.knex('md_loss_reasons').where({ name: 'Equipment Failure' }).first()).toMatchObject({
+      loss_type: 'availability',
+      manual: true,
+    });
+    expect(await app.db.knex('md_warehouses').where({ code: 'WH' }).first()).toMatchObject({
+      lot_stock_id: 8,
+      view_location_id: 7,
+      company_id: 1,
+    });
+    expect(await app.db.knex('md_locations').where({ odoo_id: 8 }).first()).toMatchObject({
+      complete_name: 'WH/Stock',
+      usage: 'internal',
+      warehouse_id: 1,
+      parent_id: 7,
+    });
 
     // the watermark is the newest write_date read, and every model had its full refresh
     const state = await syncState('product.product');
@@ -160,7 +199,10 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
     odooWrite('product.template', [leg.product_tmpl_id as number], { name: 'Table Leg (oak)' }, '2026-06-01 11:00:00');
     // a BoM line removed through its BoM (the line is deleted, the BoM's write_date moves)
     const tableBom = server.records('mrp.bom', [['product_tmpl_id', '=', server.store.get('product.product', table)!.product_tmpl_id]])[0]!;
-    const screwLine = server.records('mrp.bom.line', [['bom_id', '=', tableBom.id], ['product_id', '=', productId('CONS_25630')]])[0]!;
+    const screwLine = server.records('mrp.bom.line', [
+      ['bom_id', '=', tableBom.id],
+      ['product_id', '=', productId('CONS_25630')],
+    ])[0]!;
     odooWrite('mrp.bom', [tableBom.id], { bom_line_ids: [[2, screwLine.id]] }, '2026-06-01 12:00:00');
     // the category's valuation changes: products follow without being read again
     odooWrite('product.category', [1], { property_valuation: 'real_time' }, '2026-06-01 09:00:00');
@@ -200,7 +242,11 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
     const watermark = (await syncState('product.product')).watermark;
     const top = productId('FURN_8522');
     odooWrite('product.product', [top], { standard_price: 250 }, '2026-07-01 00:00:00');
-    const duplicate = odooCreate('product.product', { default_code: 'FURN_9666', name: 'Table (copy)', is_storable: true }, '2026-07-01 00:00:00');
+    const duplicate = odooCreate(
+      'product.product',
+      { default_code: 'FURN_9666', name: 'Table (copy)', is_storable: true },
+      '2026-07-01 00:00:00',
+    );
     // staging refuses this product (a stand-in for any constraint a write can hit half-way)
     await app.db.knex.raw(`
       create function refuse_copy() returns trigger language plpgsql as $$
@@ -227,7 +273,10 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
     expect(fixed.status).toBe('succeeded');
     expect(modelsOf(fixed).products).toMatchObject({ mode: 'incremental', read: 2, upserted: 2 });
     expect(Number((await product('FURN_8522')).standard_price)).toBe(250);
-    expect(await app.db.knex('md_products').where({ odoo_id: duplicate }).first()).toMatchObject({ active: false, default_code: 'FURN_9666' });
+    expect(await app.db.knex('md_products').where({ odoo_id: duplicate }).first()).toMatchObject({
+      active: false,
+      default_code: 'FURN_9666',
+    });
     expect((await syncState('product.product')).watermark).toEqual(new Date('2026-07-02T00:00:00Z'));
   });
 
@@ -257,8 +306,14 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
   });
 
   it('refreshes completely by itself when the last full refresh is older than fullRefreshHours', async () => {
-    await app.db.knex('md_sync_state').where({ model: 'mrp.workcenter' }).update({ last_full_at: new Date(Date.now() - 25 * 3_600_000) });
-    await app.db.knex('md_sync_state').where({ model: 'stock.warehouse' }).update({ last_full_at: new Date(Date.now() - 5 * 3_600_000) });
+    await app.db
+      .knex('md_sync_state')
+      .where({ model: 'mrp.workcenter' })
+      .update({ last_full_at: new Date(Date.now() - 25 * 3_600_000) });
+    await app.db
+      .knex('md_sync_state')
+      .where({ model: 'stock.warehouse' })
+      .update({ last_full_at: new Date(Date.now() - 5 * 3_600_000) });
     const models = modelsOf(await sync({ fullRefreshHours: 24, lookbackSeconds: 0 }));
     expect(models.workcenters).toMatchObject({ mode: 'full', read: server.count('mrp.workcenter') });
     expect(models.warehouses).toMatchObject({ mode: 'incremental', read: 0 });
@@ -268,7 +323,11 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
   it('a dry run reads and counts but writes nothing, sync state included', async () => {
     const snapshot = async () => {
       const out: Record<string, unknown> = {};
-      for (const table of MD_TABLES) out[table] = await app.db.knex(table).select('*').orderBy(table === 'md_sync_state' ? 'model' : 'odoo_id');
+      for (const table of MD_TABLES)
+        out[table] = await app.db
+          .knex(table)
+          .select('*')
+          .orderBy(table === 'md_sync_state' ? 'model' : 'odoo_id');
       return JSON.stringify(out);
     };
     odooWrite('product.product', [productId('FURN_7023')], { name: 'Wood Panel 18mm' }, '2026-09-01 00:00:00');
@@ -305,7 +364,8 @@ describe('masterdata-sync without Odoo', () => {
     expect(run.status).toBe('dead');
     expect(run.attempt).toBe(1);
     expect(run.error).toMatchObject({ class: 'ConfigError' });
-    for (const name of ['MFG_ETL_ODOO_URL', 'MFG_ETL_ODOO_DB', 'MFG_ETL_ODOO_USER', 'MFG_ETL_ODOO_API_KEY']) expect(run.error!.message).toContain(name);
+    for (const name of ['MFG_ETL_ODOO_URL', 'MFG_ETL_ODOO_DB', 'MFG_ETL_ODOO_USER', 'MFG_ETL_ODOO_API_KEY'])
+      expect(run.error!.message).toContain(name);
     expect(await app.db.knex('md_sync_state').count({ n: '*' }).first()).toEqual({ n: 0 });
   });
 

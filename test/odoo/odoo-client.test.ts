@@ -71,7 +71,10 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
   const clients: OdooClient[] = [];
 
   const connect = (options: Partial<OdooOptionsInput> = {}) => {
-    const client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, retry: FAST_RETRY, ...options }, log.logger);
+    const client = new OdooClient(
+      { url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, retry: FAST_RETRY, ...options },
+      log.logger,
+    );
     clients.push(client);
     return client;
   };
@@ -131,7 +134,8 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
     seedProducts(server.store, 20, { prefix: 'FULL-' });
     const client = connect();
     const pages: number[] = [];
-    for await (const page of client.searchReadPages('product.product', [['default_code', '=like', 'FULL-%']], ['name'], { batchSize: 10 })) pages.push(page.length);
+    for await (const page of client.searchReadPages('product.product', [['default_code', '=like', 'FULL-%']], ['name'], { batchSize: 10 }))
+      pages.push(page.length);
     expect(pages).toEqual([10, 10]);
     expect(server.callCount('product.product', 'search_read')).toBe(3);
   });
@@ -168,7 +172,9 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
 
   it('does not retry a validation error', async () => {
     const client = connect();
-    const error = await rejection(client.create('stock.warehouse.orderpoint', { product_id: 1, location_id: 8, product_min_qty: 10, product_max_qty: 5 }));
+    const error = await rejection(
+      client.create('stock.warehouse.orderpoint', { product_id: 1, location_id: 8, product_min_qty: 10, product_max_qty: 5 }),
+    );
     expect(error).toBeInstanceOf(OdooValidationError);
     expect(error.message).toContain('The minimum quantity must be less than or equal to the maximum quantity.');
     expect(error.context).toMatchObject({ model: 'stock.warehouse.orderpoint', method: 'create' });
@@ -189,7 +195,12 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
     expect(result.loaded).toBe(3);
     expect(server.calls('product.product', 'load').map((call) => call.outcome)).toEqual(['lost', 'ok']);
     expect(server.count('product.product', [['default_code', 'like', 'LOST-']])).toBe(3);
-    expect(server.count('ir.model.data', [['module', '=', 'mfg_etl'], ['model', '=', 'product.product']])).toBe(3);
+    expect(
+      server.count('ir.model.data', [
+        ['module', '=', 'mfg_etl'],
+        ['model', '=', 'product.product'],
+      ]),
+    ).toBe(3);
     expect(result.ids).toEqual(['mfg_etl.lost_a', 'mfg_etl.lost_b', 'mfg_etl.lost_c'].map((xmlid) => server.xmlid(xmlid)));
   });
 
@@ -215,12 +226,23 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
 
   it("loads the good rows of a bad batch and reports each bad row with Odoo's message", async () => {
     const client = connect();
-    const rows = Array.from({ length: 12 }, (_, i) => [`mfg_etl.bis_${i}`, i === 7 ? '' : `Bisect ${i}`, `BIS-${i}`, i === 3 ? 'uom.no_such_uom' : 'uom.product_uom_unit', '1']);
-    const result = await client.loadRecords('product.product', ['id', 'name', 'default_code', 'uom_id/id', 'is_storable'], rows, { batchSize: 12 });
+    const rows = Array.from({ length: 12 }, (_, i) => [
+      `mfg_etl.bis_${i}`,
+      i === 7 ? '' : `Bisect ${i}`,
+      `BIS-${i}`,
+      i === 3 ? 'uom.no_such_uom' : 'uom.product_uom_unit',
+      '1',
+    ]);
+    const result = await client.loadRecords('product.product', ['id', 'name', 'default_code', 'uom_id/id', 'is_storable'], rows, {
+      batchSize: 12,
+    });
     expect(result.loaded).toBe(10);
     expect(result.failed).toBe(2);
     const unit = version >= 19 ? 'Unit' : 'Unit of Measure';
-    expect(result.rows[3]).toMatchObject({ ok: false, message: `No matching record found for external id 'uom.no_such_uom' in field '${unit}'` });
+    expect(result.rows[3]).toMatchObject({
+      ok: false,
+      message: `No matching record found for external id 'uom.no_such_uom' in field '${unit}'`,
+    });
     expect(result.rows[7]).toMatchObject({ ok: false });
     expect(result.rows[7]?.ok === false && result.rows[7].message).toMatch(/^Missing required value for the field '(name|Name)'/);
     expect(server.count('product.product', [['default_code', 'like', 'BIS-']])).toBe(10);
@@ -246,8 +268,14 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
 
   it('reports a forced wizard answer (inventory conflict) and leaves the quant as it was', async () => {
     const client = connect();
-    const quant = await client.create('stock.quant', { product_id: 1, location_id: 18, inventory_quantity: 7 }, { context: { inventory_mode: true } });
-    server.knobs.forceWizard({ model: 'stock.quant', method: 'action_apply_inventory' }, 'stock.inventory.conflict', { name: 'Conflict in Inventory Adjustment' });
+    const quant = await client.create(
+      'stock.quant',
+      { product_id: 1, location_id: 18, inventory_quantity: 7 },
+      { context: { inventory_mode: true } },
+    );
+    server.knobs.forceWizard({ model: 'stock.quant', method: 'action_apply_inventory' }, 'stock.inventory.conflict', {
+      name: 'Conflict in Inventory Adjustment',
+    });
     const error = await rejection(client.callAction('stock.quant', 'action_apply_inventory', [quant]));
     expect(error).toBeInstanceOf(OdooWizardError);
     expect((error as OdooWizardError).resModel).toBe('stock.inventory.conflict');
@@ -257,8 +285,14 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
 
   it('treats a method that returned None as done: callAction answers null and the count is applied', async () => {
     const client = connect();
-    const quant = await client.create('stock.quant', { product_id: 1, location_id: 18, inventory_quantity: 9 }, { context: { inventory_mode: true } });
-    await expect(client.callAction('stock.quant', 'action_apply_inventory', [quant], { context: { inventory_mode: true } })).resolves.toBeNull();
+    const quant = await client.create(
+      'stock.quant',
+      { product_id: 1, location_id: 18, inventory_quantity: 9 },
+      { context: { inventory_mode: true } },
+    );
+    await expect(
+      client.callAction('stock.quant', 'action_apply_inventory', [quant], { context: { inventory_mode: true } }),
+    ).resolves.toBeNull();
     expect(server.store.get('stock.quant', quant)).toMatchObject({ quantity: 9, inventory_quantity_set: false });
     expect(server.callCount('stock.quant', 'action_apply_inventory')).toBe(1);
   });
@@ -314,7 +348,9 @@ describe.each(transports)('OdooClient over $protocol (Odoo $version)', ({ versio
 
   it('knows which models are installed: MPS only on Enterprise', async () => {
     const client = connect();
-    expect(await client.existingModels(['mrp.production.schedule', 'stock.warehouse.orderpoint'])).toEqual(new Set(['stock.warehouse.orderpoint']));
+    expect(await client.existingModels(['mrp.production.schedule', 'stock.warehouse.orderpoint'])).toEqual(
+      new Set(['stock.warehouse.orderpoint']),
+    );
     const enterprise = await startOdooTestServer({ version, enterprise: true });
     const other = new OdooClient({ url: enterprise.url, db: enterprise.db, user: 'admin', apiKey: enterprise.adminApiKey }, log.logger);
     try {
@@ -385,21 +421,39 @@ describe('the same Odoo errors map to the same classes on Odoo 18 (XML-RPC) and 
 
   const as = (user: 'admin' | 'demo') =>
     servers.map((server) => {
-      const client = new OdooClient({ url: server.url, db: server.db, user, apiKey: user === 'admin' ? server.adminApiKey : server.demoApiKey, retry: FAST_RETRY }, logger);
+      const client = new OdooClient(
+        { url: server.url, db: server.db, user, apiKey: user === 'admin' ? server.adminApiKey : server.demoApiKey, retry: FAST_RETRY },
+        logger,
+      );
       clients.push(client);
       return client;
     });
 
   it.each<[string, abstract new (...args: never[]) => OdooError, (c: OdooClient) => Promise<unknown>, 'admin' | 'demo']>([
     ['write on a missing record', OdooMissingRecordError, (c) => c.write('product.product', [999_999], { name: 'x' }), 'admin'],
-    ['a Python constraint', OdooValidationError, (c) => c.create('stock.warehouse.orderpoint', { product_id: 1, location_id: 8, product_min_qty: 9, product_max_qty: 1 }), 'admin'],
+    [
+      'a Python constraint',
+      OdooValidationError,
+      (c) => c.create('stock.warehouse.orderpoint', { product_id: 1, location_id: 8, product_min_qty: 9, product_max_qty: 1 }),
+      'admin',
+    ],
     ['a missing required field', OdooValidationError, (c) => c.create('product.product', { type: 'consu' }), 'admin'],
     ['a UserError', OdooValidationError, (c) => c.unlink('uom.uom', [1]), 'admin'],
     ['an ACL refusal', OdooAccessError, (c) => c.write('product.product', [1], { standard_price: 1 }), 'demo'],
-    ['a company not allowed', OdooAccessError, (c) => c.searchRead('stock.location', [], ['name'], { context: { allowed_company_ids: [999] } }), 'admin'],
+    [
+      'a company not allowed',
+      OdooAccessError,
+      (c) => c.searchRead('stock.location', [], ['name'], { context: { allowed_company_ids: [999] } }),
+      'admin',
+    ],
     ['an unknown field', OdooServerError, (c) => c.searchRead('product.product', [], ['no_such_field']), 'admin'],
     ['an unknown model', OdooServerError, (c) => c.searchRead('x_no.such.model', [], ['name']), 'admin'],
-    ['a non-string load cell', OdooServerError, (c) => c.call('product.product', 'load', [], { fields: ['id', 'name', 'sale_ok'], data: [['mfg_etl.f', 'F', true]] }), 'admin'],
+    [
+      'a non-string load cell',
+      OdooServerError,
+      (c) => c.call('product.product', 'load', [], { fields: ['id', 'name', 'sale_ok'], data: [['mfg_etl.f', 'F', true]] }),
+      'admin',
+    ],
   ])('%s', async (_label, type, act, user) => {
     const [on18, on19] = as(user) as [OdooClient, OdooClient];
     const [error18, error19] = await Promise.all([rejection(act(on18)), rejection(act(on19))]);
@@ -412,7 +466,10 @@ describe('the same Odoo errors map to the same classes on Odoo 18 (XML-RPC) and 
 
   it('a None result is a committed success on both: null from callAction, an error from a plain call', async () => {
     const [on18, on19] = as('admin') as [OdooClient, OdooClient];
-    const [a, b] = await Promise.all([on18.create('product.product', { name: 'Arch 18' }), on19.create('product.product', { name: 'Arch 19' })]);
+    const [a, b] = await Promise.all([
+      on18.create('product.product', { name: 'Arch 18' }),
+      on19.create('product.product', { name: 'Arch 19' }),
+    ]);
     await expect(on18.callAction('product.product', 'action_archive', [a])).resolves.toBeNull();
     await expect(on19.callAction('product.product', 'action_archive', [b])).resolves.toBeNull();
     expect(servers[0]?.store.get('product.product', a)?.active).toBe(false);
@@ -428,7 +485,10 @@ describe('the same Odoo errors map to the same classes on Odoo 18 (XML-RPC) and 
 describe('protocol choice', () => {
   it('can be forced to XML-RPC on Odoo 19 (legacy endpoints still answer)', async () => {
     const server = await startOdooTestServer({ version: 19 });
-    const client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, protocol: 'xmlrpc' }, captureLogger().logger);
+    const client = new OdooClient(
+      { url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, protocol: 'xmlrpc' },
+      captureLogger().logger,
+    );
     try {
       await client.connect();
       expect(client.protocol).toBe('xmlrpc');
@@ -443,7 +503,10 @@ describe('protocol choice', () => {
 
   it('refuses JSON-2 on an Odoo 18 server with a clear message', async () => {
     const server = await startOdooTestServer({ version: 18 });
-    const client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, protocol: 'json2' }, captureLogger().logger);
+    const client = new OdooClient(
+      { url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, protocol: 'json2' },
+      captureLogger().logger,
+    );
     try {
       const error = await rejection(client.connect());
       expect(error).toBeInstanceOf(OdooServerError);

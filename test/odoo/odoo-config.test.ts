@@ -49,7 +49,14 @@ describe('Odoo options', () => {
       MFG_ETL_ODOO_BATCH_SIZE: '250',
       MFG_ETL_ODOO_TIMEOUT_MS: '5000',
     };
-    expect(odooOptionsFromEnv(env)).toMatchObject({ apiKey: 'from-file-key', protocol: 'json2', company: 2, concurrency: 4, batchSize: 250, timeoutMs: 5000 });
+    expect(odooOptionsFromEnv(env)).toMatchObject({
+      apiKey: 'from-file-key',
+      protocol: 'json2',
+      company: 2,
+      concurrency: 4,
+      batchSize: 250,
+      timeoutMs: 5000,
+    });
     expect(odooConfigured(env)).toBe(true);
     expect(odooConfigured({ MFG_ETL_ODOO_URL: 'http://x' })).toBe(false);
     expect(() => odooOptionsFromEnv({ ...env, MFG_ETL_ODOO_COMPANY: 'two' })).toThrow(ConfigError);

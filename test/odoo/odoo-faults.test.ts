@@ -15,7 +15,14 @@ import {
   OdooValidationError,
   type OdooError,
 } from '../../core/odoo/errors.ts';
-import { errorFromHttpStatus, errorFromJson2Answer, errorFromNetwork, errorFromXmlRpcFault, firstMeaningfulLine, parsePythonTraceback } from '../../core/odoo/faults.ts';
+import {
+  errorFromHttpStatus,
+  errorFromJson2Answer,
+  errorFromNetwork,
+  errorFromXmlRpcFault,
+  firstMeaningfulLine,
+  parsePythonTraceback,
+} from '../../core/odoo/faults.ts';
 
 const CAPTURES = new URL('../support/odoo/captures/', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, CAPTURES), 'utf8');
@@ -33,15 +40,26 @@ function capturedFault(name: string): { code: number; text: string } {
 }
 
 function capturedJson2(name: string): OdooError {
-  const meta = JSON.parse(read(`odoo19-json2/${name}.meta.json`)) as { status: number; response_content_type: string; response_file: string };
-  return errorFromJson2Answer({ status: meta.status, contentType: meta.response_content_type, body: read(`odoo19-json2/${meta.response_file}`) }, { protocol: 'json2', model: 'm.x', method: 'do' });
+  const meta = JSON.parse(read(`odoo19-json2/${name}.meta.json`)) as {
+    status: number;
+    response_content_type: string;
+    response_file: string;
+  };
+  return errorFromJson2Answer(
+    { status: meta.status, contentType: meta.response_content_type, body: read(`odoo19-json2/${meta.response_file}`) },
+    { protocol: 'json2', model: 'm.x', method: 'do' },
+  );
 }
 
 type ErrorClass = abstract new (...args: never[]) => OdooError;
 
 describe('XML-RPC faults captured from Odoo 18', () => {
   it.each<[string, ErrorClass, string]>([
-    ['004-common-authenticate-unknown-db', OdooServerError, 'psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "no_such_db" does not exist'],
+    [
+      '004-common-authenticate-unknown-db',
+      OdooServerError,
+      'psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "no_such_db" does not exist',
+    ],
     ['006-common-unknown-method', OdooServerError, 'Exception: Method not found: no_such_method'],
     ['047-quant-apply-inventory-returns-none', OdooNoneResultError, 'TypeError: cannot marshal None unless allow_none is enabled'],
     ['049-error-nonexistent-model', OdooServerError, "Object x_no.such.model doesn't exist"],
@@ -50,7 +68,11 @@ describe('XML-RPC faults captured from Odoo 18', () => {
     ['056-error-bad-selection-value', OdooServerError, "ValueError: Wrong value for product.template.type: 'product'"],
     ['058-error-wrong-password', OdooAuthError, 'odoo.exceptions.AccessDenied: Access Denied'],
     ['059-error-bad-uid', OdooMissingRecordError, 'Record does not exist or has been deleted.'],
-    ['060-error-private-method', OdooAccessError, 'odoo.exceptions.AccessError: Private methods (such as _compute_display_name) cannot be called remotely.'],
+    [
+      '060-error-private-method',
+      OdooAccessError,
+      'odoo.exceptions.AccessError: Private methods (such as _compute_display_name) cannot be called remotely.',
+    ],
     ['062-error-access-demo-user-write-account', OdooAccessError, "You are not allowed to modify 'Account' (account.account) records."],
     ['063-error-usererror-unlink-posted-move', OdooValidationError, "odoo.exceptions.UserError: You can't delete a posted journal item."],
     ['078-load-products-native-types', OdooServerError, "AttributeError: 'bool' object has no attribute 'lower'"],
@@ -75,13 +97,18 @@ describe('XML-RPC faults captured from Odoo 18', () => {
   });
 
   it('reads the legacy /xmlrpc string fault codes', () => {
-    const missing = errorFromXmlRpcFault('warning -- MissingError\n\nRecord does not exist or has been deleted.\n(Record: product.product(99999999,), User: 2)', '', { protocol: 'xmlrpc' });
+    const missing = errorFromXmlRpcFault(
+      'warning -- MissingError\n\nRecord does not exist or has been deleted.\n(Record: product.product(99999999,), User: 2)',
+      '',
+      { protocol: 'xmlrpc' },
+    );
     expect(missing).toBeInstanceOf(OdooMissingRecordError);
     expect(errorFromXmlRpcFault('AccessDenied', 'Access Denied', { protocol: 'xmlrpc' })).toBeInstanceOf(OdooAuthError);
   });
 
   it('treats a Postgres serialization failure as transient and not committed', () => {
-    const traceback = 'Traceback (most recent call last):\n  File "/opt/odoo/odoo/sql_db.py", line 354, in execute\n    res = self._obj.execute(query, params)\npsycopg2.errors.SerializationFailure: could not serialize access due to concurrent update\n';
+    const traceback =
+      'Traceback (most recent call last):\n  File "/opt/odoo/odoo/sql_db.py", line 354, in execute\n    res = self._obj.execute(query, params)\npsycopg2.errors.SerializationFailure: could not serialize access due to concurrent update\n';
     const error = errorFromXmlRpcFault(1, traceback, { protocol: 'xmlrpc', model: 'stock.quant', method: 'write' });
     expect(error).toBeInstanceOf(OdooTransientError);
     expect((error as OdooTransientError).maybeCommitted).toBe(false);
@@ -100,13 +127,25 @@ describe('JSON-2 errors captured from Odoo 19', () => {
     ['076-error-private-method', OdooAccessError, 'odoo.exceptions.AccessError: Private methods'],
     ['077-error-unknown-field-read', OdooServerError, "builtins.ValueError: Invalid field 'no_such_field' on 'product.product'"],
     ['080-error-bad-selection-value', OdooServerError, 'builtins.ValueError: Wrong value for product.template.type'],
-    ['081-error-unexpected-argument', OdooServerError, "werkzeug.exceptions.UnprocessableEntity: got an unexpected keyword argument 'bogus'"],
+    [
+      '081-error-unexpected-argument',
+      OdooServerError,
+      "werkzeug.exceptions.UnprocessableEntity: got an unexpected keyword argument 'bogus'",
+    ],
     ['082-error-positional-args', OdooServerError, "missing a required argument: 'domain'"],
     ['083-error-ids-on-model-method', OdooServerError, 'cannot call product.product.search_count with ids'],
-    ['084-error-validation', OdooValidationError, 'odoo.exceptions.ValidationError: The minimum quantity must be less than or equal to the maximum quantity.'],
+    [
+      '084-error-validation',
+      OdooValidationError,
+      'odoo.exceptions.ValidationError: The minimum quantity must be less than or equal to the maximum quantity.',
+    ],
     ['085-error-required-missing', OdooValidationError, "Missing required value for the field 'Name' (name)."],
     ['086-error-write-missing-record', OdooMissingRecordError, 'odoo.exceptions.MissingError: Record does not exist or has been deleted.'],
-    ['087-error-user-error', OdooValidationError, 'odoo.exceptions.UserError: The following units of measure are used by the system and cannot be deleted: Units'],
+    [
+      '087-error-user-error',
+      OdooValidationError,
+      'odoo.exceptions.UserError: The following units of measure are used by the system and cannot be deleted: Units',
+    ],
     ['089-error-access-demo-read', OdooAccessError, "You are not allowed to access 'System Parameter' (ir.config_parameter) records."],
     ['090-error-access-demo-write', OdooAccessError, "You are not allowed to modify 'Product Variant' (product.product) records."],
     ['040-load-non-string-cell', OdooServerError, "builtins.AttributeError: 'bool' object has no attribute 'lower'"],
@@ -129,7 +168,13 @@ describe('JSON-2 errors captured from Odoo 19', () => {
   });
 
   it('treats a serialization failure answered with HTTP 500 as transient', () => {
-    const body = JSON.stringify({ name: 'psycopg2.errors.SerializationFailure', message: 'could not serialize access due to concurrent update\n', arguments: [], context: {}, debug: 'Traceback...' });
+    const body = JSON.stringify({
+      name: 'psycopg2.errors.SerializationFailure',
+      message: 'could not serialize access due to concurrent update\n',
+      arguments: [],
+      context: {},
+      debug: 'Traceback...',
+    });
     const error = errorFromJson2Answer({ status: 500, contentType: 'application/json; charset=utf-8', body }, { protocol: 'json2' });
     expect(error).toBeInstanceOf(OdooTransientError);
     expect((error as OdooTransientError).maybeCommitted).toBe(false);
@@ -143,7 +188,10 @@ describe('HTTP and network failures', () => {
     [502, true],
     [504, true],
   ])('HTTP %i is transient (may have been committed: %s)', (status, maybeCommitted) => {
-    const error = errorFromHttpStatus({ status, contentType: 'text/html', body: '<title>x</title>', retryAfter: '2' }, { protocol: 'xmlrpc' });
+    const error = errorFromHttpStatus(
+      { status, contentType: 'text/html', body: '<title>x</title>', retryAfter: '2' },
+      { protocol: 'xmlrpc' },
+    );
     expect(error).toBeInstanceOf(OdooTransientError);
     expect((error as OdooTransientError).maybeCommitted).toBe(maybeCommitted);
     expect((error as OdooTransientError).retryAfterMs).toBe(2000);
@@ -166,13 +214,21 @@ describe('HTTP and network failures', () => {
   });
 
   it('a timeout is transient and may have been committed', () => {
-    const error = errorFromNetwork(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), { protocol: 'xmlrpc' }, 1500);
+    const error = errorFromNetwork(
+      new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+      { protocol: 'xmlrpc' },
+      1500,
+    );
     expect(error).toBeInstanceOf(OdooTransientError);
     expect(error.message).toContain('1500 ms');
   });
 
   it('an unknown host name is permanent', () => {
-    const error = errorFromNetwork(Object.assign(new Error('getaddrinfo ENOTFOUND odoo.invalid'), { code: 'ENOTFOUND' }), { protocol: 'xmlrpc' }, 1000);
+    const error = errorFromNetwork(
+      Object.assign(new Error('getaddrinfo ENOTFOUND odoo.invalid'), { code: 'ENOTFOUND' }),
+      { protocol: 'xmlrpc' },
+      1000,
+    );
     expect(error).toBeInstanceOf(OdooServerError);
     expect(error.permanent).toBe(true);
   });
@@ -180,12 +236,16 @@ describe('HTTP and network failures', () => {
 
 describe('message helpers', () => {
   it('parses the last exception of a chained traceback, message lines included', () => {
-    const text = 'Traceback (most recent call last):\n  File "a.py", line 1, in f\n    x()\nKeyError: 1\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "b.py", line 2, in g\n    raise ValidationError(m)\nodoo.exceptions.ValidationError: first line\nsecond line\n';
+    const text =
+      'Traceback (most recent call last):\n  File "a.py", line 1, in f\n    x()\nKeyError: 1\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "b.py", line 2, in g\n    raise ValidationError(m)\nodoo.exceptions.ValidationError: first line\nsecond line\n';
     expect(parsePythonTraceback(text)).toEqual({ exceptionClass: 'odoo.exceptions.ValidationError', message: 'first line\nsecond line' });
   });
 
   it('joins an introducing line with what follows and keeps model and field lines', () => {
-    const text = 'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n- Delete: x\n\nModel: Bill of Material (mrp.bom)\nField: Product (product_tmpl_id)\n';
-    expect(firstMeaningfulLine(text)).toBe('The operation cannot be completed: - Create/update: a mandatory field is not set. (Model: Bill of Material (mrp.bom), Field: Product (product_tmpl_id))');
+    const text =
+      'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n- Delete: x\n\nModel: Bill of Material (mrp.bom)\nField: Product (product_tmpl_id)\n';
+    expect(firstMeaningfulLine(text)).toBe(
+      'The operation cannot be completed: - Create/update: a mandatory field is not set. (Model: Bill of Material (mrp.bom), Field: Product (product_tmpl_id))',
+    );
   });
 });

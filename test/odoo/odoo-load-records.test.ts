@@ -16,7 +16,11 @@ function fakeLoad(options: { pinpoint: boolean }) {
     const messages: LoadMessage[] = [];
     rows.forEach((row, index) => {
       if (row[1] === 'bad') {
-        messages.push(options.pinpoint ? { type: 'error', message: `row ${row[0]} is bad`, record: index, rows: { from: index, to: index } } : { type: 'error', message: `row ${row[0]} is bad` });
+        messages.push(
+          options.pinpoint
+            ? { type: 'error', message: `row ${row[0]} is bad`, record: index, rows: { from: index, to: index } }
+            : { type: 'error', message: `row ${row[0]} is bad` },
+        );
       }
     });
     if (messages.length) return { ids: false, messages };
@@ -60,18 +64,39 @@ describe('loadWithBisection', () => {
   });
 
   it('fails loudly when load answers fewer ids than rows (an empty row is read as a continuation line)', async () => {
-    await expect(loadWithBisection([['a', 'ok'], ['', '']], 10, async () => ({ ids: [1], messages: [] }))).rejects.toBeInstanceOf(OdooServerError);
+    await expect(
+      loadWithBisection(
+        [
+          ['a', 'ok'],
+          ['', ''],
+        ],
+        10,
+        async () => ({ ids: [1], messages: [] }),
+      ),
+    ).rejects.toBeInstanceOf(OdooServerError);
   });
 
   it('rejects an answer that is not {ids, messages}', () => {
     expect(() => parseLoadAnswer({ result: true }, 'product.product')).toThrow(OdooServerError);
-    expect(parseLoadAnswer({ ids: false, messages: [{ type: 'error', message: 'x', rows: { from: 0, to: 0 }, record: 0, moreinfo: {} }], nextrow: 0 }, 'm').ids).toBe(false);
+    expect(
+      parseLoadAnswer(
+        { ids: false, messages: [{ type: 'error', message: 'x', rows: { from: 0, to: 0 }, record: 0, moreinfo: {} }], nextrow: 0 },
+        'm',
+      ).ids,
+    ).toBe(false);
   });
 });
 
 describe('toLoadCell', () => {
   it('turns every cell into the string load expects', () => {
-    expect([toLoadCell('x'), toLoadCell(true), toLoadCell(false), toLoadCell(2.5), toLoadCell(null), toLoadCell(undefined)]).toEqual(['x', '1', '0', '2.5', '', '']);
+    expect([toLoadCell('x'), toLoadCell(true), toLoadCell(false), toLoadCell(2.5), toLoadCell(null), toLoadCell(undefined)]).toEqual([
+      'x',
+      '1',
+      '0',
+      '2.5',
+      '',
+      '',
+    ]);
     expect(() => toLoadCell(Number.NaN)).toThrow(RangeError);
   });
 });

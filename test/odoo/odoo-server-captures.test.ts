@@ -23,7 +23,9 @@ function post(url: string, body: string | undefined, headers: Record<string, str
     const request = http.request(url, { method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     request.on('error', reject);
     request.end(body);
@@ -69,19 +71,27 @@ describe('Odoo 18 XML-RPC answers match the captures', () => {
     expect(answer.body).toBe(read(`odoo18-xmlrpc/${name}.response.xml`));
   });
 
-  it.each(['004-common-authenticate-unknown-db', '056-error-bad-selection-value'])('%s has the captured fault code and exception line', async (name) => {
-    const answer = await replay(name);
-    const captured = read(`odoo18-xmlrpc/${name}.response.xml`);
-    const code = (xml: string) => /<name>faultCode<\/name>\n<value><int>(\d+)<\/int>/.exec(xml)?.[1];
-    const exception = (xml: string) => lastLine(/<name>faultString<\/name>\n<value><string>([\s\S]*?)<\/string>/.exec(xml)?.[1] ?? '');
-    expect(code(answer.body)).toBe(code(captured));
-    expect(exception(answer.body)).toBe(exception(captured));
-  });
+  it.each(['004-common-authenticate-unknown-db', '056-error-bad-selection-value'])(
+    '%s has the captured fault code and exception line',
+    async (name) => {
+      const answer = await replay(name);
+      const captured = read(`odoo18-xmlrpc/${name}.response.xml`);
+      const code = (xml: string) => /<name>faultCode<\/name>\n<value><int>(\d+)<\/int>/.exec(xml)?.[1];
+      const exception = (xml: string) => lastLine(/<name>faultString<\/name>\n<value><string>([\s\S]*?)<\/string>/.exec(xml)?.[1] ?? '');
+      expect(code(answer.body)).toBe(code(captured));
+      expect(exception(answer.body)).toBe(exception(captured));
+    },
+  );
 
   it('answers cannot-marshal-None exactly as captured, after committing the inventory', async () => {
     const quant = server.create('stock.quant', { product_id: 1, location_id: 8, quantity: 3 });
-    server.store.transaction(() => server.store.write('stock.quant', [quant], { inventory_quantity: 25 }, { uid: 2, now: '2026-11-26 21:00:00', context: {} }));
-    const request = read('odoo18-xmlrpc/047-quant-apply-inventory-returns-none.request.xml').replace('<value><int>70</int></value>', `<value><int>${quant}</int></value>`);
+    server.store.transaction(() =>
+      server.store.write('stock.quant', [quant], { inventory_quantity: 25 }, { uid: 2, now: '2026-11-26 21:00:00', context: {} }),
+    );
+    const request = read('odoo18-xmlrpc/047-quant-apply-inventory-returns-none.request.xml').replace(
+      '<value><int>70</int></value>',
+      `<value><int>${quant}</int></value>`,
+    );
     const answer = await post(`${server.url}/xmlrpc/2/object`, request, { 'Content-Type': 'text/xml' });
     expect(answer.body).toBe(read('odoo18-xmlrpc/047-quant-apply-inventory-returns-none.response.xml'));
     expect(server.read('stock.quant', quant, ['quantity', 'inventory_quantity_set'])).toMatchObject({ inventory_quantity_set: false });
@@ -167,7 +177,8 @@ describe('Odoo 19 JSON-2 answers match the captures', () => {
     expect(answer.status).toBe(meta.status);
     expect(answer.headers['content-type']).toBe(meta.response_content_type);
     // 'Bearer ' on the wire; HTTP parsers drop the trailing space
-    if (meta.response_headers['WWW-Authenticate']) expect(answer.headers['www-authenticate']).toBe(meta.response_headers['WWW-Authenticate'].trim());
+    if (meta.response_headers['WWW-Authenticate'])
+      expect(answer.headers['www-authenticate']).toBe(meta.response_headers['WWW-Authenticate'].trim());
     const ours = JSON.parse(answer.body) as Record<string, unknown>;
     const theirs = JSON.parse(captured) as Record<string, unknown>;
     expect(Object.keys(ours)).toEqual(Object.keys(theirs));

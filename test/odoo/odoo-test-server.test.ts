@@ -52,8 +52,15 @@ describe('domains', () => {
       const [first] = await client.search('product.product', [['default_code', '=', 'DOM-0001']]);
       await client.write('product.product', [first as number], { active: false });
       expect(await client.searchCount('product.product', [['default_code', '=like', 'DOM-%']])).toBe(5);
-      expect(await client.searchCount('product.product', [['default_code', '=like', 'DOM-%']], { context: { active_test: false } })).toBe(6);
-      expect(await client.searchCount('product.product', [['default_code', '=like', 'DOM-%'], ['active', '=', false]])).toBe(1);
+      expect(await client.searchCount('product.product', [['default_code', '=like', 'DOM-%']], { context: { active_test: false } })).toBe(
+        6,
+      );
+      expect(
+        await client.searchCount('product.product', [
+          ['default_code', '=like', 'DOM-%'],
+          ['active', '=', false],
+        ]),
+      ).toBe(1);
     } finally {
       client.close();
     }
@@ -65,7 +72,10 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
   let client: OdooClient;
   beforeEach(async () => {
     server = await startOdooTestServer({ version, enterprise: true });
-    client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }, logger);
+    client = new OdooClient(
+      { url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } },
+      logger,
+    );
   });
   afterEach(async () => {
     client.close();
@@ -74,13 +84,29 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
 
   it('load creates records with external ids (and the product template id), and updates them on a second load', async () => {
     const fields = ['id', 'name', 'default_code', 'uom_id/id', 'categ_id/.id', 'is_storable', 'standard_price'];
-    const first = await client.loadRecords('product.product', fields, [['mfg_etl.product_a', 'Load A', 'LA', 'uom.product_uom_kgm', '2', 'yes', '5.0']]);
-    const again = await client.loadRecords('product.product', fields, [['mfg_etl.product_a', 'Load A renamed', 'LA', 'uom.product_uom_kgm', '2', 'yes', '6.5']]);
+    const first = await client.loadRecords('product.product', fields, [
+      ['mfg_etl.product_a', 'Load A', 'LA', 'uom.product_uom_kgm', '2', 'yes', '5.0'],
+    ]);
+    const again = await client.loadRecords('product.product', fields, [
+      ['mfg_etl.product_a', 'Load A renamed', 'LA', 'uom.product_uom_kgm', '2', 'yes', '6.5'],
+    ]);
     expect(again.ids).toEqual(first.ids);
     const id = first.ids[0] as number;
-    const [record] = await client.read('product.product', [id], ['name', 'uom_id', 'categ_id', 'is_storable', 'standard_price', 'product_tmpl_id']);
-    expect(record).toMatchObject({ name: 'Load A renamed', uom_id: [version >= 19 ? 16 : 12, 'kg'], categ_id: [2, version >= 19 ? 'Goods / FIFO' : 'All / FIFO'], is_storable: true, standard_price: 6.5 });
-    const imd = await client.searchRead('ir.model.data', [['module', '=', 'mfg_etl']], ['name', 'model', 'res_id', 'noupdate'], { order: 'id' });
+    const [record] = await client.read(
+      'product.product',
+      [id],
+      ['name', 'uom_id', 'categ_id', 'is_storable', 'standard_price', 'product_tmpl_id'],
+    );
+    expect(record).toMatchObject({
+      name: 'Load A renamed',
+      uom_id: [version >= 19 ? 16 : 12, 'kg'],
+      categ_id: [2, version >= 19 ? 'Goods / FIFO' : 'All / FIFO'],
+      is_storable: true,
+      standard_price: 6.5,
+    });
+    const imd = await client.searchRead('ir.model.data', [['module', '=', 'mfg_etl']], ['name', 'model', 'res_id', 'noupdate'], {
+      order: 'id',
+    });
     expect(imd.map((row) => [row.name, row.model, row.noupdate])).toEqual([
       ['product_a_product_template', 'product.template', false],
       ['product_a', 'product.product', false],
@@ -90,15 +116,26 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
 
   it('load reads datetimes in the context time zone, else in the user time zone (Europe/Brussels)', async () => {
     const fields = ['id', 'workcenter_id/id', 'loss_id/id', 'date_start', 'date_end'];
-    const utc = await client.loadRecords('mrp.workcenter.productivity', fields, [['mfg_etl.dt_utc', 'mrp.mrp_workcenter_3', 'mrp.block_reason1', '2026-11-24 07:00:00', '2026-11-24 15:00:00']]);
+    const utc = await client.loadRecords('mrp.workcenter.productivity', fields, [
+      ['mfg_etl.dt_utc', 'mrp.mrp_workcenter_3', 'mrp.block_reason1', '2026-11-24 07:00:00', '2026-11-24 15:00:00'],
+    ]);
     const local = await client.call('mrp.workcenter.productivity', 'load', [], {
       fields,
       data: [['mfg_etl.dt_local', 'mrp.mrp_workcenter_3', 'mrp.block_reason1', '2026-11-24 07:00:00', '2026-11-24 15:00:00']],
       context: { tz: false },
     });
-    const localId = ((local as { ids: number[] }).ids)[0] as number;
-    const rows = await client.read('mrp.workcenter.productivity', [utc.ids[0] as number, localId], ['date_start', 'date_end', 'duration', 'loss_type']);
-    expect(rows[0]).toMatchObject({ date_start: '2026-11-24 07:00:00', date_end: '2026-11-24 15:00:00', duration: 480, loss_type: 'availability' });
+    const localId = (local as { ids: number[] }).ids[0] as number;
+    const rows = await client.read(
+      'mrp.workcenter.productivity',
+      [utc.ids[0] as number, localId],
+      ['date_start', 'date_end', 'duration', 'loss_type'],
+    );
+    expect(rows[0]).toMatchObject({
+      date_start: '2026-11-24 07:00:00',
+      date_end: '2026-11-24 15:00:00',
+      duration: 480,
+      loss_type: 'availability',
+    });
     expect(rows[1]).toMatchObject({ date_start: '2026-11-24 06:00:00', date_end: '2026-11-24 14:00:00' });
   });
 
@@ -118,7 +155,9 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
   });
 
   it('a batch create with one bad dict creates nothing (one transaction per call)', async () => {
-    await expect(client.create('product.product', [{ name: 'Txn good', default_code: 'TXN-GOOD' }, { default_code: 'TXN-BAD' }])).rejects.toBeInstanceOf(OdooValidationError);
+    await expect(
+      client.create('product.product', [{ name: 'Txn good', default_code: 'TXN-GOOD' }, { default_code: 'TXN-BAD' }]),
+    ).rejects.toBeInstanceOf(OdooValidationError);
     expect(server.count('product.product', [['default_code', 'in', ['TXN-GOOD', 'TXN-BAD']]])).toBe(0);
     expect(server.count('product.template', [['name', '=', 'Txn good']])).toBe(0);
   });
@@ -127,13 +166,30 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
     const fields = await client.fieldsGet('stock.warehouse.orderpoint', { attributes: ['type'] });
     expect('qty_multiple' in fields).toBe(version < 19);
     expect('replenishment_uom_id' in fields).toBe(version >= 19);
-    const result = await client.loadRecords('stock.warehouse.orderpoint', ['id', 'product_id/id', 'location_id/.id', 'warehouse_id/.id', 'product_min_qty', 'product_max_qty', 'trigger'], [['mfg_etl.op_bin', 'product.product_product_9', '8', '1', '5', '20', 'manual']]);
-    const [op] = await client.read('stock.warehouse.orderpoint', [result.ids[0] as number], ['name', 'product_id', 'location_id', 'trigger']);
-    expect(op).toMatchObject({ name: 'OP/00002', product_id: [server.xmlid('product.product_product_9'), '[E-COM10] Pedal Bin'], location_id: [8, 'WH/Stock'], trigger: 'manual' });
+    const result = await client.loadRecords(
+      'stock.warehouse.orderpoint',
+      ['id', 'product_id/id', 'location_id/.id', 'warehouse_id/.id', 'product_min_qty', 'product_max_qty', 'trigger'],
+      [['mfg_etl.op_bin', 'product.product_product_9', '8', '1', '5', '20', 'manual']],
+    );
+    const [op] = await client.read(
+      'stock.warehouse.orderpoint',
+      [result.ids[0] as number],
+      ['name', 'product_id', 'location_id', 'trigger'],
+    );
+    expect(op).toMatchObject({
+      name: 'OP/00002',
+      product_id: [server.xmlid('product.product_product_9'), '[E-COM10] Pedal Bin'],
+      location_id: [8, 'WH/Stock'],
+      trigger: 'manual',
+    });
   });
 
   it('MPS (Enterprise): schedules and forecasts load by external id', async () => {
-    const schedule = await client.loadRecords('mrp.production.schedule', ['id', 'product_id/id', 'warehouse_id/.id'], [['mfg_etl.mps_table', 'mrp.product_product_computer_desk', '1']]);
+    const schedule = await client.loadRecords(
+      'mrp.production.schedule',
+      ['id', 'product_id/id', 'warehouse_id/.id'],
+      [['mfg_etl.mps_table', 'mrp.product_product_computer_desk', '1']],
+    );
     const forecasts = await client.loadRecords(
       'mrp.product.forecast',
       ['id', 'production_schedule_id/id', 'date', 'forecast_qty'],
@@ -145,7 +201,11 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
     expect(forecasts.loaded).toBe(2);
     const [row] = await client.read('mrp.production.schedule', [schedule.ids[0] as number], ['forecast_ids', 'product_id']);
     expect(row?.forecast_ids).toEqual(forecasts.ids);
-    const duplicate = await client.loadRecords('mrp.production.schedule', ['id', 'product_id/id', 'warehouse_id/.id'], [['mfg_etl.mps_table_2', 'mrp.product_product_computer_desk', '1']]);
+    const duplicate = await client.loadRecords(
+      'mrp.production.schedule',
+      ['id', 'product_id/id', 'warehouse_id/.id'],
+      [['mfg_etl.mps_table_2', 'mrp.product_product_computer_desk', '1']],
+    );
     expect(duplicate.rows[0]).toMatchObject({ ok: false });
   });
 
@@ -160,7 +220,10 @@ describe.each([18, 19] as const)('the test server as Odoo %i', (version) => {
   });
 
   it('BoM cost actions roll components and operations up into standard_price (captures 135-139)', async () => {
-    const [top, table] = [server.xmlid('mrp.product_product_computer_desk_head') as number, server.xmlid('mrp.product_product_computer_desk') as number];
+    const [top, table] = [
+      server.xmlid('mrp.product_product_computer_desk_head') as number,
+      server.xmlid('mrp.product_product_computer_desk') as number,
+    ];
     await expect(client.callAction('product.product', 'button_bom_cost', [table])).resolves.toBeNull();
     expect(server.store.get('product.product', table)?.standard_price).toBe(323); // 240 + 4x10 + 4x0.5 + 10x0.1 + 60 min x 40/h
     await client.callAction('product.product', 'action_bom_cost', [top, table]);

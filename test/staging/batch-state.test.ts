@@ -51,7 +51,11 @@ describe('batch state machine', () => {
     const approved = await transitionBatch(app.db.knex, b.id, 'approve', { actor: 'anna', reason: 'looks right' });
     expect([approved.approvedBy, approved.approvalComment]).toEqual(['anna', 'looks right']);
     const last = (await listAudit(app.db.knex, 'batch', b.id)).at(-1)!;
-    expect(last).toMatchObject({ actor: 'anna', action: 'approved', details: { from: 'validated', to: 'approved', reason: 'looks right' } });
+    expect(last).toMatchObject({
+      actor: 'anna',
+      action: 'approved',
+      details: { from: 'validated', to: 'approved', reason: 'looks right' },
+    });
   });
 
   it('supersedes the previous approved-but-unloaded version of the same kind and scope only', async () => {
@@ -76,7 +80,9 @@ describe('approval order', () => {
     const newer = await newBatch('S-order', 'v2');
     for (const b of [older, newer]) await transitionBatch(app.db.knex, b.id, 'validate', { actor: 'system' });
     await transitionBatch(app.db.knex, newer.id, 'approve', { actor: 'anna' });
-    await expect(transitionBatch(app.db.knex, older.id, 'approve', { actor: 'anna' })).rejects.toThrow(new RegExp(`older than batch ${newer.id} \\(approved\\)`));
+    await expect(transitionBatch(app.db.knex, older.id, 'approve', { actor: 'anna' })).rejects.toThrow(
+      new RegExp(`older than batch ${newer.id} \\(approved\\)`),
+    );
     expect((await getBatch(app.db.knex, older.id)).status).toBe('validated');
   });
 });

@@ -147,7 +147,11 @@ export async function runImport(h: ForecastHarness, runner: Runner = h.runner): 
 }
 
 /** The batch the run made from `file` (the sanitised name), with its checkpoints by name. */
-export async function batchOf(h: ForecastHarness, stats: ImportStats, file: string): Promise<Batch & { cp: Record<string, CheckpointResult> }> {
+export async function batchOf(
+  h: ForecastHarness,
+  stats: ImportStats,
+  file: string,
+): Promise<Batch & { cp: Record<string, CheckpointResult> }> {
   const entry = stats.batches.find((b) => b.file === file);
   expect(entry, `no batch for ${file} in ${JSON.stringify(stats.batches)}`).toBeDefined();
   return withCheckpoints(h, entry!.batchId);
@@ -156,7 +160,8 @@ export async function batchOf(h: ForecastHarness, stats: ImportStats, file: stri
 export async function withCheckpoints(h: ForecastHarness, batchId: number): Promise<Batch & { cp: Record<string, CheckpointResult> }> {
   const batch = await getBatch(h.app.db.knex, batchId);
   const cp: Record<string, CheckpointResult> = {};
-  for (const c of await listCheckpoints(h.app.db.knex, batchId)) cp[c.name] = { name: c.name, severity: c.severity, passed: c.passed, measured: c.measured, message: c.message };
+  for (const c of await listCheckpoints(h.app.db.knex, batchId))
+    cp[c.name] = { name: c.name, severity: c.severity, passed: c.passed, measured: c.measured, message: c.message };
   return { ...batch, cp };
 }
 
@@ -174,8 +179,15 @@ export async function batchesFromSha(h: ForecastHarness, sha: string): Promise<B
   return Promise.all(rows.map((r: { id: number }) => getBatch(h.app.db.knex, r.id)));
 }
 
-export async function auditOf(h: ForecastHarness, batchId: number): Promise<{ action: string; actor: string; details: Record<string, unknown> }[]> {
-  return h.app.db.knex('audit_events').where({ entity: 'batch', entity_id: String(batchId) }).orderBy('id').select('action', 'actor', 'details');
+export async function auditOf(
+  h: ForecastHarness,
+  batchId: number,
+): Promise<{ action: string; actor: string; details: Record<string, unknown> }[]> {
+  return h.app.db
+    .knex('audit_events')
+    .where({ entity: 'batch', entity_id: String(batchId) })
+    .orderBy('id')
+    .select('action', 'actor', 'details');
 }
 
 /** every file below `dir`, relative, sorted */

@@ -9,7 +9,10 @@ export interface Reply {
   json<T = Record<string, unknown>>(): T;
 }
 
-export function request(url: string, o: { method?: string; headers?: Record<string, string>; body?: string; form?: Record<string, string> } = {}): Promise<Reply> {
+export function request(
+  url: string,
+  o: { method?: string; headers?: Record<string, string>; body?: string; form?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = o.form ? new URLSearchParams(o.form).toString() : o.body;
     const headers: Record<string, string> = { ...(o.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...o.headers };

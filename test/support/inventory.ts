@@ -37,7 +37,13 @@ export function odooEnv(server: OdooTestServer): Env {
 export async function inventoryHarness(name: string, extraEnv: Env = {}, configFile?: Record<string, unknown>): Promise<InventoryHarness> {
   const env: Env = { MFG_ETL_TIMEZONE: 'Europe/Berlin', MFG_ETL_LOG_LEVEL: 'info', MFG_ETL_INBOX_SETTLE_SECONDS: '0', ...extraEnv };
   const app = await testApp(name, env, configFile);
-  const registry = createRegistry([masterdataSyncJob, countImportJob, inventoryReconciliationJob, inventoryReconciliationMonthEndJob, inventoryAdjustJob]);
+  const registry = createRegistry([
+    masterdataSyncJob,
+    countImportJob,
+    inventoryReconciliationJob,
+    inventoryReconciliationMonthEndJob,
+    inventoryAdjustJob,
+  ]);
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();
   const root = path.join(app.config.inbox, 'counts');
@@ -62,7 +68,15 @@ export async function loadDemoMasterData(app: TestApp): Promise<void> {
   await app.db.knex.raw(fs.readFileSync(DEMO_LOCATIONS_SQL, 'utf8'));
 }
 
-export type CountRow = { location: string; product: string; lot?: string; quantity: string | number; unit?: string; countedAt?: string; warehouse?: string };
+export type CountRow = {
+  location: string;
+  product: string;
+  lot?: string;
+  quantity: string | number;
+  unit?: string;
+  countedAt?: string;
+  warehouse?: string;
+};
 
 /** A count CSV; columns with no value in any row are left out. */
 export function countCsv(rows: readonly CountRow[], options: { delimiter?: string; header?: string[]; title?: string } = {}): string {
@@ -92,7 +106,12 @@ export function dropCount(h: InventoryHarness, name: string, content: string | B
 }
 
 /** A run that must succeed; returns its stats. */
-export async function runOk(h: InventoryHarness, job: string, params: Record<string, unknown> = {}, options: { dryRun?: boolean } = {}): Promise<Record<string, unknown> & { run: JobRun }> {
+export async function runOk(
+  h: InventoryHarness,
+  job: string,
+  params: Record<string, unknown> = {},
+  options: { dryRun?: boolean } = {},
+): Promise<Record<string, unknown> & { run: JobRun }> {
   const run = await h.runner.runNow(job, params, options);
   expect(run.error, JSON.stringify(run.error)).toBeNull();
   expect(run.status).toBe('succeeded');
@@ -108,7 +127,10 @@ export async function reconciliationLines(h: InventoryHarness, reconciliationId:
 /** The line of (location name, product code, lot) in a reconciliation. */
 export function lineOf(lines: readonly LineRow[], location: string, product: string, lot: string | null = null): LineRow {
   const found = lines.find((l) => l.location_name === location && l.product_code === product && (l.lot_name ?? null) === lot);
-  expect(found, `no line ${location} ${product} ${lot ?? ''} in ${JSON.stringify(lines.map((l) => [l.location_name, l.product_code, l.lot_name, l.class]))}`).toBeDefined();
+  expect(
+    found,
+    `no line ${location} ${product} ${lot ?? ''} in ${JSON.stringify(lines.map((l) => [l.location_name, l.product_code, l.lot_name, l.class]))}`,
+  ).toBeDefined();
   return found!;
 }
 

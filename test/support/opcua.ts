@@ -7,7 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { LogLevel, setLogLevel } from 'node-opcua-client';
 import type { Logger } from '../../core/logger.ts';
-import { clientCertificateInfo, type HistorianConnection, type OpcuaSettings, openHistorian, type RawPage, type ReadNode } from '../../extract/historian/index.ts';
+import {
+  clientCertificateInfo,
+  type HistorianConnection,
+  type OpcuaSettings,
+  openHistorian,
+  type RawPage,
+  type ReadNode,
+} from '../../extract/historian/index.ts';
 import { type PlantSimulator, type PlantSimulatorOptions, startPlantSimulator } from '../../tools/plant-simulator/server.ts';
 import type { Sample } from '../../transform/historian/types.ts';
 import { captureLogger } from './staging.ts';
@@ -43,7 +50,12 @@ export async function startTestPlant(
     clientPki[name] = path.join(dir, `client-${name}`);
     certificates.push((await clientCertificateInfo(clientPki[name])).certificateFile);
   }
-  const sim = await startPlantSimulator({ ...o, port: o.port ?? 0, pkiDir: path.join(dir, 'server-pki'), trustedClientCertificates: [...(o.trustedClientCertificates ?? []), ...certificates] });
+  const sim = await startPlantSimulator({
+    ...o,
+    port: o.port ?? 0,
+    pkiDir: path.join(dir, 'server-pki'),
+    trustedClientCertificates: [...(o.trustedClientCertificates ?? []), ...certificates],
+  });
   const logLines: Record<string, unknown>[] = [];
   const logger = captureLogger(logLines);
   const settings = (s: Partial<OpcuaSettings> = {}): OpcuaSettings => ({

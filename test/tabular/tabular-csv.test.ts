@@ -48,7 +48,8 @@ describe('CSV dialect', () => {
   });
 
   it('detects the delimiter below title lines that have none', async () => {
-    const content = 'Forecast export December\nCreated by planner\nproduct;warehouse;period;quantity\nA;W1;2026-W49;5\nB;W1;2026-W50;6\nC;W1;2026-W51;7\n';
+    const content =
+      'Forecast export December\nCreated by planner\nproduct;warehouse;period;quantity\nA;W1;2026-W49;5\nB;W1;2026-W50;6\nC;W1;2026-W51;7\n';
     expect((await openCsv(await file(content))).delimiter).toBe(';');
   });
 

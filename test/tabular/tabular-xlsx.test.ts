@@ -158,14 +158,20 @@ describe('XLSX files that are refused before parsing', () => {
   });
 
   it('refuses a zip that is not a workbook', async () => {
-    const file = await writeZip(path(), [{ name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet', store: true }, { name: 'content.xml', data: '<x/>' }]);
+    const file = await writeZip(path(), [
+      { name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet', store: true },
+      { name: 'content.xml', data: '<x/>' },
+    ]);
     const err = await failure(openXlsx(file));
     expect(err.code).toBe('not-xlsx');
     expect(err.message).toMatch(/OpenDocument/);
   });
 
   it('refuses a part declared to expand to 2 GB, from the directory alone, in bounded time and memory', async () => {
-    const file = await writeZip(path('bomb-declared.xlsx'), minimalXlsxParts({ name: SHEET, compressed: zeroBomb(2047), size: 2047 * 1024 * 1024 }));
+    const file = await writeZip(
+      path('bomb-declared.xlsx'),
+      minimalXlsxParts({ name: SHEET, compressed: zeroBomb(2047), size: 2047 * 1024 * 1024 }),
+    );
     const rssBefore = process.memoryUsage().rss / 2 ** 20;
     const run = await measure(() => openXlsx(file));
     expect((run.error as TabularFormatError).code).toBe('zip-limits');
@@ -175,7 +181,10 @@ describe('XLSX files that are refused before parsing', () => {
   });
 
   it('refuses a part whose compression ratio is too high', async () => {
-    const file = await writeZip(path('bomb-ratio.xlsx'), minimalXlsxParts({ name: SHEET, compressed: zeroBomb(100), size: 100 * 1024 * 1024 }));
+    const file = await writeZip(
+      path('bomb-ratio.xlsx'),
+      minimalXlsxParts({ name: SHEET, compressed: zeroBomb(100), size: 100 * 1024 * 1024 }),
+    );
     const err = await failure(openXlsx(file));
     expect(err.code).toBe('zip-limits');
     expect(err.message).toMatch(/compresses \d+:1/);
@@ -193,7 +202,13 @@ describe('XLSX files that are refused before parsing', () => {
 
   it('refuses XML that declares entities, without resolving or echoing them', async () => {
     const prolog = '<!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd"><!ENTITY boom "BOOM-TEXT">]>';
-    const data = sheetXml([['product', '&boom;'], ['A', '&secret;']], prolog);
+    const data = sheetXml(
+      [
+        ['product', '&boom;'],
+        ['A', '&secret;'],
+      ],
+      prolog,
+    );
     const file = await writeZip(path('entities.xlsx'), minimalXlsxParts({ name: SHEET, data }));
     const err = await failure(openXlsx(file));
     expect(err.code).toBe('xml-entities');
@@ -217,7 +232,16 @@ describe('XLSX files that are refused before parsing', () => {
   });
 
   it('reads a minimal hand-made workbook that passes every check', async () => {
-    const file = await writeZip(path(), minimalXlsxParts({ name: SHEET, data: sheetXml([['product', '2026-W49'], ['A-1', 5]]) }));
+    const file = await writeZip(
+      path(),
+      minimalXlsxParts({
+        name: SHEET,
+        data: sheetXml([
+          ['product', '2026-W49'],
+          ['A-1', 5],
+        ]),
+      }),
+    );
     const rows = await rowsOf(file);
     expect(rows.map((r) => r.cells)).toEqual([
       ['product', '2026-W49'],

@@ -201,7 +201,12 @@ export class MachineModel {
       this.#temperature += (25 - this.#temperature) * Math.min(1, 0.05 * minutes) + (this.#random() - 0.5) * 0.2;
     }
     const temperature = Math.round(this.#temperature * 100) / 100;
-    const quality = this.#bad && k >= this.#bad.start && k < this.#bad.end ? QUALITY_BAD_SENSOR_FAILURE : this.#uncertain && k >= this.#uncertain.start && k < this.#uncertain.end ? QUALITY_UNCERTAIN_LAST_USABLE : QUALITY_GOOD;
+    const quality =
+      this.#bad && k >= this.#bad.start && k < this.#bad.end
+        ? QUALITY_BAD_SENSOR_FAILURE
+        : this.#uncertain && k >= this.#uncertain.start && k < this.#uncertain.end
+          ? QUALITY_UNCERTAIN_LAST_USABLE
+          : QUALITY_GOOD;
     this.series.GoodCount.append(ts, this.#good, this.machine === 1 ? quality : QUALITY_GOOD);
     this.series.ScrapCount.append(ts, this.#scrap, QUALITY_GOOD);
     this.series.State.append(ts, state, QUALITY_GOOD);

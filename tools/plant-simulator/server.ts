@@ -106,17 +106,28 @@ function policyUri(name: string): SecurityPolicy {
 
 export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<PlantSimulator> {
   const machineCount = o.machines ?? 2;
-  const models = generatePlant({ machines: machineCount, from: o.from, to: o.to, sampleSeconds: o.sampleSeconds, seed: o.seed, badQuality: o.badQuality });
+  const models = generatePlant({
+    machines: machineCount,
+    from: o.from,
+    to: o.to,
+    sampleSeconds: o.sampleSeconds,
+    seed: o.seed,
+    badQuality: o.badQuality,
+  });
   const byTag = new Map<string, Series>();
   for (const m of models) for (const t of MACHINE_TAGS) byTag.set(`M${m.machine}.${KIND[t].short}`, m.series[t]);
   const modes = o.securityModes ?? ['None', 'Sign', 'SignAndEncrypt'];
-  const policies = modes.some((m) => m !== 'None') ? (o.securityPolicies ?? ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']) : [];
+  const policies = modes.some((m) => m !== 'None')
+    ? (o.securityPolicies ?? ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+    : [];
   const users = o.users ?? [];
 
   const trusted = path.join(o.pkiDir, 'trusted', 'certs');
   fs.mkdirSync(trusted, { recursive: true });
   // client certificates are all called client_certificate.pem: number the copies
-  (o.trustedClientCertificates ?? []).forEach((file, i) => fs.copyFileSync(file, path.join(trusted, `client-${i + 1}-${path.basename(file)}`)));
+  (o.trustedClientCertificates ?? []).forEach((file, i) =>
+    fs.copyFileSync(file, path.join(trusted, `client-${i + 1}-${path.basename(file)}`)),
+  );
 
   let port = o.port ?? 0;
   let server: OPCUAServer | undefined;
@@ -129,11 +140,19 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
     const s = model.series[tag];
     const i = s.length - 1;
     if (i < 0) return;
-    variable.setValueFromSource({ dataType: KIND[tag].dataType, value: s.values[i]! }, QUALITY_STATUS[s.quality[i]!] ?? StatusCodes.Bad, new Date(s.ts[i]!));
+    variable.setValueFromSource(
+      { dataType: KIND[tag].dataType, value: s.values[i]! },
+      QUALITY_STATUS[s.quality[i]!] ?? StatusCodes.Bad,
+      new Date(s.ts[i]!),
+    );
   };
 
   const start = async () => {
-    manager = new OPCUACertificateManager({ rootFolder: o.pkiDir, automaticallyAcceptUnknownCertificate: o.acceptUnknownClientCertificates ?? true, disableFileWatchers: true });
+    manager = new OPCUACertificateManager({
+      rootFolder: o.pkiDir,
+      automaticallyAcceptUnknownCertificate: o.acceptUnknownClientCertificates ?? true,
+      disableFileWatchers: true,
+    });
     const hostname = os.hostname();
     const s = new OPCUAServer({
       port,
@@ -158,7 +177,11 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
     const plant = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'Plant1', nodeId: 'i=1000' });
     variables = [];
     for (const model of models) {
-      const machine = namespace.addObject({ componentOf: plant, browseName: `Machine${model.machine}`, nodeId: `i=${model.machine * 1000 + 100}` });
+      const machine = namespace.addObject({
+        componentOf: plant,
+        browseName: `Machine${model.machine}`,
+        nodeId: `i=${model.machine * 1000 + 100}`,
+      });
       for (const tag of MACHINE_TAGS) {
         const variable = namespace.addVariable({
           componentOf: machine,
@@ -187,14 +210,17 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
 
   await start();
   if (o.live) {
-    live = setInterval(() => {
-      const now = Date.now();
-      for (const model of models) {
-        if (model.nextTs > now) continue;
-        while (model.nextTs <= now) model.step();
-      }
-      for (const v of variables) setCurrent(v.model, v.tag, v.variable);
-    }, Math.min(o.sampleSeconds * 1000, 10_000));
+    live = setInterval(
+      () => {
+        const now = Date.now();
+        for (const model of models) {
+          if (model.nextTs > now) continue;
+          while (model.nextTs <= now) model.step();
+        }
+        for (const v of variables) setCurrent(v.model, v.tag, v.variable);
+      },
+      Math.min(o.sampleSeconds * 1000, 10_000),
+    );
     live.unref();
   }
 
@@ -221,8 +247,22 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
         const n = m.machine;
         const asset = assetOf(n);
         return [
-          { name: `M${n}.good`, nodeId: `ns=${ns};i=${simulatorNodeId(n, 'GoodCount')}`, asset, kind: 'good-counter', rollover: 4294967295, active: true },
-          { name: `M${n}.scrap`, browsePath: `/Objects/${ns}:Plant1/${ns}:Machine${n}/${ns}:ScrapCount`, asset, kind: 'scrap-counter', rollover: 4294967295, active: true },
+          {
+            name: `M${n}.good`,
+            nodeId: `ns=${ns};i=${simulatorNodeId(n, 'GoodCount')}`,
+            asset,
+            kind: 'good-counter',
+            rollover: 4294967295,
+            active: true,
+          },
+          {
+            name: `M${n}.scrap`,
+            browsePath: `/Objects/${ns}:Plant1/${ns}:Machine${n}/${ns}:ScrapCount`,
+            asset,
+            kind: 'scrap-counter',
+            rollover: 4294967295,
+            active: true,
+          },
           {
             name: `M${n}.state`,
             nodeId: `nsu=${uri};i=${simulatorNodeId(n, 'State')}`,
@@ -232,8 +272,22 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
             active: true,
           },
           n % 2 === 1
-            ? { name: `M${n}.temp`, nodeId: `ns=${ns};i=${simulatorNodeId(n, 'Temperature')}`, asset, kind: 'analog', unit: 'degC', active: true }
-            : { name: `M${n}.temp`, browsePath: `/Objects/nsu=${uri};Plant1/nsu=${uri};Machine${n}/nsu=${uri};Temperature`, asset, kind: 'analog', unit: 'degC', active: true },
+            ? {
+                name: `M${n}.temp`,
+                nodeId: `ns=${ns};i=${simulatorNodeId(n, 'Temperature')}`,
+                asset,
+                kind: 'analog',
+                unit: 'degC',
+                active: true,
+              }
+            : {
+                name: `M${n}.temp`,
+                browsePath: `/Objects/nsu=${uri};Plant1/nsu=${uri};Machine${n}/nsu=${uri};Temperature`,
+                asset,
+                kind: 'analog',
+                unit: 'degC',
+                active: true,
+              },
         ] satisfies HistorianSettings['tags'];
       });
     },
@@ -249,7 +303,11 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
       return { samples, bad };
     },
     continuationPoints() {
-      const sessions = (server?.engine as unknown as { _sessions?: Record<string, { continuationPointManager?: { _map?: Map<unknown, unknown> } }> } | undefined)?._sessions ?? {};
+      const sessions =
+        (
+          server?.engine as unknown as
+            { _sessions?: Record<string, { continuationPointManager?: { _map?: Map<unknown, unknown> } }> } | undefined
+        )?._sessions ?? {};
       return Object.values(sessions).reduce((n, s) => n + (s.continuationPointManager?._map?.size ?? 0), 0);
     },
     sessions() {

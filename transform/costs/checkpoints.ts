@@ -7,12 +7,20 @@ import type { RollupCheckpointSettings, UpdateCheckpointSettings } from '../../c
 
 type Setting = { severity: 'error' | 'warning'; threshold: number };
 
-function result(name: string, setting: Setting, value: number, measured: Record<string, unknown>, ok: string, bad: string): CheckpointResult {
+function result(
+  name: string,
+  setting: Setting,
+  value: number,
+  measured: Record<string, unknown>,
+  ok: string,
+  bad: string,
+): CheckpointResult {
   const passed = value <= setting.threshold;
   return { name, severity: setting.severity, passed, measured: { ...measured, threshold: setting.threshold }, message: passed ? ok : bad };
 }
 
-const list = (items: readonly string[], max = 5) => (items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', '));
+const list = (items: readonly string[], max = 5) =>
+  items.length > max ? `${items.slice(0, max).join(', ')} and ${items.length - max} more` : items.join(', ');
 const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const pct = (n: number) => `${n > 0 ? '+' : ''}${n.toLocaleString('en-US', { maximumFractionDigits: 1 })} %`;
 
@@ -62,7 +70,10 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       m.missing.length,
       { components: m.missing.length, examples: m.missing.slice(0, 50) },
       'every component has a cost',
-      `${m.missing.length} component${m.missing.length === 1 ? ' has' : 's have'} no cost (costed at 0): ${list(m.missing.map((x) => `${x.product} (used by ${list(x.usedBy, 3)})`), 5)}`,
+      `${m.missing.length} component${m.missing.length === 1 ? ' has' : 's have'} no cost (costed at 0): ${list(
+        m.missing.map((x) => `${x.product} (used by ${list(x.usedBy, 3)})`),
+        5,
+      )}`,
     ),
   );
   out.push(
@@ -72,7 +83,10 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       m.unitProblems.length,
       { problems: m.unitProblems.length, examples: m.unitProblems.slice(0, 50) },
       'every BoM and line converts to the product units',
-      `${m.unitProblems.length} BoM unit or component problem${m.unitProblems.length === 1 ? '' : 's'}: ${list(m.unitProblems.map((p) => `${p.product}${p.component ? ` line ${p.component}` : ''}: ${p.problem}`), 5)}`,
+      `${m.unitProblems.length} BoM unit or component problem${m.unitProblems.length === 1 ? '' : 's'}: ${list(
+        m.unitProblems.map((p) => `${p.product}${p.component ? ` line ${p.component}` : ''}: ${p.problem}`),
+        5,
+      )}`,
     ),
   );
   out.push(
@@ -82,7 +96,10 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       m.operationProblems.length,
       { problems: m.operationProblems.length, examples: m.operationProblems.slice(0, 50) },
       'every operation has a usable workcenter',
-      `${m.operationProblems.length} operation${m.operationProblems.length === 1 ? '' : 's'} without a usable workcenter: ${list(m.operationProblems.map((p) => `${p.product}: ${p.problem}`), 5)}`,
+      `${m.operationProblems.length} operation${m.operationProblems.length === 1 ? '' : 's'} without a usable workcenter: ${list(
+        m.operationProblems.map((p) => `${p.product}: ${p.problem}`),
+        5,
+      )}`,
     ),
   );
   out.push(
@@ -92,7 +109,10 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       m.notCosted.length,
       { products: m.products, costed: m.costed, notCosted: m.notCosted.length, examples: m.notCosted.slice(0, 50) },
       `all ${m.products} products with a BoM costed`,
-      `${m.notCosted.length} of ${m.products} products with a BoM could not be costed: ${list(m.notCosted.map((p) => `${p.product} (${p.reason})`), 5)}`,
+      `${m.notCosted.length} of ${m.products} products with a BoM could not be costed: ${list(
+        m.notCosted.map((p) => `${p.product} (${p.reason})`),
+        5,
+      )}`,
     ),
   );
   out.push(
@@ -103,7 +123,10 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       { thresholdPct: s.cost_delta.threshold, over: m.moversOver, topMovers: m.movers },
       `no cost moves more than ${s.cost_delta.threshold} %`,
       `${m.moversOver} product${m.moversOver === 1 ? ' moves' : 's move'} more than ${s.cost_delta.threshold} %: ${list(
-        m.movers.map((x) => `${x.product} ${x.current === null ? '-' : money(x.current)} → ${money(x.next)}${x.deltaPct === null ? ' (no current cost)' : ` (${pct(x.deltaPct)})`}`),
+        m.movers.map(
+          (x) =>
+            `${x.product} ${x.current === null ? '-' : money(x.current)} → ${money(x.next)}${x.deltaPct === null ? ' (no current cost)' : ` (${pct(x.deltaPct)})`}`,
+        ),
         5,
       )}`,
     ),
@@ -115,7 +138,9 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       s.revaluation_impact,
       r.absolute,
       { absolute: Math.round(r.absolute * 100) / 100, net: Math.round(r.net * 100) / 100, products: r.products, onHandRead: r.onHandRead },
-      r.onHandRead ? `revaluation impact ${money(r.net)} (|Σ| ${money(r.absolute)}) within ${money(s.revaluation_impact.threshold)}` : 'quantities on hand were not read from Odoo: revaluation impact unknown',
+      r.onHandRead
+        ? `revaluation impact ${money(r.net)} (|Σ| ${money(r.absolute)}) within ${money(s.revaluation_impact.threshold)}`
+        : 'quantities on hand were not read from Odoo: revaluation impact unknown',
       `revaluation impact ${money(r.net)} net, ${money(r.absolute)} in absolute terms, over ${money(s.revaluation_impact.threshold)}`,
     ),
   );
@@ -125,7 +150,9 @@ export function rollupCheckpoints(m: RollupMeasures, s: RollupCheckpointSettings
       s.cost_method,
       m.nonStandard.count,
       { products: m.nonStandard.count, examples: m.nonStandard.examples.slice(0, 50) },
-      m.nonStandard.count === 0 ? 'every product is on standard cost' : `${m.nonStandard.count} product${m.nonStandard.count === 1 ? '' : 's'} on FIFO / average cost: computed for the report, not written (${list(m.nonStandard.examples, 5)})`,
+      m.nonStandard.count === 0
+        ? 'every product is on standard cost'
+        : `${m.nonStandard.count} product${m.nonStandard.count === 1 ? '' : 's'} on FIFO / average cost: computed for the report, not written (${list(m.nonStandard.examples, 5)})`,
       `${m.nonStandard.count} products on FIFO / average cost (not written): ${list(m.nonStandard.examples, 5)}`,
     ),
   );
@@ -209,7 +236,10 @@ export function updateCheckpoints(m: UpdateMeasures, s: UpdateCheckpointSettings
       { thresholdPct: s.cost_delta.threshold, over: m.moversOver, topMovers: m.movers },
       `no cost moves more than ${s.cost_delta.threshold} % against the current standard price`,
       `${m.moversOver} product${m.moversOver === 1 ? ' moves' : 's move'} more than ${s.cost_delta.threshold} %: ${list(
-        m.movers.map((x) => `${x.product} ${x.current === null ? '-' : money(x.current)} → ${money(x.next)}${x.deltaPct === null ? '' : ` (${pct(x.deltaPct)})`}`),
+        m.movers.map(
+          (x) =>
+            `${x.product} ${x.current === null ? '-' : money(x.current)} → ${money(x.next)}${x.deltaPct === null ? '' : ` (${pct(x.deltaPct)})`}`,
+        ),
       )}`,
     ),
   );

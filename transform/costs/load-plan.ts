@@ -22,7 +22,9 @@ export function priceKey(productId: number, company: number | null | undefined):
 }
 
 export function priceHash(price: number): string {
-  return createHash('sha256').update(JSON.stringify({ standard_price: price })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ standard_price: price }))
+    .digest('hex');
 }
 
 export interface PlanLine {
@@ -100,7 +102,11 @@ export interface SummaryEntryLine {
  * The summary journal entry of a batch for products on periodic valuation: the stock value
  * change (Σ qty × delta) between the valuation account and its counterpart. Nothing for 0.
  */
-export function summaryEntryLines(amount: number, accounts: { valuationAccountId: number; counterpartAccountId: number }, label: string): SummaryEntryLine[] {
+export function summaryEntryLines(
+  amount: number,
+  accounts: { valuationAccountId: number; counterpartAccountId: number },
+  label: string,
+): SummaryEntryLine[] {
   const value = Math.round(amount * 100) / 100;
   if (value === 0) return [];
   const up = value > 0;

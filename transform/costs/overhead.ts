@@ -17,17 +17,26 @@ export interface OverheadByCategory {
   unmatched: string[];
 }
 
-const norm = (text: string) => text.trim().toLowerCase().replace(/\s*\/\s*/g, ' / ');
+const norm = (text: string) =>
+  text
+    .trim()
+    .toLowerCase()
+    .replace(/\s*\/\s*/g, ' / ');
 
 export function resolveOverhead(configured: Record<string, number>, categories: readonly CategoryInfo[]): OverheadByCategory {
   const direct = new Map<number, number>();
   const unmatched: string[] = [];
   for (const [key, pct] of Object.entries(configured)) {
     const k = norm(key);
-    const hits = categories.filter((c) => String(c.id) === key.trim() || (c.name !== null && norm(c.name) === k) || (c.completeName !== null && norm(c.completeName) === k));
+    const hits = categories.filter(
+      (c) =>
+        String(c.id) === key.trim() || (c.name !== null && norm(c.name) === k) || (c.completeName !== null && norm(c.completeName) === k),
+    );
     if (hits.length === 0) unmatched.push(key);
     // an exact id or complete name wins over a plain name that several categories share
-    for (const c of hits) if (!direct.has(c.id) || String(c.id) === key.trim() || (c.completeName !== null && norm(c.completeName) === k)) direct.set(c.id, pct);
+    for (const c of hits)
+      if (!direct.has(c.id) || String(c.id) === key.trim() || (c.completeName !== null && norm(c.completeName) === k))
+        direct.set(c.id, pct);
   }
   const byId = new Map(categories.map((c) => [c.id, c]));
   const percents = new Map<number, number>();

@@ -117,8 +117,12 @@ export function referenceRollup(input: RefInput, options: RefOptions = {}): Map<
   for (const o of input.operations) (opsByBom.get(o.bomId) ?? opsByBom.set(o.bomId, []).get(o.bomId)!).push(o);
 
   // mrp.bom._bom_find: order sequence, product_id (a variant's own BoM first), id
-  const visible = input.boms.filter((b) => b.active && (options.companyId == null || b.companyId === null || b.companyId === options.companyId));
-  visible.sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0) || Number(a.productId === null) - Number(b.productId === null) || a.id - b.id);
+  const visible = input.boms.filter(
+    (b) => b.active && (options.companyId == null || b.companyId === null || b.companyId === options.companyId),
+  );
+  visible.sort(
+    (a, b) => (a.sequence ?? 0) - (b.sequence ?? 0) || Number(a.productId === null) - Number(b.productId === null) || a.id - b.id,
+  );
   const byVariant = new Map<number, RefBom>();
   const byTemplate = new Map<number, RefBom>();
   for (const b of visible) {
@@ -206,7 +210,13 @@ export function referenceRollup(input: RefInput, options: RefOptions = {}): Map<
   };
 
   /** adds a BoM's lines (× mult) to acc; kits are opened up, their operations counted here */
-  const explode = (bom: RefBom, out: number, mult: number, kitPath: number[], acc: { material: number; purchased: number; operations: number; ok: boolean }) => {
+  const explode = (
+    bom: RefBom,
+    out: number,
+    mult: number,
+    kitPath: number[],
+    acc: { material: number; purchased: number; operations: number; ok: boolean },
+  ) => {
     for (const line of linesByBom.get(bom.id) ?? []) {
       if (!products.has(line.productId)) {
         acc.ok = false;

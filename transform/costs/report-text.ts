@@ -26,17 +26,18 @@ function outcome(status: string): string {
   }
 }
 
-
 export function costUpdateReport(r: CostUpdateReportInput): string {
   const s = r.stats;
   const lines = [`Cost update file: ${r.fileName}`, `Batch ${r.batchId}: ${outcome(r.status)}`, ''];
   if (typeof s.lines === 'number') {
-    lines.push(`${Number(s.rows ?? 0)} rows read, ${s.lines} costs${Array.isArray(s.currencies) && s.currencies.length ? ` (currencies ${(s.currencies as string[]).join(', ')})` : ''}.`);
+    lines.push(
+      `${Number(s.rows ?? 0)} rows read, ${s.lines} costs${Array.isArray(s.currencies) && s.currencies.length ? ` (currencies ${(s.currencies as string[]).join(', ')})` : ''}.`,
+    );
   }
   lines.push(...checksAndRowProblems(r));
   lines.push(
     '',
-    'Columns: product code, cost, and optionally currency (a rate must be configured for every currency other than the company\'s), valid from (YYYY-MM-DD) and unit (the cost is per that unit).',
+    "Columns: product code, cost, and optionally currency (a rate must be configured for every currency other than the company's), valid from (YYYY-MM-DD) and unit (the cost is per that unit).",
   );
   return `${lines.join('\n')}\n`;
 }

@@ -17,13 +17,52 @@ export type CostUpdateField = (typeof COST_UPDATE_FIELDS)[number];
 
 export const COST_UPDATE_ALIASES: Readonly<Record<CostUpdateField, readonly string[]>> = {
   product: [
-    'product', 'product code', 'sku', 'default_code', 'default code', 'item', 'item code', 'item number', 'part',
-    'part number', 'part no', 'internal reference', 'reference', 'material', 'material number', 'artikel', 'artikelnummer',
-    'component', 'component code',
+    'product',
+    'product code',
+    'sku',
+    'default_code',
+    'default code',
+    'item',
+    'item code',
+    'item number',
+    'part',
+    'part number',
+    'part no',
+    'internal reference',
+    'reference',
+    'material',
+    'material number',
+    'artikel',
+    'artikelnummer',
+    'component',
+    'component code',
   ],
-  cost: ['cost', 'unit cost', 'standard cost', 'standard price', 'standard_price', 'cost price', 'price', 'unit price', 'kosten', 'preis', 'standardpreis'],
+  cost: [
+    'cost',
+    'unit cost',
+    'standard cost',
+    'standard price',
+    'standard_price',
+    'cost price',
+    'price',
+    'unit price',
+    'kosten',
+    'preis',
+    'standardpreis',
+  ],
   currency: ['currency', 'cur', 'ccy', 'curr', 'currency code', 'waehrung', 'währung'],
-  validFrom: ['valid from', 'valid_from', 'validfrom', 'effective', 'effective from', 'effective date', 'from', 'start date', 'gueltig ab', 'gültig ab'],
+  validFrom: [
+    'valid from',
+    'valid_from',
+    'validfrom',
+    'effective',
+    'effective from',
+    'effective date',
+    'from',
+    'start date',
+    'gueltig ab',
+    'gültig ab',
+  ],
   unit: ['unit', 'uom', 'per unit', 'price unit', 'unit of measure', 'einheit', 'me', 'preiseinheit'],
 };
 
@@ -82,8 +121,6 @@ function buildAliases(mapping: CostUpdateParseOptions['mapping'] = {}): AliasInd
   return index;
 }
 
-
-
 function validDate(y: number, m: number, d: number): string | undefined {
   const date = new Date(Date.UTC(y, m - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d || y < 1900 || y > 2999) return undefined;
@@ -92,7 +129,8 @@ function validDate(y: number, m: number, d: number): string | undefined {
 
 /** A valid-from cell as YYYY-MM-DD: XLSX dates, ISO dates, DD.MM.YYYY; anything else is refused. */
 export function parseValidFrom(cell: Cell): string | undefined {
-  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? undefined : validDate(cell.getUTCFullYear(), cell.getUTCMonth() + 1, cell.getUTCDate());
+  if (cell instanceof Date)
+    return Number.isNaN(cell.getTime()) ? undefined : validDate(cell.getUTCFullYear(), cell.getUTCMonth() + 1, cell.getUTCDate());
   if (typeof cell !== 'string') return undefined;
   const text = cell.trim();
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?$/.exec(text) ?? /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text);
@@ -141,7 +179,12 @@ export class CostUpdateParser {
     const cell = (field: CostUpdateField): Cell => (c[field] === undefined ? null : (row.cells[c[field]!] ?? null));
     const problems: RowError[] = [];
     const fail = (field: CostUpdateField, value: Cell, message: string) =>
-      problems.push({ ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!), column: this.names[c[field] ?? -1] ?? field, value: shownCell(value), message });
+      problems.push({
+        ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!),
+        column: this.names[c[field] ?? -1] ?? field,
+        value: shownCell(value),
+        message,
+      });
 
     const productCell = cell('product');
     const productCode = productCell === null ? '' : String(productCell instanceof Date ? shownCell(productCell) : productCell).trim();
@@ -168,7 +211,8 @@ export class CostUpdateParser {
     if (c.validFrom !== undefined) {
       const v = cell('validFrom');
       const parsed = parseValidFrom(v);
-      if (parsed === undefined) fail('validFrom', v, v === null || v === '' ? 'valid from is empty' : 'not a date: write it as YYYY-MM-DD (or DD.MM.YYYY)');
+      if (parsed === undefined)
+        fail('validFrom', v, v === null || v === '' ? 'valid from is empty' : 'not a date: write it as YYYY-MM-DD (or DD.MM.YYYY)');
       else validFrom = parsed;
     }
 
@@ -181,7 +225,11 @@ export class CostUpdateParser {
       rate = this.options.rate(currency);
       if (rate === undefined) {
         this.currencyErrors++;
-        fail('currency', currencyCell, `no exchange rate configured for ${currency}: add costs.currencyRates.${currency} (company currency per ${currency}); the cost is not taken as is`);
+        fail(
+          'currency',
+          currencyCell,
+          `no exchange rate configured for ${currency}: add costs.currencyRates.${currency} (company currency per ${currency}); the cost is not taken as is`,
+        );
       }
     }
     if (problems.length > 0) {
@@ -234,7 +282,9 @@ export class CostUpdateParser {
     });
     if (found.product !== undefined && found.cost !== undefined) {
       if (duplicated.length > 0) {
-        throw new DataValidationError(`Header row ${row.ref}: two columns for ${duplicated.join(', ')}; configure costs.updates.columns.`, { context: { ref: row.ref } });
+        throw new DataValidationError(`Header row ${row.ref}: two columns for ${duplicated.join(', ')}; configure costs.updates.columns.`, {
+          context: { ref: row.ref },
+        });
       }
       this.columns = found;
       this.names = row.cells.map((c) => shownCell(c));
@@ -247,7 +297,8 @@ export class CostUpdateParser {
   }
 
   private failNoHeader(): never {
-    const hint = this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
+    const hint =
+      this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
     throw new DataValidationError(
       `No header row found in the first ${this.maxHeaderScan} rows: expected a product column (product, sku, part number…) and a cost column (cost, standard cost, price…), optionally currency, valid from and unit.${hint}`,
       { context: { scannedRows: this.scanned } },

@@ -61,23 +61,57 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
     const c = s.duplicate_keys;
     const passed = m.duplicates.duplicate_keys <= c.threshold;
     out.push(
-      checkpointResult('duplicate_keys', c.severity, passed, { duplicateKeys: m.duplicates.duplicate_keys, duplicateLines: m.duplicates.duplicate_lines, examples: m.duplicates.examples, threshold: c.threshold },
-        passed ? 'each product, warehouse and period appears once' : `${m.duplicates.duplicate_keys} product/warehouse/period combinations appear more than once (${m.duplicates.duplicate_lines} lines)`),
+      checkpointResult(
+        'duplicate_keys',
+        c.severity,
+        passed,
+        {
+          duplicateKeys: m.duplicates.duplicate_keys,
+          duplicateLines: m.duplicates.duplicate_lines,
+          examples: m.duplicates.examples,
+          threshold: c.threshold,
+        },
+        passed
+          ? 'each product, warehouse and period appears once'
+          : `${m.duplicates.duplicate_keys} product/warehouse/period combinations appear more than once (${m.duplicates.duplicate_lines} lines)`,
+      ),
     );
   }
   // Without master data the referential checks cannot say anything: say so, as warnings.
-  const refCheck = (name: 'unknown_products' | 'unknown_warehouses' | 'unknown_units', master: number, unknown: number, examples: string[] | null, what: string) => {
+  const refCheck = (
+    name: 'unknown_products' | 'unknown_warehouses' | 'unknown_units',
+    master: number,
+    unknown: number,
+    examples: string[] | null,
+    what: string,
+  ) => {
     const c = s[name];
     if (name === 'unknown_units' && r.units_used === 0) {
-      out.push(checkpointResult(name, c.severity, true, { unitsUsed: 0 }, 'no units given: quantities are in each product\'s own unit'));
+      out.push(checkpointResult(name, c.severity, true, { unitsUsed: 0 }, "no units given: quantities are in each product's own unit"));
       return;
     }
     if (master === 0) {
-      out.push(checkpointResult(name, 'warning', false, { masterDataRows: 0, unknown: null }, `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`));
+      out.push(
+        checkpointResult(
+          name,
+          'warning',
+          false,
+          { masterDataRows: 0, unknown: null },
+          `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`,
+        ),
+      );
       return;
     }
     const passed = unknown <= c.threshold;
-    out.push(checkpointResult(name, c.severity, passed, { unknown, examples: examples ?? [], threshold: c.threshold, masterDataRows: master }, passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`));
+    out.push(
+      checkpointResult(
+        name,
+        c.severity,
+        passed,
+        { unknown, examples: examples ?? [], threshold: c.threshold, masterDataRows: master },
+        passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`,
+      ),
+    );
   };
   refCheck('unknown_products', r.master_products, r.unknown_products, r.unknown_product_examples, 'product');
   refCheck('unknown_warehouses', r.master_warehouses, r.unknown_warehouses, r.unknown_warehouse_examples, 'warehouse');
@@ -86,41 +120,92 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
     const c = s.unit_conversion;
     const passed = r.unconvertible_lines <= c.threshold;
     out.push(
-      checkpointResult('unit_conversion', c.severity, passed, { lines: r.unconvertible_lines, examples: r.unconvertible_examples ?? [], threshold: c.threshold },
-        passed ? 'all quantities converted to the product unit' : `${r.unconvertible_lines} lines have a unit that does not convert to the product's unit${examplesText(r.unconvertible_examples)}`),
+      checkpointResult(
+        'unit_conversion',
+        c.severity,
+        passed,
+        { lines: r.unconvertible_lines, examples: r.unconvertible_examples ?? [], threshold: c.threshold },
+        passed
+          ? 'all quantities converted to the product unit'
+          : `${r.unconvertible_lines} lines have a unit that does not convert to the product's unit${examplesText(r.unconvertible_examples)}`,
+      ),
     );
   }
   {
     const c = s.negative_quantity;
     const passed = m.lines.negative_lines <= c.threshold;
     out.push(
-      checkpointResult('negative_quantity', c.severity, passed, { lines: m.lines.negative_lines, examples: m.lines.negative_examples ?? [], threshold: c.threshold },
-        passed ? 'no negative quantities' : `${m.lines.negative_lines} negative quantities (rows${examplesText(m.lines.negative_examples)})`),
+      checkpointResult(
+        'negative_quantity',
+        c.severity,
+        passed,
+        { lines: m.lines.negative_lines, examples: m.lines.negative_examples ?? [], threshold: c.threshold },
+        passed
+          ? 'no negative quantities'
+          : `${m.lines.negative_lines} negative quantities (rows${examplesText(m.lines.negative_examples)})`,
+      ),
     );
   }
   {
     const c = s.zero_total;
     const passed = m.lines.total_quantity !== 0;
-    out.push(checkpointResult('zero_total', c.severity, passed, { totalQuantity: m.lines.total_quantity, lines: m.lines.lines }, passed ? `total quantity ${m.lines.total_quantity}` : 'the forecast totals zero: nothing to plan'));
+    out.push(
+      checkpointResult(
+        'zero_total',
+        c.severity,
+        passed,
+        { totalQuantity: m.lines.total_quantity, lines: m.lines.lines },
+        passed ? `total quantity ${m.lines.total_quantity}` : 'the forecast totals zero: nothing to plan',
+      ),
+    );
   }
   {
     const c = s.horizon_coverage;
     const passed = m.horizon.series_with_gaps === 0;
     out.push(
-      checkpointResult('horizon_coverage', c.severity, passed, { series: m.horizon.series, seriesWithGaps: m.horizon.series_with_gaps, missingPeriods: m.horizon.missing_periods, examples: m.horizon.examples, horizonPeriods: c.threshold, from: m.currentPeriod },
-        passed ? `every product covers the next ${c.threshold} periods from ${m.currentPeriod}` : `${m.horizon.series_with_gaps} of ${m.horizon.series} product/warehouse series miss periods in the next ${c.threshold} (${m.horizon.missing_periods} periods missing)`),
+      checkpointResult(
+        'horizon_coverage',
+        c.severity,
+        passed,
+        {
+          series: m.horizon.series,
+          seriesWithGaps: m.horizon.series_with_gaps,
+          missingPeriods: m.horizon.missing_periods,
+          examples: m.horizon.examples,
+          horizonPeriods: c.threshold,
+          from: m.currentPeriod,
+        },
+        passed
+          ? `every product covers the next ${c.threshold} periods from ${m.currentPeriod}`
+          : `${m.horizon.series_with_gaps} of ${m.horizon.series} product/warehouse series miss periods in the next ${c.threshold} (${m.horizon.missing_periods} periods missing)`,
+      ),
     );
   }
   {
     const c = s.past_periods;
     const passed = m.lines.past_periods <= c.threshold;
     out.push(
-      checkpointResult('past_periods', c.severity, passed, { periods: m.lines.past_periods, lines: m.lines.past_lines, currentPeriod: m.currentPeriod, threshold: c.threshold },
-        passed ? 'no periods in the past' : `${m.lines.past_periods} periods (${m.lines.past_lines} lines) lie before the current period ${m.currentPeriod}`),
+      checkpointResult(
+        'past_periods',
+        c.severity,
+        passed,
+        { periods: m.lines.past_periods, lines: m.lines.past_lines, currentPeriod: m.currentPeriod, threshold: c.threshold },
+        passed
+          ? 'no periods in the past'
+          : `${m.lines.past_periods} periods (${m.lines.past_lines} lines) lie before the current period ${m.currentPeriod}`,
+      ),
     );
   }
   if (!m.delta) {
-    out.push(checkpointResult('version_delta', s.version_delta.severity, true, { previousBatchId: null }, 'first approved version of this scope: nothing to compare'));
+    out.push(
+      checkpointResult(
+        'version_delta',
+        s.version_delta.severity,
+        true,
+        { previousBatchId: null },
+        'first approved version of this scope: nothing to compare',
+      ),
+    );
   } else {
     const d = m.delta;
     const c = s.version_delta;
@@ -128,15 +213,36 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
     const passed = change !== null && Math.abs(change) <= c.threshold;
     const pct = change === null ? 'n/a' : `${change >= 0 ? '+' : ''}${change.toFixed(1)}%`;
     out.push(
-      checkpointResult('version_delta', c.severity, passed,
-        { previousBatchId: d.previousBatchId, total: d.total, previousTotal: d.previous_total, totalChangePct: change, productsAdded: d.products_added, addedExamples: d.added_examples ?? [], productsDropped: d.products_dropped, droppedExamples: d.dropped_examples ?? [], threshold: c.threshold },
-        `total ${pct} against batch ${d.previousBatchId}; ${d.products_added} products added${examplesText(d.added_examples)}; ${d.products_dropped} dropped${examplesText(d.dropped_examples)}`),
+      checkpointResult(
+        'version_delta',
+        c.severity,
+        passed,
+        {
+          previousBatchId: d.previousBatchId,
+          total: d.total,
+          previousTotal: d.previous_total,
+          totalChangePct: change,
+          productsAdded: d.products_added,
+          addedExamples: d.added_examples ?? [],
+          productsDropped: d.products_dropped,
+          droppedExamples: d.dropped_examples ?? [],
+          threshold: c.threshold,
+        },
+        `total ${pct} against batch ${d.previousBatchId}; ${d.products_added} products added${examplesText(d.added_examples)}; ${d.products_dropped} dropped${examplesText(d.dropped_examples)}`,
+      ),
     );
     const p = s.product_delta;
     const moversPassed = d.products_over_threshold === 0;
     out.push(
-      checkpointResult('product_delta', p.severity, moversPassed, { productsOverThreshold: d.products_over_threshold, threshold: p.threshold, topMovers: d.top_movers },
-        moversPassed ? `no product changed by more than ${p.threshold}%` : `${d.products_over_threshold} products changed by more than ${p.threshold}%`),
+      checkpointResult(
+        'product_delta',
+        p.severity,
+        moversPassed,
+        { productsOverThreshold: d.products_over_threshold, threshold: p.threshold, topMovers: d.top_movers },
+        moversPassed
+          ? `no product changed by more than ${p.threshold}%`
+          : `${d.products_over_threshold} products changed by more than ${p.threshold}%`,
+      ),
     );
   }
   return out;

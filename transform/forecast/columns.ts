@@ -13,15 +13,33 @@ import { FORECAST_FIELDS, type ColumnMapping, type ForecastField, type RowError 
 
 export const DEFAULT_ALIASES: Readonly<Record<ForecastField, readonly string[]>> = {
   product: [
-    'product', 'product code', 'product id', 'sku', 'default_code', 'default code', 'item', 'item code', 'item number',
-    'item no', 'part', 'part number', 'part no', 'internal reference', 'reference', 'material', 'material number',
-    'article', 'article number', 'artikel', 'artikelnummer', 'materialnummer', 'sachnummer',
+    'product',
+    'product code',
+    'product id',
+    'sku',
+    'default_code',
+    'default code',
+    'item',
+    'item code',
+    'item number',
+    'item no',
+    'part',
+    'part number',
+    'part no',
+    'internal reference',
+    'reference',
+    'material',
+    'material number',
+    'article',
+    'article number',
+    'artikel',
+    'artikelnummer',
+    'materialnummer',
+    'sachnummer',
   ],
   warehouse: ['warehouse', 'warehouse code', 'plant', 'plant code', 'site', 'location', 'wh', 'lager', 'werk', 'standort'],
   period: ['period', 'period start', 'week', 'week start', 'date', 'month', 'bucket', 'periode', 'woche', 'kw', 'datum', 'monat'],
-  quantity: [
-    'quantity', 'qty', 'forecast', 'forecast qty', 'forecast quantity', 'demand', 'demand qty', 'menge', 'bedarf', 'prognose',
-  ],
+  quantity: ['quantity', 'qty', 'forecast', 'forecast qty', 'forecast quantity', 'demand', 'demand qty', 'menge', 'bedarf', 'prognose'],
   unit: ['unit', 'uom', 'unit of measure', 'uom code', 'einheit', 'me', 'mengeneinheit'],
 };
 
@@ -97,7 +115,11 @@ export function analyseHeader(cells: readonly Cell[], rowRef: string, aliases: A
     if (columns.period !== undefined && columns.quantity !== undefined) layout = 'long';
     // wide needs two period headers, or one beside a warehouse column: a title row such as
     // "SKU list | 2026-12-01" must not pass for a header
-    else if (columns.period === undefined && columns.quantity === undefined && periodLike.length >= (columns.warehouse === undefined ? 2 : 1)) {
+    else if (
+      columns.period === undefined &&
+      columns.quantity === undefined &&
+      periodLike.length >= (columns.warehouse === undefined ? 2 : 1)
+    ) {
       layout = 'wide';
     }
   }
@@ -110,7 +132,12 @@ export function analyseHeader(cells: readonly Cell[], rowRef: string, aliases: A
     for (const index of periodLike) {
       const result = periods.normalise(cells[index] ?? null);
       if (result.error !== undefined) {
-        errors.push({ ref: cellRef(rowRef, index), column: names[index]!, value: names[index]!, message: `period header ${result.error}; column skipped` });
+        errors.push({
+          ref: cellRef(rowRef, index),
+          column: names[index]!,
+          value: names[index]!,
+          message: `period header ${result.error}; column skipped`,
+        });
       }
       periodColumns.push({ index, header: names[index]!, start: result.start });
       used.add(index);

@@ -24,8 +24,16 @@ export function labelsFromFileName(fileName: string, pattern: RegExp | string | 
 }
 
 const LABELS: ReadonlyMap<string, keyof ScopeLabels> = new Map([
-  ['version', 'version'], ['forecastversion', 'version'], ['scenario', 'version'], ['planversion', 'version'],
-  ['scope', 'scope'], ['plant', 'scope'], ['site', 'scope'], ['warehouse', 'scope'], ['werk', 'scope'], ['standort', 'scope'],
+  ['version', 'version'],
+  ['forecastversion', 'version'],
+  ['scenario', 'version'],
+  ['planversion', 'version'],
+  ['scope', 'scope'],
+  ['plant', 'scope'],
+  ['site', 'scope'],
+  ['warehouse', 'scope'],
+  ['werk', 'scope'],
+  ['standort', 'scope'],
 ]);
 
 const INLINE = /^\s*([\p{L} ]{2,30}?)\s*[:=]\s*(\S.*?)\s*$/u;

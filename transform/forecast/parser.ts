@@ -57,9 +57,6 @@ export interface ForecastParseSummary {
 const MAX_WAREHOUSES = 1000;
 const PERIOD_CACHE_LIMIT = 50_000;
 
-
-
-
 export class ForecastRowParser {
   private readonly periods: PeriodNormaliser;
   private readonly aliases: AliasIndex;
@@ -173,15 +170,13 @@ export class ForecastRowParser {
   }
 
   private failNoHeader(): never {
-    const expected = 'a product column (product, sku, item, part number…) and either period + quantity columns (long layout) or period headers such as 2026-W49, 2026-12-07 or Dec 2026 (wide layout)';
+    const expected =
+      'a product column (product, sku, item, part number…) and either period + quantity columns (long layout) or period headers such as 2026-W49, 2026-12-07 or Dec 2026 (wide layout)';
     const hint =
-      this.closest && this.closest.found.length > 0
-        ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.`
-        : '';
-    throw new DataValidationError(
-      `No header row found in the first ${this.maxHeaderScan} rows: expected ${expected}.${hint}`,
-      { context: { scannedRows: this.scanned } },
-    );
+      this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
+    throw new DataValidationError(`No header row found in the first ${this.maxHeaderScan} rows: expected ${expected}.${hint}`, {
+      context: { scannedRows: this.scanned },
+    });
   }
 
   private useHeader(ref: string, layout: HeaderLayout): void {
@@ -266,7 +261,8 @@ export class ForecastRowParser {
     this.rowLines.length = 0;
     this.rowErrors.length = 0;
     this.rowCount--;
-    if (this.numbers.locale !== undefined) this.readRow(row, out); // a later cell of the same row settled the style
+    if (this.numbers.locale !== undefined)
+      this.readRow(row, out); // a later cell of the same row settled the style
     else this.pending.push(row);
   }
 
@@ -284,7 +280,14 @@ export class ForecastRowParser {
 
   // ---- cells ----------------------------------------------------------------------------------
 
-  private text(cells: readonly Cell[], index: number, row: TabularRow, column: ForecastField, max: number, required: boolean): string | undefined {
+  private text(
+    cells: readonly Cell[],
+    index: number,
+    row: TabularRow,
+    column: ForecastField,
+    max: number,
+    required: boolean,
+  ): string | undefined {
     const cell = cells[index] ?? null;
     if (typeof cell === 'string') {
       const value = cell.trim();

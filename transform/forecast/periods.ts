@@ -30,9 +30,7 @@ export type PeriodValue = string | number | Date | null;
 
 /** What a period text or cell means before bucketing. */
 export type ParsedPeriod =
-  | { kind: 'day'; day: number }
-  | { kind: 'week'; year: number; week: number }
-  | { kind: 'month'; year: number; month: number };
+  { kind: 'day'; day: number } | { kind: 'week'; year: number; week: number } | { kind: 'month'; year: number; month: number };
 
 export type PeriodResult = { start: string; error?: undefined } | { start?: undefined; error: string };
 
@@ -46,12 +44,43 @@ const SERIAL_MAX = 73_050;
 const MONTHS: ReadonlyMap<string, number> = new Map(
   (
     [
-      ['jan', 1], ['january', 1], ['januar', 1], ['jän', 1], ['feb', 2], ['february', 2], ['februar', 2],
-      ['mar', 3], ['march', 3], ['mär', 3], ['mrz', 3], ['märz', 3], ['apr', 4], ['april', 4],
-      ['may', 5], ['mai', 5], ['jun', 6], ['june', 6], ['juni', 6], ['jul', 7], ['july', 7], ['juli', 7],
-      ['aug', 8], ['august', 8], ['sep', 9], ['sept', 9], ['september', 9], ['oct', 10], ['october', 10],
-      ['okt', 10], ['oktober', 10], ['nov', 11], ['november', 11], ['dec', 12], ['december', 12],
-      ['dez', 12], ['dezember', 12],
+      ['jan', 1],
+      ['january', 1],
+      ['januar', 1],
+      ['jän', 1],
+      ['feb', 2],
+      ['february', 2],
+      ['februar', 2],
+      ['mar', 3],
+      ['march', 3],
+      ['mär', 3],
+      ['mrz', 3],
+      ['märz', 3],
+      ['apr', 4],
+      ['april', 4],
+      ['may', 5],
+      ['mai', 5],
+      ['jun', 6],
+      ['june', 6],
+      ['juni', 6],
+      ['jul', 7],
+      ['july', 7],
+      ['juli', 7],
+      ['aug', 8],
+      ['august', 8],
+      ['sep', 9],
+      ['sept', 9],
+      ['september', 9],
+      ['oct', 10],
+      ['october', 10],
+      ['okt', 10],
+      ['oktober', 10],
+      ['nov', 11],
+      ['november', 11],
+      ['dec', 12],
+      ['december', 12],
+      ['dez', 12],
+      ['dezember', 12],
     ] as const
   ).map(([name, month]) => [name, month]),
 );

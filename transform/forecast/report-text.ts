@@ -31,15 +31,9 @@ function outcome(status: string): string {
   }
 }
 
-
 export function forecastReport(r: ReportInput): string {
   const s = r.stats;
-  const lines = [
-    `Forecast file: ${r.fileName}`,
-    `Batch ${r.batchId}: ${outcome(r.status)}`,
-    '',
-    `Scope ${r.scope}, version ${r.version}`,
-  ];
+  const lines = [`Forecast file: ${r.fileName}`, `Batch ${r.batchId}: ${outcome(r.status)}`, '', `Scope ${r.scope}, version ${r.version}`];
   if (typeof s.lines === 'number' && s.lines > 0) {
     lines.push(
       `${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} lines, ${num(s.products)} products, ${num(s.periods)} periods from ${String(s.firstPeriod)} to ${String(s.lastPeriod)}, total quantity ${num(s.totalQuantity)} (product units)`,

@@ -37,7 +37,14 @@ export interface TallyLimits {
   units: number;
 }
 
-export const DEFAULT_TALLY_LIMITS: TallyLimits = { keyWords: 8_000_000, products: 250_000, warehouses: 100_000, series: 1_000_000, periods: 100_000, units: 10_000 };
+export const DEFAULT_TALLY_LIMITS: TallyLimits = {
+  keyWords: 8_000_000,
+  products: 250_000,
+  warehouses: 100_000,
+  series: 1_000_000,
+  periods: 100_000,
+  units: 10_000,
+};
 
 /** How one line was staged; undefined when SQL resolved it (the caller does not know) */
 export interface LineResolution {
@@ -306,7 +313,8 @@ export class ForecastTally {
     this.current = options.currentPeriod;
     this.horizon = options.horizonPeriods;
     // check_horizon.sql takes the threshold as int: anything else is left to it (and its errors)
-    const countable = Number.isInteger(this.horizon) && this.horizon >= 0 && this.horizon <= 10_000 && /^\d{4}-\d{2}-\d{2}$/.test(this.current);
+    const countable =
+      Number.isInteger(this.horizon) && this.horizon >= 0 && this.horizon <= 10_000 && /^\d{4}-\d{2}-\d{2}$/.test(this.current);
     this.windowEnd = countable ? addPeriods(this.current, this.horizon, options.periodLength) : '';
     if (!countable || !/^\d{4}-/.test(this.windowEnd)) this.overflow('horizon not countable here');
   }

@@ -8,7 +8,17 @@ import { aggregateAnalog } from './analog.ts';
 import { type PlantCalendar, planCalendar } from './calendar.ts';
 import { aggregateCounter } from './counters.ts';
 import { aggregateState, STATE_INDEX } from './states.ts';
-import type { AggregationInput, AggregationResult, BucketRow, Sample, ScrapRow, ShiftSummary, TagSeries, TagStats, TimeRange } from './types.ts';
+import type {
+  AggregationInput,
+  AggregationResult,
+  BucketRow,
+  Sample,
+  ScrapRow,
+  ShiftSummary,
+  TagSeries,
+  TagStats,
+  TimeRange,
+} from './types.ts';
 
 interface PreparedSeries {
   /** the last value before the range: series.before, or a later sample that lay before the range */
@@ -126,7 +136,8 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
   const assets = new Map<string, AssetShifts>();
   const assetOf = (name: string): AssetShifts => {
     let a = assets.get(name);
-    if (!a) assets.set(name, (a = { good: new Float64Array(nShifts), scrap: new Float64Array(nShifts), stateMs: null, knownFrom: -Infinity }));
+    if (!a)
+      assets.set(name, (a = { good: new Float64Array(nShifts), scrap: new Float64Array(nShifts), stateMs: null, knownFrom: -Infinity }));
     return a;
   };
   const scrap = new Map<string, { asset: string; product: string | null; quantity: Float64Array }>();
@@ -222,10 +233,21 @@ export function aggregateHistorian(input: AggregationInput): AggregationResult {
     cal.shifts.forEach((s, k) => {
       const quantity = row.quantity[k]!;
       if (quantity <= 0) return;
-      const out: ScrapRow = { asset: row.asset, product: row.product, shiftDate: s.shiftDate, shift: s.name, start: s.start, end: s.end, quantity, complete: complete(a, k) };
+      const out: ScrapRow = {
+        asset: row.asset,
+        product: row.product,
+        shiftDate: s.shiftDate,
+        shift: s.name,
+        start: s.start,
+        end: s.end,
+        quantity,
+        complete: complete(a, k),
+      };
       result.scrap.push(out);
     });
   }
-  result.downtime.sort((x, y) => x.start - y.start || (x.asset < y.asset ? -1 : x.asset > y.asset ? 1 : 0) || (x.tag < y.tag ? -1 : x.tag > y.tag ? 1 : 0));
+  result.downtime.sort(
+    (x, y) => x.start - y.start || (x.asset < y.asset ? -1 : x.asset > y.asset ? 1 : 0) || (x.tag < y.tag ? -1 : x.tag > y.tag ? 1 : 0),
+  );
   return result;
 }

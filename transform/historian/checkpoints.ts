@@ -50,7 +50,9 @@ function gaps(m: HistorianMeasures, s: HistorianCheckpointSettings['gaps']): Che
       thresholdMinutes: s.threshold,
       longestMinutes: Math.round(longest * 10) / 10,
       tagsOverThreshold: over.length,
-      examples: over.slice(0, EXAMPLES).map((t) => ({ tag: t.tag, minutes: Math.round(t.maxGapMinutes * 10) / 10, from: iso(t.maxGapStart) })),
+      examples: over
+        .slice(0, EXAMPLES)
+        .map((t) => ({ tag: t.tag, minutes: Math.round(t.maxGapMinutes * 10) / 10, from: iso(t.maxGapStart) })),
     },
     message: over.length
       ? `${over.length} tag(s) without a sample for more than ${s.threshold} min; longest ${Math.round(over[0]!.maxGapMinutes)} min on ${over[0]!.tag} from ${iso(over[0]!.maxGapStart)}`
@@ -109,7 +111,14 @@ function badQuality(m: HistorianMeasures, s: HistorianCheckpointSettings['bad_qu
     name: 'bad_quality',
     severity: s.severity,
     passed: share <= s.threshold,
-    measured: { thresholdPercent: s.threshold, bad, total: good + bad, percent: share, tags: worst.length, worst: worst.slice(0, EXAMPLES) },
+    measured: {
+      thresholdPercent: s.threshold,
+      bad,
+      total: good + bad,
+      percent: share,
+      tags: worst.length,
+      worst: worst.slice(0, EXAMPLES),
+    },
     message: `${share} % of the samples read were bad or uncertain (${bad} of ${good + bad}; at most ${s.threshold} % passes)`,
   };
 }

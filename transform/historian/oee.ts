@@ -39,7 +39,8 @@ export function shiftOee(counts: ShiftCounts, idealRatePerHour?: number | null):
   const quality = ratio(counts.good, counts.good + counts.scrap);
   // not clamped at 100 %: a performance above 1 means the ideal rate is set too low, and the
   // report should show it rather than hide it
-  const performance = idealRatePerHour && idealRatePerHour > 0 ? ratio(counts.good + counts.scrap, (idealRatePerHour * counts.runningMinutes) / 60) : null;
+  const performance =
+    idealRatePerHour && idealRatePerHour > 0 ? ratio(counts.good + counts.scrap, (idealRatePerHour * counts.runningMinutes) / 60) : null;
   const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
   return { availability, performance, quality, oee };
 }

@@ -37,7 +37,11 @@ export interface StateAggregate {
 const UNKNOWN: StateMeaning = { state: 'unknown', code: '', lossReason: null };
 
 /** the pieces of [start, end) inside and between the shift occurrences */
-export function splitAtShifts(start: number, end: number, shifts: readonly ShiftInstance[]): Array<{ start: number; end: number; shift: ShiftInstance | null }> {
+export function splitAtShifts(
+  start: number,
+  end: number,
+  shifts: readonly ShiftInstance[],
+): Array<{ start: number; end: number; shift: ShiftInstance | null }> {
   const out: Array<{ start: number; end: number; shift: ShiftInstance | null }> = [];
   let t = start;
   for (const s of shifts) {
@@ -70,7 +74,12 @@ export function aggregateState(
 ): StateAggregate {
   const { edges, buckets, shifts } = cal;
   const counts = new Uint32Array(buckets);
-  const ms: StateAggregate['ms'] = [new Float64Array(buckets), new Float64Array(buckets), new Float64Array(buckets), new Float64Array(buckets)];
+  const ms: StateAggregate['ms'] = [
+    new Float64Array(buckets),
+    new Float64Array(buckets),
+    new Float64Array(buckets),
+    new Float64Array(buckets),
+  ];
   const shiftMs = new Float64Array(shifts.length * 3);
   const downtime: DowntimeEvent[] = [];
   const minMs = minDowntimeMinutes * 60_000;

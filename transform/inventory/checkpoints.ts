@@ -48,64 +48,171 @@ export function countCheckpoints(m: CountMeasures, s: CountCheckpointSettings): 
   {
     const c = s.empty_count;
     const passed = m.lines.lines > c.threshold;
-    out.push(checkpointResult('empty_count', c.severity, passed, { lines: m.lines.lines }, passed ? `${m.lines.lines} count lines` : 'the file holds no count lines'));
+    out.push(
+      checkpointResult(
+        'empty_count',
+        c.severity,
+        passed,
+        { lines: m.lines.lines },
+        passed ? `${m.lines.lines} count lines` : 'the file holds no count lines',
+      ),
+    );
   }
   {
     const c = s.duplicate_keys;
     const passed = m.duplicates.duplicate_keys <= c.threshold;
-    out.push(checkpointResult('duplicate_keys', c.severity, passed, { duplicateKeys: m.duplicates.duplicate_keys, duplicateLines: m.duplicates.duplicate_lines, examples: m.duplicates.examples, threshold: c.threshold },
-      passed ? 'each location, product and lot appears once' : `${m.duplicates.duplicate_keys} location/product/lot combinations appear more than once (${m.duplicates.duplicate_lines} lines)`));
+    out.push(
+      checkpointResult(
+        'duplicate_keys',
+        c.severity,
+        passed,
+        {
+          duplicateKeys: m.duplicates.duplicate_keys,
+          duplicateLines: m.duplicates.duplicate_lines,
+          examples: m.duplicates.examples,
+          threshold: c.threshold,
+        },
+        passed
+          ? 'each location, product and lot appears once'
+          : `${m.duplicates.duplicate_keys} location/product/lot combinations appear more than once (${m.duplicates.duplicate_lines} lines)`,
+      ),
+    );
   }
-  const refCheck = (name: 'unknown_locations' | 'unknown_products', master: number, unknown: number, lines: number, examples: string[] | null, what: string) => {
+  const refCheck = (
+    name: 'unknown_locations' | 'unknown_products',
+    master: number,
+    unknown: number,
+    lines: number,
+    examples: string[] | null,
+    what: string,
+  ) => {
     const c = s[name];
     if (master === 0) {
-      out.push(checkpointResult(name, 'warning', false, { masterDataRows: 0, unknown: null }, `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`));
+      out.push(
+        checkpointResult(
+          name,
+          'warning',
+          false,
+          { masterDataRows: 0, unknown: null },
+          `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`,
+        ),
+      );
       return;
     }
     const passed = unknown <= c.threshold;
-    out.push(checkpointResult(name, c.severity, passed, { unknown, lines, examples: examples ?? [], threshold: c.threshold, masterDataRows: master },
-      passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`));
+    out.push(
+      checkpointResult(
+        name,
+        c.severity,
+        passed,
+        { unknown, lines, examples: examples ?? [], threshold: c.threshold, masterDataRows: master },
+        passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`,
+      ),
+    );
   };
   refCheck('unknown_locations', r.master_locations, r.unknown_locations, r.unknown_location_lines, r.unknown_location_examples, 'location');
   refCheck('unknown_products', r.master_products, r.unknown_products, r.unknown_product_lines, r.unknown_product_examples, 'product');
   {
     const c = s.unknown_units;
-    if (r.units_used === 0) out.push(checkpointResult('unknown_units', c.severity, true, { unitsUsed: 0 }, "no units given: quantities are in each product's own unit"));
-    else if (r.master_units === 0) out.push(checkpointResult('unknown_units', 'warning', false, { masterDataRows: 0 }, 'no unit master data synced yet: units not checked (run masterdata-sync)'));
+    if (r.units_used === 0)
+      out.push(
+        checkpointResult('unknown_units', c.severity, true, { unitsUsed: 0 }, "no units given: quantities are in each product's own unit"),
+      );
+    else if (r.master_units === 0)
+      out.push(
+        checkpointResult(
+          'unknown_units',
+          'warning',
+          false,
+          { masterDataRows: 0 },
+          'no unit master data synced yet: units not checked (run masterdata-sync)',
+        ),
+      );
     else {
       const passed = r.unknown_units <= c.threshold;
-      out.push(checkpointResult('unknown_units', c.severity, passed, { unknown: r.unknown_units, examples: r.unknown_unit_examples ?? [], threshold: c.threshold }, passed ? 'all units known' : `${r.unknown_units} unknown units${examplesText(r.unknown_unit_examples)}`));
+      out.push(
+        checkpointResult(
+          'unknown_units',
+          c.severity,
+          passed,
+          { unknown: r.unknown_units, examples: r.unknown_unit_examples ?? [], threshold: c.threshold },
+          passed ? 'all units known' : `${r.unknown_units} unknown units${examplesText(r.unknown_unit_examples)}`,
+        ),
+      );
     }
   }
   {
     const c = s.unit_conversion;
     const passed = r.unconvertible_lines <= c.threshold;
-    out.push(checkpointResult('unit_conversion', c.severity, passed, { lines: r.unconvertible_lines, examples: r.unconvertible_examples ?? [], threshold: c.threshold },
-      passed ? "all quantities converted to the product's unit" : `${r.unconvertible_lines} lines have a unit that does not convert to the product's unit (rows${examplesText(r.unconvertible_examples)})`));
+    out.push(
+      checkpointResult(
+        'unit_conversion',
+        c.severity,
+        passed,
+        { lines: r.unconvertible_lines, examples: r.unconvertible_examples ?? [], threshold: c.threshold },
+        passed
+          ? "all quantities converted to the product's unit"
+          : `${r.unconvertible_lines} lines have a unit that does not convert to the product's unit (rows${examplesText(r.unconvertible_examples)})`,
+      ),
+    );
   }
   {
     const c = s.negative_quantity;
     const passed = m.lines.negative_lines <= c.threshold;
-    out.push(checkpointResult('negative_quantity', c.severity, passed, { lines: m.lines.negative_lines, examples: m.lines.negative_examples ?? [], threshold: c.threshold },
-      passed ? 'no negative quantities' : `${m.lines.negative_lines} negative quantities (rows${examplesText(m.lines.negative_examples)})`));
+    out.push(
+      checkpointResult(
+        'negative_quantity',
+        c.severity,
+        passed,
+        { lines: m.lines.negative_lines, examples: m.lines.negative_examples ?? [], threshold: c.threshold },
+        passed
+          ? 'no negative quantities'
+          : `${m.lines.negative_lines} negative quantities (rows${examplesText(m.lines.negative_examples)})`,
+      ),
+    );
   }
   {
     const c = s.single_warehouse;
     const extra = Math.max(0, r.warehouses - 1);
     const passed = extra <= c.threshold && r.declared_mismatch_lines === 0;
-    const message = r.declared_mismatch_lines > 0
-      ? `${r.declared_mismatch_lines} lines name a location outside the warehouse given for them (rows${examplesText(r.declared_mismatch_examples)})`
-      : extra > 0
-        ? `the count spans ${r.warehouses} warehouses${examplesText(r.warehouse_codes)}: drop one file per warehouse`
-        : r.warehouses === 1 ? `one warehouse: ${r.warehouse_codes?.[0]}` : 'no known location: warehouse unknown';
-    out.push(checkpointResult('single_warehouse', c.severity, passed, { warehouses: r.warehouses, codes: r.warehouse_codes ?? [], mismatchLines: r.declared_mismatch_lines, threshold: c.threshold }, message));
+    const message =
+      r.declared_mismatch_lines > 0
+        ? `${r.declared_mismatch_lines} lines name a location outside the warehouse given for them (rows${examplesText(r.declared_mismatch_examples)})`
+        : extra > 0
+          ? `the count spans ${r.warehouses} warehouses${examplesText(r.warehouse_codes)}: drop one file per warehouse`
+          : r.warehouses === 1
+            ? `one warehouse: ${r.warehouse_codes?.[0]}`
+            : 'no known location: warehouse unknown';
+    out.push(
+      checkpointResult(
+        'single_warehouse',
+        c.severity,
+        passed,
+        { warehouses: r.warehouses, codes: r.warehouse_codes ?? [], mismatchLines: r.declared_mismatch_lines, threshold: c.threshold },
+        message,
+      ),
+    );
   }
   {
     const c = s.lot_tracking;
     const bad = r.lot_untracked_lines + r.lot_missing_lines;
     const passed = bad <= c.threshold;
-    out.push(checkpointResult('lot_tracking', c.severity, passed, { lotWithoutTracking: r.lot_untracked_lines, trackedWithoutLot: r.lot_missing_lines, examples: r.lot_examples ?? [], threshold: c.threshold },
-      passed ? 'lots agree with the products\' tracking' : `${r.lot_missing_lines} lines of lot-tracked products have no lot, ${r.lot_untracked_lines} lines give a lot for a product without lot tracking (rows${examplesText(r.lot_examples)})`));
+    out.push(
+      checkpointResult(
+        'lot_tracking',
+        c.severity,
+        passed,
+        {
+          lotWithoutTracking: r.lot_untracked_lines,
+          trackedWithoutLot: r.lot_missing_lines,
+          examples: r.lot_examples ?? [],
+          threshold: c.threshold,
+        },
+        passed
+          ? "lots agree with the products' tracking"
+          : `${r.lot_missing_lines} lines of lot-tracked products have no lot, ${r.lot_untracked_lines} lines give a lot for a product without lot tracking (rows${examplesText(r.lot_examples)})`,
+      ),
+    );
   }
   return out;
 }

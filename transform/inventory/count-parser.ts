@@ -27,22 +27,91 @@ export type CountColumnMapping = Partial<Record<CountField, string | readonly st
 
 export const COUNT_ALIASES: Readonly<Record<CountField, readonly string[]>> = {
   location: [
-    'location', 'location code', 'location barcode', 'location name', 'full location name', 'loc', 'bin', 'bin location',
-    'storage location', 'stock location', 'source location', 'lagerplatz', 'lagerort', 'stellplatz',
+    'location',
+    'location code',
+    'location barcode',
+    'location name',
+    'full location name',
+    'loc',
+    'bin',
+    'bin location',
+    'storage location',
+    'stock location',
+    'source location',
+    'lagerplatz',
+    'lagerort',
+    'stellplatz',
   ],
   warehouse: ['warehouse', 'warehouse code', 'plant', 'site', 'werk'],
   product: [
-    'product', 'product code', 'sku', 'default_code', 'item', 'item code', 'item number', 'item no', 'part', 'part number',
-    'part no', 'internal reference', 'reference', 'material', 'material number', 'article', 'article number', 'artikel',
-    'artikelnummer', 'materialnummer', 'sachnummer',
+    'product',
+    'product code',
+    'sku',
+    'default_code',
+    'item',
+    'item code',
+    'item number',
+    'item no',
+    'part',
+    'part number',
+    'part no',
+    'internal reference',
+    'reference',
+    'material',
+    'material number',
+    'article',
+    'article number',
+    'artikel',
+    'artikelnummer',
+    'materialnummer',
+    'sachnummer',
   ],
-  lot: ['lot', 'lot number', 'lot no', 'lot/serial', 'lot/serial number', 'serial', 'serial number', 'batch', 'batch number', 'charge', 'chargennummer', 'charge/serie'],
+  lot: [
+    'lot',
+    'lot number',
+    'lot no',
+    'lot/serial',
+    'lot/serial number',
+    'serial',
+    'serial number',
+    'batch',
+    'batch number',
+    'charge',
+    'chargennummer',
+    'charge/serie',
+  ],
   quantity: [
-    'quantity', 'qty', 'counted', 'counted quantity', 'counted qty', 'quantity counted', 'count', 'on hand', 'on hand quantity',
-    'stock', 'menge', 'bestand', 'gezählt', 'zählmenge', 'istmenge', 'ist-menge',
+    'quantity',
+    'qty',
+    'counted',
+    'counted quantity',
+    'counted qty',
+    'quantity counted',
+    'count',
+    'on hand',
+    'on hand quantity',
+    'stock',
+    'menge',
+    'bestand',
+    'gezählt',
+    'zählmenge',
+    'istmenge',
+    'ist-menge',
   ],
   unit: ['unit', 'uom', 'unit of measure', 'einheit', 'me', 'mengeneinheit'],
-  counted_at: ['counted at', 'counted on', 'count date', 'count time', 'date', 'datetime', 'timestamp', 'zähldatum', 'zählzeitpunkt', 'gezählt am', 'datum'],
+  counted_at: [
+    'counted at',
+    'counted on',
+    'count date',
+    'count time',
+    'date',
+    'datetime',
+    'timestamp',
+    'zähldatum',
+    'zählzeitpunkt',
+    'gezählt am',
+    'datum',
+  ],
 };
 
 const REQUIRED: readonly CountField[] = ['location', 'product', 'quantity'];
@@ -84,9 +153,15 @@ export interface CountParseSummary {
   lastCountedAt: Date | undefined;
 }
 
-const MAX_TEXT: Record<CountField, number> = { location: 512, warehouse: 128, product: 256, lot: 256, quantity: 0, unit: 64, counted_at: 0 };
-
-
+const MAX_TEXT: Record<CountField, number> = {
+  location: 512,
+  warehouse: 128,
+  product: 256,
+  lot: 256,
+  quantity: 0,
+  unit: 64,
+  counted_at: 0,
+};
 
 type AliasIndex = Map<string, CountField>;
 
@@ -98,7 +173,8 @@ export function buildCountAliases(mapping: CountColumnMapping = {}): AliasIndex 
     const names = configured === undefined ? [] : typeof configured === 'string' ? [configured] : configured;
     for (const name of names) index.set(normalizeHeader(name), field);
   }
-  for (const field of COUNT_FIELDS) for (const alias of COUNT_ALIASES[field]) if (!index.has(normalizeHeader(alias))) index.set(normalizeHeader(alias), field);
+  for (const field of COUNT_FIELDS)
+    for (const alias of COUNT_ALIASES[field]) if (!index.has(normalizeHeader(alias))) index.set(normalizeHeader(alias), field);
   return index;
 }
 
@@ -185,7 +261,10 @@ export class CountRowParser {
     });
     const complete = REQUIRED.every((f) => found[f] !== undefined);
     if (complete && conflicts.length > 0) {
-      throw new DataValidationError(`Header row ${row.ref}: ${conflicts.join(', ')}; configure inventory.columns to say which one to read.`, { context: { ref: row.ref } });
+      throw new DataValidationError(
+        `Header row ${row.ref}: ${conflicts.join(', ')}; configure inventory.columns to say which one to read.`,
+        { context: { ref: row.ref } },
+      );
     }
     if (complete) {
       this.columns = found;
@@ -201,7 +280,8 @@ export class CountRowParser {
   }
 
   private failNoHeader(): never {
-    const hint = this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
+    const hint =
+      this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
     throw new DataValidationError(
       `No header row found in the first ${this.maxHeaderScan} rows: expected a location column (location, bin, lagerplatz…), a product column (product, sku, item…) and a quantity column (quantity, qty, counted…).${hint}`,
       { context: { scannedRows: this.scanned } },
@@ -260,7 +340,14 @@ export class CountRowParser {
     errors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column: this.names[index] ?? '', value: shownCell(cell, true), message });
   }
 
-  private text(cells: readonly Cell[], index: number | undefined, row: TabularRow, field: CountField, required: boolean, errors: RowError[]): string | undefined {
+  private text(
+    cells: readonly Cell[],
+    index: number | undefined,
+    row: TabularRow,
+    field: CountField,
+    required: boolean,
+    errors: RowError[],
+  ): string | undefined {
     if (index === undefined) return undefined;
     const cell = cells[index] ?? null;
     let value: string | undefined;
@@ -326,7 +413,10 @@ export class CountRowParser {
 }
 
 /** Streams count lines out of tabular row batches; `summary` is complete once the iteration ends. */
-export function parseCountRows(batches: AsyncIterable<TabularRow[]>, options: CountParseOptions): { batches(): AsyncIterable<CountLine[]>; readonly summary: CountParseSummary } {
+export function parseCountRows(
+  batches: AsyncIterable<TabularRow[]>,
+  options: CountParseOptions,
+): { batches(): AsyncIterable<CountLine[]>; readonly summary: CountParseSummary } {
   const parser = new CountRowParser(options);
   let summary: CountParseSummary | undefined;
   return {

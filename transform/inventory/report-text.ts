@@ -4,8 +4,10 @@
  */
 import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
 
-const num = (v: unknown, digits = 3) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-'));
-const money = (v: number, currency: string) => `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
+const num = (v: unknown, digits = 3) =>
+  typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-');
+const money = (v: number, currency: string) =>
+  `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
 
 function outcome(status: string): string {
   switch (status) {
@@ -19,7 +21,6 @@ function outcome(status: string): string {
       return `status: ${status}`;
   }
 }
-
 
 export interface CountReportInput {
   fileName: string;
@@ -36,7 +37,9 @@ export function countReport(r: CountReportInput): string {
   const s = r.stats;
   const lines = [`Count file: ${r.fileName}`, `Batch ${r.batchId}: ${outcome(r.status)}`, '', `Warehouse ${r.scope}`];
   if (typeof s.lines === 'number' && s.lines > 0) {
-    lines.push(`${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} count lines, ${num(s.locations)} locations, ${num(s.products)} products, counted at ${String(s.countedAt ?? '-')}`);
+    lines.push(
+      `${r.status === 'rejected' ? 'Read ' : ''}${num(s.lines)} count lines, ${num(s.locations)} locations, ${num(s.products)} products, counted at ${String(s.countedAt ?? '-')}`,
+    );
   }
   lines.push(...checksAndRowProblems(r));
   return `${lines.join('\n')}\n`;

@@ -42,7 +42,14 @@ function offsetMs(instant: Date, timeZone: string): number {
 /** The wall-clock fields of `instant` in `timeZone`. */
 export function localParts(instant: Date, timeZone: string): Parts {
   const d = new Date(instant.getTime() + offsetMs(instant, timeZone));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /** The instant at which the plant's clock shows this wall-clock time (the later one in a DST gap). */
@@ -94,18 +101,32 @@ export type CountTime = { at: Date; error?: undefined } | { at?: undefined; erro
 export function parseCountTime(cell: string | number | Date, timeZone: string): CountTime {
   if (cell instanceof Date) {
     if (Number.isNaN(cell.getTime())) return { error: 'is not a valid date' };
-    const p = { year: cell.getUTCFullYear(), month: cell.getUTCMonth() + 1, day: cell.getUTCDate(), hour: cell.getUTCHours(), minute: cell.getUTCMinutes(), second: cell.getUTCSeconds() };
+    const p = {
+      year: cell.getUTCFullYear(),
+      month: cell.getUTCMonth() + 1,
+      day: cell.getUTCDate(),
+      hour: cell.getUTCHours(),
+      minute: cell.getUTCMinutes(),
+      second: cell.getUTCSeconds(),
+    };
     return valid(p) ? { at: zonedTime(p, timeZone) } : { error: 'is outside the years 1990–2099' };
   }
   if (typeof cell === 'number') {
     if (!Number.isFinite(cell) || cell < 32_874 || cell > 73_051) return { error: 'is a number, not a date' };
-    const ms = Math.round((cell - EXCEL_EPOCH_DAYS) * MS_PER_DAY / 1000) * 1000;
+    const ms = Math.round(((cell - EXCEL_EPOCH_DAYS) * MS_PER_DAY) / 1000) * 1000;
     return parseCountTime(new Date(ms), timeZone);
   }
   const text = cell.trim();
   let m = ISO.exec(text);
   if (m) {
-    const p = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4] ?? 0), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) };
+    const p = {
+      year: Number(m[1]),
+      month: Number(m[2]),
+      day: Number(m[3]),
+      hour: Number(m[4] ?? 0),
+      minute: Number(m[5] ?? 0),
+      second: Number(m[6] ?? 0),
+    };
     if (!valid(p)) return { error: 'is not a valid date' };
     if (m[7]) {
       const at = new Date(text.replace(' ', 'T'));
@@ -115,9 +136,17 @@ export function parseCountTime(cell: string | number | Date, timeZone: string): 
   }
   m = DOTTED.exec(text);
   if (m) {
-    const p = { year: Number(m[3]), month: Number(m[2]), day: Number(m[1]), hour: Number(m[4] ?? 0), minute: Number(m[5] ?? 0), second: Number(m[6] ?? 0) };
+    const p = {
+      year: Number(m[3]),
+      month: Number(m[2]),
+      day: Number(m[1]),
+      hour: Number(m[4] ?? 0),
+      minute: Number(m[5] ?? 0),
+      second: Number(m[6] ?? 0),
+    };
     return valid(p) ? { at: zonedTime(p, timeZone) } : { error: 'is not a valid date' };
   }
-  if (/^\d{1,2}\/\d{1,2}\/\d{4}/.test(text)) return { error: 'is ambiguous (day/month or month/day?): write it as 2026-01-31 or 31.01.2026' };
+  if (/^\d{1,2}\/\d{1,2}\/\d{4}/.test(text))
+    return { error: 'is ambiguous (day/month or month/day?): write it as 2026-01-31 or 31.01.2026' };
   return { error: 'is not a date (expected e.g. 2026-01-31 18:00 or 31.01.2026 18:00)' };
 }

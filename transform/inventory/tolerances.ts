@@ -25,7 +25,11 @@ export interface ResolvedTolerance extends Tolerance {
 
 /** lower case, single spaces, no spaces around "/" */
 export function normaliseCategoryKey(text: string): string {
-  return text.trim().toLowerCase().replace(/\s*\/\s*/g, '/').replace(/\s+/g, ' ');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/\s*\/\s*/g, '/')
+    .replace(/\s+/g, ' ');
 }
 
 /**

@@ -71,14 +71,31 @@ export const MASTERDATA_MODELS: readonly ModelSpec[] = [
     kind: 'products',
     model: 'product.product',
     fields: [
-      'default_code', 'name', 'product_tmpl_id', 'type', 'is_storable', 'tracking', 'uom_id', 'uom_po_id', 'categ_id',
-      'cost_method', 'valuation', 'standard_price', 'company_id', 'produce_delay',
+      'default_code',
+      'name',
+      'product_tmpl_id',
+      'type',
+      'is_storable',
+      'tracking',
+      'uom_id',
+      'uom_po_id',
+      'categ_id',
+      'cost_method',
+      'valuation',
+      'standard_price',
+      'company_id',
+      'produce_delay',
     ],
     required: ['name', 'uom_id', 'product_tmpl_id'],
     // template fields (name, unit, category…) are written on product.template: its write_date moves, not the variant's
     parent: { model: 'product.template', field: 'product_tmpl_id' },
   },
-  { kind: 'warehouses', model: 'stock.warehouse', fields: ['name', 'code', 'lot_stock_id', 'view_location_id', 'company_id'], required: ['code', 'name'] },
+  {
+    kind: 'warehouses',
+    model: 'stock.warehouse',
+    fields: ['name', 'code', 'lot_stock_id', 'view_location_id', 'company_id'],
+    required: ['code', 'name'],
+  },
   {
     kind: 'locations',
     model: 'stock.location',
@@ -88,7 +105,19 @@ export const MASTERDATA_MODELS: readonly ModelSpec[] = [
   {
     kind: 'workcenters',
     model: 'mrp.workcenter',
-    fields: ['name', 'code', 'sequence', 'costs_hour', 'time_efficiency', 'default_capacity', 'time_start', 'time_stop', 'oee_target', 'resource_calendar_id', 'company_id'],
+    fields: [
+      'name',
+      'code',
+      'sequence',
+      'costs_hour',
+      'time_efficiency',
+      'default_capacity',
+      'time_start',
+      'time_stop',
+      'oee_target',
+      'resource_calendar_id',
+      'company_id',
+    ],
     required: ['name'],
     mrp: true,
   },
@@ -102,7 +131,18 @@ export const MASTERDATA_MODELS: readonly ModelSpec[] = [
   {
     kind: 'boms',
     model: 'mrp.bom',
-    fields: ['code', 'type', 'product_tmpl_id', 'product_id', 'product_qty', 'product_uom_id', 'sequence', 'company_id', 'produce_delay', 'days_to_prepare_mo'],
+    fields: [
+      'code',
+      'type',
+      'product_tmpl_id',
+      'product_id',
+      'product_qty',
+      'product_uom_id',
+      'sequence',
+      'company_id',
+      'produce_delay',
+      'days_to_prepare_mo',
+    ],
     required: ['type', 'product_tmpl_id', 'product_qty'],
     mrp: true,
   },
@@ -117,7 +157,17 @@ export const MASTERDATA_MODELS: readonly ModelSpec[] = [
   {
     kind: 'bom_operations',
     model: 'mrp.routing.workcenter',
-    fields: ['name', 'bom_id', 'workcenter_id', 'sequence', 'time_mode', 'time_mode_batch', 'time_cycle_manual', 'time_cycle', 'company_id'],
+    fields: [
+      'name',
+      'bom_id',
+      'workcenter_id',
+      'sequence',
+      'time_mode',
+      'time_mode_batch',
+      'time_cycle_manual',
+      'time_cycle',
+      'company_id',
+    ],
     required: ['bom_id', 'workcenter_id'],
     parent: { model: 'mrp.bom', field: 'bom_id' },
     mrp: true,
@@ -169,14 +219,25 @@ export function maxWriteDate(records: readonly OdooRecord[], current: Date | nul
  * Odoo committed late: write_date is the time their transaction started, not when it committed.
  * With parent ids, the children of those parents are read as well.
  */
-export function incrementalDomain(watermark: Date, lookbackSeconds: number, parent?: { field: string; ids: readonly number[] }): OdooDomain {
+export function incrementalDomain(
+  watermark: Date,
+  lookbackSeconds: number,
+  parent?: { field: string; ids: readonly number[] },
+): OdooDomain {
   const since: [string, string, unknown] = ['write_date', '>', formatOdooDateTime(new Date(watermark.getTime() - lookbackSeconds * 1000))];
   if (!parent || parent.ids.length === 0) return [since];
   return ['|', since, [parent.field, 'in', [...parent.ids]]];
 }
 
 /** Whether a model needs a complete read: asked for, never done, or older than the configured hours. */
-export function needsFullRefresh(input: { forced: boolean; alwaysFull?: boolean; lastFullAt: Date | null; watermark: Date | null; now: Date; hours: number }): boolean {
+export function needsFullRefresh(input: {
+  forced: boolean;
+  alwaysFull?: boolean;
+  lastFullAt: Date | null;
+  watermark: Date | null;
+  now: Date;
+  hours: number;
+}): boolean {
   if (input.forced || input.alwaysFull || !input.lastFullAt || !input.watermark) return true;
   return input.now.getTime() - input.lastFullAt.getTime() >= input.hours * 3_600_000;
 }
@@ -255,7 +316,11 @@ export function uomFlavour(fields: Fields): UomFlavour | undefined {
  */
 export function toUomRows(records: readonly OdooRecord[], fields: Fields): { rows: UomRow[]; problems: string[] } {
   const flavour = uomFlavour(fields);
-  if (!flavour) return { rows: [], problems: ['uom.uom has neither relative_uom_id/relative_factor (Odoo 19) nor category_id/factor (Odoo 18 and older)'] };
+  if (!flavour)
+    return {
+      rows: [],
+      problems: ['uom.uom has neither relative_uom_id/relative_factor (Odoo 19) nor category_id/factor (Odoo 18 and older)'],
+    };
   const rows: UomRow[] = [];
   const problems: string[] = [];
   const byId = new Map(records.map((r) => [r.id, r]));
@@ -263,7 +328,8 @@ export function toUomRows(records: readonly OdooRecord[], fields: Fields): { row
   if (flavour === 'category') {
     for (const r of records) {
       const category = many2oneId(r.category_id);
-      if (category !== null && r.uom_type === 'reference' && (!referenceOf.has(category) || r.active !== false)) referenceOf.set(category, r.id);
+      if (category !== null && r.uom_type === 'reference' && (!referenceOf.has(category) || r.active !== false))
+        referenceOf.set(category, r.id);
     }
   }
   for (const r of records) {
@@ -273,7 +339,8 @@ export function toUomRows(records: readonly OdooRecord[], fields: Fields): { row
     let refUom: number | null = null;
     if (flavour === 'tree') {
       ({ ratio, group, refUom } = walkToRoot(r, byId));
-      if (ratio === null) problems.push(`unit ${name} (${r.id}): its reference units cannot be followed to a root (missing, cyclic or factor ≤ 0)`);
+      if (ratio === null)
+        problems.push(`unit ${name} (${r.id}): its reference units cannot be followed to a root (missing, cyclic or factor ≤ 0)`);
     } else {
       const category = many2oneId(r.category_id);
       const inv = num(r.factor_inv);
@@ -301,7 +368,10 @@ export function toUomRows(records: readonly OdooRecord[], fields: Fields): { row
   return { rows, problems };
 }
 
-function walkToRoot(start: OdooRecord, byId: ReadonlyMap<number, OdooRecord>): { ratio: number | null; group: string | null; refUom: number | null } {
+function walkToRoot(
+  start: OdooRecord,
+  byId: ReadonlyMap<number, OdooRecord>,
+): { ratio: number | null; group: string | null; refUom: number | null } {
   let ratio = 1;
   let current: OdooRecord = start;
   const seen = new Set<number>();

@@ -7,7 +7,16 @@
 import { z } from 'zod';
 import { BatchStateError } from '../../core/errors.ts';
 
-export const batchStatusSchema = z.enum(['received', 'validated', 'rejected', 'approved', 'loading', 'loaded', 'load_failed', 'superseded']);
+export const batchStatusSchema = z.enum([
+  'received',
+  'validated',
+  'rejected',
+  'approved',
+  'loading',
+  'loaded',
+  'load_failed',
+  'superseded',
+]);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 export const batchActionSchema = z.enum(['validate', 'reject', 'approve', 'start_load', 'finish_load', 'fail_load', 'supersede']);

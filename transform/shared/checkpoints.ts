@@ -47,7 +47,12 @@ export function checkpointMark(c: Pick<CheckpointResult, 'passed' | 'severity'>)
  * The part every inbox file's `<name>.report.txt` shares: the checks in plain words, then where
  * the row problems are listed (the `.errors.csv` beside the report).
  */
-export function checksAndRowProblems(o: { fileName: string; checkpoints: readonly CheckpointResult[]; errorCount: number; errorsListed: number }): string[] {
+export function checksAndRowProblems(o: {
+  fileName: string;
+  checkpoints: readonly CheckpointResult[];
+  errorCount: number;
+  errorsListed: number;
+}): string[] {
   const lines = ['', 'Checks:', ...o.checkpoints.map((c) => `  ${checkpointMark(c)} ${c.name}: ${c.message}`)];
   if (o.errorCount > 0) {
     const which = o.errorCount > o.errorsListed ? `The first ${o.errorsListed} of ${o.errorCount}` : `The ${o.errorCount}`;
@@ -56,7 +61,13 @@ export function checksAndRowProblems(o: { fileName: string; checkpoints: readonl
   return lines;
 }
 
-export function checkpointResult(name: string, severity: Severity, passed: boolean, measured: Record<string, unknown>, message: string): CheckpointResult {
+export function checkpointResult(
+  name: string,
+  severity: Severity,
+  passed: boolean,
+  measured: Record<string, unknown>,
+  message: string,
+): CheckpointResult {
   return { name, severity, passed, measured, message };
 }
 
@@ -72,6 +83,11 @@ export function parseErrorsCheckpoint(
   c: { severity: Severity; threshold: number },
 ): CheckpointResult {
   const passed = parse.errorCount <= c.threshold;
-  return checkpointResult('parse_errors', c.severity, passed, { rows: parse.rows, errors: parse.errorCount, threshold: c.threshold, examples: parse.examples.slice(0, 5) },
-    passed ? `all ${parse.rows} rows read` : `${parse.errorCount} of ${parse.rows} rows could not be read (see the error report)`);
+  return checkpointResult(
+    'parse_errors',
+    c.severity,
+    passed,
+    { rows: parse.rows, errors: parse.errorCount, threshold: c.threshold, examples: parse.examples.slice(0, 5) },
+    passed ? `all ${parse.rows} rows read` : `${parse.errorCount} of ${parse.rows} rows could not be read (see the error report)`,
+  );
 }

@@ -123,7 +123,9 @@ export function assessWorkflow(f: WorkflowFacts, now: Date, rules: HealthRules):
   const light: Light = red.length ? 'red' : amber.length ? 'amber' : 'green';
   if (reasons.length === 0) {
     if (f.lastSuccessAt) {
-      reasons = [`last success ${humanDuration(ageMs)} ago${f.expectedEveryMinutes !== null ? `, expected every ${every(f.expectedEveryMinutes)}` : ''}`];
+      reasons = [
+        `last success ${humanDuration(ageMs)} ago${f.expectedEveryMinutes !== null ? `, expected every ${every(f.expectedEveryMinutes)}` : ''}`,
+      ];
     } else {
       reasons = [f.lastRun ? `no successful run yet (${f.lastRun.status})` : 'manual job, no runs yet'];
     }

@@ -16,7 +16,10 @@ function isEmpty(value: unknown): boolean {
 }
 
 function likeRegex(pattern: string, anchored: boolean, insensitive: boolean): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(anchored ? `^${body}$` : body, insensitive ? 'si' : 's');
 }
 
@@ -26,7 +29,11 @@ function rawValue(store: Store, model: string, rec: Rec, field: string): unknown
   const fd = store.requireModel(model).fields[field];
   if (!fd) return undefined;
   if (fd.compute) return fd.compute(rec, store);
-  if (fd.type === 'one2many') return store.all(fd.relation as string).filter((child) => child[fd.inverse as string] === rec.id).map((child) => child.id);
+  if (fd.type === 'one2many')
+    return store
+      .all(fd.relation as string)
+      .filter((child) => child[fd.inverse as string] === rec.id)
+      .map((child) => child.id);
   return rec[field];
 }
 
@@ -35,7 +42,8 @@ function comparator(store: Store, model: string, field: string, op: string, valu
   const fd = field === 'id' ? undefined : store.requireModel(model).fields[field];
   const relational = fd?.type === 'many2one' || fd?.type === 'one2many' || fd?.type === 'many2many';
   const ids = (raw: unknown): unknown[] => (Array.isArray(raw) ? raw : isEmpty(raw) ? [] : [raw]);
-  const names = (raw: unknown): string[] => (relational && fd?.relation ? ids(raw).map((id) => store.display(fd.relation as string, Number(id))) : []);
+  const names = (raw: unknown): string[] =>
+    relational && fd?.relation ? ids(raw).map((id) => store.display(fd.relation as string, Number(id))) : [];
   const texts = (raw: unknown): string[] => (relational ? names(raw) : isEmpty(raw) ? [] : [String(raw)]);
   const negate = (test: (raw: unknown) => boolean) => (raw: unknown) => !test(raw);
 
@@ -54,7 +62,10 @@ function comparator(store: Store, model: string, field: string, op: string, valu
       const list = Array.isArray(value) ? (value as unknown[]) : [value];
       const set = new Set(list);
       if (fd?.type === 'boolean') return (raw) => list.some((item) => Boolean(item) === Boolean(raw));
-      return (raw) => (set.has(false) && isEmpty(raw)) || ids(raw).some((item) => set.has(item)) || (relational && names(raw).some((name) => set.has(name)));
+      return (raw) =>
+        (set.has(false) && isEmpty(raw)) ||
+        ids(raw).some((item) => set.has(item)) ||
+        (relational && names(raw).some((name) => set.has(name)));
     }
     case 'not in':
       return negate(comparator(store, model, field, 'in', value));

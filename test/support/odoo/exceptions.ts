@@ -30,7 +30,12 @@ export class RequiredFieldMissing extends OdooException {
   }
 }
 
-const USER_FAMILY = new Set(['odoo.exceptions.UserError', 'odoo.exceptions.ValidationError', 'odoo.exceptions.MissingError', 'odoo.exceptions.RedirectWarning']);
+const USER_FAMILY = new Set([
+  'odoo.exceptions.UserError',
+  'odoo.exceptions.ValidationError',
+  'odoo.exceptions.MissingError',
+  'odoo.exceptions.RedirectWarning',
+]);
 
 const WERKZEUG_REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -53,23 +58,53 @@ const frame = (file: string, line: number, fn: string, code: string, caret?: { s
 
 export const frames = {
   create: [frame('/opt/odoo/odoo/models.py', 4923, 'create', 'raise ValueError("Invalid field %r on model %r" % (key, self._name))')],
-  domain: [frame('/opt/odoo/odoo/osv/expression.py', 374, '_anyfy_leaves', 'raise ValueError(f"Invalid field {model._name}.{path[0]} in leaf {item}")')],
-  read: [frame('/opt/odoo/odoo/models.py', 3853, '_determine_fields_to_fetch', 'raise ValueError(f"Invalid field {field_name!r} on {self._name!r}") from e')],
+  domain: [
+    frame(
+      '/opt/odoo/odoo/osv/expression.py',
+      374,
+      '_anyfy_leaves',
+      'raise ValueError(f"Invalid field {model._name}.{path[0]} in leaf {item}")',
+    ),
+  ],
+  read: [
+    frame(
+      '/opt/odoo/odoo/models.py',
+      3853,
+      '_determine_fields_to_fetch',
+      'raise ValueError(f"Invalid field {field_name!r} on {self._name!r}") from e',
+    ),
+  ],
   selection: [frame('/opt/odoo/odoo/fields.py', 2976, 'convert_to_cache', 'raise ValueError("Wrong value for %s: %r" % (self, value))')],
   /** a boolean cell in load (078 on 18, 040 on 19) */
   loadBoolean: (version: 18 | 19) =>
     version >= 19
       ? [
           frame('/opt/odoo/odoo/orm/models.py', 1047, 'load', 'for id, xid, record, info in converted:'),
-          frame('/opt/odoo/odoo/orm/models.py', 1249, '_convert_records', 'converted = convert(record, functools.partial(_log, extras, stream_index))'),
+          frame(
+            '/opt/odoo/odoo/orm/models.py',
+            1249,
+            '_convert_records',
+            'converted = convert(record, functools.partial(_log, extras, stream_index))',
+          ),
           frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 128, 'fn', 'converted[field], ws = converters[field](value)'),
-          frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 317, '_str_to_boolean', 'if value.lower() in trues:', { start: 3, length: 11 }),
+          frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 317, '_str_to_boolean', 'if value.lower() in trues:', {
+            start: 3,
+            length: 11,
+          }),
         ]
       : [
           frame('/opt/odoo/odoo/models.py', 1386, 'load', 'for id, xid, record, info in converted:'),
-          frame('/opt/odoo/odoo/models.py', 1586, '_convert_records', 'converted = convert(record, functools.partial(_log, extras, stream_index))'),
+          frame(
+            '/opt/odoo/odoo/models.py',
+            1586,
+            '_convert_records',
+            'converted = convert(record, functools.partial(_log, extras, stream_index))',
+          ),
           frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 127, 'fn', 'converted[field], ws = converters[field](value)'),
-          frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 316, '_str_to_boolean', 'if value.lower() in trues:', { start: 3, length: 11 }),
+          frame('/opt/odoo/odoo/addons/base/models/ir_fields.py', 316, '_str_to_boolean', 'if value.lower() in trues:', {
+            start: 3,
+            length: 11,
+          }),
         ],
   serialization: [frame('/opt/odoo/odoo/sql_db.py', 354, 'execute', 'res = self._obj.execute(query, params)')],
 } as const;
@@ -104,7 +139,10 @@ export const MARSHAL_NONE_TRACEBACK =
   frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 161, 'xmlrpc_2', 'response = self._xmlrpc(service)') +
   frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 140, '_xmlrpc', 'return dumps((result,))') +
   // Python's own caret span for this line, as captured
-  frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 114, 'dumps', 'response = OdooMarshaller(allow_none=False).dumps(params)', { start: 11, length: 50 }) +
+  frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 114, 'dumps', 'response = OdooMarshaller(allow_none=False).dumps(params)', {
+    start: 11,
+    length: 50,
+  }) +
   frame('/usr/lib/python3.11/xmlrpc/client.py', 514, 'dumps', 'dump(v, write)') +
   frame('/usr/lib/python3.11/xmlrpc/client.py', 536, '__dump', 'f(self, value, write)') +
   frame('/usr/lib/python3.11/xmlrpc/client.py', 540, 'dump_nil', 'raise TypeError("cannot marshal None unless allow_none is enabled")') +
@@ -165,7 +203,10 @@ export const raise = {
   userError: (message: string) => new OdooException('odoo.exceptions.UserError', message),
   validation: (message: string) => new OdooException('odoo.exceptions.ValidationError', message),
   missing: (model: string, ids: number[], uid: number) =>
-    new OdooException('odoo.exceptions.MissingError', `Record does not exist or has been deleted.\n(Record: ${model}(${ids.join(', ')}${ids.length === 1 ? ',' : ''}), User: ${uid})`),
+    new OdooException(
+      'odoo.exceptions.MissingError',
+      `Record does not exist or has been deleted.\n(Record: ${model}(${ids.join(', ')}${ids.length === 1 ? ',' : ''}), User: ${uid})`,
+    ),
   access: (message: string) => new OdooException('odoo.exceptions.AccessError', message),
   denied: () => new OdooException('odoo.exceptions.AccessDenied', 'Access Denied'),
   value: (message: string, tail: readonly string[] = []) => new OdooException('builtins.ValueError', message, undefined, [...tail]),
@@ -177,9 +218,13 @@ export const raise = {
   unauthorized: (message: string) => new OdooException('werkzeug.exceptions.Unauthorized', message, 401),
   badRequest: (message: string) => new OdooException('werkzeug.exceptions.BadRequest', message, 400),
   serialization: () =>
-    new OdooException('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update\n', undefined, [...frames.serialization]),
+    new OdooException('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update\n', undefined, [
+      ...frames.serialization,
+    ]),
   methodNotFound: (method: string) =>
-    new OdooException('builtins.Exception', `Method not found: ${method}`, undefined, [frame('/opt/odoo/odoo/service/common.py', 60, 'dispatch', 'raise Exception("Method not found: %s" % method)')]),
+    new OdooException('builtins.Exception', `Method not found: ${method}`, undefined, [
+      frame('/opt/odoo/odoo/service/common.py', 60, 'dispatch', 'raise Exception("Method not found: %s" % method)'),
+    ]),
   unknownDb: (db: string) =>
     new OdooException(
       'psycopg2.OperationalError',

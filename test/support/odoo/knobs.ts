@@ -35,7 +35,11 @@ interface WizardInjection extends Injection {
 }
 
 function matches(match: CallMatch, call: CallInfo): boolean {
-  return (match.model === undefined || match.model === call.model) && (match.method === undefined || match.method === call.method) && (match.protocol === undefined || match.protocol === call.protocol);
+  return (
+    (match.model === undefined || match.model === call.model) &&
+    (match.method === undefined || match.method === call.method) &&
+    (match.protocol === undefined || match.protocol === call.protocol)
+  );
 }
 
 export class Knobs {
@@ -62,7 +66,11 @@ export class Knobs {
   }
 
   /** Matching calls answer a window action for `resModel` instead of doing their work. */
-  forceWizard(match: CallMatch & { model: string; method: string }, resModel: string, options: { count?: number; name?: string } = {}): void {
+  forceWizard(
+    match: CallMatch & { model: string; method: string },
+    resModel: string,
+    options: { count?: number; name?: string } = {},
+  ): void {
     this.wizards.push({ remaining: options.count ?? Number.POSITIVE_INFINITY, match, resModel, name: options.name ?? 'Wizard' });
   }
 
@@ -115,7 +123,8 @@ export class CallStats {
   /** Calls received for a model and method (either may be left out). */
   count(model?: string, method?: string): number {
     if (model === undefined && method === undefined) return this.log.length;
-    return this.log.filter((entry) => (model === undefined || entry.model === model) && (method === undefined || entry.method === method)).length;
+    return this.log.filter((entry) => (model === undefined || entry.model === model) && (method === undefined || entry.method === method))
+      .length;
   }
 
   /** Counts per 'model.method'. */

@@ -33,7 +33,16 @@ const FALSES = new Set(['0', 'false', 'no', '']);
 
 /** Offset in ms of a time zone at a UTC instant. */
 function tzOffsetMs(utcMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(utcMs));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - utcMs;
 }
@@ -181,7 +190,8 @@ export class Loader {
     const store = this.store;
     const fd = store.requireModel(err.model).fields[err.field] as FieldDef;
     const v19 = store.version >= 19;
-    const tail = '\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n';
+    const tail =
+      '\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n';
     if (err.model !== this.model) {
       // the NOT NULL failed on another table (product.template for product.product)
       return v19
@@ -190,7 +200,10 @@ export class Loader {
     }
     const description = store.requireModel(err.model).description;
     return v19
-      ? { message: `Missing required value for the field '${fd.string}' (${err.field}).\nModel: '${description}' (${err.model})${tail}`, field: err.field }
+      ? {
+          message: `Missing required value for the field '${fd.string}' (${err.field}).\nModel: '${description}' (${err.model})${tail}`,
+          field: err.field,
+        }
       : { message: `Missing required value for the field '${fd.string}' (${err.field})`, field: err.field };
   }
 
@@ -213,7 +226,10 @@ export class Loader {
     if (typeof cell !== 'string') {
       if ((fd.type === 'float' || fd.type === 'monetary' || fd.type === 'integer') && typeof cell === 'number') return cell;
       // what ir.fields' converters do with a non-string: call a str method on it
-      throw raise.attribute(`'${pyTypeName(cell)}' object has no attribute 'lower'`, fd.type === 'boolean' ? frames.loadBoolean(this.store.version) : []);
+      throw raise.attribute(
+        `'${pyTypeName(cell)}' object has no attribute 'lower'`,
+        fd.type === 'boolean' ? frames.loadBoolean(this.store.version) : [],
+      );
     }
     if (fd.type === 'many2one') return this.many2one(column, fd, cell);
     if (cell === '') return false; // an empty cell is no value (False), for every type
@@ -222,7 +238,15 @@ export class Loader {
         const lower = cell.toLowerCase();
         if (TRUES.has(lower)) return true;
         if (FALSES.has(lower)) return false;
-        messages.push({ rows: { from: index, to: index }, type: 'warning', record: index, field: column.field, message: `Unknown value '${cell}' for boolean field '${fd.string}', assuming 'yes'`, moreinfo: "Use '1' for yes and '0' for no", field_name: fd.string });
+        messages.push({
+          rows: { from: index, to: index },
+          type: 'warning',
+          record: index,
+          field: column.field,
+          message: `Unknown value '${cell}' for boolean field '${fd.string}', assuming 'yes'`,
+          moreinfo: "Use '1' for yes and '0' for no",
+          field_name: fd.string,
+        });
         return true;
       }
       case 'integer': {
@@ -232,21 +256,31 @@ export class Loader {
       case 'float':
       case 'monetary': {
         const value = Number(cell);
-        if (cell.trim() === '' || !Number.isFinite(value)) throw new ConversionError(`'${cell}' does not seem to be a number for field '%(field)s'`);
+        if (cell.trim() === '' || !Number.isFinite(value))
+          throw new ConversionError(`'${cell}' does not seem to be a number for field '%(field)s'`);
         return value;
       }
       case 'selection': {
         const match = fd.selection?.find(([value, label]) => value === cell || label.toLowerCase() === cell.toLowerCase());
-        if (!match) throw new ConversionError(`Value '${cell}' not found in selection field '%(field)s'`, fd.selection?.map(([, label]) => label));
+        if (!match)
+          throw new ConversionError(
+            `Value '${cell}' not found in selection field '%(field)s'`,
+            fd.selection?.map(([, label]) => label),
+          );
         return match[0];
       }
       case 'date': {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(cell)) throw new ConversionError(`'${cell}' does not seem to be a valid date for field '%(field)s'`, "Use the format '2012-12-31'");
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(cell))
+          throw new ConversionError(`'${cell}' does not seem to be a valid date for field '%(field)s'`, "Use the format '2012-12-31'");
         return cell;
       }
       case 'datetime': {
         const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(cell);
-        if (!m) throw new ConversionError(`'${cell}' does not seem to be a valid datetime for field '%(field)s'`, "Use the format '2012-12-31 23:59:59'");
+        if (!m)
+          throw new ConversionError(
+            `'${cell}' does not seem to be a valid datetime for field '%(field)s'`,
+            "Use the format '2012-12-31 23:59:59'",
+          );
         const local = `${m[1]} ${m[2] ?? '00'}:${m[3] ?? '00'}:${m[4] ?? '00'}`;
         const tz = typeof this.env.context.tz === 'string' && this.env.context.tz ? this.env.context.tz : this.userTz;
         return localToUtc(local, tz);
@@ -254,7 +288,11 @@ export class Loader {
       case 'many2many':
         return cell.split(',').map((part) => {
           const id = column.kind === '.id' ? Number(part) : this.store.xmlidToId(part.trim());
-          if (!id) throw new ConversionError(`No matching record found for external id '${part}' in field '%(field)s'`, possibleValues('ir.model.data', [['model', '=', fd.relation]]));
+          if (!id)
+            throw new ConversionError(
+              `No matching record found for external id '${part}' in field '%(field)s'`,
+              possibleValues('ir.model.data', [['model', '=', fd.relation]]),
+            );
           return id;
         });
       default:
@@ -269,18 +307,25 @@ export class Loader {
       const xmlid = cell.includes('.') ? cell : `__import__.${cell}`;
       const id = this.store.xmlidToId(xmlid);
       if (id === undefined || this.store.xmlidRecord(xmlid)?.model !== relation) {
-        throw new ConversionError(`No matching record found for external id '${cell}' in field '%(field)s'`, possibleValues('ir.model.data', [['model', '=', relation]]));
+        throw new ConversionError(
+          `No matching record found for external id '${cell}' in field '%(field)s'`,
+          possibleValues('ir.model.data', [['model', '=', relation]]),
+        );
       }
       return id;
     }
     if (column.kind === '.id') {
-      if (!/^\d+$/.test(cell)) throw new ConversionError(`Invalid database id '${cell}' for the field '%(field)s'`, possibleValues(relation, []));
+      if (!/^\d+$/.test(cell))
+        throw new ConversionError(`Invalid database id '${cell}' for the field '%(field)s'`, possibleValues(relation, []));
       const id = Number(cell);
-      if (!this.store.get(relation, id)) throw new ConversionError(`No matching record found for database id '${cell}' in field '%(field)s'`, possibleValues(relation, []));
+      if (!this.store.get(relation, id))
+        throw new ConversionError(`No matching record found for database id '${cell}' in field '%(field)s'`, possibleValues(relation, []));
       return id;
     }
     // by name, like name_search(operator='=')
-    const found = this.store.all(relation).find((rec) => rec.name === cell || this.store.display(relation, rec.id) === cell || rec.default_code === cell);
+    const found = this.store
+      .all(relation)
+      .find((rec) => rec.name === cell || this.store.display(relation, rec.id) === cell || rec.default_code === cell);
     if (!found) throw new ConversionError(`No matching record found for name '${cell}' in field '%(field)s'`, possibleValues(relation, []));
     return found.id;
   }

@@ -79,8 +79,22 @@ function fieldsGet(scope: CallScope, kw: Record<string, unknown>): Record<string
   return out;
 }
 
-function windowAction(resModel: string, name: string, context: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, type: 'ir.actions.act_window', view_mode: 'form', views: [[false, 'form']], res_model: resModel, target: 'new', context, ...extra };
+function windowAction(
+  resModel: string,
+  name: string,
+  context: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    name,
+    type: 'ir.actions.act_window',
+    view_mode: 'form',
+    views: [[false, 'form']],
+    res_model: resModel,
+    target: 'new',
+    context,
+    ...extra,
+  };
 }
 
 function applyInventory(scope: CallScope, ids: number[]): unknown {
@@ -97,7 +111,18 @@ function applyInventory(scope: CallScope, ids: number[]): unknown {
   }
   for (const quant of quants) {
     if (!quant.inventory_quantity_set) continue;
-    scope.store.write('stock.quant', [quant.id], { quantity: quant.inventory_quantity, inventory_quantity: 0, inventory_diff_quantity: 0, inventory_quantity_set: false, inventory_date: false }, scope.env);
+    scope.store.write(
+      'stock.quant',
+      [quant.id],
+      {
+        quantity: quant.inventory_quantity,
+        inventory_quantity: 0,
+        inventory_diff_quantity: 0,
+        inventory_quantity_set: false,
+        inventory_date: false,
+      },
+      scope.env,
+    );
   }
   return null; // Python None: over XML-RPC the answer becomes the `cannot marshal None` fault
 }
@@ -132,7 +157,12 @@ function validateScrap(scope: CallScope, ids: number[]): unknown {
       if (take > 0) store.write('stock.quant', [quant.id], { quantity: Number(quant.quantity) - take }, env);
       left -= take;
     }
-    store.write('stock.scrap', [scrap.id], { state: 'done', name: `SP/${String(store.nextSequence('stock.scrap')).padStart(5, '0')}`, date_done: env.now }, env);
+    store.write(
+      'stock.scrap',
+      [scrap.id],
+      { state: 'done', name: `SP/${String(store.nextSequence('stock.scrap')).padStart(5, '0')}`, date_done: env.now },
+      env,
+    );
   }
   return true;
 }
@@ -140,7 +170,10 @@ function validateScrap(scope: CallScope, ids: number[]): unknown {
 /** mrp `button_bom_cost` / `action_bom_cost`: components at standard price + operations, over the BoM qty. */
 function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
   const { store, env } = scope;
-  let products = scope.model === 'product.template' ? store.all('product.product').filter((prod) => ids.includes(Number(prod.product_tmpl_id))) : existing(scope, ids);
+  let products =
+    scope.model === 'product.template'
+      ? store.all('product.product').filter((prod) => ids.includes(Number(prod.product_tmpl_id)))
+      : existing(scope, ids);
   if (single && products.length !== 1) throw raise.value(`Expected singleton: ${scope.model}${pyRepr(new PyTuple(ids))}`);
   const inSet = new Set(products.map((prod) => prod.id));
   const computed = new Map<number, number>();
@@ -148,7 +181,9 @@ function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
     const known = computed.get(productId);
     if (known !== undefined) return known;
     const product = store.get('product.product', productId);
-    const bom = store.all('mrp.bom').find((b) => b.active !== false && (b.product_id === productId || (!b.product_id && b.product_tmpl_id === product?.product_tmpl_id)));
+    const bom = store
+      .all('mrp.bom')
+      .find((b) => b.active !== false && (b.product_id === productId || (!b.product_id && b.product_tmpl_id === product?.product_tmpl_id)));
     if (!product || !bom || depth > 10) return Number(product?.standard_price ?? 0);
     let total = 0;
     for (const line of store.all('mrp.bom.line').filter((l) => l.bom_id === bom.id)) {
@@ -166,7 +201,9 @@ function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
     computed.set(productId, value);
     return value;
   };
-  products = products.filter((prod) => store.all('mrp.bom').some((b) => b.product_id === prod.id || (!b.product_id && b.product_tmpl_id === prod.product_tmpl_id)));
+  products = products.filter((prod) =>
+    store.all('mrp.bom').some((b) => b.product_id === prod.id || (!b.product_id && b.product_tmpl_id === prod.product_tmpl_id)),
+  );
   for (const product of products) store.write('product.product', [product.id], { standard_price: cost(product.id, 0) }, env);
   return null;
 }
@@ -178,9 +215,14 @@ function postMoves(scope: CallScope, ids: number[]): unknown {
     const balance = lines.reduce((sum, l) => sum + Number(l.debit ?? 0) - Number(l.credit ?? 0), 0);
     if (lines.length === 0) throw raise.userError('You need to add a line before posting.');
     if (Math.abs(balance) > 0.005) {
-      throw raise.userError(`The move (${store.display('account.move', move.id)}) is not balanced.\nThe total of debits equals ${lines.reduce((s, l) => s + Number(l.debit ?? 0), 0).toFixed(2)} and the total of credits equals ${lines.reduce((s, l) => s + Number(l.credit ?? 0), 0).toFixed(2)}.`);
+      throw raise.userError(
+        `The move (${store.display('account.move', move.id)}) is not balanced.\nThe total of debits equals ${lines.reduce((s, l) => s + Number(l.debit ?? 0), 0).toFixed(2)} and the total of credits equals ${lines.reduce((s, l) => s + Number(l.credit ?? 0), 0).toFixed(2)}.`,
+      );
     }
-    const name = move.name && move.name !== '/' ? move.name : `MISC/${env.now.slice(0, 4)}/${String(store.nextSequence('account.move')).padStart(5, '0')}`;
+    const name =
+      move.name && move.name !== '/'
+        ? move.name
+        : `MISC/${env.now.slice(0, 4)}/${String(store.nextSequence('account.move')).padStart(5, '0')}`;
     store.write('account.move', [move.id], { state: 'posted', name }, env);
   }
   return false;
@@ -286,11 +328,29 @@ export const METHODS: Record<string, MethodSpec> = {
     params: [],
     run: (scope) => ({ lang: 'en_US', tz: scope.userTz, uid: scope.env.uid }),
   },
-  action_apply_inventory: { record: true, access: 'write', models: ['stock.quant'], params: [], run: (scope, ids) => applyInventory(scope, ids) },
+  action_apply_inventory: {
+    record: true,
+    access: 'write',
+    models: ['stock.quant'],
+    params: [],
+    run: (scope, ids) => applyInventory(scope, ids),
+  },
   action_validate: { record: true, access: 'write', models: ['stock.scrap'], params: [], run: (scope, ids) => validateScrap(scope, ids) },
   action_post: { record: true, access: 'write', models: ['account.move'], params: [], run: (scope, ids) => postMoves(scope, ids) },
-  button_bom_cost: { record: true, access: 'write', models: ['product.product'], params: [], run: (scope, ids) => bomCost(scope, ids, true) },
-  action_bom_cost: { record: true, access: 'write', models: ['product.product', 'product.template'], params: [], run: (scope, ids) => bomCost(scope, ids, false) },
+  button_bom_cost: {
+    record: true,
+    access: 'write',
+    models: ['product.product'],
+    params: [],
+    run: (scope, ids) => bomCost(scope, ids, true),
+  },
+  action_bom_cost: {
+    record: true,
+    access: 'write',
+    models: ['product.product', 'product.template'],
+    params: [],
+    run: (scope, ids) => bomCost(scope, ids, false),
+  },
 };
 
 export function findMethod(model: string, method: string): MethodSpec | undefined {
@@ -317,7 +377,13 @@ export function accessDenied(store: Store, model: string, access: 'create' | 'wr
 }
 
 /** XML-RPC: positional args (ids first for record methods) + kwargs → named arguments. */
-export function bindPositional(spec: MethodSpec, model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): { ids: number[]; kw: Record<string, unknown> } {
+export function bindPositional(
+  spec: MethodSpec,
+  model: string,
+  method: string,
+  args: unknown[],
+  kwargs: Record<string, unknown>,
+): { ids: number[]; kw: Record<string, unknown> } {
   const positional = [...args];
   let ids: number[] = [];
   if (spec.record) {
@@ -326,7 +392,10 @@ export function bindPositional(spec: MethodSpec, model: string, method: string, 
     ids = Array.isArray(first) ? first.map(Number) : typeof first === 'number' ? [first] : [];
   }
   const names = spec.params.map((param) => param.name);
-  const cls = model.split('.').map((part) => part[0]?.toUpperCase() + part.slice(1)).join('');
+  const cls = model
+    .split('.')
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
   if (positional.length > names.length) {
     throw raise.type(`${cls}.${method}() takes ${names.length + 1} positional arguments but ${positional.length + 1} were given`);
   }
@@ -341,20 +410,26 @@ export function bindPositional(spec: MethodSpec, model: string, method: string, 
     kw[key] = value;
   }
   for (const param of spec.params) {
-    if (param.required && !(param.name in kw)) throw raise.type(`${cls}.${method}() missing 1 required positional argument: '${param.name}'`);
+    if (param.required && !(param.name in kw))
+      throw raise.type(`${cls}.${method}() missing 1 required positional argument: '${param.name}'`);
   }
   return { ids, kw };
 }
 
 /** JSON-2: named arguments only, checked like `inspect.signature(...).bind`. */
-export function bindNamed(spec: MethodSpec, model: string, method: string, body: Record<string, unknown>): { ids: number[]; kw: Record<string, unknown> } {
+export function bindNamed(
+  spec: MethodSpec,
+  model: string,
+  method: string,
+  body: Record<string, unknown>,
+): { ids: number[]; kw: Record<string, unknown> } {
   const { ids: rawIds, context: _context, ...rest } = body;
   if (!spec.record && rawIds !== undefined) throw raise.unprocessable(`cannot call ${model}.${method} with ids`);
   const names = spec.params.map((param) => param.name);
   // inspect.Signature.bind reports a missing parameter before an unexpected one (082)
-  for (const param of spec.params) if (param.required && !(param.name in rest)) throw raise.unprocessable(`missing a required argument: '${param.name}'`);
+  for (const param of spec.params)
+    if (param.required && !(param.name in rest)) throw raise.unprocessable(`missing a required argument: '${param.name}'`);
   for (const key of Object.keys(rest)) if (!names.includes(key)) throw raise.unprocessable(`got an unexpected keyword argument '${key}'`);
   const ids = Array.isArray(rawIds) ? rawIds.map(Number) : typeof rawIds === 'number' ? [rawIds] : [];
   return { ids, kw: rest };
 }
-

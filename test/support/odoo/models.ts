@@ -7,7 +7,19 @@
  */
 import { raise, type OdooException } from './exceptions.ts';
 
-export type FieldType = 'char' | 'text' | 'integer' | 'float' | 'monetary' | 'boolean' | 'selection' | 'date' | 'datetime' | 'many2one' | 'one2many' | 'many2many';
+export type FieldType =
+  | 'char'
+  | 'text'
+  | 'integer'
+  | 'float'
+  | 'monetary'
+  | 'boolean'
+  | 'selection'
+  | 'date'
+  | 'datetime'
+  | 'many2one'
+  | 'one2many'
+  | 'many2many';
 
 /** A stored record: many2one as id or false, many2many as id lists; one2many are computed. */
 export type Rec = { id: number } & Record<string, unknown>;
@@ -72,16 +84,24 @@ const f = {
   bool: (string: string, extra: Extra = {}): FieldDef => ({ type: 'boolean', string, ...extra }),
   date: (string: string, extra: Extra = {}): FieldDef => ({ type: 'date', string, ...extra }),
   datetime: (string: string, extra: Extra = {}): FieldDef => ({ type: 'datetime', string, ...extra }),
-  sel: (string: string, selection: Array<[string, string]>, extra: Extra = {}): FieldDef => ({ type: 'selection', string, selection, ...extra }),
+  sel: (string: string, selection: Array<[string, string]>, extra: Extra = {}): FieldDef => ({
+    type: 'selection',
+    string,
+    selection,
+    ...extra,
+  }),
   m2o: (relation: string, string: string, extra: Extra = {}): FieldDef => ({ type: 'many2one', relation, string, ...extra }),
-  o2m: (relation: string, inverse: string, string: string, extra: Extra = {}): FieldDef => ({ type: 'one2many', relation, inverse, string, ...extra }),
+  o2m: (relation: string, inverse: string, string: string, extra: Extra = {}): FieldDef => ({
+    type: 'one2many',
+    relation,
+    inverse,
+    string,
+    ...extra,
+  }),
   m2m: (relation: string, string: string, extra: Extra = {}): FieldDef => ({ type: 'many2many', relation, string, ...extra }),
 };
 
-const always =
-  (value: unknown) =>
-  (): unknown =>
-    value;
+const always = (value: unknown) => (): unknown => value;
 const company1 = always(1);
 const TRUE = always(true);
 
@@ -114,7 +134,9 @@ function locationName(rec: Rec, store: StoreView, depth = 0): string {
 
 function categoryName(rec: Rec, store: StoreView): string {
   const parent = idOf(rec.parent_id);
-  return parent ? `${categoryName(store.get('product.category', parent) ?? { id: 0 }, store)} / ${String(rec.name ?? '')}` : String(rec.name ?? '');
+  return parent
+    ? `${categoryName(store.get('product.category', parent) ?? { id: 0 }, store)} / ${String(rec.name ?? '')}`
+    : String(rec.name ?? '');
 }
 
 function uomAbsolute(rec: Rec, store: StoreView): number {
@@ -144,10 +166,19 @@ export interface ModelOptions {
 export function buildModels({ version, enterprise }: ModelOptions): Map<string, ModelDef> {
   const v19 = version >= 19;
   const models: ModelDef[] = [];
-  const add = (def: Omit<ModelDef, 'order'> & { order?: string }) => models.push({ order: 'id', ...def, fields: { ...commonFields(), ...def.fields } });
+  const add = (def: Omit<ModelDef, 'order'> & { order?: string }) =>
+    models.push({ order: 'id', ...def, fields: { ...commonFields(), ...def.fields } });
 
-  add({ name: 'res.company', description: 'Companies', fields: { name: f.char('Company Name', { required: true }), active: f.bool('Active', { default: TRUE }) } });
-  add({ name: 'res.partner', description: 'Contact', fields: { name: f.char('Name'), active: f.bool('Active', { default: TRUE }), company_id: f.m2o('res.company', 'Company') } });
+  add({
+    name: 'res.company',
+    description: 'Companies',
+    fields: { name: f.char('Company Name', { required: true }), active: f.bool('Active', { default: TRUE }) },
+  });
+  add({
+    name: 'res.partner',
+    description: 'Contact',
+    fields: { name: f.char('Name'), active: f.bool('Active', { default: TRUE }), company_id: f.m2o('res.company', 'Company') },
+  });
   add({
     name: 'res.users',
     description: 'User',
@@ -156,17 +187,37 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       login: f.char('Login', { required: true }),
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
       company_ids: f.m2m('res.company', 'Companies'),
-      tz: f.sel('Timezone', [['Europe/Brussels', 'Europe/Brussels'], ['UTC', 'UTC']]),
+      tz: f.sel('Timezone', [
+        ['Europe/Brussels', 'Europe/Brussels'],
+        ['UTC', 'UTC'],
+      ]),
       lang: f.sel('Language', [['en_US', 'English (US)']]),
       share: f.bool('Share User'),
       active: f.bool('Active', { default: TRUE }),
     },
   });
-  add({ name: 'resource.calendar', description: 'Resource Working Time', fields: { name: f.char('Name', { required: true }), tz: f.char('Timezone') } });
-  add({ name: 'stock.route', description: 'Inventory Routes', fields: { name: f.char('Route', { required: true }), active: f.bool('Active', { default: TRUE }) } });
-  add({ name: 'stock.lot', description: 'Lot/Serial', fields: { name: f.char('Lot/Serial Number', { required: true }), product_id: f.m2o('product.product', 'Product', { required: true }) } });
+  add({
+    name: 'resource.calendar',
+    description: 'Resource Working Time',
+    fields: { name: f.char('Name', { required: true }), tz: f.char('Timezone') },
+  });
+  add({
+    name: 'stock.route',
+    description: 'Inventory Routes',
+    fields: { name: f.char('Route', { required: true }), active: f.bool('Active', { default: TRUE }) },
+  });
+  add({
+    name: 'stock.lot',
+    description: 'Lot/Serial',
+    fields: { name: f.char('Lot/Serial Number', { required: true }), product_id: f.m2o('product.product', 'Product', { required: true }) },
+  });
 
-  if (!v19) add({ name: 'uom.category', description: 'Product UoM Categories', fields: { name: f.char('Unit of Measure Category', { required: true }) } });
+  if (!v19)
+    add({
+      name: 'uom.category',
+      description: 'Product UoM Categories',
+      fields: { name: f.char('Unit of Measure Category', { required: true }) },
+    });
   add({
     name: 'uom.uom',
     description: v19 ? 'Product Unit of Measure' : 'Product Unit of Measure',
@@ -175,7 +226,11 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       ? {
           name: f.char('Unit Name', { required: true }),
           sequence: f.int('Sequence', { default: always(100) }),
-          relative_factor: f.float('Contains', { required: true, default: always(1), help: 'How much bigger or smaller this unit is compared to the reference UoM for this unit' }),
+          relative_factor: f.float('Contains', {
+            required: true,
+            default: always(1),
+            help: 'How much bigger or smaller this unit is compared to the reference UoM for this unit',
+          }),
           rounding: f.float('Rounding Precision', { readonly: true, default: always(0.01) }),
           active: f.bool('Active', { default: TRUE, help: 'Uncheck the active field to disable a unit of measure without deleting it.' }),
           relative_uom_id: f.m2o('uom.uom', 'Reference Unit'),
@@ -186,7 +241,15 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       : {
           name: f.char('Unit of Measure', { required: true }),
           category_id: f.m2o('uom.category', 'Category', { required: true }),
-          uom_type: f.sel('Type', [['bigger', 'Bigger than the reference Unit of Measure'], ['reference', 'Reference Unit of Measure for this category'], ['smaller', 'Smaller than the reference Unit of Measure']], { required: true, default: always('reference') }),
+          uom_type: f.sel(
+            'Type',
+            [
+              ['bigger', 'Bigger than the reference Unit of Measure'],
+              ['reference', 'Reference Unit of Measure for this category'],
+              ['smaller', 'Smaller than the reference Unit of Measure'],
+            ],
+            { required: true, default: always('reference') },
+          ),
           factor: f.float('Ratio', { required: true, default: always(1) }),
           factor_inv: f.float('Bigger Ratio', { readonly: true, compute: (rec) => (Number(rec.factor) ? 1 / Number(rec.factor) : 0) }),
           rounding: f.float('Rounding Precision', { required: true, default: always(0.01) }),
@@ -195,9 +258,19 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
   });
 
   const valuation: Array<[string, string]> = v19
-    ? [['periodic', 'Periodic (at closing)'], ['real_time', 'Perpetual (at invoicing)']]
-    : [['manual_periodic', 'Manual'], ['real_time', 'Automated']];
-  const costMethods: Array<[string, string]> = [['standard', 'Standard Price'], ['fifo', 'First In First Out (FIFO)'], ['average', 'Average Cost (AVCO)']];
+    ? [
+        ['periodic', 'Periodic (at closing)'],
+        ['real_time', 'Perpetual (at invoicing)'],
+      ]
+    : [
+        ['manual_periodic', 'Manual'],
+        ['real_time', 'Automated'],
+      ];
+  const costMethods: Array<[string, string]> = [
+    ['standard', 'Standard Price'],
+    ['fifo', 'First In First Out (FIFO)'],
+    ['average', 'Average Cost (AVCO)'],
+  ];
   add({
     name: 'product.category',
     description: 'Product Category',
@@ -217,16 +290,40 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
   // the fields a product.product shares with its template (stored on both here, mirrored on write)
   const templateFields = (owner: string | undefined): Record<string, FieldDef> => ({
     name: f.char('Name', { required: true, owner }),
-    type: f.sel('Product Type', [['consu', 'Goods'], ['service', 'Service'], ['combo', 'Combo']], { required: true, default: always('consu'), owner }),
+    type: f.sel(
+      'Product Type',
+      [
+        ['consu', 'Goods'],
+        ['service', 'Service'],
+        ['combo', 'Combo'],
+      ],
+      { required: true, default: always('consu'), owner },
+    ),
     is_storable: f.bool('Track Inventory', { owner }),
     uom_id: f.m2o('uom.uom', unitLabel, { required: true, default: defaultUom, owner }),
-    ...(v19 ? { uom_ids: f.m2m('uom.uom', 'Packagings', { owner }) } : { uom_po_id: f.m2o('uom.uom', 'Purchase Unit', { required: true, default: (store, _env, vals) => vals.uom_id ?? defaultUom(store), owner }) }),
+    ...(v19
+      ? { uom_ids: f.m2m('uom.uom', 'Packagings', { owner }) }
+      : {
+          uom_po_id: f.m2o('uom.uom', 'Purchase Unit', {
+            required: true,
+            default: (store, _env, vals) => vals.uom_id ?? defaultUom(store),
+            owner,
+          }),
+        }),
     categ_id: f.m2o('product.category', 'Product Category', { required: !v19, default: always(1), owner }),
     standard_price: f.float('Cost', { owner }),
     list_price: f.float('Sales Price', { default: always(1), owner }),
     sale_ok: f.bool('Sales', { default: TRUE, owner }),
     purchase_ok: f.bool('Purchase', { default: TRUE, owner }),
-    tracking: f.sel('Tracking', [['serial', 'By Unique Serial Number'], ['lot', 'By Lots'], ['none', 'By Quantity']], { required: true, default: always('none'), owner }),
+    tracking: f.sel(
+      'Tracking',
+      [
+        ['serial', 'By Unique Serial Number'],
+        ['lot', 'By Lots'],
+        ['none', 'By Quantity'],
+      ],
+      { required: true, default: always('none'), owner },
+    ),
     description: f.text('Description', { owner }),
     company_id: f.m2o('res.company', 'Company', { owner }),
   });
@@ -263,10 +360,18 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
         compute: (rec, store) =>
           store
             .all('mrp.bom')
-            .filter((bom) => bom.active !== false && (bom.product_id === rec.id || (!bom.product_id && bom.product_tmpl_id === rec.product_tmpl_id)))
+            .filter(
+              (bom) =>
+                bom.active !== false && (bom.product_id === rec.id || (!bom.product_id && bom.product_tmpl_id === rec.product_tmpl_id)),
+            )
             .map((bom) => bom.id),
       }),
-      bom_count: f.int('# Bill of Material', { compute: (rec, store) => store.all('mrp.bom').filter((bom) => bom.product_id === rec.id || (!bom.product_id && bom.product_tmpl_id === rec.product_tmpl_id)).length }),
+      bom_count: f.int('# Bill of Material', {
+        compute: (rec, store) =>
+          store
+            .all('mrp.bom')
+            .filter((bom) => bom.product_id === rec.id || (!bom.product_id && bom.product_tmpl_id === rec.product_tmpl_id)).length,
+      }),
       cost_method: f.sel('Cost Method', costMethods, { readonly: true, compute: costMethod }),
       valuation: f.sel('Valuation', valuation, { readonly: true, compute: valuationOf }),
       qty_available: f.float('Quantity On Hand', {
@@ -300,7 +405,19 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     fields: {
       name: f.char('Location Name', { required: true }),
       complete_name: f.char('Full Location Name', { compute: (rec, store) => locationName(rec, store) }),
-      usage: f.sel('Location Type', [['supplier', 'Vendor'], ['view', 'Virtual'], ['internal', 'Internal'], ['customer', 'Customer'], ['inventory', 'Inventory Loss'], ['production', 'Production'], ['transit', 'Transit']], { required: true, default: always('internal') }),
+      usage: f.sel(
+        'Location Type',
+        [
+          ['supplier', 'Vendor'],
+          ['view', 'Virtual'],
+          ['internal', 'Internal'],
+          ['customer', 'Customer'],
+          ['inventory', 'Inventory Loss'],
+          ['production', 'Production'],
+          ['transit', 'Transit'],
+        ],
+        { required: true, default: always('internal') },
+      ),
       location_id: f.m2o('stock.location', 'Parent Location'),
       warehouse_id: f.m2o('stock.warehouse', 'Warehouse'),
       company_id: f.m2o('res.company', 'Company'),
@@ -310,7 +427,8 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
   add({
     name: 'stock.quant',
     description: 'Quants',
-    display: (rec, store) => `${store.display('product.product', idOf(rec.product_id) ?? 0)} - ${store.display('stock.location', idOf(rec.location_id) ?? 0)}`,
+    display: (rec, store) =>
+      `${store.display('product.product', idOf(rec.product_id) ?? 0)} - ${store.display('stock.location', idOf(rec.location_id) ?? 0)}`,
     fields: {
       product_id: f.m2o('product.product', 'Product', { required: true }),
       location_id: f.m2o('stock.location', 'Location', { required: true }),
@@ -322,12 +440,17 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       inventory_quantity_set: f.bool('Inventory Quantity Set'),
       is_outdated: f.bool('Quantity has been moved since last count', {
         readonly: true,
-        compute: (rec) => Boolean(rec.inventory_quantity_set) && Number(rec.inventory_quantity ?? 0) - Number(rec.quantity ?? 0) !== Number(rec.inventory_diff_quantity ?? 0),
+        compute: (rec) =>
+          Boolean(rec.inventory_quantity_set) &&
+          Number(rec.inventory_quantity ?? 0) - Number(rec.quantity ?? 0) !== Number(rec.inventory_diff_quantity ?? 0),
       }),
       product_uom_id: f.m2o('uom.uom', unitLabel, { readonly: true, compute: (rec, store) => productUom(store, rec.product_id) }),
       in_date: f.datetime('Incoming Date', { default: (_s, env) => env.now }),
       inventory_date: f.date('Scheduled Date'),
-      company_id: f.m2o('res.company', 'Company', { readonly: true, compute: (rec, store) => idOf(store.get('stock.location', idOf(rec.location_id) ?? 0)?.company_id) ?? false }),
+      company_id: f.m2o('res.company', 'Company', {
+        readonly: true,
+        compute: (rec, store) => idOf(store.get('stock.location', idOf(rec.location_id) ?? 0)?.company_id) ?? false,
+      }),
     },
   });
 
@@ -335,11 +458,19 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     name: 'mrp.bom',
     description: 'Bill of Material',
     order: 'sequence, id',
-    display: (rec, store) => `${rec.code ? `${String(rec.code)}: ` : ''}${store.display('product.template', idOf(rec.product_tmpl_id) ?? 0)}`,
+    display: (rec, store) =>
+      `${rec.code ? `${String(rec.code)}: ` : ''}${store.display('product.template', idOf(rec.product_tmpl_id) ?? 0)}`,
     fields: {
       code: f.char('Reference'),
       active: f.bool('Active', { default: TRUE }),
-      type: f.sel('BoM Type', [['normal', 'Manufacture this product'], ['phantom', 'Kit']], { required: true, default: always('normal') }),
+      type: f.sel(
+        'BoM Type',
+        [
+          ['normal', 'Manufacture this product'],
+          ['phantom', 'Kit'],
+        ],
+        { required: true, default: always('normal') },
+      ),
       product_tmpl_id: f.m2o('product.template', 'Product', { required: true }),
       product_id: f.m2o('product.product', 'Product Variant'),
       bom_line_ids: f.o2m('mrp.bom.line', 'bom_id', 'BoM Lines'),
@@ -357,10 +488,19 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     display: (rec, store) => store.display('product.product', idOf(rec.product_id) ?? 0),
     fields: {
       product_id: f.m2o('product.product', 'Component', { required: true }),
-      product_tmpl_id: f.m2o('product.template', 'Product Template', { readonly: true, compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false }),
-      company_id: f.m2o('res.company', 'Company', { readonly: true, compute: (rec, store) => idOf(store.get('mrp.bom', idOf(rec.bom_id) ?? 0)?.company_id) ?? false }),
+      product_tmpl_id: f.m2o('product.template', 'Product Template', {
+        readonly: true,
+        compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false,
+      }),
+      company_id: f.m2o('res.company', 'Company', {
+        readonly: true,
+        compute: (rec, store) => idOf(store.get('mrp.bom', idOf(rec.bom_id) ?? 0)?.company_id) ?? false,
+      }),
       product_qty: f.float('Quantity', { required: true, default: always(1) }),
-      product_uom_id: f.m2o('uom.uom', unitLabel, { required: true, default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store) }),
+      product_uom_id: f.m2o('uom.uom', unitLabel, {
+        required: true,
+        default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store),
+      }),
       sequence: f.int('Sequence', { default: always(1) }),
       bom_id: f.m2o('mrp.bom', 'Parent BoM', { required: true }),
       operation_id: f.m2o('mrp.routing.workcenter', 'Consumed in Operation'),
@@ -368,7 +508,12 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
         readonly: true,
         compute: (rec, store) => {
           const product = store.get('product.product', idOf(rec.product_id) ?? 0);
-          const bom = store.all('mrp.bom').find((b) => b.active !== false && (b.product_id === product?.id || (!b.product_id && b.product_tmpl_id === product?.product_tmpl_id)));
+          const bom = store
+            .all('mrp.bom')
+            .find(
+              (b) =>
+                b.active !== false && (b.product_id === product?.id || (!b.product_id && b.product_tmpl_id === product?.product_tmpl_id)),
+            );
           return bom?.id ?? false;
         },
       }),
@@ -402,14 +547,29 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       workcenter_id: f.m2o('mrp.workcenter', 'Work Center', { required: true }),
       sequence: f.int('Sequence', { default: always(100) }),
       bom_id: f.m2o('mrp.bom', 'Bill of Material', { required: true }),
-      company_id: f.m2o('res.company', 'Company', { readonly: true, compute: (rec, store) => idOf(store.get('mrp.bom', idOf(rec.bom_id) ?? 0)?.company_id) ?? false }),
-      time_mode: f.sel('Duration Computation', [['auto', 'Compute based on tracked time'], ['manual', 'Set duration manually']], { default: always('manual') }),
+      company_id: f.m2o('res.company', 'Company', {
+        readonly: true,
+        compute: (rec, store) => idOf(store.get('mrp.bom', idOf(rec.bom_id) ?? 0)?.company_id) ?? false,
+      }),
+      time_mode: f.sel(
+        'Duration Computation',
+        [
+          ['auto', 'Compute based on tracked time'],
+          ['manual', 'Set duration manually'],
+        ],
+        { default: always('manual') },
+      ),
       time_mode_batch: f.int('Based on', { default: always(10) }),
       time_cycle_manual: f.float('Manual Duration', { default: always(60) }),
       time_cycle: f.float('Duration', { readonly: true, compute: (rec) => Number(rec.time_cycle_manual ?? 0) }),
     },
   });
-  const lossTypes: Array<[string, string]> = [['availability', 'Availability'], ['performance', 'Performance'], ['quality', 'Quality'], ['productive', 'Productive']];
+  const lossTypes: Array<[string, string]> = [
+    ['availability', 'Availability'],
+    ['performance', 'Performance'],
+    ['quality', 'Quality'],
+    ['productive', 'Productive'],
+  ];
   add({
     name: 'mrp.workcenter.productivity.loss.type',
     description: 'MRP Workorder productivity losses',
@@ -425,7 +585,10 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       sequence: f.int('Sequence', { default: always(1) }),
       manual: f.bool('Is a Blocking Reason', { default: TRUE }),
       loss_id: f.m2o('mrp.workcenter.productivity.loss.type', 'Category', { required: true }),
-      loss_type: f.sel('Effectiveness Category', lossTypes, { readonly: true, compute: (rec, store) => store.get('mrp.workcenter.productivity.loss.type', idOf(rec.loss_id) ?? 0)?.loss_type ?? false }),
+      loss_type: f.sel('Effectiveness Category', lossTypes, {
+        readonly: true,
+        compute: (rec, store) => store.get('mrp.workcenter.productivity.loss.type', idOf(rec.loss_id) ?? 0)?.loss_type ?? false,
+      }),
     },
   });
   add({
@@ -451,7 +614,10 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       // wall-clock minutes; real Odoo counts calendar working time for non-productive losses
       duration: f.float('Duration', {
         readonly: true,
-        compute: (rec) => (rec.date_start && rec.date_end ? Math.round((Date.parse(`${String(rec.date_end)}Z`) - Date.parse(`${String(rec.date_start)}Z`)) / 600) / 100 : 0),
+        compute: (rec) =>
+          rec.date_start && rec.date_end
+            ? Math.round((Date.parse(`${String(rec.date_end)}Z`) - Date.parse(`${String(rec.date_start)}Z`)) / 600) / 100
+            : 0,
       }),
     },
   });
@@ -463,12 +629,28 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       name: f.char('Reference', { required: true, default: always('New') }),
       origin: f.char('Source Document'),
       product_id: f.m2o('product.product', 'Product', { required: true }),
-      product_uom_id: f.m2o('uom.uom', unitLabel, { required: true, default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store) }),
+      product_uom_id: f.m2o('uom.uom', unitLabel, {
+        required: true,
+        default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store),
+      }),
       lot_id: f.m2o('stock.lot', 'Lot/Serial'),
       scrap_qty: f.float('Quantity', { required: true, default: always(1) }),
-      location_id: f.m2o('stock.location', 'Source Location', { required: true, default: (store) => store.xmlidToId('stock.stock_location_stock') ?? 8 }),
-      scrap_location_id: f.m2o('stock.location', 'Scrap Location', { required: true, default: (store) => store.xmlidToId('stock.stock_location_scrapped') ?? 16 }),
-      state: f.sel('Status', [['draft', 'Draft'], ['done', 'Done']], { default: always('draft') }),
+      location_id: f.m2o('stock.location', 'Source Location', {
+        required: true,
+        default: (store) => store.xmlidToId('stock.stock_location_stock') ?? 8,
+      }),
+      scrap_location_id: f.m2o('stock.location', 'Scrap Location', {
+        required: true,
+        default: (store) => store.xmlidToId('stock.stock_location_scrapped') ?? 16,
+      }),
+      state: f.sel(
+        'Status',
+        [
+          ['draft', 'Draft'],
+          ['done', 'Done'],
+        ],
+        { default: always('draft') },
+      ),
       date_done: f.datetime('Date'),
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
     },
@@ -479,11 +661,32 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     description: 'Manufacturing Order',
     order: 'priority desc, date_start asc, id',
     fields: {
-      name: f.char('Reference', { required: true, default: (store) => `WH/MO/${String(store.nextSequence('mrp.production')).padStart(5, '0')}` }),
+      name: f.char('Reference', {
+        required: true,
+        default: (store) => `WH/MO/${String(store.nextSequence('mrp.production')).padStart(5, '0')}`,
+      }),
       product_id: f.m2o('product.product', 'Product', { required: true }),
       product_qty: f.float('Quantity To Produce', { required: true, default: always(1) }),
-      state: f.sel('State', [['draft', 'Draft'], ['confirmed', 'Confirmed'], ['progress', 'In Progress'], ['to_close', 'To Close'], ['done', 'Done'], ['cancel', 'Cancelled']], { default: always('draft') }),
-      priority: f.sel('Priority', [['0', 'Normal'], ['1', 'Urgent']], { default: always('0') }),
+      state: f.sel(
+        'State',
+        [
+          ['draft', 'Draft'],
+          ['confirmed', 'Confirmed'],
+          ['progress', 'In Progress'],
+          ['to_close', 'To Close'],
+          ['done', 'Done'],
+          ['cancel', 'Cancelled'],
+        ],
+        { default: always('draft') },
+      ),
+      priority: f.sel(
+        'Priority',
+        [
+          ['0', 'Normal'],
+          ['1', 'Urgent'],
+        ],
+        { default: always('0') },
+      ),
       date_start: f.datetime('Start', { default: (_s, env) => env.now }),
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
     },
@@ -497,11 +700,27 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       workcenter_id: f.m2o('mrp.workcenter', 'Work Center', { required: true }),
       production_id: f.m2o('mrp.production', 'Manufacturing Order', { required: true }),
       // Odoo: related production_id.product_id (stored)
-      product_id: f.m2o('product.product', 'Product', { default: (store, _env, vals) => idOf(store.get('mrp.production', idOf(vals.production_id) ?? 0)?.product_id) ?? false }),
-      state: f.sel('Status', [['pending', 'Waiting for another WO'], ['waiting', 'Waiting for components'], ['ready', 'Ready'], ['progress', 'In Progress'], ['done', 'Finished'], ['cancel', 'Cancelled']], { default: always('ready') }),
+      product_id: f.m2o('product.product', 'Product', {
+        default: (store, _env, vals) => idOf(store.get('mrp.production', idOf(vals.production_id) ?? 0)?.product_id) ?? false,
+      }),
+      state: f.sel(
+        'Status',
+        [
+          ['pending', 'Waiting for another WO'],
+          ['waiting', 'Waiting for components'],
+          ['ready', 'Ready'],
+          ['progress', 'In Progress'],
+          ['done', 'Finished'],
+          ['cancel', 'Cancelled'],
+        ],
+        { default: always('ready') },
+      ),
       date_start: f.datetime('Start'),
       date_finished: f.datetime('End'),
-      qty_production: f.float('Original Production Quantity', { readonly: true, compute: (rec, store) => Number(store.get('mrp.production', idOf(rec.production_id) ?? 0)?.product_qty ?? 0) }),
+      qty_production: f.float('Original Production Quantity', {
+        readonly: true,
+        compute: (rec, store) => Number(store.get('mrp.production', idOf(rec.production_id) ?? 0)?.product_qty ?? 0),
+      }),
     },
   });
   add({
@@ -510,24 +729,39 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     order: 'location_id, id',
     fields: {
       name: f.char('Name', { required: true, default: (store) => `OP/${String(store.nextSequence('stock.orderpoint')).padStart(5, '0')}` }),
-      trigger: f.sel('Trigger', [['auto', 'Auto'], ['manual', 'Manual']], { required: true, default: always('auto') }),
+      trigger: f.sel(
+        'Trigger',
+        [
+          ['auto', 'Auto'],
+          ['manual', 'Manual'],
+        ],
+        { required: true, default: always('auto') },
+      ),
       active: f.bool('Active', { default: TRUE }),
       warehouse_id: f.m2o('stock.warehouse', 'Warehouse', { required: true, default: always(1) }),
       location_id: f.m2o('stock.location', 'Location', {
         required: true,
         default: (store, _env, vals) => idOf(store.get('stock.warehouse', idOf(vals.warehouse_id) ?? 1)?.lot_stock_id) ?? false,
       }),
-      product_tmpl_id: f.m2o('product.template', 'Product Template', { readonly: true, compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false }),
+      product_tmpl_id: f.m2o('product.template', 'Product Template', {
+        readonly: true,
+        compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false,
+      }),
       product_id: f.m2o('product.product', 'Product', { required: true }),
       product_uom: f.m2o('uom.uom', unitLabel, { readonly: true, compute: (rec, store) => productUom(store, rec.product_id) }),
       product_min_qty: f.float('Min Quantity', { required: true, default: always(0) }),
       product_max_qty: f.float('Max Quantity', { required: true, default: always(0) }),
-      ...(v19 ? { replenishment_uom_id: f.m2o('uom.uom', 'Multiple') } : { qty_multiple: f.float('Multiple Quantity', { required: true, default: always(1) }) }),
+      ...(v19
+        ? { replenishment_uom_id: f.m2o('uom.uom', 'Multiple') }
+        : { qty_multiple: f.float('Multiple Quantity', { required: true, default: always(1) }) }),
       route_id: f.m2o('stock.route', 'Route'),
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
     },
     constraints: [
-      (rec) => (Number(rec.product_min_qty ?? 0) > Number(rec.product_max_qty ?? 0) ? raise.validation('The minimum quantity must be less than or equal to the maximum quantity.') : undefined),
+      (rec) =>
+        Number(rec.product_min_qty ?? 0) > Number(rec.product_max_qty ?? 0)
+          ? raise.validation('The minimum quantity must be less than or equal to the maximum quantity.')
+          : undefined,
     ],
   });
 
@@ -539,7 +773,10 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       display: (rec, store) => store.display('product.product', idOf(rec.product_id) ?? 0),
       fields: {
         product_id: f.m2o('product.product', 'Product', { required: true }),
-        product_tmpl_id: f.m2o('product.template', 'Product Template', { readonly: true, compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false }),
+        product_tmpl_id: f.m2o('product.template', 'Product Template', {
+          readonly: true,
+          compute: (rec, store) => idOf(store.get('product.product', idOf(rec.product_id) ?? 0)?.product_tmpl_id) ?? false,
+        }),
         product_uom_id: f.m2o('uom.uom', 'Product UoM', { readonly: true, compute: (rec, store) => productUom(store, rec.product_id) }),
         company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
         warehouse_id: f.m2o('stock.warehouse', 'Production Warehouse', { required: true, default: always(1) }),
@@ -548,11 +785,27 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
         forecast_target_qty: f.float('Safety Stock Target'),
         min_to_replenish_qty: f.float('Minimum to Replenish'),
         max_to_replenish_qty: f.float('Maximum to Replenish', { default: always(1000) }),
-        replenish_trigger: f.sel('Replenishment Trigger', [['automated', 'Automatic'], ['manual', 'Manual'], ['never', 'Never']], { default: always('automated') }),
+        replenish_trigger: f.sel(
+          'Replenishment Trigger',
+          [
+            ['automated', 'Automatic'],
+            ['manual', 'Manual'],
+            ['never', 'Never'],
+          ],
+          { default: always('automated') },
+        ),
       },
       constraints: [
         (rec, store) =>
-          store.all('mrp.production.schedule').some((other) => other.id !== rec.id && other.product_id === rec.product_id && other.warehouse_id === rec.warehouse_id && other.company_id === rec.company_id)
+          store
+            .all('mrp.production.schedule')
+            .some(
+              (other) =>
+                other.id !== rec.id &&
+                other.product_id === rec.product_id &&
+                other.warehouse_id === rec.warehouse_id &&
+                other.company_id === rec.company_id,
+            )
             ? raise.validation(
                 version >= 19
                   ? 'The operation cannot be completed: The combination of warehouse and product must be unique!'
@@ -577,8 +830,49 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     });
   }
 
-  add({ name: 'account.journal', description: 'Journal', order: 'sequence, type, code', fields: { name: f.char('Journal Name', { required: true }), code: f.char('Short Code', { required: true }), type: f.sel('Type', [['sale', 'Sales'], ['purchase', 'Purchase'], ['cash', 'Cash'], ['bank', 'Bank'], ['general', 'Miscellaneous']], { required: true }), sequence: f.int('Sequence', { default: always(10) }), company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }) } });
-  add({ name: 'account.account', description: 'Account', order: 'code, id', display: (rec) => `${String(rec.code ?? '')} ${String(rec.name ?? '')}`.trim(), fields: { code: f.char('Code'), name: f.char('Account Name', { required: true }), account_type: f.sel('Type', [['asset_current', 'Current Assets'], ['expense', 'Expenses'], ['income', 'Income'], ['liability_current', 'Current Liabilities']], { required: true }), reconcile: f.bool('Allow Reconciliation') } });
+  add({
+    name: 'account.journal',
+    description: 'Journal',
+    order: 'sequence, type, code',
+    fields: {
+      name: f.char('Journal Name', { required: true }),
+      code: f.char('Short Code', { required: true }),
+      type: f.sel(
+        'Type',
+        [
+          ['sale', 'Sales'],
+          ['purchase', 'Purchase'],
+          ['cash', 'Cash'],
+          ['bank', 'Bank'],
+          ['general', 'Miscellaneous'],
+        ],
+        { required: true },
+      ),
+      sequence: f.int('Sequence', { default: always(10) }),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'account.account',
+    description: 'Account',
+    order: 'code, id',
+    display: (rec) => `${String(rec.code ?? '')} ${String(rec.name ?? '')}`.trim(),
+    fields: {
+      code: f.char('Code'),
+      name: f.char('Account Name', { required: true }),
+      account_type: f.sel(
+        'Type',
+        [
+          ['asset_current', 'Current Assets'],
+          ['expense', 'Expenses'],
+          ['income', 'Income'],
+          ['liability_current', 'Current Liabilities'],
+        ],
+        { required: true },
+      ),
+      reconcile: f.bool('Allow Reconciliation'),
+    },
+  });
   add({
     name: 'account.move',
     description: 'Journal Entry',
@@ -587,12 +881,37 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       name: f.char('Number', { default: always('/') }),
       ref: f.char('Reference'),
       date: f.date('Date', { required: true, default: (_s, env) => env.now.slice(0, 10) }),
-      move_type: f.sel('Type', [['entry', 'Journal Entry'], ['out_invoice', 'Customer Invoice'], ['in_invoice', 'Vendor Bill'], ['out_refund', 'Customer Credit Note'], ['in_refund', 'Vendor Credit Note']], { required: true, default: always('entry') }),
-      state: f.sel('Status', [['draft', 'Draft'], ['posted', 'Posted'], ['cancel', 'Cancelled']], { required: true, default: always('draft') }),
+      move_type: f.sel(
+        'Type',
+        [
+          ['entry', 'Journal Entry'],
+          ['out_invoice', 'Customer Invoice'],
+          ['in_invoice', 'Vendor Bill'],
+          ['out_refund', 'Customer Credit Note'],
+          ['in_refund', 'Vendor Credit Note'],
+        ],
+        { required: true, default: always('entry') },
+      ),
+      state: f.sel(
+        'Status',
+        [
+          ['draft', 'Draft'],
+          ['posted', 'Posted'],
+          ['cancel', 'Cancelled'],
+        ],
+        { required: true, default: always('draft') },
+      ),
       journal_id: f.m2o('account.journal', 'Journal', { required: true, default: always(3) }),
       partner_id: f.m2o('res.partner', 'Partner'),
       line_ids: f.o2m('account.move.line', 'move_id', 'Journal Items'),
-      amount_total: f.money('Total', { readonly: true, compute: (rec, store) => store.all('account.move.line').filter((l) => l.move_id === rec.id).reduce((s, l) => s + Number(l.debit ?? 0), 0) }),
+      amount_total: f.money('Total', {
+        readonly: true,
+        compute: (rec, store) =>
+          store
+            .all('account.move.line')
+            .filter((l) => l.move_id === rec.id)
+            .reduce((s, l) => s + Number(l.debit ?? 0), 0),
+      }),
       company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
     },
   });
@@ -607,7 +926,15 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       debit: f.money('Debit'),
       credit: f.money('Credit'),
       balance: f.money('Balance', { readonly: true, compute: (rec) => Number(rec.debit ?? 0) - Number(rec.credit ?? 0) }),
-      parent_state: f.sel('Status', [['draft', 'Draft'], ['posted', 'Posted'], ['cancel', 'Cancelled']], { readonly: true, compute: (rec, store) => store.get('account.move', idOf(rec.move_id) ?? 0)?.state ?? false }),
+      parent_state: f.sel(
+        'Status',
+        [
+          ['draft', 'Draft'],
+          ['posted', 'Posted'],
+          ['cancel', 'Cancelled'],
+        ],
+        { readonly: true, compute: (rec, store) => store.get('account.move', idOf(rec.move_id) ?? 0)?.state ?? false },
+      ),
       date: f.date('Date', { readonly: true, compute: (rec, store) => store.get('account.move', idOf(rec.move_id) ?? 0)?.date ?? false }),
     },
   });
@@ -617,7 +944,12 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     description: 'Models',
     order: 'model',
     display: (rec) => String(rec.name ?? ''),
-    fields: { model: f.char('Model', { required: true }), name: f.char('Model Description', { required: true }), transient: f.bool('Transient Model'), modules: f.char('In Apps') },
+    fields: {
+      model: f.char('Model', { required: true }),
+      name: f.char('Model Description', { required: true }),
+      transient: f.bool('Transient Model'),
+      modules: f.char('In Apps'),
+    },
   });
   add({
     name: 'ir.model.data',
@@ -633,7 +965,10 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       noupdate: f.bool('Non Updatable'),
     },
     constraints: [
-      (rec) => (String(rec.name ?? '').includes(' ') ? raise.validation('The operation cannot be completed: External IDs cannot contain spaces') : undefined),
+      (rec) =>
+        String(rec.name ?? '').includes(' ')
+          ? raise.validation('The operation cannot be completed: External IDs cannot contain spaces')
+          : undefined,
       (rec, store) =>
         store.imdIds(`${String(rec.module)}.${String(rec.name)}`).some((other) => other !== rec.id)
           ? raise.validation(

@@ -30,14 +30,33 @@ export function seedMasterData(store: Store): void {
   const env = SYSTEM_ENV();
 
   let irModelId = 100;
-  for (const [name, def] of store.models) put(store, 'ir.model', irModelId++, { model: name, name: def.description, transient: false, modules: name.split('.')[0] ?? 'base' });
+  for (const [name, def] of store.models)
+    put(store, 'ir.model', irModelId++, { model: name, name: def.description, transient: false, modules: name.split('.')[0] ?? 'base' });
 
   put(store, 'res.company', 1, { name: 'My Company (San Francisco)' }, 'base.main_company');
   put(store, 'res.company', 2, { name: 'My Company (Chicago)' }, 'stock.res_company_1');
   put(store, 'res.partner', 1, { name: 'My Company (San Francisco)', company_id: 1 }, 'base.main_partner');
-  put(store, 'res.users', 1, { name: 'OdooBot', login: '__system__', company_id: 1, company_ids: [1, 2], tz: 'UTC', lang: 'en_US', share: false }, 'base.user_root');
-  put(store, 'res.users', 2, { name: 'Mitchell Admin', login: 'admin', company_id: 1, company_ids: [1, 2], tz: 'Europe/Brussels', lang: 'en_US', share: false }, 'base.user_admin');
-  put(store, 'res.users', v19 ? 5 : 6, { name: 'Marc Demo', login: 'demo', company_id: 1, company_ids: [1], tz: 'Europe/Brussels', lang: 'en_US', share: false }, 'base.user_demo');
+  put(
+    store,
+    'res.users',
+    1,
+    { name: 'OdooBot', login: '__system__', company_id: 1, company_ids: [1, 2], tz: 'UTC', lang: 'en_US', share: false },
+    'base.user_root',
+  );
+  put(
+    store,
+    'res.users',
+    2,
+    { name: 'Mitchell Admin', login: 'admin', company_id: 1, company_ids: [1, 2], tz: 'Europe/Brussels', lang: 'en_US', share: false },
+    'base.user_admin',
+  );
+  put(
+    store,
+    'res.users',
+    v19 ? 5 : 6,
+    { name: 'Marc Demo', login: 'demo', company_id: 1, company_ids: [1], tz: 'Europe/Brussels', lang: 'en_US', share: false },
+    'base.user_demo',
+  );
   put(store, 'resource.calendar', 1, { name: 'Standard 40 hours/week', tz: 'Europe/Brussels' }, 'resource.resource_calendar_std');
   put(store, 'stock.route', 1, { name: 'Buy' }, 'purchase_stock.route_warehouse0_buy');
   put(store, 'stock.route', 2, { name: 'Manufacture' }, 'mrp.route_warehouse0_manufacture');
@@ -60,7 +79,20 @@ export function seedMasterData(store: Store): void {
       [17, 'Ton', 16, 1000, 'uom.product_uom_ton'],
     ];
     for (const [id, name, parent, factor, xmlid] of uoms) {
-      put(store, 'uom.uom', id, { name, relative_uom_id: parent, relative_factor: factor, rounding: 0.01, sequence: parent ? 1000 : 100, parent_path: parent ? `${parent}/${id}/` : `${id}/` }, xmlid);
+      put(
+        store,
+        'uom.uom',
+        id,
+        {
+          name,
+          relative_uom_id: parent,
+          relative_factor: factor,
+          rounding: 0.01,
+          sequence: parent ? 1000 : 100,
+          parent_path: parent ? `${parent}/${id}/` : `${id}/`,
+        },
+        xmlid,
+      );
     }
   } else {
     // Odoo 18: categories; `factor` = how many of this unit make one reference unit (Dozens 1/12)
@@ -80,11 +112,28 @@ export function seedMasterData(store: Store): void {
       [13, 'g', 2, 'smaller', 1000, 'uom.product_uom_gram'],
       [14, 't', 2, 'bigger', 0.001, 'uom.product_uom_ton'],
     ];
-    for (const [id, name, category, type, factor, xmlid] of uoms) put(store, 'uom.uom', id, { name, category_id: category, uom_type: type, factor, rounding: 0.01 }, xmlid);
+    for (const [id, name, category, type, factor, xmlid] of uoms)
+      put(store, 'uom.uom', id, { name, category_id: category, uom_type: type, factor, rounding: 0.01 }, xmlid);
   }
 
-  put(store, 'product.category', 1, { name: v19 ? 'Goods' : 'All', parent_id: false, property_cost_method: 'standard', property_valuation: v19 ? 'periodic' : 'manual_periodic' }, v19 ? 'product.product_category_goods' : 'product.product_category_all');
-  put(store, 'product.category', 2, { name: 'FIFO', parent_id: 1, property_cost_method: 'fifo', property_valuation: v19 ? 'periodic' : 'manual_periodic' });
+  put(
+    store,
+    'product.category',
+    1,
+    {
+      name: v19 ? 'Goods' : 'All',
+      parent_id: false,
+      property_cost_method: 'standard',
+      property_valuation: v19 ? 'periodic' : 'manual_periodic',
+    },
+    v19 ? 'product.product_category_goods' : 'product.product_category_all',
+  );
+  put(store, 'product.category', 2, {
+    name: 'FIFO',
+    parent_id: 1,
+    property_cost_method: 'fifo',
+    property_valuation: v19 ? 'periodic' : 'manual_periodic',
+  });
 
   // locations: views name themselves, the others hang under their parent ("WH/Stock")
   const locations: Array<[number, string, string, number | false, number | false, number | false, string?]> = [
@@ -105,12 +154,75 @@ export function seedMasterData(store: Store): void {
   for (const [id, name, usage, parent, warehouse, company, xmlid] of locations) {
     put(store, 'stock.location', id, { name, usage, location_id: parent, warehouse_id: warehouse, company_id: company }, xmlid);
   }
-  put(store, 'stock.warehouse', 1, { name: 'YourCompany', code: 'WH', lot_stock_id: 8, view_location_id: 7, company_id: 1 }, 'stock.warehouse0');
-  put(store, 'stock.warehouse', 2, { name: 'My Company (Chicago)', code: 'My Co', lot_stock_id: 28, view_location_id: 27, company_id: 2 }, 'stock.stock_warehouse_shop0');
+  put(
+    store,
+    'stock.warehouse',
+    1,
+    { name: 'YourCompany', code: 'WH', lot_stock_id: 8, view_location_id: 7, company_id: 1 },
+    'stock.warehouse0',
+  );
+  put(
+    store,
+    'stock.warehouse',
+    2,
+    { name: 'My Company (Chicago)', code: 'My Co', lot_stock_id: 28, view_location_id: 27, company_id: 2 },
+    'stock.stock_warehouse_shop0',
+  );
 
-  put(store, 'mrp.workcenter', 1, { name: 'Assembly 1', code: false, sequence: 1, time_efficiency: 100, costs_hour: 40, default_capacity: 1, time_start: 0, time_stop: 0, resource_calendar_id: 1, company_id: 1 }, 'mrp.mrp_workcenter_3');
-  put(store, 'mrp.workcenter', 2, { name: 'Drill 1', code: false, sequence: 2, time_efficiency: 100, costs_hour: 0, default_capacity: 1, time_start: 0, time_stop: 0, resource_calendar_id: 1, company_id: 1 }, 'mrp.mrp_workcenter_1');
-  put(store, 'mrp.workcenter', 3, { name: 'Assembly 2', code: false, sequence: 3, time_efficiency: 100, costs_hour: 0, default_capacity: 1, time_start: 0, time_stop: 0, resource_calendar_id: 1, company_id: 1 }, 'mrp.mrp_workcenter_2');
+  put(
+    store,
+    'mrp.workcenter',
+    1,
+    {
+      name: 'Assembly 1',
+      code: false,
+      sequence: 1,
+      time_efficiency: 100,
+      costs_hour: 40,
+      default_capacity: 1,
+      time_start: 0,
+      time_stop: 0,
+      resource_calendar_id: 1,
+      company_id: 1,
+    },
+    'mrp.mrp_workcenter_3',
+  );
+  put(
+    store,
+    'mrp.workcenter',
+    2,
+    {
+      name: 'Drill 1',
+      code: false,
+      sequence: 2,
+      time_efficiency: 100,
+      costs_hour: 0,
+      default_capacity: 1,
+      time_start: 0,
+      time_stop: 0,
+      resource_calendar_id: 1,
+      company_id: 1,
+    },
+    'mrp.mrp_workcenter_1',
+  );
+  put(
+    store,
+    'mrp.workcenter',
+    3,
+    {
+      name: 'Assembly 2',
+      code: false,
+      sequence: 3,
+      time_efficiency: 100,
+      costs_hour: 0,
+      default_capacity: 1,
+      time_start: 0,
+      time_stop: 0,
+      resource_calendar_id: 1,
+      company_id: 1,
+    },
+    'mrp.mrp_workcenter_2',
+  );
 
   const lossTypes = ['availability', 'performance', 'quality', 'productive'];
   lossTypes.forEach((lossType, i) => put(store, 'mrp.workcenter.productivity.loss.type', i + 1, { loss_type: lossType }));
@@ -123,7 +235,8 @@ export function seedMasterData(store: Store): void {
     [6, 'Reduced Yield', 3, true, 'mrp.block_reason6'],
     [7, 'Fully Productive Time', 4, false, 'mrp.block_reason7'],
   ];
-  for (const [id, name, type, manual, xmlid] of losses) put(store, 'mrp.workcenter.productivity.loss', id, { name, loss_id: type, manual, sequence: id }, xmlid);
+  for (const [id, name, type, manual, xmlid] of losses)
+    put(store, 'mrp.workcenter.productivity.loss', id, { name, loss_id: type, manual, sequence: id }, xmlid);
 
   const journals: Array<[number, string, string, string]> = [
     [1, 'Customer Invoices', 'INV', 'sale'],
@@ -142,7 +255,11 @@ export function seedMasterData(store: Store): void {
 
   // a few products with BoMs and stock, created through the ORM (templates follow)
   const product = (code: string, name: string, price: number, storable = true, xmlid?: string) => {
-    const id = store.create('product.product', { default_code: code, name, standard_price: price, is_storable: storable, type: 'consu' }, env);
+    const id = store.create(
+      'product.product',
+      { default_code: code, name, standard_price: price, is_storable: storable, type: 'consu' },
+      env,
+    );
     if (xmlid) seedXmlid(store, xmlid, 'product.product', id);
     return id;
   };
@@ -156,18 +273,45 @@ export function seedMasterData(store: Store): void {
   product('E-COM10', 'Pedal Bin', 47, true, 'product.product_product_9');
 
   const tmpl = (id: number) => store.get('product.product', id)?.product_tmpl_id;
-  store.create('mrp.bom', { product_tmpl_id: tmpl(table), product_qty: 1, bom_line_ids: [[0, 0, { product_id: top, product_qty: 1 }], [0, 0, { product_id: leg, product_qty: 4 }], [0, 0, { product_id: bolt, product_qty: 4 }], [0, 0, { product_id: screw, product_qty: 10 }]] }, env);
-  store.create('mrp.bom', { product_tmpl_id: tmpl(top), product_qty: 1, bom_line_ids: [[0, 0, { product_id: panel, product_qty: 2 }]] }, env);
+  store.create(
+    'mrp.bom',
+    {
+      product_tmpl_id: tmpl(table),
+      product_qty: 1,
+      bom_line_ids: [
+        [0, 0, { product_id: top, product_qty: 1 }],
+        [0, 0, { product_id: leg, product_qty: 4 }],
+        [0, 0, { product_id: bolt, product_qty: 4 }],
+        [0, 0, { product_id: screw, product_qty: 10 }],
+      ],
+    },
+    env,
+  );
+  store.create(
+    'mrp.bom',
+    { product_tmpl_id: tmpl(top), product_qty: 1, bom_line_ids: [[0, 0, { product_id: panel, product_qty: 2 }]] },
+    env,
+  );
   const tableBom = store.all('mrp.bom').find((b) => b.product_tmpl_id === tmpl(table))?.id;
   const topBom = store.all('mrp.bom').find((b) => b.product_tmpl_id === tmpl(top))?.id;
   store.create('mrp.routing.workcenter', { name: 'Assembly', bom_id: tableBom, workcenter_id: 1, time_cycle_manual: 60 }, env);
   store.create('mrp.routing.workcenter', { name: 'Manual Assembly', bom_id: topBom, workcenter_id: 1, time_cycle_manual: 60 }, env);
 
-  for (const [productId, qty] of [[desk, 60], [table, 1], [top, 5], [leg, 40], [panel, 12]] as const) {
+  for (const [productId, qty] of [
+    [desk, 60],
+    [table, 1],
+    [top, 5],
+    [leg, 40],
+    [panel, 12],
+  ] as const) {
     store.create('stock.quant', { product_id: productId, location_id: 8, quantity: qty }, env);
   }
   store.create('stock.quant', { product_id: leg, location_id: 28, quantity: 8 }, env);
-  store.create('stock.warehouse.orderpoint', { product_id: leg, location_id: 8, warehouse_id: 1, product_min_qty: 5, product_max_qty: 10 }, env);
+  store.create(
+    'stock.warehouse.orderpoint',
+    { product_id: leg, location_id: 8, warehouse_id: 1, product_min_qty: 5, product_max_qty: 10 },
+    env,
+  );
 }
 
 /** `count` storable products with codes `${prefix}0001`...; returns their ids. */
@@ -179,7 +323,13 @@ export function seedProducts(store: Store, count: number, options: { prefix?: st
     ids.push(
       store.create(
         'product.product',
-        { default_code: `${prefix}${String(i).padStart(4, '0')}`, name: `Seeded product ${i}`, is_storable: true, uom_id: options.uomId ?? 1, standard_price: options.price ?? 1 },
+        {
+          default_code: `${prefix}${String(i).padStart(4, '0')}`,
+          name: `Seeded product ${i}`,
+          is_storable: true,
+          uom_id: options.uomId ?? 1,
+          standard_price: options.price ?? 1,
+        },
         env,
       ),
     );

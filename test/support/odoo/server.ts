@@ -50,7 +50,7 @@ const XML_TYPE = 'text/xml; charset=utf-8';
 const NO_DATABASE_HTML =
   '<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>No database is selected and the requested URL was not found in the server-wide controllers.</p>\n<p>Please verify the hostname, <a href=/web/login>login</a> and try again.</p>\n\n<!-- Alternatively, use the X-Odoo-Database header. -->\n';
 const UNSUPPORTED_MEDIA_HTML =
-  "<!doctype html>\n<html lang=en>\n<title>415 Unsupported Media Type</title>\n<h1>Unsupported Media Type</h1>\n<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;/json/2/&lt;__model__&gt;/&lt;__method__&gt;&#39; is type=&#39;json2&#39;.<br><br>Please verify the Content-Type request header and try again.</p>\n";
+  '<!doctype html>\n<html lang=en>\n<title>415 Unsupported Media Type</title>\n<h1>Unsupported Media Type</h1>\n<p>Request inferred type is compatible with [&#39;http&#39;] but &#39;/json/2/&lt;__model__&gt;/&lt;__method__&gt;&#39; is type=&#39;json2&#39;.<br><br>Please verify the Content-Type request header and try again.</p>\n';
 const UNAVAILABLE_HTML =
   '<!doctype html>\n<html lang=en>\n<title>503 Service Unavailable</title>\n<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later.</p>\n';
 const NOT_FOUND_HTML =
@@ -96,7 +96,15 @@ export class OdooTestServer {
     if (options.seed ?? true) seedMasterData(this.store);
     this.users = [
       { uid: 2, login: 'admin', password: 'admin', apiKeys: [this.adminApiKey], companies: [1, 2], tz: 'Europe/Brussels', readonly: false },
-      { uid: this.version >= 19 ? 5 : 6, login: 'demo', password: 'demo', apiKeys: [this.demoApiKey], companies: [1], tz: 'Europe/Brussels', readonly: true },
+      {
+        uid: this.version >= 19 ? 5 : 6,
+        login: 'demo',
+        password: 'demo',
+        apiKeys: [this.demoApiKey],
+        companies: [1],
+        tz: 'Europe/Brussels',
+        readonly: true,
+      },
     ];
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -156,7 +164,9 @@ export class OdooTestServer {
   }
 
   calls(model?: string, method?: string): CallRecord[] {
-    return this.stats.log.filter((entry) => (model === undefined || entry.model === model) && (method === undefined || entry.method === method));
+    return this.stats.log.filter(
+      (entry) => (model === undefined || entry.model === model) && (method === undefined || entry.method === method),
+    );
   }
 
   // ---- HTTP ------------------------------------------------------------------------------------
@@ -181,9 +191,17 @@ export class OdooTestServer {
       if (this.version < 19) {
         // Odoo 18's /json/<path> route (auth=user) sends anonymous callers to the login page
         const location = `/web/login?redirect=${encodeURIComponent(path)}`;
-        send(res, 303, HTML, `<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href="${location}">${location}</a>. If not, click the link.\n`, { Location: location });
+        send(
+          res,
+          303,
+          HTML,
+          `<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href="${location}">${location}</a>. If not, click the link.\n`,
+          { Location: location },
+        );
       } else if (path === '/json/version') {
-        send(res, 200, JSON_TYPE, pyJson({ version_info: [19, 0, 0, 'final', 0, ''], version: '19.0' }), { 'X-Content-Type-Options': 'nosniff' });
+        send(res, 200, JSON_TYPE, pyJson({ version_info: [19, 0, 0, 'final', 0, ''], version: '19.0' }), {
+          'X-Content-Type-Options': 'nosniff',
+        });
       } else {
         await this.handleJson2(req, path, body, res);
       }
@@ -194,7 +212,12 @@ export class OdooTestServer {
 
   private versionInfo(): Record<string, unknown> {
     const major = this.version;
-    return { server_version: `${major}.0`, server_version_info: [major, 0, 0, 'final', 0, ''], server_serie: `${major}.0`, protocol_version: 1 };
+    return {
+      server_version: `${major}.0`,
+      server_version_info: [major, 0, 0, 'final', 0, ''],
+      server_serie: `${major}.0`,
+      protocol_version: 1,
+    };
   }
 
   private userByUid(uid: unknown): TestUser | undefined {
@@ -250,7 +273,10 @@ export class OdooTestServer {
     if (method !== 'execute_kw' && method !== 'execute') return fault(raise.methodNotFound(method));
     const [db, uid, password, model, inner, rawArgs, rawKwargs] = params;
     const args = method === 'execute' ? params.slice(5) : Array.isArray(rawArgs) ? rawArgs : [];
-    const kwargs = method === 'execute_kw' && rawKwargs && typeof rawKwargs === 'object' && !Array.isArray(rawKwargs) ? (rawKwargs as Record<string, unknown>) : {};
+    const kwargs =
+      method === 'execute_kw' && rawKwargs && typeof rawKwargs === 'object' && !Array.isArray(rawKwargs)
+        ? (rawKwargs as Record<string, unknown>)
+        : {};
     const context = kwargs.context && typeof kwargs.context === 'object' ? (kwargs.context as Record<string, unknown>) : {};
     const call: CallInfo = { protocol: 'xmlrpc', model: String(model), method: String(inner) };
 
@@ -282,10 +308,15 @@ export class OdooTestServer {
       send(res, status, JSON_TYPE, errorBody, headers);
     };
     const dbHeader = req.headers['x-odoo-database'];
-    if ((dbHeader !== undefined && dbHeader !== this.db) || (dbHeader === undefined && this.multiDb)) return send(res, 404, HTML, NO_DATABASE_HTML);
+    if ((dbHeader !== undefined && dbHeader !== this.db) || (dbHeader === undefined && this.multiDb))
+      return send(res, 404, HTML, NO_DATABASE_HTML);
     const [, , , model = '', method = ''] = path.split('/');
     if (req.method !== 'POST') return error(raise.notFound('Did you mean POST /json/2/<model>/<method>?'));
-    if (!String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+    if (
+      !String(req.headers['content-type'] ?? '')
+        .toLowerCase()
+        .startsWith('application/json')
+    ) {
       return send(res, 415, HTML, UNSUPPORTED_MEDIA_HTML, { Accept: 'application/json' });
     }
     let parsed: unknown;
@@ -313,7 +344,12 @@ export class OdooTestServer {
   }
 
   /** The protocol-independent part: checks, knobs, one transaction, latency. */
-  private async execute(call: CallInfo, user: TestUser, context: Record<string, unknown>, bind: (spec: MethodSpec) => { ids: number[]; kw: Record<string, unknown> }): Promise<Outcome> {
+  private async execute(
+    call: CallInfo,
+    user: TestUser,
+    context: Record<string, unknown>,
+    bind: (spec: MethodSpec) => { ids: number[]; kw: Record<string, unknown> },
+  ): Promise<Outcome> {
     const entry: CallRecord = { ...call, context, outcome: 'ok' };
     this.stats.record(entry);
     if (this.knobs.take503(call)) {
@@ -329,12 +365,20 @@ export class OdooTestServer {
     try {
       const { model, method } = call;
       const json2 = call.protocol === 'json2';
-      if (!this.store.model(model)) throw json2 ? raise.notFound(`the model '${model}' does not exist`) : raise.userError(`Object ${model} doesn't exist`);
+      if (!this.store.model(model))
+        throw json2 ? raise.notFound(`the model '${model}' does not exist`) : raise.userError(`Object ${model} doesn't exist`);
       if (method.startsWith('_')) {
-        throw raise.access(this.version >= 19 ? `Private methods (such as '${model}.${method}') cannot be called remotely.` : `Private methods (such as ${method}) cannot be called remotely.`);
+        throw raise.access(
+          this.version >= 19
+            ? `Private methods (such as '${model}.${method}') cannot be called remotely.`
+            : `Private methods (such as ${method}) cannot be called remotely.`,
+        );
       }
       const spec = findMethod(model, method);
-      if (!spec) throw json2 ? raise.notFound(`The method '${model}.${method}' does not exist`) : raise.attribute(`The method '${model}.${method}' does not exist`);
+      if (!spec)
+        throw json2
+          ? raise.notFound(`The method '${model}.${method}' does not exist`)
+          : raise.attribute(`The method '${model}.${method}' does not exist`);
       const allowed = context.allowed_company_ids;
       if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((id) => !user.companies.includes(Number(id))))) {
         throw raise.access('Access to unauthorized or invalid companies.');
@@ -352,7 +396,18 @@ export class OdooTestServer {
       if (wizard) {
         entry.outcome = 'wizard';
         await settle();
-        return { type: 'ok', value: { name: wizard.name, type: 'ir.actions.act_window', view_mode: 'form', views: [[false, 'form']], res_model: wizard.resModel, target: 'new', context: { ...context } } };
+        return {
+          type: 'ok',
+          value: {
+            name: wizard.name,
+            type: 'ir.actions.act_window',
+            view_mode: 'form',
+            views: [[false, 'form']],
+            res_model: wizard.resModel,
+            target: 'new',
+            context: { ...context },
+          },
+        };
       }
       const env: Env = { uid: user.uid, now: utcNow(), context };
       const scope: CallScope = {

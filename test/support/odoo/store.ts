@@ -197,7 +197,9 @@ export class Store implements StoreView {
   }
 
   private unknownField(model: string, field: string): OdooException {
-    return this.version >= 19 ? raise.value(`Invalid field '${field}' in '${model}'`, frames.create) : raise.value(`Invalid field '${field}' on model '${model}'`, frames.create);
+    return this.version >= 19
+      ? raise.value(`Invalid field '${field}' in '${model}'`, frames.create)
+      : raise.value(`Invalid field '${field}' on model '${model}'`, frames.create);
   }
 
   requiredMessage(model: string, field: string): string {
@@ -224,7 +226,11 @@ export class Store implements StoreView {
       case 'text':
       case 'date':
       case 'datetime':
-        return isEmpty(value) ? false : typeof value === 'string' && fd.type === 'datetime' ? value.replace('T', ' ').slice(0, 19) : String(value);
+        return isEmpty(value)
+          ? false
+          : typeof value === 'string' && fd.type === 'datetime'
+            ? value.replace('T', ' ').slice(0, 19)
+            : String(value);
       case 'selection': {
         if (isEmpty(value)) return false;
         if (!fd.selection?.some(([key]) => key === value)) {
@@ -234,7 +240,10 @@ export class Store implements StoreView {
       }
       case 'many2one': {
         if (isEmpty(value) || value === 0) return false;
-        if (typeof value !== 'number') throw raise.type(`int() argument must be a string, a bytes-like object or a real number, not '${Array.isArray(value) ? 'list' : typeof value}'`);
+        if (typeof value !== 'number')
+          throw raise.type(
+            `int() argument must be a string, a bytes-like object or a real number, not '${Array.isArray(value) ? 'list' : typeof value}'`,
+          );
         if (!this.get(fd.relation as string, value)) {
           const owner = fd.owner ?? model;
           if (this.version >= 19) throw raise.missing(fd.relation as string, [value], env.uid);
@@ -299,7 +308,8 @@ export class Store implements StoreView {
       rec[name] = this.convert(model, name, fd, value ?? (fd.type === 'boolean' ? false : undefined), env, undefined);
     }
     for (const [name, fd] of Object.entries(def.fields)) {
-      if (fd.required && !fd.compute && fd.type !== 'one2many' && isEmpty(rec[name])) throw new RequiredFieldMissing(this.requiredMessage(model, name), model, name);
+      if (fd.required && !fd.compute && fd.type !== 'one2many' && isEmpty(rec[name]))
+        throw new RequiredFieldMissing(this.requiredMessage(model, name), model, name);
     }
     rec.id = this.newId(model);
     rec.create_uid = env.uid;
@@ -343,12 +353,16 @@ export class Store implements StoreView {
     const def = this.requireModel(model);
     const existing = ids.filter((id) => this.get(model, id));
     if (model === 'account.move' && existing.some((id) => this.get(model, id)?.state === 'posted')) {
-      throw raise.userError("You can't delete a posted journal item. Don’t play games with your accounting records; reset the journal entry to draft before deleting it.");
+      throw raise.userError(
+        "You can't delete a posted journal item. Don’t play games with your accounting records; reset the journal entry to draft before deleting it.",
+      );
     }
     if (model === 'uom.uom') {
       const used = existing.filter((id) => this.all('product.product').some((p) => p.uom_id === id));
       if (used.length) {
-        throw raise.userError(`The following units of measure are used by the system and cannot be deleted: ${used.map((id) => this.display(model, id)).join(', ')}\nYou can archive them instead.`);
+        throw raise.userError(
+          `The following units of measure are used by the system and cannot be deleted: ${used.map((id) => this.display(model, id)).join(', ')}\nYou can archive them instead.`,
+        );
       }
     }
     for (const id of existing) {
@@ -358,7 +372,12 @@ export class Store implements StoreView {
         const childDef = this.models.get(fd.relation as string);
         const inverse = childDef?.fields[fd.inverse as string];
         const children = this.all(fd.relation as string).filter((child) => child[fd.inverse as string] === id);
-        if (inverse?.required) this.unlink(fd.relation as string, children.map((c) => c.id), env);
+        if (inverse?.required)
+          this.unlink(
+            fd.relation as string,
+            children.map((c) => c.id),
+            env,
+          );
         else for (const child of children) this.patchRaw(fd.relation as string, child.id, { [fd.inverse as string]: false });
       }
       const rec = this.get(model, id) as Rec;
@@ -384,7 +403,8 @@ export class Store implements StoreView {
       const tmplFields = this.models.get('product.template')?.fields ?? {};
       const shared: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(vals)) {
-        if (key in tmplFields && !tmplFields[key]?.compute && key !== 'active' && !['barcode', 'product_tmpl_id'].includes(key)) shared[key] = value;
+        if (key in tmplFields && !tmplFields[key]?.compute && key !== 'active' && !['barcode', 'product_tmpl_id'].includes(key))
+          shared[key] = value;
       }
       vals.product_tmpl_id = this.create('product.template', shared, env, { withVariant: false });
     }
@@ -416,7 +436,8 @@ export class Store implements StoreView {
       const productFields = this.models.get('product.product')?.fields ?? {};
       const shared: Record<string, unknown> = {};
       for (const key of Object.keys(vals)) if (productFields[key]?.owner === 'product.template') shared[key] = rec[key];
-      if (Object.keys(shared).length) for (const p of this.all('product.product')) if (p.product_tmpl_id === rec.id) this.patchRaw('product.product', p.id, shared);
+      if (Object.keys(shared).length)
+        for (const p of this.all('product.product')) if (p.product_tmpl_id === rec.id) this.patchRaw('product.product', p.id, shared);
     }
     // a count (inventory_quantity) marks the quant as counted, unless the caller sets the flag itself
     if (model === 'stock.quant' && 'inventory_quantity' in vals && !('inventory_quantity_set' in vals)) {
@@ -467,7 +488,9 @@ export class Store implements StoreView {
     const list = Array.isArray(fields) && fields.length > 0 ? (fields as unknown[]).map(String) : Object.keys(def.fields);
     for (const field of list) {
       if (!(field in def.fields)) {
-        throw this.version >= 19 ? raise.value(`Invalid field '${field}' on '${model}'`, frames.read) : raise.value(`Invalid field '${field}' on model '${model}'`, frames.read);
+        throw this.version >= 19
+          ? raise.value(`Invalid field '${field}' on '${model}'`, frames.read)
+          : raise.value(`Invalid field '${field}' on model '${model}'`, frames.read);
       }
     }
     return list;

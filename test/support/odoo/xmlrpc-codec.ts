@@ -26,7 +26,8 @@ export class XmlRpcParseError extends Error {}
 function parseXml(xml: string): XmlNode {
   const root: XmlNode = { name: '#root', children: [], text: '' };
   const stack: XmlNode[] = [root];
-  const token = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<\/\s*([\w.:-]+)\s*>|<([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/g;
+  const token =
+    /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<\/\s*([\w.:-]+)\s*>|<([\w.:-]+)((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/g;
   let match: RegExpExecArray | null;
   let consumed = 0;
   while ((match = token.exec(xml)) !== null) {
@@ -96,10 +97,12 @@ export function parseMethodCall(xml: string): { method: string; params: unknown[
   const call = child(root, 'methodCall');
   if (!call) throw new XmlRpcParseError('not a methodCall');
   const method = child(call, 'methodName')?.text.trim() ?? '';
-  const params = (child(call, 'params')?.children ?? []).filter((p) => p.name === 'param').map((p) => {
-    const v = child(p, 'value');
-    return v ? parseValue(v) : null;
-  });
+  const params = (child(call, 'params')?.children ?? [])
+    .filter((p) => p.name === 'param')
+    .map((p) => {
+      const v = child(p, 'value');
+      return v ? parseValue(v) : null;
+    });
   return { method, params };
 }
 

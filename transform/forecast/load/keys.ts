@@ -55,7 +55,9 @@ export function parseKey(key: string): ParsedKey | undefined {
  * `load`. Equal hash = Odoo already holds these values (as far as the ledger knows).
  */
 export function payloadHash(model: string, fields: readonly string[], cells: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify([model, fields, cells])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([model, fields, cells]))
+    .digest('hex');
 }
 
 /** A quantity as a `load` cell: at most 6 decimals, no float noise ("0.30000000000000004" → "0.3"). */

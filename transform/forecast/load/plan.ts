@@ -44,13 +44,23 @@ export interface ForeignPolicy {
   blocked: Set<string>;
 }
 
-export function planModel(set: TargetSet, ledger: ReadonlyMap<string, LedgerState>, foreign: ForeignPolicy): { plan: ModelPlan; skipped: SkippedRow[] } {
+export function planModel(
+  set: TargetSet,
+  ledger: ReadonlyMap<string, LedgerState>,
+  foreign: ForeignPolicy,
+): { plan: ModelPlan; skipped: SkippedRow[] } {
   const rows: PlannedRow[] = [];
   const skipped: SkippedRow[] = [];
   for (const row of set.rows) {
     if (row.dependsOn !== undefined && foreign.blocked.has(row.dependsOn)) {
       foreign.blocked.add(row.key);
-      skipped.push({ kind: 'foreign', model: set.model, key: row.key, ref: row.ref, reason: `its record ${row.dependsOn} is not managed by mfg-etl: left alone` });
+      skipped.push({
+        kind: 'foreign',
+        model: set.model,
+        key: row.key,
+        ref: row.ref,
+        reason: `its record ${row.dependsOn} is not managed by mfg-etl: left alone`,
+      });
       continue;
     }
     const found = foreign.records.get(row.key);
@@ -118,7 +128,12 @@ export function summarisePlan(models: readonly ModelPlan[], skipped: readonly Sk
       if (r.adoptId !== undefined) s.adopt++;
       if (r.reason === 'dropped') s.zeroed++;
       if (examples[r.op].length < examplesPerKind) {
-        examples[r.op].push({ key: r.key, ref: r.ref, values: r.values, ...(r.adoptId !== undefined ? { reason: `take over record ${r.adoptId}` } : r.reason ? { reason: r.reason } : {}) });
+        examples[r.op].push({
+          key: r.key,
+          ref: r.ref,
+          values: r.values,
+          ...(r.adoptId !== undefined ? { reason: `take over record ${r.adoptId}` } : r.reason ? { reason: r.reason } : {}),
+        });
       }
     }
     return s;
@@ -155,14 +170,19 @@ export function formatPlan(summary: PlanSummary, header: PlanHeader): string {
   if (header.dryRunReason) lines.push(`  dry run: ${header.dryRunReason}; nothing is written to Odoo`);
   for (const note of header.notes ?? []) lines.push(`  note: ${note}`);
   for (const m of summary.models) {
-    const extra = [m.adopt ? `${m.adopt} taken over` : '', m.zeroed ? `${m.zeroed} set to zero (not in this version)` : ''].filter(Boolean).join(', ');
+    const extra = [m.adopt ? `${m.adopt} taken over` : '', m.zeroed ? `${m.zeroed} set to zero (not in this version)` : '']
+      .filter(Boolean)
+      .join(', ');
     lines.push(`  ${m.model}: ${m.create} create, ${m.update} update, ${m.unchanged} unchanged${extra ? ` (${extra})` : ''}`);
     for (const op of ['create', 'update', 'unchanged'] as const) {
-      for (const e of m.examples[op]) lines.push(`    ${op.padEnd(9)} ${e.ref}  ${valuesText(e.values)}${e.reason ? `  [${e.reason}]` : ''}`);
+      for (const e of m.examples[op])
+        lines.push(`    ${op.padEnd(9)} ${e.ref}  ${valuesText(e.values)}${e.reason ? `  [${e.reason}]` : ''}`);
     }
   }
   if (summary.skipped.total > 0) {
-    const kinds = Object.entries(summary.skipped.byKind).map(([k, n]) => `${n} ${k}`).join(', ');
+    const kinds = Object.entries(summary.skipped.byKind)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
     lines.push(`  not sent: ${summary.skipped.total} (${kinds})`);
     for (const s of summary.skipped.examples) lines.push(`    ${s.kind.padEnd(11)} ${s.ref}: ${s.reason}`);
   }

@@ -72,7 +72,13 @@ export function cellRef(productCode: string, warehouseCode: string, periodStart?
   return `${productCode} @ ${warehouseCode}${periodStart ? ` ${periodStart}` : ''}`;
 }
 
-function makeRow(model: string, fields: string[], key: string, rest: string[], meta: Omit<TargetRow, 'model' | 'key' | 'cells' | 'hash'>): TargetRow {
+function makeRow(
+  model: string,
+  fields: string[],
+  key: string,
+  rest: string[],
+  meta: Omit<TargetRow, 'model' | 'key' | 'cells' | 'hash'>,
+): TargetRow {
   const cells = [xmlid(key), ...rest];
   return { model, key, cells, hash: payloadHash(model, fields, cells), ...meta };
 }
@@ -83,7 +89,11 @@ function companyColumn(companies: ReadonlyArray<number | null>): boolean {
 }
 
 /** Lines that cannot become a row: no product / warehouse in the master data, or no quantity. */
-function usable(cells: readonly ForecastCell[], model: string, skipped: SkippedRow[]): Array<ForecastCell & { productId: number; warehouseId: number }> {
+function usable(
+  cells: readonly ForecastCell[],
+  model: string,
+  skipped: SkippedRow[],
+): Array<ForecastCell & { productId: number; warehouseId: number }> {
   const out: Array<ForecastCell & { productId: number; warehouseId: number }> = [];
   for (const c of cells) {
     const ref = cellRef(c.productCode, c.warehouseCode, c.periodStart);
@@ -121,33 +131,61 @@ export function mpsTargets(cells: readonly ForecastCell[], dropped: readonly Dro
   const skipped: SkippedRow[] = [];
   const good = usable(cells, MODELS.forecast, skipped);
 
-  const schedules = new Map<string, { warehouseId: number; productId: number; companyId: number | null; productCode: string; warehouseCode: string }>();
+  const schedules = new Map<
+    string,
+    { warehouseId: number; productId: number; companyId: number | null; productCode: string; warehouseCode: string }
+  >();
   for (const c of good) {
     const key = scheduleKey(c.warehouseId, c.productId);
-    if (!schedules.has(key)) schedules.set(key, { warehouseId: c.warehouseId, productId: c.productId, companyId: c.companyId, productCode: c.productCode, warehouseCode: c.warehouseCode });
+    if (!schedules.has(key))
+      schedules.set(key, {
+        warehouseId: c.warehouseId,
+        productId: c.productId,
+        companyId: c.companyId,
+        productCode: c.productCode,
+        warehouseCode: c.warehouseCode,
+      });
   }
   const withCompany = companyColumn([...schedules.values()].map((s) => s.companyId));
   const scheduleFields = ['id', 'product_id/.id', 'warehouse_id/.id', ...(withCompany ? ['company_id/.id'] : [])];
   const scheduleRows = [...schedules.entries()].map(([key, s]) =>
-    makeRow(MODELS.schedule, scheduleFields, key, [String(s.productId), String(s.warehouseId), ...(withCompany ? [String(s.companyId)] : [])], {
-      ref: cellRef(s.productCode, s.warehouseCode),
-      values: { product: s.productCode, warehouse: s.warehouseCode, product_id: s.productId, warehouse_id: s.warehouseId, company_id: s.companyId },
-      productId: s.productId,
-      warehouseId: s.warehouseId,
-    }),
+    makeRow(
+      MODELS.schedule,
+      scheduleFields,
+      key,
+      [String(s.productId), String(s.warehouseId), ...(withCompany ? [String(s.companyId)] : [])],
+      {
+        ref: cellRef(s.productCode, s.warehouseCode),
+        values: {
+          product: s.productCode,
+          warehouse: s.warehouseCode,
+          product_id: s.productId,
+          warehouse_id: s.warehouseId,
+          company_id: s.companyId,
+        },
+        productId: s.productId,
+        warehouseId: s.warehouseId,
+      },
+    ),
   );
 
   const forecastFields = ['id', 'production_schedule_id/id', 'date', 'forecast_qty'];
   const forecastRows: TargetRow[] = good.map((c) => {
     const schedule = scheduleKey(c.warehouseId, c.productId);
     const qty = qtyCell(c.quantity as number);
-    return makeRow(MODELS.forecast, forecastFields, forecastKey(c.warehouseId, c.productId, c.periodStart), [xmlid(schedule), c.periodStart, qty], {
-      ref: cellRef(c.productCode, c.warehouseCode, c.periodStart),
-      values: { product: c.productCode, warehouse: c.warehouseCode, date: c.periodStart, forecast_qty: Number(qty) },
-      productId: c.productId,
-      warehouseId: c.warehouseId,
-      dependsOn: schedule,
-    });
+    return makeRow(
+      MODELS.forecast,
+      forecastFields,
+      forecastKey(c.warehouseId, c.productId, c.periodStart),
+      [xmlid(schedule), c.periodStart, qty],
+      {
+        ref: cellRef(c.productCode, c.warehouseCode, c.periodStart),
+        values: { product: c.productCode, warehouse: c.warehouseCode, date: c.periodStart, forecast_qty: Number(qty) },
+        productId: c.productId,
+        warehouseId: c.warehouseId,
+        dependsOn: schedule,
+      },
+    );
   });
 
   const periods = cells.map((c) => c.periodStart).sort();
@@ -222,7 +260,11 @@ export interface OrderpointTargets {
   skipped: SkippedRow[];
 }
 
-export function orderpointTargets(cells: readonly ForecastCell[], dropped: readonly DroppedRule[], o: OrderpointOptions): OrderpointTargets {
+export function orderpointTargets(
+  cells: readonly ForecastCell[],
+  dropped: readonly DroppedRule[],
+  o: OrderpointOptions,
+): OrderpointTargets {
   const model = MODELS.orderpoint;
   const skipped: SkippedRow[] = [];
   const groups = new Map<string, { first: ForecastCell & { productId: number; warehouseId: number }; periods: PeriodDemand[] }>();
@@ -248,7 +290,13 @@ export function orderpointTargets(cells: readonly ForecastCell[], dropped: reado
   }
   const pending: Pending[] = [];
   const noLocation = (key: string, productCode: string, warehouseCode: string) =>
-    skipped.push({ kind: 'error', model, key, ref: cellRef(productCode, warehouseCode), reason: `warehouse ${warehouseCode} has no stock location in the master data snapshot (run masterdata-sync)` });
+    skipped.push({
+      kind: 'error',
+      model,
+      key,
+      ref: cellRef(productCode, warehouseCode),
+      reason: `warehouse ${warehouseCode} has no stock location in the master data snapshot (run masterdata-sync)`,
+    });
 
   for (const [key, { first, periods }] of groups) {
     if (first.lotStockId === null) {
@@ -257,7 +305,15 @@ export function orderpointTargets(cells: readonly ForecastCell[], dropped: reado
     }
     const lead = o.leadTimes.get(first.productId) ?? { days: o.defaultLeadDays, source: 'default' };
     const multiple = o.multiples.get(key) ?? o.newRuleMultiple(first.uomRounding);
-    const levels = orderpointLevels({ periods, bucket: o.bucket, anchor: o.anchor, leadDays: lead.days, safetyDays: o.safetyDays, reviewDays: o.reviewDays, multiple: multiple.multiple });
+    const levels = orderpointLevels({
+      periods,
+      bucket: o.bucket,
+      anchor: o.anchor,
+      leadDays: lead.days,
+      safetyDays: o.safetyDays,
+      reviewDays: o.reviewDays,
+      multiple: multiple.multiple,
+    });
     pending.push({
       key,
       productId: first.productId,
@@ -301,21 +357,48 @@ export function orderpointTargets(cells: readonly ForecastCell[], dropped: reado
       companyId: d.companyId,
       min: 0,
       max: 0,
-      values: { product: productCode, warehouse: warehouseCode, product_min_qty: 0, product_max_qty: 0, note: 'not in this version: no forecast demand' },
+      values: {
+        product: productCode,
+        warehouse: warehouseCode,
+        product_min_qty: 0,
+        product_max_qty: 0,
+        note: 'not in this version: no forecast demand',
+      },
       reason: 'dropped',
     });
   }
 
   const withCompany = companyColumn(pending.map((p) => p.companyId));
-  const fields = ['id', 'product_id/.id', 'warehouse_id/.id', 'location_id/.id', 'product_min_qty', 'product_max_qty', ...(withCompany ? ['company_id/.id'] : [])];
+  const fields = [
+    'id',
+    'product_id/.id',
+    'warehouse_id/.id',
+    'location_id/.id',
+    'product_min_qty',
+    'product_max_qty',
+    ...(withCompany ? ['company_id/.id'] : []),
+  ];
   const rows = pending.map((p) =>
-    makeRow(model, fields, p.key, [String(p.productId), String(p.warehouseId), String(p.lotStockId), qtyCell(p.min), qtyCell(p.max), ...(withCompany ? [String(p.companyId)] : [])], {
-      ref: cellRef(p.productCode, p.warehouseCode),
-      values: p.values,
-      productId: p.productId,
-      warehouseId: p.warehouseId,
-      ...(p.reason ? { reason: p.reason } : {}),
-    }),
+    makeRow(
+      model,
+      fields,
+      p.key,
+      [
+        String(p.productId),
+        String(p.warehouseId),
+        String(p.lotStockId),
+        qtyCell(p.min),
+        qtyCell(p.max),
+        ...(withCompany ? [String(p.companyId)] : []),
+      ],
+      {
+        ref: cellRef(p.productCode, p.warehouseCode),
+        values: p.values,
+        productId: p.productId,
+        warehouseId: p.warehouseId,
+        ...(p.reason ? { reason: p.reason } : {}),
+      },
+    ),
   );
   return { orderpoints: { model, fields, rows }, skipped };
 }
