@@ -1,0 +1,89 @@
+/** Staged batches: list, show, approve, reject. */
+import type { Command } from 'commander';
+import { getBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
+import { table, when } from './format.ts';
+import { positiveId, print, printJson, withApp } from './io.ts';
+
+export function registerBatchCommands(program: Command): void {
+  program
+    .command('batches')
+    .description('staged batches, newest first')
+    .option('--kind <kind>', 'forecast, cost_rollup, historian, inventory_count…')
+    .option('--status <status>', 'received, validated, rejected, approved, loading, loaded, load_failed, superseded')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { kind?: string; status?: string; limit: string; json?: boolean }) =>
+      withApp(async (app) => {
+        const batches = await listBatches(app.db.knex, { kind: opts.kind, status: opts.status, limit: positiveId(opts.limit, '--limit') });
+        if (opts.json) return printJson(batches);
+        print(
+          table(
+            ['BATCH', 'KIND', 'SCOPE', 'VERSION', 'STATUS', 'CREATED', 'SOURCE'],
+            batches.map((b) => [b.id, b.kind, b.scope, b.version, b.status, when(b.createdAt), b.source]),
+          ),
+        );
+      }),
+    );
+  program
+    .command('batch <id>')
+    .description('one batch with its stats and checkpoint results')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withApp(async (app) => {
+        const batch = await getBatch(app.db.knex, positiveId(id, 'batch id'));
+        const checkpoints = await listCheckpoints(app.db.knex, batch.id);
+        if (opts.json)
+          return printJson({
+            ...batch,
+            checkpoints: checkpoints.map(({ name, severity, passed, measured, message }) => ({
+              name,
+              severity,
+              passed,
+              measured,
+              message,
+            })),
+          });
+        print(
+          [
+            `batch ${batch.id}: ${batch.kind} ${batch.scope} version ${batch.version} — ${batch.status}`,
+            `source ${batch.source ?? '-'} (sha256 ${batch.sourceSha256 ?? '-'})`,
+            `created ${when(batch.createdAt)} by ${batch.createdBy}`,
+            batch.approvedBy
+              ? `approved ${when(batch.approvedAt)} by ${batch.approvedBy}${batch.approvalComment ? `: ${batch.approvalComment}` : ''}`
+              : '',
+            batch.rejectedBy ? `rejected ${when(batch.rejectedAt)} by ${batch.rejectedBy}: ${batch.rejectReason ?? ''}` : '',
+            `stats ${JSON.stringify(batch.stats, null, 2)}`,
+            checkpoints.length ? '\ncheckpoints:' : 'no checkpoints recorded',
+            ...checkpoints.map(
+              (c) =>
+                `  ${c.passed ? 'pass' : c.severity === 'error' ? 'FAIL' : 'WARN'}  ${c.name}: ${c.message}  ${JSON.stringify(c.measured)}`,
+            ),
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+  program
+    .command('approve <batch>')
+    .description('approve a validated batch for loading into Odoo')
+    .requiredOption('--by <name>', 'who approves (written to the audit trail)')
+    .option('--comment <text>', 'why')
+    .action(async (id: string, opts: { by: string; comment?: string }) =>
+      withApp(async (app) => {
+        const batch = await transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'approve', { actor: opts.by, reason: opts.comment });
+        print(`batch ${batch.id} approved by ${opts.by}`);
+      }),
+    );
+  program
+    .command('reject <batch>')
+    .description('reject a batch so it is never loaded')
+    .requiredOption('--by <name>', 'who rejects (written to the audit trail)')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (id: string, opts: { by: string; reason: string }) =>
+      withApp(async (app) => {
+        const batch = await transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'reject', { actor: opts.by, reason: opts.reason });
+        print(`batch ${batch.id} rejected by ${opts.by}`);
+      }),
+    );
+}

@@ -1,0 +1,200 @@
+/** Jobs and their runs: jobs, run, history, show-run, dead-letters, replay. */
+import type { Command } from 'commander';
+import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../../load/ops/runs.ts';
+import { findJob, type JobRegistry } from '../../jobs/registry.ts';
+import { Runner } from '../../jobs/runner.ts';
+import { effectiveSchedules, nextFireTime } from '../../schedules/schedule.ts';
+import { brief, duration, table, terminalProgress, when } from './format.ts';
+import { collectParam, ExitCode, onSignal, positiveId, print, printJson, withApp } from './io.ts';
+
+function runRow(r: JobRun): (string | number | null)[] {
+  return [
+    r.id,
+    r.job,
+    r.trigger,
+    r.status,
+    r.attempt,
+    when(r.startedAt ?? r.queuedAt),
+    duration(r.startedAt, r.finishedAt),
+    r.error?.message ?? brief(r.stats),
+  ];
+}
+
+/** A finished run for people: a job's own plain-text summary when it gives one, else its stats. */
+function runOutcome(run: JobRun): string {
+  const head = `run ${run.id} of ${run.job} ${run.status}${run.error ? `: ${run.error.message}` : ''}`;
+  const summary = run.stats.summary;
+  if (Array.isArray(summary) && summary.every((line) => typeof line === 'string')) return [head, ...summary].join('\n');
+  return `${head}\n${JSON.stringify(run.stats, null, 2)}`;
+}
+
+export function runJson(r: JobRun) {
+  return {
+    id: r.id,
+    job: r.job,
+    trigger: r.trigger,
+    status: r.status,
+    attempt: r.attempt,
+    params: r.params,
+    dryRun: r.dryRun,
+    queuedAt: r.queuedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    stats: r.stats,
+    error: r.error ? { message: r.error.message, class: r.error.class, context: r.error.context } : null,
+    replayOf: r.replayOf,
+    replayedBy: r.replayedBy,
+    host: r.host,
+    pid: r.pid,
+  };
+}
+
+export function registerRunCommands(program: Command, registry: JobRegistry): void {
+  program
+    .command('jobs')
+    .description('list jobs with their schedule, next fire time and last run')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) =>
+      withApp(async (app) => {
+        const schedules = new Map(effectiveSchedules(registry, app.config).map((s) => [s.job, s]));
+        const last = await lastRunByJob(app.db.knex);
+        const rows = [...registry.values()].map((job) => {
+          const s = schedules.get(job.name);
+          const run = last.get(job.name);
+          return {
+            name: job.name,
+            description: job.description,
+            schedule: s?.cron ?? null,
+            timezone: s?.timezone ?? null,
+            nextRun: s ? nextFireTime(s) : null,
+            lastRun: run ? { id: run.id, status: run.status, at: run.finishedAt ?? run.startedAt ?? run.queuedAt } : null,
+          };
+        });
+        if (opts.json) return printJson(rows);
+        print(
+          table(
+            ['JOB', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'DESCRIPTION'],
+            rows.map((r) => [
+              r.name,
+              r.schedule ?? 'manual',
+              when(r.nextRun),
+              r.lastRun ? `#${r.lastRun.id} ${r.lastRun.status} ${when(r.lastRun.at)}` : '',
+              r.description,
+            ]),
+          ),
+        );
+      }),
+    );
+  program
+    .command('run <job>')
+    .description('run a job now by name (manual run or rerun), through the same runner as scheduled runs')
+    .option('--param <key=value>', 'job parameter, repeatable', collectParam, {})
+    .option('--dry-run', 'compute and report without changing anything')
+    .option('--enqueue', 'hand the run to the workers instead of running it in this process')
+    .option('--json', 'print the run record as JSON')
+    .action(async (jobName: string, opts: { param: Record<string, unknown>; dryRun?: boolean; enqueue?: boolean; json?: boolean }) => {
+      findJob(registry, jobName);
+      await withApp(async (app) => {
+        const progress = terminalProgress(Boolean(process.stderr.isTTY) && !opts.json);
+        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress });
+        await runner.start();
+        try {
+          if (opts.enqueue) {
+            const run = await runner.enqueue(jobName, opts.param, { trigger: 'manual', dryRun: opts.dryRun });
+            if (opts.json) printJson(runJson(run));
+            else print(`run ${run.id} of ${jobName} queued; follow it with: mfg-etl show-run ${run.id}`);
+            return;
+          }
+          onSignal(() => runner.stop());
+          const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
+          if (opts.json) printJson(runJson(run));
+          else print(runOutcome(run));
+          if (run.status !== 'succeeded') throw new ExitCode(1);
+        } finally {
+          await runner.stop();
+        }
+      });
+    });
+  program
+    .command('history')
+    .description('recent runs, newest first')
+    .option('--job <name>', 'only this job')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { job?: string; limit: string; json?: boolean }) =>
+      withApp(async (app) => {
+        if (opts.job) findJob(registry, opts.job);
+        const runs = await listRuns(app.db.knex, { job: opts.job, limit: positiveId(opts.limit, '--limit') });
+        if (opts.json) return printJson(runs.map(runJson));
+        print(table(['RUN', 'JOB', 'TRIGGER', 'STATUS', 'TRY', 'STARTED', 'TOOK', 'RESULT'], runs.map(runRow)));
+      }),
+    );
+  program
+    .command('show-run <id>')
+    .description('one run with its parameters, stats and error')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) =>
+      withApp(async (app) => {
+        const run = await getRun(app.db.knex, positiveId(id, 'run id'));
+        if (opts.json) return printJson(runJson(run));
+        print(
+          [
+            `run ${run.id}: ${run.job} (${run.trigger}, attempt ${run.attempt}) ${run.status}`,
+            `queued ${when(run.queuedAt)}  started ${when(run.startedAt)}  finished ${when(run.finishedAt)}`,
+            `host ${run.host ?? '-'} pid ${run.pid ?? '-'}${run.dryRun ? '  (dry run)' : ''}`,
+            `params ${JSON.stringify(run.params)}`,
+            `stats ${JSON.stringify(run.stats, null, 2)}`,
+            run.error ? `error (${run.error.class}): ${run.error.message}` : '',
+            run.replayOf ? `replay of run ${run.replayOf}` : '',
+            run.replayedBy ? `replayed as run ${run.replayedBy}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      }),
+    );
+  program
+    .command('dead-letters')
+    .description('runs that failed for good and were not replayed yet')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) =>
+      withApp(async (app) => {
+        const runs = await listDeadLetters(app.db.knex);
+        if (opts.json) return printJson(runs.map(runJson));
+        if (runs.length === 0) return print('no dead letters');
+        print(table(['RUN', 'JOB', 'TRIGGER', 'STATUS', 'TRY', 'STARTED', 'TOOK', 'ERROR'], runs.map(runRow)));
+        print(`\nreplay one with: mfg-etl replay <run>`);
+      }),
+    );
+  program
+    .command('replay <run>')
+    .description('run a dead run again with the same parameters')
+    .option('--enqueue', 'hand the replay to the workers instead of running it in this process')
+    .option('--json', 'print the run record as JSON')
+    .action(async (id: string, opts: { enqueue?: boolean; json?: boolean }) =>
+      withApp(async (app) => {
+        const runner = new Runner({
+          config: app.config,
+          db: app.db,
+          logger: app.logger,
+          registry,
+          progress: terminalProgress(Boolean(process.stderr.isTTY) && !opts.json),
+        });
+        await runner.start();
+        try {
+          const queued = await runner.replay(positiveId(id, 'run id'));
+          let run = queued;
+          if (!opts.enqueue) {
+            onSignal(() => runner.stop());
+            await runner.work([queued.job]);
+            run = await runner.waitFor(queued.id);
+          }
+          if (opts.json) printJson(runJson(run));
+          else print(`run ${id} replayed as run ${run.id}: ${run.status}${run.error ? `: ${run.error.message}` : ''}`);
+          if (!opts.enqueue && run.status !== 'succeeded') throw new ExitCode(1);
+        } finally {
+          await runner.stop();
+        }
+      }),
+    );
+}
