@@ -27,20 +27,10 @@ import {
   type SyncState,
   upsertMasterdata,
 } from '../../load/masterdata/staging.ts';
-import {
-  fieldsToRead,
-  incrementalDomain,
-  MASTERDATA_MODELS,
-  type MasterdataKind,
-  maxWriteDate,
-  modelSpec,
-  type ModelSpec,
-  needsFullRefresh,
-  parseOdooDateTime,
-  ROW_MAPPERS,
-  toUomRows,
-  uomFlavour,
-} from '../../transform/masterdata/index.ts';
+import { incrementalDomain, maxWriteDate, needsFullRefresh, parseOdooDateTime } from '../../transform/masterdata/incremental.ts';
+import { fieldsToRead, MASTERDATA_MODELS, type MasterdataKind, modelSpec, type ModelSpec } from '../../transform/masterdata/models.ts';
+import { ROW_MAPPERS } from '../../transform/masterdata/rows.ts';
+import { toUomRows, uomFlavour } from '../../transform/masterdata/uoms.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 

@@ -6,7 +6,8 @@
 import type { Knex } from 'knex';
 import { DataValidationError } from '../../core/errors.ts';
 import { runSql } from '../../core/sql.ts';
-import type { MasterdataKind, MasterdataRows } from '../../transform/masterdata/index.ts';
+import type { MasterdataKind } from '../../transform/masterdata/models.ts';
+import type { MasterdataRows } from '../../transform/masterdata/rows.ts';
 
 type Db = Knex | Knex.Transaction;
 

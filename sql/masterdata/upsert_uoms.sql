@@ -1,5 +1,5 @@
 -- Upserts one page of units of measure (ref_group / ref_ratio normalised by
--- transform/masterdata.ts) from masterdata-sync.
+-- transform/masterdata/uoms.ts) from masterdata-sync.
 -- One array parameter per column, in this order:
 --   odoo_id, name, ref_group, ref_ratio, rounding, ref_uom_id, category_id, relative_uom_id,
 --   relative_factor, active, write_date

@@ -1,17 +1,11 @@
-/** transform/masterdata.ts: unit normalisation, version differences, incremental decisions (pure). */
+/** transform/masterdata/: unit normalisation, version differences, incremental decisions (pure). */
 import { describe, expect, it } from 'vitest';
 import type { OdooRecord } from '../../core/odoo/values.ts';
-import {
-  fieldsToRead,
-  incrementalDomain,
-  isStorable,
-  modelSpec,
-  needsFullRefresh,
-  toBomRow,
-  toProductRow,
-  toUomRows,
-  uomFlavour,
-} from '../../transform/masterdata/index.ts';
+import { toBomRow } from '../../transform/masterdata/boms.ts';
+import { incrementalDomain, needsFullRefresh } from '../../transform/masterdata/incremental.ts';
+import { fieldsToRead, modelSpec } from '../../transform/masterdata/models.ts';
+import { isStorable, toProductRow } from '../../transform/masterdata/products.ts';
+import { toUomRows, uomFlavour } from '../../transform/masterdata/uoms.ts';
 
 // shaped like ../shared/reference/odoo18-xmlrpc/019-search-read-uom (factor = reference units → this unit)
 const odoo18Uoms: OdooRecord[] = [
