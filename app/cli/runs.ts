@@ -1,5 +1,6 @@
 /** Jobs and their runs: jobs, run, history, show-run, dead-letters, replay. */
 import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.ts';
 import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../../load/ops/runs.ts';
 import { findJob, type JobRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
@@ -107,9 +108,12 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
           }
           onSignal(() => runner.stop());
           const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
+          // a job refused by its settings (e.g. an Odoo key that is not MFG_ETL_ODOO_USER's) is a configuration error: exit 2, one line
+          const misconfigured = run.status !== 'succeeded' && run.error?.class === 'ConfigError';
+          if (misconfigured && !opts.json) throw new ConfigError(run.error?.message ?? 'configuration error');
           if (opts.json) printJson(runJson(run));
           else print(runOutcome(run));
-          if (run.status !== 'succeeded') throw new ExitCode(1);
+          if (run.status !== 'succeeded') throw new ExitCode(misconfigured ? 2 : 1);
         } finally {
           await runner.stop();
         }

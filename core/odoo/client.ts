@@ -4,9 +4,10 @@
  * concurrency limiter, and is retried only on transient faults (see retry.ts).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
+import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { parseOdooOptions, type OdooOptions, type OdooOptionsInput } from './config.ts';
-import { OdooError, OdooNoneResultError, OdooTransientError, OdooWizardError } from './errors.ts';
+import { OdooError, OdooNoneResultError, OdooServerError, OdooTransientError, OdooWizardError } from './errors.ts';
 import { createAgents, destroyAgents, type Agents } from './http.ts';
 import { Json2Transport } from './json2-transport.ts';
 import { loadWithBisection, parseLoadAnswer, toLoadCell, type LoadCell, type LoadRecordsResult } from './load-records.ts';
@@ -55,6 +56,9 @@ export interface ConnectionInfo {
 
 /** Told about every RPC attempt (metrics); must not throw, and errors it throws are ignored. */
 export type OdooCallObserver = (event: { model?: string; method: string; ms: number; error?: unknown }) => void;
+
+/** Key owners already checked in this process (url, db, uid, user): the check is one call per process, not per client. */
+const checkedKeyOwners = new Set<string>();
 
 export type FieldDescription = Record<string, unknown> & { type?: string; string?: string; relation?: string; required?: boolean };
 
@@ -374,6 +378,7 @@ export class OdooClient {
     }
     const chosen = transport;
     const uid = await this.attempt(() => chosen.authenticate(this.context()), { method: 'authenticate', idempotent: true });
+    if (chosen.protocol === 'json2') await this.checkKeyOwner(chosen, uid);
     this.transport = chosen;
     this.logger.info('connected to odoo', {
       url: this.options.url,
@@ -384,6 +389,33 @@ export class OdooClient {
       company: this.options.company,
     });
     return { protocol: chosen.protocol, uid, version: this.versionInfo };
+  }
+
+  /**
+   * JSON-2 has no login: the bearer key alone decides who calls, and the configured user would go
+   * unused. Refuse a key that is not the configured user's (as XML-RPC's authenticate does).
+   */
+  private async checkKeyOwner(transport: OdooTransport, uid: number): Promise<void> {
+    const { url, db, user } = this.options;
+    const key = JSON.stringify([url, db, uid, user]);
+    if (checkedKeyOwners.has(key)) return;
+    const [owner] = (await this.attempt(
+      () => transport.execute({ model: 'res.users', method: 'read', ids: [uid], kwargs: { fields: ['login'] }, context: this.context() }),
+      { model: 'res.users', method: 'read', idempotent: true },
+    )) as OdooRecord[];
+    const login = owner?.login;
+    if (typeof login !== 'string') {
+      throw new OdooServerError(`res.users/read answered no login for the API key's user (uid ${uid})`, {
+        context: { protocol: 'json2', uid },
+      });
+    }
+    if (login !== user) {
+      throw new ConfigError(
+        `MFG_ETL_ODOO_USER is "${user}" but the API key belongs to "${login}": set MFG_ETL_ODOO_USER to the key's user or use that user's key`,
+        { context: { variable: 'MFG_ETL_ODOO_USER', user, keyOwner: login, uid } },
+      );
+    }
+    checkedKeyOwners.add(key);
   }
 
   private async run(call: OdooCall, idempotent: boolean): Promise<unknown> {

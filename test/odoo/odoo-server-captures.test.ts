@@ -150,6 +150,16 @@ describe('Odoo 19 JSON-2 answers match the captures', () => {
     expect(answer.body).toBe(captured);
   });
 
+  it('003-whoami-read-self tells who owns the key as captured (the test server seeds two companies, not three)', async () => {
+    const { meta, answer, captured } = await replay('003-whoami-read-self');
+    expect(answer.status).toBe(meta.status);
+    expect(answer.headers['content-type']).toBe(meta.response_content_type);
+    const [ours] = JSON.parse(answer.body) as Record<string, unknown>[];
+    const [theirs] = JSON.parse(captured) as Record<string, unknown>[];
+    expect(Object.keys(ours!)).toEqual(Object.keys(theirs!));
+    expect({ ...ours, company_ids: undefined }).toEqual({ ...theirs, company_ids: undefined });
+  });
+
   it('answers 404 HTML without X-Odoo-Database when the server hosts several databases', async () => {
     const { meta, answer, captured } = await replay('097-no-database-header-multi-db', multiDb);
     expect(answer.status).toBe(meta.status);
