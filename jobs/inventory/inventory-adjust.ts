@@ -503,17 +503,15 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
     ...base,
     status: final.status,
     counts,
-    notApplied: left
-      .slice(0, 100)
-      .map((r) => ({
-        location: r.locationId,
-        product: r.productId,
-        lot: r.lotName || null,
-        counted: r.countedQty,
-        odoo: r.odooQty,
-        status: r.status,
-        reason: r.reason,
-      })),
+    notApplied: left.slice(0, 100).map((r) => ({
+      location: r.locationId,
+      product: r.productId,
+      lot: r.lotName || null,
+      counted: r.countedQty,
+      odoo: r.odooQty,
+      status: r.status,
+      reason: r.reason,
+    })),
     report,
     writes,
   };

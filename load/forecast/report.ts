@@ -50,16 +50,14 @@ export async function writePlanReport(
         fields: m.fields,
         total: rows.length,
         listed: Math.min(rows.length, ROWS_PER_MODEL),
-        rows: rows
-          .slice(0, ROWS_PER_MODEL)
-          .map((r) => ({
-            op: r.op,
-            key: r.key,
-            ref: r.ref,
-            values: r.values,
-            cells: r.cells,
-            ...(r.adoptId !== undefined ? { takeOver: r.adoptId } : {}),
-          })),
+        rows: rows.slice(0, ROWS_PER_MODEL).map((r) => ({
+          op: r.op,
+          key: r.key,
+          ref: r.ref,
+          values: r.values,
+          cells: r.cells,
+          ...(r.adoptId !== undefined ? { takeOver: r.adoptId } : {}),
+        })),
       };
     }),
     notSent: input.skipped.slice(0, ROWS_PER_MODEL),

@@ -102,16 +102,14 @@ beforeAll(async () => {
     },
     { name: 'parse_errors', severity: 'error', passed: true, measured: { errors: 0 }, message: 'no parse errors' },
   ]);
-  await app.db
-    .knex('batch_row_errors')
-    .insert({
-      batch_id: batch.id,
-      seq: 1,
-      ref: 'Sheet1!B7',
-      col: 'product',
-      value: '<img src=x onerror=alert(1)>',
-      message: '=HYPERLINK("evil") unknown product',
-    });
+  await app.db.knex('batch_row_errors').insert({
+    batch_id: batch.id,
+    seq: 1,
+    ref: 'Sheet1!B7',
+    col: 'product',
+    value: '<img src=x onerror=alert(1)>',
+    message: '=HYPERLINK("evil") unknown product',
+  });
   await transitionBatch(app.db.knex, batch.id, 'validate', { actor: 'forecast-import' });
   batchId = batch.id;
 });

@@ -16,19 +16,17 @@ beforeAll(async () => {
   h = await inventoryHarness('inv-count');
   await loadDemoMasterData(h.app);
   await h.app.db.knex('md_products').update({ tracking: 'none' }); // as masterdata-sync stages it
-  await h.app.db
-    .knex('md_products')
-    .insert({
-      odoo_id: 301,
-      default_code: 'LOTTED',
-      name: 'Lot part',
-      uom_id: 1,
-      categ_id: 5,
-      categ_name: 'Finished Goods',
-      standard_price: 4,
-      tracking: 'lot',
-      is_storable: true,
-    });
+  await h.app.db.knex('md_products').insert({
+    odoo_id: 301,
+    default_code: 'LOTTED',
+    name: 'Lot part',
+    uom_id: 1,
+    categ_id: 5,
+    categ_name: 'Finished Goods',
+    standard_price: 4,
+    tracking: 'lot',
+    is_storable: true,
+  });
 });
 afterAll(async () => h?.close());
 

@@ -35,19 +35,17 @@ beforeAll(async () => {
   app = await testApp('inv-match');
   await loadDemoMasterData(app);
   // a lot-tracked product in Finished Goods
-  await app.db
-    .knex('md_products')
-    .insert({
-      odoo_id: 301,
-      default_code: 'LOTTED',
-      name: 'Lot part',
-      uom_id: 1,
-      categ_id: 5,
-      categ_name: 'Finished Goods',
-      standard_price: 4,
-      tracking: 'lot',
-      is_storable: true,
-    });
+  await app.db.knex('md_products').insert({
+    odoo_id: 301,
+    default_code: 'LOTTED',
+    name: 'Lot part',
+    uom_id: 1,
+    categ_id: 5,
+    categ_name: 'Finished Goods',
+    standard_price: 4,
+    tracking: 'lot',
+    is_storable: true,
+  });
 });
 afterAll(async () => app?.cleanup());
 
