@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       out(`batch ${batch.id}  ${batch.source}  scope ${batch.scope}  version ${batch.version}  →  ${batch.status.toUpperCase()}`);
       if (Number(s.lines) > 0)
         out(
-          `  ${s.lines} lines, ${s.products} products, ${s.periods} weeks ${s.firstPeriod} … ${s.lastPeriod}, total ${s.totalQuantity} (product units)`,
+          `  ${String(s.lines)} lines, ${String(s.products)} products, ${String(s.periods)} weeks ${String(s.firstPeriod)} … ${String(s.lastPeriod)}, total ${String(s.totalQuantity)} (product units)`,
         );
       for (const c of await listCheckpoints(app.db.knex, batch.id)) {
         out(`  ${c.passed ? 'ok  ' : c.severity === 'error' ? 'FAIL' : 'warn'}  ${c.name}: ${c.message}`);

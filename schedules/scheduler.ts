@@ -62,7 +62,8 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.tasks.map((t) => t.destroy()));
+    // destroy() may return a promise (node-cron types it void | Promise<void>)
+    await Promise.all(this.tasks.map((t) => Promise.resolve(t.destroy())));
     this.tasks.length = 0;
   }
 }

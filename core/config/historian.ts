@@ -219,7 +219,7 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
     const start = Number(a[1]) * 60 + Number(a[2]);
     const end = Number(b[1]) * 60 + Number(b[2]);
     const length = end > start ? end - start : end - start + 1440;
-    spans.push({ i, name: String(s.name), text: `${s.start}–${s.end}`, start, length });
+    spans.push({ i, name: String(s.name), text: `${String(s.start)}–${String(s.end)}`, start, length });
   });
   for (let x = 0; x < spans.length; x++) {
     for (let y = 0; y < x; y++) {

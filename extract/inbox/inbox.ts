@@ -61,6 +61,7 @@ export interface InboxErrorRow {
 
 const MAX_NAME_BYTES = 150;
 // control characters, path separators, characters Windows refuses, bidi overrides that disguise extensions
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern removes
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
 
@@ -92,6 +93,7 @@ function inside(dir: string, path: string): string {
 
 /** names produced by readdir are plain; anything else passed as a name is refused */
 function assertPlainName(name: string): void {
+  // eslint-disable-next-line no-control-regex -- a NUL byte in a name is refused on purpose
   if (name === '' || name === '.' || name === '..' || name !== basename(name) || /[/\\\u0000]/.test(name)) {
     throw new DataValidationError(`Not a plain file name: ${JSON.stringify(name.slice(0, 200))}`);
   }

@@ -138,8 +138,14 @@ function parseDirectory(buffer: Buffer, count: number, limits: ZipLimits): Omit<
       const len = buffer.readUInt16LE(e + 2);
       if (id === 0x0001) {
         let q = e + 4;
-        if (uncompressedSize === 0xffffffff) ((uncompressedSize = u64(buffer, q)), (q += 8));
-        if (compressedSize === 0xffffffff) ((compressedSize = u64(buffer, q)), (q += 8));
+        if (uncompressedSize === 0xffffffff) {
+          uncompressedSize = u64(buffer, q);
+          q += 8;
+        }
+        if (compressedSize === 0xffffffff) {
+          compressedSize = u64(buffer, q);
+          q += 8;
+        }
         if (localOffset === 0xffffffff) localOffset = u64(buffer, q);
       }
       e += 4 + len;
@@ -275,7 +281,9 @@ async function scanEntry(fh: FileHandle, entry: ZipEntry, keep: boolean): Promis
     });
     const done = new Promise<void>((resolve, reject) => {
       inflater.on('end', resolve);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caught inspection error, passed on as it was
       inflater.on('close', () => (failure !== undefined ? reject(failure) : resolve()));
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caught inspection error, else the inflater's
       inflater.on('error', (err) => reject(failure ?? err));
     });
     done.catch(() => undefined); // observed below; avoid an unhandled rejection while feeding
@@ -300,6 +308,7 @@ async function scanEntry(fh: FileHandle, entry: ZipEntry, keep: boolean): Promis
       if (err instanceof TabularFormatError) throw err;
       notZip(`The XLSX file is corrupt (part ${JSON.stringify(entry.name.slice(0, 100))} does not inflate).`);
     }
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caught inspection error, rethrown as it was
     if (failure !== undefined) throw failure;
   }
   if (produced !== entry.uncompressedSize) {

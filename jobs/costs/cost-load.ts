@@ -265,6 +265,7 @@ async function loadBatch(
     });
     result.status = failedBatch.status;
     result.error = message;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the caught write error, rethrown with the load result attached
     throw Object.assign(failure as object, { costLoad: result });
   }
   const done = await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { load: loadStats } });

@@ -82,7 +82,7 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
   // PostgreSQL: COPY of lines resolved in Node; embedded PGlite cannot COPY FROM STDIN: unnest INSERT
   const stager = await forecastStager(trx, batch.id, { copy: !ctx.db.embedded, tally });
   // lines are resolved, counted and written out as COPY rows as they are parsed, while the previous chunk is sent
-  await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), stager.write, stager);
+  await stageInChunks(ctx, `${claimed.name}: staged lines`, parse.batches(), (chunk) => stager.write(chunk), stager);
   const summary = parse.summary;
 
   if (tally.overflowed)

@@ -473,14 +473,14 @@ function summaryLines(staged: Staged): string[] {
   const total = Number(st.samples) + Number(st.badQuality);
   const badPct = total === 0 ? 0 : Math.round((Number(st.badQuality) / total) * 1000) / 10;
   const lines = [
-    `window ${isoShort(Date.parse(String(st.from)))} → ${isoShort(Date.parse(String(st.to)))}${st.backfill ? ' (backfill)' : ''}; ${st.tagsRead} of ${st.tags} tags read; aggregates recomputed from ${isoShort(Date.parse(String(st.recomputedFrom)))}`,
+    `window ${isoShort(Date.parse(String(st.from)))} → ${isoShort(Date.parse(String(st.to)))}${st.backfill ? ' (backfill)' : ''}; ${String(st.tagsRead)} of ${String(st.tags)} tags read; aggregates recomputed from ${isoShort(Date.parse(String(st.recomputedFrom)))}`,
     `samples ${fmt(st.samples)} good, ${fmt(st.badQuality)} bad or uncertain (${badPct} %)`,
     `buckets ${fmt(st.buckets)}, downtime events ${fmt(st.downtimeEvents)} (${fmt(st.openDowntimeEvents)} still open), shift summaries ${fmt(st.shifts)}, scrap rows ${fmt(st.scrapRows)}`,
     `batch ${staged.batchId} ${staged.status}`,
   ];
   if (st.behind)
     lines.push(
-      `behind: read up to ${isoShort(Date.parse(String(st.to)))}, ${st.behindHours} h still to read (maxWindowHours); the next runs catch up`,
+      `behind: read up to ${isoShort(Date.parse(String(st.to)))}, ${String(st.behindHours)} h still to read (maxWindowHours); the next runs catch up`,
     );
   for (const c of staged.checkpoints) if (!c.passed) lines.push(`${checkpointMark(c).trim()} ${c.name}: ${c.message}`);
   return lines;

@@ -138,6 +138,7 @@ const PIECE_BYTES = 256 * 1024;
 const NULL_FIELD = CopyRowWriter.encode(COPY_NULL);
 /** distinct codes remembered per file (products, warehouses, units); beyond, they are resolved each time */
 const CACHE_LIMIT = 200_000;
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 
 interface ProductRef {

@@ -211,6 +211,7 @@ describe('run log store', () => {
     const logger = captureLogger(lines, 'debug', loadConfig({}, os.tmpdir()).redactor);
     const transport = new RunLogTransport(knex, { flushMs: 60_000, maxBuffered: 5, batchSize: 100 });
     logger.add(transport);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- saved as it was, to be put back on process.stderr below
     const stderr = process.stderr.write;
     let complaints = '';
     process.stderr.write = ((chunk: string) => ((complaints += chunk), true)) as typeof process.stderr.write;

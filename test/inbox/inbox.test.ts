@@ -250,6 +250,7 @@ describe('hostile file names', () => {
     expect(files.every((f) => f.startsWith(`forecasts${sep}`))).toBe(true);
     for (const f of files) {
       const name = f.split(sep).pop()!;
+      // eslint-disable-next-line no-control-regex -- the test looks for control characters
       expect(name).not.toMatch(/[\u0000-\u001f\u202e]/);
       expect(name.startsWith('.')).toBe(false);
       expect(Buffer.byteLength(name)).toBeLessThanOrEqual(150 + '.errors.csv'.length);

@@ -170,7 +170,7 @@ describe('checkpoints', () => {
     const rejected = path.join(h.root, 'rejected');
     const report = fs.readFileSync(path.join(rejected, 'bad.csv.report.txt'), 'utf8');
     expect(report).toMatch(/REJECTED/);
-    expect(report).toMatch(/FAILED  unknown_locations: 1 unknown locations: P01\/Nowhere/);
+    expect(report).toMatch(/FAILED {2}unknown_locations: 1 unknown locations: P01\/Nowhere/);
     const errors = fs.readFileSync(path.join(rejected, 'bad.csv.errors.csv'), 'utf8');
     expect(errors).toContain('4,location,P01/Nowhere,"unknown location: no active internal location');
     expect(errors).toContain('5,product,NOPE-1,unknown product');

@@ -73,11 +73,13 @@ function possibleValues(resModel: string, domain: unknown[]): Record<string, unk
   };
 }
 
-class ConversionError {
+class ConversionError extends Error {
   constructor(
-    readonly message: string,
+    message: string,
     readonly moreinfo?: unknown,
-  ) {}
+  ) {
+    super(message);
+  }
 }
 
 export class Loader {
