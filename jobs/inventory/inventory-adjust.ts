@@ -17,6 +17,13 @@
  * Idempotent: the ledger (inventory_adjustments) keeps every key's outcome; a rerun skips what was
  * applied, re-reads Odoo for the rest, and writes nothing Odoo already holds. The batch goes
  * approved → loading → loaded, or load_failed when something was not applied (a rerun retries it).
+ *
+ * Safe to interrupt anywhere: every key to write is recorded `planned` (with the quantity Odoo
+ * held) before the first Odoo write, `written` after its write, and its outcome after each apply
+ * chunk. A rerun takes a planned or written quant whose quantity is still the one recorded for
+ * its own (its newer write_date is our count, not a stock move): the count is applied (only
+ * applied when Odoo already holds it), and one Odoo already applied is reported applied. A
+ * quantity that changed since is someone else's move and is refused as before.
  */
 import path from 'node:path';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -66,6 +73,8 @@ const EPSILON = 1e-9;
 const DONE = new Set(['applied', 'unchanged']);
 /** statuses after which the quant's write_date is ours (we wrote the count), not a stock move */
 const OURS = new Set(['written', 'conflict', 'lot_required', 'failed']);
+/** statuses of a write that may have been cut short: ours only while the quantity is the one recorded */
+const INTENDED = new Set(['planned', 'written']);
 
 interface PlanItem {
   key: string;
@@ -75,7 +84,7 @@ interface PlanItem {
   countedQty: number;
   odooQty: number | null;
   quant: QuantRow | null;
-  action: 'write' | 'create' | 'unchanged' | 'skip' | 'done';
+  action: 'write' | 'create' | 'unchanged' | 'applied' | 'skip' | 'done';
   reason: string | null;
   /** the lot of a quant to create */
   lotId?: number;
@@ -178,10 +187,21 @@ async function buildPlan(
       };
     }
     const quant = list?.[0] ?? null;
+    // an earlier run meant to write this count and may have been cut short
+    const intended = done !== undefined && INTENDED.has(done.status);
     if (quant) {
       const p: PlanItem = { ...base, quant, odooQty: quant.quantity, action: 'write', reason: null };
-      if (Math.abs(quant.quantity - item.countedQty) <= EPSILON)
+      if (Math.abs(quant.quantity - item.countedQty) <= EPSILON) {
+        // applied by that run before it could record it
+        if (intended) return { ...p, odooQty: done.odooQty, action: 'applied', reason: null };
         return { ...p, action: 'unchanged', reason: 'Odoo holds the counted quantity' };
+      }
+      if (intended) {
+        // its write_date may be our own write: what tells a stock move is the quantity we saw
+        const seen = done.odooQty ?? 0;
+        if (Math.abs(quant.quantity - seen) > EPSILON) return { ...p, action: 'skip', reason: 'stock moved after the count' };
+        return p;
+      }
       const changed = Math.max(quant.writeDate?.getTime() ?? 0, quant.inDate?.getTime() ?? 0);
       const ours = done !== undefined && OURS.has(done.status);
       if (!ours && changed > countedAt.getTime()) return { ...p, action: 'skip', reason: 'stock moved after the count' };
@@ -412,10 +432,36 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
   for (const p of plan) {
     if (p.action === 'done') rows.set(p.key, ledger.get(p.key)!);
     else if (p.action === 'unchanged') rows.set(p.key, row(p, 'unchanged', p.reason));
+    else if (p.action === 'applied') rows.set(p.key, row(p, 'applied', null));
     else if (p.action === 'skip') rows.set(p.key, row(p, 'skipped', p.reason));
   }
+  const save = (keys: Iterable<string>) =>
+    saveAdjustRows(
+      knex,
+      [...keys].map((k) => rows.get(k)!),
+      ctx.runId,
+    );
   let writes = 0;
   const written = new Map<number, PlanItem>();
+
+  // existing quants: the count as inventory_quantity, one write per distinct value
+  const byValue = new Map<number, PlanItem[]>();
+  for (const p of plan.filter((x) => x.action === 'write')) {
+    const q = p.quant!;
+    written.set(q.quantId, p);
+    // recorded already by an earlier run (or a person in Odoo) with the same figure: apply only
+    if (q.inventoryQuantitySet && q.inventoryQuantity !== null && Math.abs(q.inventoryQuantity - p.countedQty) <= EPSILON) {
+      rows.set(p.key, row(p, 'written', null));
+      continue;
+    }
+    rows.set(p.key, row(p, 'planned', null));
+    const list = byValue.get(p.countedQty);
+    if (list) list.push(p);
+    else byValue.set(p.countedQty, [p]);
+  }
+  for (const p of plan.filter((x) => x.action === 'create')) rows.set(p.key, row(p, 'planned', null));
+  // the intent first, with the quantity Odoo holds: a rerun after a crash anywhere below knows its own writes
+  await save(rows.keys());
 
   // quants Odoo does not have yet: created in inventory mode
   for (const p of plan.filter((x) => x.action === 'create')) {
@@ -426,57 +472,53 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
     writes++;
     written.set(id, p);
     rows.set(p.key, row(p, 'written', null, id));
+    await save([p.key]);
   }
-
-  // existing quants: the count as inventory_quantity, one write per distinct value
-  const byValue = new Map<number, number[]>();
-  for (const p of plan.filter((x) => x.action === 'write')) {
-    const q = p.quant!;
-    written.set(q.quantId, p);
-    rows.set(p.key, row(p, 'written', null));
-    // recorded already by an earlier run (or a person in Odoo) with the same figure: apply only
-    if (q.inventoryQuantitySet && q.inventoryQuantity !== null && Math.abs(q.inventoryQuantity - p.countedQty) <= EPSILON) continue;
-    const list = byValue.get(p.countedQty);
-    if (list) list.push(q.quantId);
-    else byValue.set(p.countedQty, [q.quantId]);
-  }
-  for (const [value, ids] of byValue) {
+  for (const [value, items] of byValue) {
     ctx.signal.throwIfAborted();
-    await client.write('stock.quant', ids, { inventory_quantity: value }, { context: INVENTORY_MODE });
+    await client.write(
+      'stock.quant',
+      items.map((p) => p.quant!.quantId),
+      { inventory_quantity: value },
+      { context: INVENTORY_MODE },
+    );
     writes++;
+    for (const p of items) rows.set(p.key, row(p, 'written', null));
+    await save(items.map((p) => p.key));
   }
-  // the ledger knows what was written before anything is applied (a crash in between is redone)
-  await saveAdjustRows(knex, [...rows.values()], ctx.runId);
 
-  const outcomes = new Map<number, ApplyOutcome>();
+  // applied chunk by chunk, each chunk read back and recorded before the next
   const quantProduct = new Map([...written].map(([id, p]) => [id, p.productId]));
   const ids = [...written.keys()];
   const size = client.options.batchSize;
   for (let i = 0; i < ids.length; i += size) {
     ctx.signal.throwIfAborted();
-    await applyQuants(client, ids.slice(i, i + size), quantProduct, outcomes);
-  }
-  // read back what Odoo says it holds now
-  const after = new Map(
-    (
-      await readQuants(
-        client,
-        ids.filter((id) => outcomes.get(id)?.status === 'applied'),
-      )
-    ).map((q) => [q.quantId, q]),
-  );
-  for (const [id, p] of written) {
-    const o = outcomes.get(id) ?? { status: 'failed', reason: 'not applied' };
-    if (o.status === 'applied') {
-      const q = after.get(id);
-      if (!q) rows.set(p.key, row(p, 'failed', 'the quant is gone from Odoo after the apply', id));
-      else if (Math.abs(q.quantity - p.countedQty) > EPSILON)
-        rows.set(p.key, row(p, 'failed', `Odoo holds ${q.quantity} after the apply, not ${p.countedQty}`, id));
-      else rows.set(p.key, row(p, 'applied', null, id));
-    } else rows.set(p.key, row(p, o.status, o.reason, id));
+    const chunk = ids.slice(i, i + size);
+    const outcomes = new Map<number, ApplyOutcome>();
+    await applyQuants(client, chunk, quantProduct, outcomes);
+    // read back what Odoo says it holds now
+    const after = new Map(
+      (
+        await readQuants(
+          client,
+          chunk.filter((id) => outcomes.get(id)?.status === 'applied'),
+        )
+      ).map((q) => [q.quantId, q]),
+    );
+    for (const id of chunk) {
+      const p = written.get(id)!;
+      const o = outcomes.get(id) ?? { status: 'failed', reason: 'not applied' };
+      if (o.status === 'applied') {
+        const q = after.get(id);
+        if (!q) rows.set(p.key, row(p, 'failed', 'the quant is gone from Odoo after the apply', id));
+        else if (Math.abs(q.quantity - p.countedQty) > EPSILON)
+          rows.set(p.key, row(p, 'failed', `Odoo holds ${q.quantity} after the apply, not ${p.countedQty}`, id));
+        else rows.set(p.key, row(p, 'applied', null, id));
+      } else rows.set(p.key, row(p, o.status, o.reason, id));
+    }
+    await save(chunk.map((id) => written.get(id)!.key));
   }
   const all = [...rows.values()];
-  await saveAdjustRows(knex, all, ctx.runId);
 
   const counts = tally(all, 'status');
   const left = all.filter((r) => !DONE.has(r.status));

@@ -41,6 +41,19 @@ describe('batch state machine', () => {
     expect(() => nextStatus('received', 'finish_load')).toThrow(BatchStateError);
   });
 
+  it('refuses start_load on a batch already loading: a second loader cannot take it too', async () => {
+    expect(() => nextStatus('loading', 'start_load', 7)).toThrow(/batch 7 is loading; cannot start load/);
+    const b = await newBatch('S-loading');
+    for (const action of ['validate', 'approve', 'start_load'] as const)
+      await transitionBatch(app.db.knex, b.id, action, { actor: 'anna' });
+    const err = await transitionBatch(app.db.knex, b.id, 'start_load', { actor: 'bob' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BatchStateError);
+    expect((err as Error).message).toMatch(/batch \d+ is loading; cannot start load/);
+    expect((await getBatch(app.db.knex, b.id)).status).toBe('loading');
+    const actions = (await listAudit(app.db.knex, 'batch', b.id)).map((e) => e.action);
+    expect(actions.filter((a) => a === 'loading')).toHaveLength(1);
+  });
+
   it('lets a failed load be loaded again', () => {
     expect(nextStatus('load_failed', 'start_load')).toBe('loading');
   });

@@ -1,6 +1,7 @@
 /**
  * Fault injection and accounting for the test server: latency, HTTP 503s, serialization
- * failures, answers lost after the commit, forced wizard answers, and call counters.
+ * failures, answers lost after the commit, forced wizard answers, a server that stops answering
+ * after some calls, and call counters.
  */
 export interface CallMatch {
   model?: string;
@@ -49,6 +50,7 @@ export class Knobs {
   private readonly serialization: Injection[] = [];
   private readonly lost: Injection[] = [];
   private readonly wizards: WizardInjection[] = [];
+  private stop: (Injection & { stopped: boolean }) | null = null;
 
   /** The next `count` matching calls answer HTTP 503 (nothing runs). */
   failWith503(count: number, match: CallMatch = {}): void {
@@ -74,7 +76,22 @@ export class Knobs {
     this.wizards.push({ remaining: options.count ?? Number.POSITIVE_INFINITY, match, resModel, name: options.name ?? 'Wizard' });
   }
 
+  /**
+   * Odoo stops after `count` more matching calls: those run and answer, every later call (any
+   * model, any method, login included) answers HTTP 503 as a stopped Odoo behind its proxy
+   * does, until reset.
+   */
+  stopAfter(count: number, match: CallMatch = {}): void {
+    this.stop = { remaining: count, match, stopped: count <= 0 };
+  }
+
+  /** true once a `stopAfter` server has stopped */
+  get stopped(): boolean {
+    return this.stop?.stopped ?? false;
+  }
+
   reset(): void {
+    this.stop = null;
     this.latency = { fixedMs: 0, perRecordMs: 0 };
     this.http503.length = 0;
     this.serialization.length = 0;
@@ -89,6 +106,10 @@ export class Knobs {
   }
 
   take503(call: CallInfo): boolean {
+    if (this.stop) {
+      if (this.stop.stopped) return true;
+      if (matches(this.stop.match, call) && --this.stop.remaining <= 0) this.stop.stopped = true;
+    }
     return this.take(this.http503, call) !== undefined;
   }
 
