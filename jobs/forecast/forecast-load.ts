@@ -4,7 +4,8 @@
  *   batches to load (oldest first, so per scope too) → per batch: staged lines as cells →
  *   target rows (MPS schedules + forecasts, or replenishment rules with min/max) → plan against
  *   the ledger and the records mfg-etl did not create → dry run: plan file; else
- *   loading → upsert by external id through `load`, ledger per call → loaded | load_failed.
+ *   loading → upsert by external id through `load`, ledger per call (load/odoo-ledger/write.ts)
+ *   → loaded | load_failed.
  *
  * Delta: a row whose payload hash equals the ledger's last one is not sent, so a rerun of a
  * loaded batch writes nothing. A run that fails midway leaves the batch load_failed (or loading,
@@ -12,32 +13,24 @@
  * Without Odoo settings the job only plans, and says so.
  */
 import { BatchStateError, describeError, UsageError } from '../../core/errors.ts';
-import {
-  adoptRecords,
-  chooseTarget,
-  installedModels,
-  loadPlannedRows,
-  mpsFacts,
-  orderpointFacts,
-  type OrderpointFacts,
-} from '../../load/forecast/odoo.ts';
+import { adoptRecords, chooseTarget, installedModels, mpsFacts, orderpointFacts, type OrderpointFacts } from '../../load/forecast/odoo.ts';
 import { writePlanReport } from '../../load/forecast/report.ts';
 import {
   droppedMpsPeriods,
   droppedOrderpoints,
   LOADABLE,
   loadableBatchIds,
-  type LoadRowError,
   newestLoadedInScope,
   olderFailedInScope,
   readBatchCells,
-  saveLoadErrors,
   skippedErrors,
 } from '../../load/forecast/load-staging.ts';
+import { type LoadRowError, saveLoadErrors } from '../../load/odoo-ledger/load-errors.ts';
+import { lastLedgerEntries } from '../../load/odoo-ledger/ledger.ts';
+import { loadByExternalId } from '../../load/odoo-ledger/write.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
 import { appendAudit } from '../../load/staging/audit.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
-import { appendLedger, lastLedgerEntries, type LedgerEntry } from '../../load/odoo-ledger/ledger.ts';
 import {
   type ForecastLoadSettings,
   type ForecastTarget,
@@ -57,7 +50,6 @@ import {
   summarisePlan,
   type TargetSet,
   windowAnchor,
-  xmlid,
 } from '../../transform/forecast/load/index.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
@@ -261,40 +253,32 @@ async function applyPlan(
       if (rows.length === 0) continue;
       const adopted = await adoptRecords(client, plan.model, rows);
       if (adopted) ctx.logger.info('took over records mfg-etl did not create', { batchId: batch.id, model: plan.model, records: adopted });
-      const outcome = await loadPlannedRows(client, plan.model, plan.fields, rows, {
-        chunkSize: client.options.batchSize,
-        concurrency: client.options.concurrency,
-        signal: ctx.signal,
-        afterChunk: async ({ rows: part, result }) => {
-          const entries: LedgerEntry[] = [];
-          result.rows.forEach((r, i) => {
-            const row = part[i]!;
-            if (!r.ok) return;
-            entries.push({
-              batchId: batch.id,
-              businessKey: row.key,
-              odooModel: plan.model,
-              odooId: r.id,
-              externalId: xmlid(row.key),
-              operation: row.op === 'create' ? 'create' : 'update',
-              payloadHash: row.hash,
-              runId: ctx.runId,
-            });
-          });
-          await appendLedger(knex, entries);
-          written[plan.model] = (written[plan.model] ?? 0) + entries.length;
-          done += part.length;
-          ctx.progress(`batch ${batch.id}: ${plan.model}`, done, total);
+      const outcome = await loadByExternalId(
+        client,
+        plan.model,
+        plan.fields,
+        rows.map((row) => ({ ...row, batchId: batch.id, op: row.op === 'create' ? ('create' as const) : ('update' as const) })),
+        {
+          db: knex,
+          runId: ctx.runId,
+          signal: ctx.signal,
+          chunkSize: client.options.batchSize,
+          concurrency: client.options.concurrency,
+          onChunk: (sent, loaded) => {
+            written[plan.model] = (written[plan.model] ?? 0) + loaded;
+            done += sent;
+            ctx.progress(`batch ${batch.id}: ${plan.model}`, done, total);
+          },
         },
-      });
+      );
       for (const f of outcome.failed) {
-        rejected.set(f.row.key, f.result.message);
+        rejected.set(f.entry.key, f.message);
         errors.push({
           model: plan.model,
-          key: f.row.key,
-          ref: f.row.ref,
-          message: f.result.message,
-          details: { values: f.row.values, messages: f.result.messages },
+          key: f.entry.key,
+          ref: f.entry.ref,
+          message: f.message,
+          details: { values: f.entry.values, messages: f.messages },
         });
       }
     }

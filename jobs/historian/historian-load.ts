@@ -22,21 +22,17 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeError } from '../../core/errors.ts';
 import { flag } from '../../core/flags.ts';
-import { type LoadRowError, saveLoadErrors } from '../../load/forecast/load-staging.ts';
+import { type LoadRowError, saveLoadErrors } from '../../load/odoo-ledger/load-errors.ts';
 import {
   findLocation,
   findProducts,
   findWorkcenters,
-  loadProductivity,
-  loadScraps,
   type LossCatalog,
-  odooDatetime,
-  type ProductivityRow,
   readLossReasons,
-  type ScrapRow,
   type ScrapState,
   scrapStates,
   type ShopfloorClient,
+  UTC,
   validateScrap,
   type Workcenter,
   workorderDuring,
@@ -48,19 +44,35 @@ import {
   batchDateRange,
   downtimeToPost,
   loadableBatchIds,
-  type LoadStatus,
-  PRODUCTIVITY_MODEL,
   saveStatuses,
-  SCRAP_MODEL,
   scrapToPost,
+  statusesOf,
+} from '../../load/historian/load-staging.ts';
+import { lastLedgerEntries } from '../../load/odoo-ledger/ledger.ts';
+import { loadByExternalId } from '../../load/odoo-ledger/write.ts';
+import { type OeeReportFiles, writeOeeReport } from '../../load/historian/oee-workbook.ts';
+import {
+  type Action,
+  downtimeRef,
+  type LoadStatus,
+  planDowntime as planDowntimeRows,
+  type PlannedDowntime,
+  type PlannedScrap,
+  planScrap as planScrapRows,
+  PRODUCTIVITY_FIELDS,
+  PRODUCTIVITY_MODEL,
+  productivityCells,
+  type ProductivityRow,
+  SCRAP_MODEL,
+  scrapCells,
+  scrapFields,
+  type ScrapRow,
+  scrapRef,
   type StagedDowntime,
   type StagedScrap,
   type StatusEntry,
-  statusesOf,
-} from '../../load/historian/load-staging.ts';
-import { appendLedger, lastLedgerEntries, type LedgerEntry, type LedgerLast } from '../../load/odoo-ledger/ledger.ts';
-import { type OeeReportFiles, writeOeeReport } from '../../load/historian/oee-workbook.ts';
-import { payloadHash, qtyCell, xmlid } from '../../transform/forecast/load/keys.ts';
+} from '../../transform/historian/load-plan.ts';
+import { qtyCell, xmlid } from '../../transform/shared/odoo-write.ts';
 import { type HistorianSettings, parseHistorianSettings } from '../../core/config/historian.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { ACTOR } from '../inbox-batches.ts';
@@ -85,25 +97,12 @@ type Params = z.infer<typeof historianLoadParams>;
 
 // ---- plan ---------------------------------------------------------------------------------------
 
-type Action = 'create' | 'update' | 'validate' | 'unchanged' | 'changed_after_validation' | 'skip';
-
-interface DowntimeItem {
-  row: StagedDowntime;
-  workcenterCode: string;
-  description: string;
-  hash: string;
-  action: Action;
-  last: LedgerLast | undefined;
+interface DowntimeItem extends PlannedDowntime {
   resolved?: ProductivityRow;
   message?: string;
 }
 
-interface ScrapItem {
-  row: StagedScrap;
-  hash: string;
-  action: Action;
-  last: LedgerLast | undefined;
-  status: StatusEntry | undefined;
+interface ScrapItem extends PlannedScrap {
   resolved?: ScrapRow;
   /** Odoo's state of a scrap written earlier */
   odoo?: ScrapState;
@@ -123,24 +122,6 @@ interface Outcome {
 }
 
 const workcenterOf = (settings: HistorianSettings, asset: string) => settings.assets[asset]?.workcenter ?? asset;
-const minutesText = (m: number) => `${m.toFixed(1)} min`;
-
-function downtimeRef(r: StagedDowntime): string {
-  return `${r.asset} ${odooDatetime(r.start)} UTC, ${minutesText(r.minutes)}`;
-}
-
-function scrapRef(r: StagedScrap): string {
-  return `${r.asset} ${r.product || '(work order)'} ${r.shiftDate} ${r.shift}: ${qtyCell(r.quantity)}`;
-}
-
-// the batch goes to Odoo in the description but not into the hash: a re-staged overlap (same
-// event, newer batch) would otherwise rewrite every record each run
-function downtimeDescription(r: StagedDowntime): string {
-  return `${r.tag} code ${r.stateCode}${r.lossReason ? ` (${r.lossReason})` : ''}, ${minutesText(r.minutes)} wall clock`;
-}
-
-const DOWNTIME_HASHED = ['workcenter', 'loss_reason', 'date_start', 'date_end', 'description'];
-const SCRAP_HASHED = ['product', 'scrap_qty'];
 
 async function planDowntime(ctx: JobContext, settings: HistorianSettings, rows: readonly StagedDowntime[]): Promise<DowntimeItem[]> {
   const ledger = await lastLedgerEntries(
@@ -148,41 +129,14 @@ async function planDowntime(ctx: JobContext, settings: HistorianSettings, rows: 
     PRODUCTIVITY_MODEL,
     rows.map((r) => r.key),
   );
-  return rows.map((row) => {
-    const workcenterCode = workcenterOf(settings, row.asset);
-    const core = downtimeDescription(row);
-    const hash = payloadHash(PRODUCTIVITY_MODEL, DOWNTIME_HASHED, [
-      workcenterCode,
-      row.lossReason ?? '',
-      odooDatetime(row.start),
-      odooDatetime(row.end),
-      core,
-    ]);
-    const last = ledger.get(row.key);
-    const action: Action = !last ? 'create' : last.hash === hash ? 'unchanged' : 'update';
-    return { row, workcenterCode, description: `${core}, historian batch ${row.batchId}`, hash, action, last };
-  });
+  return planDowntimeRows(rows, ledger, (asset) => workcenterOf(settings, asset));
 }
 
 async function planScrap(ctx: JobContext, rows: readonly StagedScrap[]): Promise<ScrapItem[]> {
   const keys = rows.map((r) => r.key);
   const ledger = await lastLedgerEntries(ctx.db.knex, SCRAP_MODEL, keys);
   const statuses = await statusesOf(ctx.db.knex, SCRAP_MODEL, keys);
-  const items: ScrapItem[] = [];
-  for (const row of rows) {
-    const last = ledger.get(row.key);
-    const status = statuses.get(row.key);
-    // nothing scrapped in the shift and nothing written before: nothing to say
-    if (!last && row.quantity <= 0) continue;
-    const hash = payloadHash(SCRAP_MODEL, SCRAP_HASHED, [row.product, qtyCell(row.quantity)]);
-    let action: Action;
-    if (!last) action = 'create';
-    else if (status?.status === 'validated') action = last.hash === hash ? 'unchanged' : 'changed_after_validation';
-    // written but not validated (short stock, a crash): same scrap, updated while still draft
-    else action = last.hash === hash ? 'validate' : 'update';
-    items.push({ row, hash, action, last, status });
-  }
-  return items;
+  return planScrapRows(rows, ledger, statuses);
 }
 
 // ---- resolve ------------------------------------------------------------------------------------
@@ -365,8 +319,39 @@ function changedMessage(i: ScrapItem): string | null {
   return `staged quantity is now ${qtyCell(i.row.quantity)} (product ${i.row.product || 'of the work order'}):${odoo} a done scrap cannot change, not modified: correct it in Odoo if needed`;
 }
 
+/**
+ * The resolved rows through the shared write path (`load` by external id, tz UTC, one call per
+ * client batch, the ledger after each): per row in order, Odoo's record id or its rejection.
+ */
+async function sendRows<I extends DowntimeItem | ScrapItem>(
+  ctx: JobContext,
+  client: ShopfloorClient,
+  model: string,
+  fields: string[],
+  items: readonly I[],
+  cells: (item: I) => string[],
+): Promise<Array<{ item: I; id: number | null; message: string | null }>> {
+  if (items.length === 0) return [];
+  const result = await loadByExternalId(
+    client,
+    model,
+    fields,
+    items.map((item) => ({
+      key: item.row.key,
+      batchId: item.row.batchId,
+      hash: item.hash,
+      op: item.action === 'update' ? ('update' as const) : ('create' as const),
+      cells: cells(item),
+      item,
+    })),
+    { db: ctx.db.knex, runId: ctx.runId, chunkSize: client.options.batchSize, concurrency: 1, context: UTC },
+  );
+  const ids = new Map(result.loaded.map((l) => [l.entry.item, l.id]));
+  const messages = new Map(result.failed.map((f) => [f.entry.item, f.message]));
+  return items.map((item) => ({ item, id: ids.get(item) ?? null, message: ids.has(item) ? null : (messages.get(item) ?? 'not loaded') }));
+}
+
 async function loadDowntime(ctx: JobContext, client: ShopfloorClient, items: readonly DowntimeItem[], out: Outcome[]): Promise<void> {
-  const knex = ctx.db.knex;
   const send = items.filter((i) => i.resolved);
   for (const i of items) {
     if (i.action === 'unchanged')
@@ -376,43 +361,24 @@ async function loadDowntime(ctx: JobContext, client: ShopfloorClient, items: rea
     if (i.action === 'skip')
       out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, downtimeRef(i.row), 'skip', 'skipped', null, i.message ?? null));
   }
-  if (send.length > 0) {
-    const result = await loadProductivity(
-      client,
-      send.map((i) => i.resolved!),
-    );
-    const ledger: LedgerEntry[] = [];
-    result.rows.forEach((r, n) => {
-      const i = send[n]!;
-      const ref = downtimeRef(i.row);
-      if (r.ok) {
-        ledger.push({
-          batchId: i.row.batchId,
-          businessKey: i.row.key,
-          odooModel: PRODUCTIVITY_MODEL,
-          odooId: r.id,
-          externalId: i.resolved!.xmlid,
-          operation: i.action === 'update' ? 'update' : 'create',
-          payloadHash: i.hash,
-          runId: ctx.runId,
-        });
-        out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, ref, i.action, 'loaded', r.id, null));
-      } else {
-        out.push(
-          outcome(
-            PRODUCTIVITY_MODEL,
-            i.row.key,
-            i.row.batchId,
-            ref,
-            i.action,
-            'failed',
-            i.last?.odooId ?? null,
-            `Odoo rejected the row: ${r.message}`,
-          ),
-        );
-      }
-    });
-    await appendLedger(knex, ledger);
+  for (const { item: i, id, message } of await sendRows(ctx, client, PRODUCTIVITY_MODEL, [...PRODUCTIVITY_FIELDS], send, (i) =>
+    productivityCells(i.resolved!),
+  )) {
+    const ref = downtimeRef(i.row);
+    if (message === null) out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, ref, i.action, 'loaded', id, null));
+    else
+      out.push(
+        outcome(
+          PRODUCTIVITY_MODEL,
+          i.row.key,
+          i.row.batchId,
+          ref,
+          i.action,
+          'failed',
+          i.last?.odooId ?? null,
+          `Odoo rejected the row: ${message}`,
+        ),
+      );
   }
   ctx.progress('downtime posted', items.length, items.length);
 }
@@ -424,7 +390,6 @@ async function loadScrap(
   withLocation: boolean,
   out: Outcome[],
 ): Promise<void> {
-  const knex = ctx.db.knex;
   const toValidate: Array<{ item: ScrapItem; id: number }> = [];
   for (const i of items) {
     const ref = scrapRef(i.row);
@@ -448,45 +413,25 @@ async function loadScrap(
       out.push(outcome(SCRAP_MODEL, i.row.key, i.row.batchId, ref, i.action, 'validated', known, changedMessage(i)));
     if (i.action === 'validate') toValidate.push({ item: i, id: known! });
   }
+  // the ledger knows the scrap exists before it is validated: a crash in between never makes a second one
   const send = items.filter((i) => i.resolved);
-  if (send.length > 0) {
-    const result = await loadScraps(
-      client,
-      send.map((i) => i.resolved!),
-      withLocation,
-    );
-    const ledger: LedgerEntry[] = [];
-    result.rows.forEach((r, n) => {
-      const i = send[n]!;
-      if (r.ok) {
-        ledger.push({
-          batchId: i.row.batchId,
-          businessKey: i.row.key,
-          odooModel: SCRAP_MODEL,
-          odooId: r.id,
-          externalId: i.resolved!.xmlid,
-          operation: i.action === 'update' ? 'update' : 'create',
-          payloadHash: i.hash,
-          runId: ctx.runId,
-        });
-        toValidate.push({ item: i, id: r.id });
-      } else {
-        out.push(
-          outcome(
-            SCRAP_MODEL,
-            i.row.key,
-            i.row.batchId,
-            scrapRef(i.row),
-            i.action,
-            'failed',
-            i.last?.odooId ?? null,
-            `Odoo rejected the row: ${r.message}`,
-          ),
-        );
-      }
-    });
-    // the ledger knows the scrap exists before it is validated: a crash in between never makes a second one
-    await appendLedger(knex, ledger);
+  for (const { item: i, id, message } of await sendRows(ctx, client, SCRAP_MODEL, scrapFields(withLocation), send, (i) =>
+    scrapCells(i.resolved!, withLocation),
+  )) {
+    if (message === null) toValidate.push({ item: i, id: id! });
+    else
+      out.push(
+        outcome(
+          SCRAP_MODEL,
+          i.row.key,
+          i.row.batchId,
+          scrapRef(i.row),
+          i.action,
+          'failed',
+          i.last?.odooId ?? null,
+          `Odoo rejected the row: ${message}`,
+        ),
+      );
   }
   let done = 0;
   for (const { item, id } of toValidate) {

@@ -1,11 +1,13 @@
 /**
  * forecast-load's reads and writes in staging: the batches to load, a batch's lines as load
- * cells, what earlier versions loaded (for zeroing), and the rows a load rejected.
+ * cells, what earlier versions loaded (for zeroing), and its skipped rows as load errors (the
+ * rows a load rejected are kept by load/odoo-ledger/load-errors.ts).
  */
 import type { Knex } from 'knex';
 import { runSql } from '../../core/sql.ts';
 import type { DroppedPeriod, DroppedRule, ForecastCell, SkippedRow } from '../../transform/forecast/load/index.ts';
 import type { BatchStatus } from '../../transform/shared/batch-state.ts';
+import type { LoadRowError } from '../odoo-ledger/load-errors.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -82,53 +84,6 @@ export async function droppedOrderpoints(db: Db, warehouseIds: readonly number[]
     warehouseCode: (r.warehouse_code as string | null) ?? null,
     lotStockId: num(r.lot_stock_id),
     companyId: num(r.company_id),
-  }));
-}
-
-export interface LoadRowError {
-  model: string;
-  key: string;
-  ref: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export async function saveLoadErrors(db: Db, batchId: number, runId: number, errors: readonly LoadRowError[]): Promise<void> {
-  for (let i = 0; i < errors.length; i += 1000) {
-    await db('load_row_errors').insert(
-      errors.slice(i, i + 1000).map((e) => ({
-        batch_id: batchId,
-        run_id: runId,
-        odoo_model: e.model,
-        business_key: e.key,
-        ref: e.ref,
-        message: e.message,
-        details: JSON.stringify(e.details ?? {}),
-      })),
-    );
-  }
-}
-
-/**
- * The rejected rows of a batch's last load (the run its stats name: after a successful rerun,
- * none), or of the given run.
- */
-export async function listLoadErrors(db: Db, batchId: number, runId?: number): Promise<Array<LoadRowError & { runId: number | null }>> {
-  let run = runId;
-  if (run === undefined) {
-    const row = (await db('batches').where({ id: batchId }).first(db.raw(`stats->'load'->>'runId' as run`))) as
-      { run: string | null } | undefined;
-    if (!row?.run) return [];
-    run = Number(row.run);
-  }
-  const rows = (await db('load_row_errors').where({ batch_id: batchId, run_id: run }).orderBy('id')) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    model: String(r.odoo_model),
-    key: String(r.business_key),
-    ref: String(r.ref),
-    message: String(r.message),
-    details: r.details as Record<string, unknown>,
-    runId: num(r.run_id),
   }));
 }
 

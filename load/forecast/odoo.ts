@@ -1,14 +1,14 @@
 /**
  * forecast-load against Odoo: which target the database supports, the facts the min/max maths
  * needs (lead times, the multiples of existing rules), the records mfg-etl did not create, and
- * the writes — upserts by external id in module `mfg_etl` through `load`, in chunks, with the
- * ledger written after every successful call.
+ * taking such records over (their external id in module `mfg_etl`); the upserts themselves go
+ * through the shared write path (load/odoo-ledger/write.ts).
  *
  * Fields differ between Odoo versions (produce_delay moved from the product to the BoM in 17,
  * qty_multiple is gone in 19): what is read is decided by asking `fields_get`, never by version.
  */
 import { ConfigError } from '../../core/errors.ts';
-import type { LoadRecordsResult, LoadRowResult, OdooClient, OdooDomain, OdooRecord } from '../../core/odoo/index.ts';
+import type { OdooClient, OdooDomain, OdooRecord } from '../../core/odoo/index.ts';
 import { many2oneId } from '../../core/odoo/index.ts';
 import {
   type ForecastTarget,
@@ -322,71 +322,4 @@ export async function adoptRecords(client: OdooClient, model: string, rows: read
     .map((r) => ({ module: XMLID_MODULE, name: r.key, model, res_id: r.adoptId, noupdate: false }));
   if (vals.length) await client.create('ir.model.data', vals);
   return vals.length;
-}
-
-export interface ChunkResult {
-  rows: PlannedRow[];
-  result: LoadRecordsResult;
-}
-
-export interface LoadOptions {
-  /** rows per `load` call */
-  chunkSize: number;
-  /** chunks in flight */
-  concurrency: number;
-  signal?: AbortSignal;
-  /** after each successful call, before the next chunk is taken: write the ledger here */
-  afterChunk: (chunk: ChunkResult) => Promise<void>;
-}
-
-export interface LoadOutcome {
-  loaded: Array<{ row: PlannedRow; id: number }>;
-  failed: Array<{ row: PlannedRow; result: Extract<LoadRowResult, { ok: false }> }>;
-  calls: number;
-}
-
-/**
- * Upserts `rows` by external id through `load`, `chunkSize` rows per call, `concurrency` calls in
- * flight. A chunk's bad rows are isolated by the client (bisection) and reported with Odoo's
- * message. When a call fails for good (retries spent), no further chunk starts; the chunks that
- * landed have gone through `afterChunk`, and the error is thrown.
- */
-export async function loadPlannedRows(
-  client: OdooClient,
-  model: string,
-  fields: string[],
-  rows: readonly PlannedRow[],
-  o: LoadOptions,
-): Promise<LoadOutcome> {
-  const outcome: LoadOutcome = { loaded: [], failed: [], calls: 0 };
-  const chunks: PlannedRow[][] = [];
-  for (let i = 0; i < rows.length; i += o.chunkSize) chunks.push(rows.slice(i, i + o.chunkSize));
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (!failure && next < chunks.length) {
-      const part = chunks[next++] as PlannedRow[];
-      try {
-        o.signal?.throwIfAborted();
-        const result = await client.loadRecords(
-          model,
-          fields,
-          part.map((r) => r.cells),
-          { batchSize: part.length },
-        );
-        outcome.calls += result.calls;
-        await o.afterChunk({ rows: part, result });
-        result.rows.forEach((r, i) => {
-          const row = part[i] as PlannedRow;
-          if (r.ok) outcome.loaded.push({ row, id: r.id });
-          else outcome.failed.push({ row, result: r });
-        });
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, o.concurrency), chunks.length) }, () => worker()));
-  if (failure) throw failure.error;
-  return outcome;
 }

@@ -1,83 +1,38 @@
 /**
- * historian-load's reads and writes in staging: the downtime events and scrap rows to post, their
- * business keys (the external id names in module `mfg_etl`), what happened to each in Odoo
+ * historian-load's reads and writes in staging: the downtime events and scrap rows to post (keyed
+ * by the plan's business keys, transform/historian/load-plan.ts), what happened to each in Odoo
  * (historian_load_status), and the rows of the OEE report. The staged rows themselves are
  * written by historian-extract.
  */
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { runSql } from '../../core/sql.ts';
 import type { BatchStatus } from '../../transform/shared/batch-state.ts';
+import {
+  downtimeKey,
+  type LoadStatus,
+  PRODUCTIVITY_MODEL,
+  SCRAP_MODEL,
+  scrapKey,
+  type StagedDowntime,
+  type StagedScrap,
+  type StatusEntry,
+} from '../../transform/historian/load-plan.ts';
+
+// the keys and row shapes are the plan's (transform/historian/load-plan.ts)
+export { downtimeKey, PRODUCTIVITY_MODEL, SCRAP_MODEL, scrapKey };
+export type { LoadStatus, StagedDowntime, StagedScrap, StatusEntry };
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 export const HISTORIAN_KIND = 'historian';
-export const PRODUCTIVITY_MODEL = 'mrp.workcenter.productivity';
-export const SCRAP_MODEL = 'stock.scrap';
 
 /** batches historian-load moves along: approved, a crashed run's `loading`, and `load_failed` (reloadable) */
 export const LOADABLE: readonly BatchStatus[] = ['approved', 'loading', 'load_failed'];
 /** batches whose rows are posted: loaded ones too (their rows are in the ledger: nothing is sent twice) */
 const POSTABLE: readonly BatchStatus[] = [...LOADABLE, 'loaded'];
 
-export type LoadStatus = 'loaded' | 'validated' | 'skipped' | 'insufficient_quantity' | 'failed';
-
-// ---- keys ---------------------------------------------------------------------------------------
-
-/**
- * One part of an external id name: letters, digits, `_` and `-` pass; anything else becomes `_`
- * with a short hash of the original after it, so "M 1" and "M/1" do not meet on one record.
- */
-function keyPart(raw: string): string {
-  const clean = raw.replace(/[^A-Za-z0-9_-]/g, '_');
-  return clean === raw ? raw : `${clean}_${createHash('sha256').update(raw).digest('hex').slice(0, 8)}`;
-}
-
-/** 2026-01-24T06:00:00.000Z → 20260124T060000Z */
-function compactUtc(at: Date): string {
-  return at.toISOString().slice(0, 19).replace(/[-:]/g, '') + 'Z';
-}
-
-/** One productivity record per (asset, start): a rerun, or a re-staged overlap, finds the same one. */
-export function downtimeKey(asset: string, start: Date): string {
-  return `downtime_${keyPart(asset)}_${compactUtc(start)}`;
-}
-
-/** One scrap per (asset, product, shift); product '' = the work order's product, looked up in Odoo. */
-export function scrapKey(asset: string, product: string, shiftDate: string, shift: string): string {
-  return `scrap_${keyPart(asset)}_${keyPart(product)}_${shiftDate.replace(/-/g, '')}_${keyPart(shift)}`;
-}
-
 // ---- rows to post -------------------------------------------------------------------------------
-
-export interface StagedDowntime {
-  key: string;
-  asset: string;
-  start: Date;
-  end: Date;
-  tag: string;
-  stateCode: string;
-  lossReason: string | null;
-  /** wall clock */
-  minutes: number;
-  shiftDate: string | null;
-  shift: string | null;
-  batchId: number;
-}
-
-export interface StagedScrap {
-  key: string;
-  asset: string;
-  /** '' = not named by the tag or the asset */
-  product: string;
-  shiftDate: string;
-  shift: string;
-  start: Date;
-  end: Date;
-  quantity: number;
-  batchId: number;
-}
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -135,13 +90,6 @@ export async function scrapToPost(db: Db): Promise<StagedScrap[]> {
 }
 
 // ---- outcomes -----------------------------------------------------------------------------------
-
-export interface StatusEntry {
-  key: string;
-  status: LoadStatus;
-  odooId: number | null;
-  message: string | null;
-}
 
 export async function statusesOf(db: Db, model: string, keys: readonly string[]): Promise<Map<string, StatusEntry & { updatedAt: Date }>> {
   const out = new Map<string, StatusEntry & { updatedAt: Date }>();

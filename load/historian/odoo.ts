@@ -1,9 +1,9 @@
 /**
  * Shop floor into Odoo: the reads that resolve what the historian names (work centers by code,
  * loss reasons by external id or name, products by internal reference, the scrap location, the
- * work order that ran on a work center), and the writes: downtime as
- * `mrp.workcenter.productivity` and scrap as `stock.scrap`, both through `load` with an external
- * id in module `mfg_etl`, then `stock.scrap.action_validate`.
+ * work order that ran on a work center), and `stock.scrap.action_validate`. Downtime
+ * (`mrp.workcenter.productivity`) and scrap (`stock.scrap`) are written through `load` with an
+ * external id in module `mfg_etl` by the shared write path (load/odoo-ledger/write.ts).
  *
  * Odoo behaviours handled here (captures 18: 021, 087-091, 096-100; 19: 060-064):
  *  - datetimes in `load` are read in the caller's time zone: always sent with context tz 'UTC';
@@ -13,20 +13,15 @@
  *    `stock.warn.insufficient.qty.scrap` when stock is short: the scrap then stays in draft.
  */
 import { type OdooClient, OdooMissingRecordError, OdooValidationError, OdooWizardError } from '../../core/odoo/index.ts';
-import type { LoadCell, LoadRecordsResult } from '../../core/odoo/load-records.ts';
 import { many2oneId, many2oneName } from '../../core/odoo/values.ts';
+import { odooDatetime } from '../../transform/historian/load-plan.ts';
 
-export type ShopfloorClient = Pick<OdooClient, 'searchRead' | 'read' | 'loadRecords' | 'callAction'>;
+export type ShopfloorClient = Pick<OdooClient, 'searchRead' | 'read' | 'loadRecords' | 'callAction' | 'options'>;
 
 const LOSS_MODEL = 'mrp.workcenter.productivity.loss';
 export const INSUFFICIENT_QTY_WIZARD = 'stock.warn.insufficient.qty.scrap';
 /** `load` reads datetimes in this zone: we send UTC */
-const UTC = { tz: 'UTC' } as const;
-
-/** 'YYYY-MM-DD HH:MM:SS' in UTC, as Odoo stores and reads datetimes. */
-export function odooDatetime(at: Date): string {
-  return at.toISOString().slice(0, 19).replace('T', ' ');
-}
+export const UTC = { tz: 'UTC' } as const;
 
 function parseOdooDatetime(value: unknown): Date | null {
   return typeof value === 'string' && value ? new Date(`${value.replace(' ', 'T')}Z`) : null;
@@ -192,61 +187,7 @@ export async function scrapStates(client: ShopfloorClient, ids: readonly number[
   return out;
 }
 
-// ---- writes -------------------------------------------------------------------------------------
-
-/** Columns of a productivity row: external id, work center and loss reason by database id. */
-export const PRODUCTIVITY_FIELDS = ['id', 'workcenter_id/.id', 'loss_id/.id', 'date_start', 'date_end', 'description'] as const;
-
-export interface ProductivityRow {
-  xmlid: string;
-  workcenterId: number;
-  lossId: number;
-  start: Date;
-  end: Date;
-  description: string;
-}
-
-/** Creates or updates (same external id) productivity records; bad rows are isolated by bisection. */
-export function loadProductivity(client: ShopfloorClient, rows: readonly ProductivityRow[]): Promise<LoadRecordsResult> {
-  const cells: LoadCell[][] = rows.map((r) => [
-    r.xmlid,
-    String(r.workcenterId),
-    String(r.lossId),
-    odooDatetime(r.start),
-    odooDatetime(r.end),
-    r.description,
-  ]);
-  return client.loadRecords('mrp.workcenter.productivity', [...PRODUCTIVITY_FIELDS], cells, { context: UTC });
-}
-
-export interface ScrapRow {
-  xmlid: string;
-  productId: number;
-  quantity: number;
-  origin: string;
-  /** absent: Odoo's default (the warehouse's stock location) */
-  locationId?: number;
-}
-
-/** Creates (or updates, while still draft) scraps by external id. */
-export function loadScraps(client: ShopfloorClient, rows: readonly ScrapRow[], withLocation: boolean): Promise<LoadRecordsResult> {
-  // an empty cell would be sent as False and override Odoo's default location: leave the column out
-  const fields = ['id', 'product_id/.id', 'scrap_qty', 'origin', ...(withLocation ? ['location_id/.id'] : [])];
-  const cells: LoadCell[][] = rows.map((r) => [
-    r.xmlid,
-    String(r.productId),
-    quantityCell(r.quantity),
-    r.origin,
-    ...(withLocation ? [String(r.locationId ?? '')] : []),
-  ]);
-  return client.loadRecords('stock.scrap', fields, cells, { context: UTC });
-}
-
-/** At most 6 decimals, no float noise ("0.30000000000000004" → "0.3"). */
-function quantityCell(value: number): string {
-  const rounded = Number(value.toFixed(6));
-  return String(Object.is(rounded, -0) ? 0 : rounded);
-}
+// ---- validation ---------------------------------------------------------------------------------
 
 export type ScrapValidation = { status: 'validated'; message: null } | { status: 'insufficient_quantity' | 'failed'; message: string };
 

@@ -74,6 +74,27 @@ export async function appendLedger(db: Db, entries: readonly LedgerEntry[]): Pro
   }
 }
 
+/** Business keys of `model` this batch already wrote, with the payload hash of its last write (a rerun: nothing to do). */
+export async function batchLedgerHashes(db: Db, batchId: number, model: string): Promise<Map<string, string>> {
+  const rows = (await db('load_ledger')
+    .where({ batch_id: batchId, odoo_model: model })
+    .whereIn('operation', ['create', 'update'])
+    .orderBy('id')
+    .select('business_key', 'payload_hash')) as Array<{ business_key: string; payload_hash: string }>;
+  const out = new Map<string, string>();
+  for (const r of rows) out.set(r.business_key, r.payload_hash);
+  return out;
+}
+
+/** The Odoo record this batch last wrote under a business key of `model`. */
+export async function batchLedgerOdooId(db: Db, batchId: number, model: string, key: string): Promise<number | undefined> {
+  const row = (await db('load_ledger')
+    .where({ batch_id: batchId, odoo_model: model, business_key: key })
+    .orderBy('id', 'desc')
+    .first('odoo_id')) as { odoo_id: string | number | null } | undefined;
+  return row?.odoo_id === null || row?.odoo_id === undefined ? undefined : Number(row.odoo_id);
+}
+
 /** Ledger rows a batch wrote, per model and operation (for stats and tests). */
 export async function ledgerCounts(db: Db, batchId: number): Promise<Array<{ model: string; operation: LedgerOperation; rows: number }>> {
   const rows = (await db('load_ledger')

@@ -1,5 +1,5 @@
 -- Appends ledger rows in one statement (array parameters through unnest): what one `load` call
--- wrote. Used by load/staging/ledger.ts.
+-- wrote. Used by load/odoo-ledger/ledger.ts.
 -- $1 batch id (or null), $2 model, $3 run id (or null), $4 keys, $5 odoo ids, $6 external ids,
 -- $7 operations, $8 payload hashes
 insert into load_ledger (batch_id, business_key, odoo_model, odoo_id, external_id, operation, payload_hash, run_id)

@@ -10,7 +10,7 @@ import type { Env } from '../../core/config.ts';
 import { forecastLoadJob } from '../../jobs/forecast/forecast-load.ts';
 import { createRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
-import { listLoadErrors } from '../../load/forecast/load-staging.ts';
+import { listLoadErrors } from '../../load/odoo-ledger/load-errors.ts';
 import { createBatch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { stageForecastLines } from '../../load/forecast/staging.ts';
 import { ledgerCounts } from '../../load/odoo-ledger/ledger.ts';

@@ -4,19 +4,14 @@
  * always lands on the same record. Keys are built from Odoo ids (warehouse, product) and the
  * period, which do not change when a code or a name is edited.
  */
-import { createHash } from 'node:crypto';
-
-export const XMLID_MODULE = 'mfg_etl';
+// external ids, payload hash and quantity cells are the same for every loader
+export { payloadHash, qtyCell, XMLID_MODULE, xmlid } from '../../shared/odoo-write.ts';
 
 export const MODELS = {
   schedule: 'mrp.production.schedule',
   forecast: 'mrp.product.forecast',
   orderpoint: 'stock.warehouse.orderpoint',
 } as const;
-
-export function xmlid(key: string): string {
-  return `${XMLID_MODULE}.${key}`;
-}
 
 /** MPS: one production schedule per (warehouse, product). */
 export function scheduleKey(warehouseId: number, productId: number): string {
@@ -48,20 +43,4 @@ export function parseKey(key: string): ParsedKey | undefined {
   }
   m = /^fc_op_w(\d+)_p(\d+)$/.exec(key);
   return m ? { kind: 'orderpoint', warehouseId: Number(m[1]), productId: Number(m[2]) } : undefined;
-}
-
-/**
- * What identifies a payload: the model, the columns and the cells exactly as they are sent to
- * `load`. Equal hash = Odoo already holds these values (as far as the ledger knows).
- */
-export function payloadHash(model: string, fields: readonly string[], cells: readonly string[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify([model, fields, cells]))
-    .digest('hex');
-}
-
-/** A quantity as a `load` cell: at most 6 decimals, no float noise ("0.30000000000000004" → "0.3"). */
-export function qtyCell(value: number): string {
-  const rounded = Number(value.toFixed(6));
-  return String(Object.is(rounded, -0) ? 0 : rounded);
 }

@@ -7,9 +7,10 @@
  * Foreign records (a rule or schedule without an `mfg_etl` external id) are left alone unless
  * configured, and so are the rows that depend on them. Pure.
  */
+import { type LedgerOp, ledgerOp } from '../../shared/odoo-write.ts';
 import type { SkipKind, SkippedRow, TargetRow, TargetSet } from './targets.ts';
 
-export type Operation = 'create' | 'update' | 'unchanged';
+export type Operation = LedgerOp;
 
 export interface LedgerState {
   hash: string;
@@ -80,8 +81,7 @@ export function planModel(
       continue;
     }
     const last = ledger.get(row.key);
-    const op: Operation = !last ? 'create' : last.hash === row.hash ? 'unchanged' : 'update';
-    rows.push({ ...row, op, odooId: last?.odooId ?? null });
+    rows.push({ ...row, op: ledgerOp(last, row.hash), odooId: last?.odooId ?? null });
   }
   return { plan: { model: set.model, fields: set.fields, rows }, skipped };
 }
