@@ -26,12 +26,10 @@ import {
 } from '../../load/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
+import { appendLedger, batchLedgerHashes, batchLedgerOdooId } from '../../load/odoo-ledger/ledger.ts';
+import { writeGroups } from '../../load/odoo-ledger/write.ts';
 import {
-  appendCostLedger,
-  type CostLedgerEntry,
   costLine,
-  ledgerOdooId,
-  ledgerWritten,
   loadCandidates,
   markLoadStatus,
   refreshSnapshotPrices,
@@ -138,7 +136,7 @@ async function loadBatch(
     candidates.map((c) => c.productId),
     staged,
   );
-  const written = await ledgerWritten(knex, batch.id, PRICE_MODEL);
+  const written = await batchLedgerHashes(knex, batch.id, PRICE_MODEL);
   const plan: LoadPlan = planLoad(
     candidates.map((c) => ({ productId: c.productId, code: c.code, newCost: c.newCost })),
     live,
@@ -175,34 +173,31 @@ async function loadBatch(
   const failedIds = new Set<number>();
   const lineOf = new Map(plan.lines.map((l) => [l.productId, l]));
   let failure: unknown;
-  for (const group of plan.groups) {
-    ctx.signal.throwIfAborted();
-    try {
-      await writePrice(client, group.price, group.ids, context);
-    } catch (err) {
-      failure = err;
-      for (const id of group.ids) failedIds.add(id);
-      break;
-    }
-    result.writeCalls++;
-    const entries: CostLedgerEntry[] = group.ids.map((id) => {
-      const line = lineOf.get(id)!;
-      return {
-        batchId: batch.id,
-        runId: ctx.runId,
-        businessKey: line.key,
-        odooModel: PRICE_MODEL,
-        odooId: id,
-        operation: 'update',
-        payloadHash: line.hash,
-      };
-    });
-    await appendCostLedger(knex, entries);
-    for (const id of group.ids) {
-      writtenIds.push(id);
-      prices.set(id, group.price);
-    }
-    ctx.progress('standard prices written', writtenIds.length, plan.counts.write);
+  // one write per price group, recorded in the ledger as soon as it went through
+  const writes = await writeGroups(
+    PRICE_MODEL,
+    plan.groups.map((group) => ({
+      entries: group.ids.map((id) => {
+        const line = lineOf.get(id)!;
+        return { entry: { key: line.key, batchId: batch.id, hash: line.hash, op: 'update' as const, price: group.price }, id };
+      }),
+      write: () => writePrice(client, group.price, group.ids, context),
+    })),
+    {
+      db: knex,
+      runId: ctx.runId,
+      signal: ctx.signal,
+      onGroup: (n) => ctx.progress('standard prices written', n, plan.counts.write),
+    },
+  );
+  result.writeCalls = writes.calls;
+  for (const { entry, id } of writes.written) {
+    writtenIds.push(id!);
+    prices.set(id!, entry.price);
+  }
+  if (writes.failure) {
+    failure = writes.failure.error;
+    for (const { id } of writes.failure.entries) failedIds.add(id!);
   }
   result.written = writtenIds.length;
 
@@ -284,7 +279,7 @@ async function summaryEntry(
 ): Promise<number | null> {
   const je = s.journalEntry!;
   const key = `cost_batch:${batch.id}`;
-  const known = await ledgerOdooId(ctx.db.knex, batch.id, 'account.move', key);
+  const known = await batchLedgerOdooId(ctx.db.knex, batch.id, 'account.move', key);
   if (known !== undefined) return known;
   // the stock value change of products on periodic valuation: Odoo's own layers where it made
   // them (17/18), else quantity on hand × (new - old price)
@@ -304,13 +299,14 @@ async function summaryEntry(
   const id =
     (await findEntry(client, ref)) ??
     (await createSummaryEntry(client, { journalId: je.journalId, ref, date: plantDate(ctx.config.timezone), lines, post: je.post }));
-  await appendCostLedger(ctx.db.knex, [
+  await appendLedger(ctx.db.knex, [
     {
       batchId: batch.id,
       runId: ctx.runId,
       businessKey: key,
       odooModel: 'account.move',
       odooId: id,
+      externalId: null,
       operation: 'create',
       payloadHash: String(Math.round(amount * 100)),
     },

@@ -462,55 +462,6 @@ export async function listValuationRecords(db: Db, batchId: number): Promise<Arr
   }));
 }
 
-// ---- the load ledger (load_ledger, shared with every load job) ----------------------------------
-
-export interface CostLedgerEntry {
-  batchId: number;
-  runId: number | null;
-  businessKey: string;
-  odooModel: string;
-  odooId: number | null;
-  operation: 'create' | 'update' | 'noop';
-  payloadHash: string;
-}
-
-export async function appendCostLedger(db: Db, entries: readonly CostLedgerEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 1000) {
-    const part = entries.slice(i, i + 1000);
-    await db('load_ledger').insert(
-      part.map((e) => ({
-        batch_id: e.batchId,
-        run_id: e.runId,
-        business_key: e.businessKey,
-        odoo_model: e.odooModel,
-        odoo_id: e.odooId,
-        operation: e.operation,
-        payload_hash: e.payloadHash,
-      })),
-    );
-  }
-}
-
-/** Business keys of `model` this batch already wrote with exactly this payload (rerun: nothing to do). */
-export async function ledgerWritten(db: Db, batchId: number, model: string): Promise<Map<string, string>> {
-  const rows = await db('load_ledger')
-    .where({ batch_id: batchId, odoo_model: model })
-    .whereIn('operation', ['create', 'update'])
-    .orderBy('id')
-    .select('business_key', 'payload_hash', 'odoo_id');
-  const out = new Map<string, string>();
-  for (const r of rows as Array<{ business_key: string; payload_hash: string }>) out.set(r.business_key, r.payload_hash);
-  return out;
-}
-
-export async function ledgerOdooId(db: Db, batchId: number, model: string, key: string): Promise<number | undefined> {
-  const row = await db('load_ledger')
-    .where({ batch_id: batchId, odoo_model: model, business_key: key })
-    .orderBy('id', 'desc')
-    .first('odoo_id');
-  return row?.odoo_id === null || row?.odoo_id === undefined ? undefined : Number(row.odoo_id);
-}
-
 /** Product categories of the snapshot (md_product_categories, plus names only products carry). */
 export async function productCategories(
   db: Db,
