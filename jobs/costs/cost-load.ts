@@ -27,7 +27,7 @@ import {
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { appendLedger, batchLedgerHashes, batchLedgerOdooId } from '../../load/odoo-ledger/ledger.ts';
-import { writeGroups } from '../../load/odoo-ledger/write.ts';
+import { recordInLedger, writeGroups } from '../../load/odoo-ledger/write.ts';
 import {
   costLine,
   loadCandidates,
@@ -175,7 +175,6 @@ async function loadBatch(
   let failure: unknown;
   // one write per price group, recorded in the ledger as soon as it went through
   const writes = await writeGroups(
-    PRICE_MODEL,
     plan.groups.map((group) => ({
       entries: group.ids.map((id) => {
         const line = lineOf.get(id)!;
@@ -184,8 +183,7 @@ async function loadBatch(
       write: () => writePrice(client, group.price, group.ids, context),
     })),
     {
-      db: knex,
-      runId: ctx.runId,
+      record: recordInLedger(knex, PRICE_MODEL, ctx.runId),
       signal: ctx.signal,
       onGroup: (n) => ctx.progress('standard prices written', n, plan.counts.write),
     },

@@ -24,6 +24,10 @@
  * its own (its newer write_date is our count, not a stock move): the count is applied (only
  * applied when Odoo already holds it), and one Odoo already applied is reported applied. A
  * quantity that changed since is someone else's move and is refused as before.
+ *
+ * Plan (pure) in transform/inventory/adjust-plan.ts; the apply and Odoo's answers in
+ * load/inventory/odoo-adjust.ts; the creates and writes, each recorded in the ledger as soon as
+ * Odoo took it, through the shared write path (load/odoo-ledger/write.ts).
  */
 import path from 'node:path';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -31,7 +35,9 @@ import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
 import { ConfigError, DataValidationError, NotFoundError } from '../../core/errors.ts';
 import { findLots, type QuantRow, readQuantPages, readQuants } from '../../extract/inventory/odoo-quants.ts';
-import { type OdooClient, OdooWizardError } from '../../core/odoo/index.ts';
+import type { OdooClient } from '../../core/odoo/index.ts';
+import { type ApplyOutcome, applyQuants, INVENTORY_MODE } from '../../load/inventory/odoo-adjust.ts';
+import { writeGroups } from '../../load/odoo-ledger/write.ts';
 import { appendAudit } from '../../load/staging/audit.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import {
@@ -49,6 +55,7 @@ import {
 } from '../../load/inventory/staging.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { localDate } from '../../transform/inventory/index.ts';
+import { DONE, EPSILON, lotsToFind, type PlanItem, planAdjust, withLots } from '../../transform/inventory/adjust-plan.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { inventorySettings } from './count-import.ts';
 import { ACTOR } from '../inbox-batches.ts';
@@ -66,31 +73,6 @@ export const inventoryAdjustParams = z
   })
   .strict();
 type Params = z.infer<typeof inventoryAdjustParams>;
-
-const INVENTORY_MODE = { inventory_mode: true } as const;
-const EPSILON = 1e-9;
-/** statuses a rerun leaves alone */
-const DONE = new Set(['applied', 'unchanged']);
-/** statuses after which the quant's write_date is ours (we wrote the count), not a stock move */
-const OURS = new Set(['written', 'conflict', 'lot_required', 'failed']);
-/** statuses of a write that may have been cut short: ours only while the quantity is the one recorded */
-const INTENDED = new Set(['planned', 'written']);
-
-interface PlanItem {
-  key: string;
-  locationId: number;
-  productId: number;
-  lotName: string;
-  countedQty: number;
-  odooQty: number | null;
-  quant: QuantRow | null;
-  action: 'write' | 'create' | 'unchanged' | 'applied' | 'skip' | 'done';
-  reason: string | null;
-  /** the lot of a quant to create */
-  lotId?: number;
-}
-
-const keyOf = (locationId: number, productId: number, lot: string) => `${locationId}:${productId}:${lot}`;
 
 async function selectBatches(ctx: JobContext, params: Params): Promise<Batch[]> {
   const knex = ctx.db.knex;
@@ -152,168 +134,14 @@ async function buildPlan(
   zeroMissing: boolean,
 ): Promise<PlanItem[]> {
   const knex = ctx.db.knex;
-  const byKey = new Map<string, QuantRow[]>();
-  for (const q of quants) {
-    const k = keyOf(q.locationId, q.productId, q.lotName ?? '');
-    const list = byKey.get(k);
-    if (list) list.push(q);
-    else byKey.set(k, [q]);
-  }
   const tracking = new Map<number, string>();
   for (const r of (await knex('md_products').whereNotNull('tracking').select('odoo_id', 'tracking')) as {
     odoo_id: string;
     tracking: string;
   }[])
     tracking.set(Number(r.odoo_id), r.tracking);
-
-  const keys = await countKeys(knex, batch.id);
-  const batchTime = keys.reduce((max, k) => (k.countedAt > max ? k.countedAt : max), new Date(0));
-  const plan: PlanItem[] = [];
-  const counted = new Set<string>();
-  const decide = (
-    item: Omit<PlanItem, 'action' | 'reason' | 'quant' | 'odooQty'>,
-    list: QuantRow[] | undefined,
-    countedAt: Date,
-  ): PlanItem => {
-    const done = ledger.get(item.key);
-    const base = { ...item, quant: null as QuantRow | null, odooQty: null as number | null };
-    if (done && DONE.has(done.status)) return { ...base, odooQty: done.odooQty, action: 'done', reason: `already ${done.status}` };
-    if (list && list.length > 1) {
-      return {
-        ...base,
-        odooQty: list.reduce((s, q) => s + q.quantity, 0),
-        action: 'skip',
-        reason: `${list.length} quants (packages or owners): adjust in Odoo`,
-      };
-    }
-    const quant = list?.[0] ?? null;
-    // an earlier run meant to write this count and may have been cut short
-    const intended = done !== undefined && INTENDED.has(done.status);
-    if (quant) {
-      const p: PlanItem = { ...base, quant, odooQty: quant.quantity, action: 'write', reason: null };
-      if (Math.abs(quant.quantity - item.countedQty) <= EPSILON) {
-        // applied by that run before it could record it
-        if (intended) return { ...p, odooQty: done.odooQty, action: 'applied', reason: null };
-        return { ...p, action: 'unchanged', reason: 'Odoo holds the counted quantity' };
-      }
-      if (intended) {
-        // its write_date may be our own write: what tells a stock move is the quantity we saw
-        const seen = done.odooQty ?? 0;
-        if (Math.abs(quant.quantity - seen) > EPSILON) return { ...p, action: 'skip', reason: 'stock moved after the count' };
-        return p;
-      }
-      const changed = Math.max(quant.writeDate?.getTime() ?? 0, quant.inDate?.getTime() ?? 0);
-      const ours = done !== undefined && OURS.has(done.status);
-      if (!ours && changed > countedAt.getTime()) return { ...p, action: 'skip', reason: 'stock moved after the count' };
-      return p;
-    }
-    if (Math.abs(item.countedQty) <= EPSILON)
-      return { ...base, odooQty: 0, action: 'unchanged', reason: 'nothing counted, nothing in Odoo' };
-    const t = tracking.get(item.productId);
-    if (item.lotName === '' && (t === 'lot' || t === 'serial'))
-      return { ...base, odooQty: 0, action: 'skip', reason: `product tracked by ${t}: the count needs a lot` };
-    return { ...base, odooQty: 0, action: 'create', reason: null };
-  };
-  for (const k of keys) {
-    const key = keyOf(k.locationId, k.productId, k.lotName);
-    counted.add(key);
-    plan.push(
-      decide(
-        { key, locationId: k.locationId, productId: k.productId, lotName: k.lotName, countedQty: k.quantity },
-        byKey.get(key),
-        k.countedAt,
-      ),
-    );
-  }
-  if (zeroMissing) {
-    for (const [key, list] of byKey) {
-      if (counted.has(key)) continue;
-      const q = list[0]!;
-      plan.push(
-        decide({ key, locationId: q.locationId, productId: q.productId, lotName: q.lotName ?? '', countedQty: 0 }, list, batchTime),
-      );
-    }
-  }
-  // a quant to create for a lot needs the lot's id: a lot Odoo does not know is skipped
-  const lots = await findLots(
-    client,
-    plan.filter((p) => p.action === 'create' && p.lotName !== '').map((p) => ({ productId: p.productId, lotName: p.lotName })),
-  );
-  return plan.map((p) => {
-    if (p.action !== 'create' || p.lotName === '') return p;
-    const lotId = lots.get(`${p.productId}:${p.lotName}`);
-    return lotId === undefined
-      ? { ...p, action: 'skip', reason: `lot ${p.lotName} does not exist in Odoo for this product` }
-      : { ...p, lotId };
-  });
-}
-
-interface ApplyOutcome {
-  status: 'applied' | 'conflict' | 'lot_required' | 'failed';
-  reason: string | null;
-}
-
-function wizardStatus(err: OdooWizardError): ApplyOutcome {
-  if (err.resModel === 'stock.inventory.conflict')
-    return {
-      status: 'conflict',
-      reason: 'Odoo: stock moved after the count was recorded (stock.inventory.conflict); resolve in Inventory > Physical Inventory',
-    };
-  if (err.resModel === 'stock.track.confirmation')
-    return { status: 'lot_required', reason: 'Odoo: tracked product without lot (stock.track.confirmation); count it with its lot' };
-  return { status: 'failed', reason: `Odoo answered the wizard ${err.resModel}` };
-}
-
-/** The quants a wizard answer names, among `ids` (empty when it names none). */
-function culprits(err: OdooWizardError, ids: readonly number[], quantProduct: ReadonlyMap<number, number>): number[] {
-  const context = (err.action.context ?? {}) as Record<string, unknown>;
-  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
-  if (err.resModel === 'stock.inventory.conflict') {
-    const named = new Set(list(context.default_quant_to_fix_ids));
-    return ids.filter((id) => named.has(id));
-  }
-  if (err.resModel === 'stock.track.confirmation') {
-    const products = new Set(list(context.default_product_ids));
-    return ids.filter((id) => products.has(quantProduct.get(id) ?? -1));
-  }
-  return [];
-}
-
-async function applyQuants(
-  client: OdooClient,
-  ids: readonly number[],
-  quantProduct: ReadonlyMap<number, number>,
-  out: Map<number, ApplyOutcome>,
-): Promise<void> {
-  if (ids.length === 0) return;
-  try {
-    // applying twice is harmless (nothing left to apply): safe to retry a lost answer
-    await client.callAction('stock.quant', 'action_apply_inventory', [...ids], { context: INVENTORY_MODE, idempotent: true });
-    for (const id of ids) out.set(id, { status: 'applied', reason: null });
-  } catch (err) {
-    if (!(err instanceof OdooWizardError)) throw err;
-    // a wizard answer means nothing of this call was applied
-    const outcome = wizardStatus(err);
-    if (ids.length === 1) {
-      out.set(ids[0]!, outcome);
-      return;
-    }
-    const named = culprits(err, ids, quantProduct);
-    if (named.length > 0) {
-      for (const id of named) out.set(id, outcome);
-      const named_ = new Set(named);
-      await applyQuants(
-        client,
-        ids.filter((id) => !named_.has(id)),
-        quantProduct,
-        out,
-      );
-      return;
-    }
-    const mid = ids.length >> 1;
-    await applyQuants(client, ids.slice(0, mid), quantProduct, out);
-    await applyQuants(client, ids.slice(mid), quantProduct, out);
-  }
+  const plan = planAdjust({ keys: await countKeys(knex, batch.id), quants, ledger, tracking, zeroMissing });
+  return withLots(plan, await findLots(client, lotsToFind(plan)));
 }
 
 interface BatchResult {
@@ -441,14 +269,10 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
       [...keys].map((k) => rows.get(k)!),
       ctx.runId,
     );
-  let writes = 0;
-  const written = new Map<number, PlanItem>();
-
   // existing quants: the count as inventory_quantity, one write per distinct value
   const byValue = new Map<number, PlanItem[]>();
   for (const p of plan.filter((x) => x.action === 'write')) {
     const q = p.quant!;
-    written.set(q.quantId, p);
     // recorded already by an earlier run (or a person in Odoo) with the same figure: apply only
     if (q.inventoryQuantitySet && q.inventoryQuantity !== null && Math.abs(q.inventoryQuantity - p.countedQty) <= EPSILON) {
       rows.set(p.key, row(p, 'written', null));
@@ -459,33 +283,48 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
     if (list) list.push(p);
     else byValue.set(p.countedQty, [p]);
   }
-  for (const p of plan.filter((x) => x.action === 'create')) rows.set(p.key, row(p, 'planned', null));
+  const creates = plan.filter((x) => x.action === 'create');
+  for (const p of creates) rows.set(p.key, row(p, 'planned', null));
   // the intent first, with the quantity Odoo holds: a rerun after a crash anywhere below knows its own writes
   await save(rows.keys());
 
-  // quants Odoo does not have yet: created in inventory mode
-  for (const p of plan.filter((x) => x.action === 'create')) {
-    ctx.signal.throwIfAborted();
-    const values: Record<string, unknown> = { product_id: p.productId, location_id: p.locationId, inventory_quantity: p.countedQty };
-    if (p.lotId !== undefined) values.lot_id = p.lotId;
-    const id = await client.create('stock.quant', values, { context: INVENTORY_MODE });
-    writes++;
-    written.set(id, p);
-    rows.set(p.key, row(p, 'written', null, id));
-    await save([p.key]);
-  }
-  for (const [value, items] of byValue) {
-    ctx.signal.throwIfAborted();
-    await client.write(
-      'stock.quant',
-      items.map((p) => p.quant!.quantId),
-      { inventory_quantity: value },
-      { context: INVENTORY_MODE },
-    );
-    writes++;
-    for (const p of items) rows.set(p.key, row(p, 'written', null));
-    await save(items.map((p) => p.key));
-  }
+  // quants Odoo does not have yet created in inventory mode, then the counts written; each
+  // recorded `written` as soon as Odoo took it
+  const sent = await writeGroups<PlanItem>(
+    [
+      ...creates.map((p) => ({
+        entries: [{ entry: p, id: null }],
+        write: async () => {
+          const values: Record<string, unknown> = { product_id: p.productId, location_id: p.locationId, inventory_quantity: p.countedQty };
+          if (p.lotId !== undefined) values.lot_id = p.lotId;
+          return [{ entry: p, id: await client.create('stock.quant', values, { context: INVENTORY_MODE }) }];
+        },
+      })),
+      ...[...byValue].map(([value, items]) => ({
+        entries: items.map((p) => ({ entry: p, id: p.quant!.quantId })),
+        write: async () => {
+          await client.write(
+            'stock.quant',
+            items.map((p) => p.quant!.quantId),
+            { inventory_quantity: value },
+            { context: INVENTORY_MODE },
+          );
+        },
+      })),
+    ],
+    {
+      signal: ctx.signal,
+      record: async (done) => {
+        for (const { entry: p, id } of done) rows.set(p.key, row(p, 'written', null, id));
+        await save(done.map((d) => d.entry.key));
+      },
+    },
+  );
+  if (sent.failure) throw sent.failure.error;
+  // what is applied: the quants created, then the counted ones in count order
+  const written = new Map<number, PlanItem>();
+  for (const { entry, id } of sent.written) if (entry.action === 'create') written.set(id!, entry);
+  for (const p of plan) if (p.action === 'write') written.set(p.quant!.quantId, p);
 
   // applied chunk by chunk, each chunk read back and recorded before the next
   const quantProduct = new Map([...written].map(([id, p]) => [id, p.productId]));
@@ -522,6 +361,7 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
 
   const counts = tally(all, 'status');
   const left = all.filter((r) => !DONE.has(r.status));
+  const writes = sent.calls;
   const stats = { counts, writes, runId: ctx.runId };
   const final =
     left.length === 0

@@ -7,8 +7,9 @@
  *   loadByExternalId: upserts by external id `mfg_etl.<key>` through `load`, in chunks with a
  *     bounded number of calls in flight; a chunk's bad rows are isolated by the client
  *     (bisection) and come back with Odoo's message;
- *   writeGroups: one Odoo call sequence per group (e.g. one price on many products), recorded
- *     after each group; the first group that fails stops the rest.
+ *   writeGroups: one Odoo call sequence per group (one price on many products, one counted
+ *     quantity on many quants, one quant created), recorded after each group; the first group
+ *     that fails stops the rest.
  */
 import type { Knex } from 'knex';
 import type { LoadCell, LoadMessage, OdooClient } from '../../core/odoo/index.ts';
@@ -121,14 +122,23 @@ export async function loadByExternalId<E extends LoadEntry>(
   return result;
 }
 
-export interface WriteGroup<E extends WriteEntry> {
-  /** the entries the group writes, with the record each one is */
-  entries: ReadonlyArray<{ entry: E; id: number | null }>;
-  /** the Odoo calls of the group */
-  write: () => Promise<void>;
+/** Records what Odoo took in the ledger (without external id): the recorder of writeGroups for load_ledger. */
+export function recordInLedger<E extends WriteEntry>(
+  db: Db,
+  model: string,
+  runId: number | null,
+): (written: ReadonlyArray<{ entry: E; id: number | null }>) => Promise<void> {
+  return (written) => appendLedger(db, ledgerRows(model, runId, written, false));
 }
 
-export interface WriteGroupsResult<E extends WriteEntry> {
+export interface WriteGroup<E> {
+  /** the entries the group writes, with the record each one is (null: the write makes it) */
+  entries: ReadonlyArray<{ entry: E; id: number | null }>;
+  /** the Odoo calls of the group; a create answers the entries with the records it made */
+  write: () => Promise<ReadonlyArray<{ entry: E; id: number | null }> | void>;
+}
+
+export interface WriteGroupsResult<E> {
   written: Array<{ entry: E; id: number | null }>;
   /** groups whose write went through */
   calls: number;
@@ -137,27 +147,32 @@ export interface WriteGroupsResult<E extends WriteEntry> {
 }
 
 /**
- * Writes the groups one after the other, each recorded in the ledger (without external id) as
- * soon as its calls went through. A group that fails stops the rest: what was written stays
- * recorded, the failure is answered for the caller to report.
+ * Writes the groups one after the other, each recorded (`record`: the ledger, or a pipeline's own
+ * ledger table) as soon as its calls went through, before the next group starts. A group that
+ * fails stops the rest: what was written stays recorded, the failure is answered for the caller
+ * to report or throw.
  */
-export async function writeGroups<E extends WriteEntry>(
-  model: string,
+export async function writeGroups<E>(
   groups: ReadonlyArray<WriteGroup<E>>,
-  o: WriteContext & { onGroup?: (written: number) => void },
+  o: {
+    record: (written: ReadonlyArray<{ entry: E; id: number | null }>) => Promise<void>;
+    signal?: AbortSignal;
+    onGroup?: (written: number) => void;
+  },
 ): Promise<WriteGroupsResult<E>> {
   const result: WriteGroupsResult<E> = { written: [], calls: 0 };
   for (const group of groups) {
     o.signal?.throwIfAborted();
+    let written: ReadonlyArray<{ entry: E; id: number | null }>;
     try {
-      await group.write();
+      written = (await group.write()) ?? group.entries;
     } catch (error) {
       result.failure = { error, entries: group.entries };
       break;
     }
     result.calls++;
-    await appendLedger(o.db, ledgerRows(model, o.runId, group.entries, false));
-    result.written.push(...group.entries);
+    await o.record(written);
+    result.written.push(...written);
     o.onGroup?.(result.written.length);
   }
   return result;
