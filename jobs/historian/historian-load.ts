@@ -319,6 +319,11 @@ function changedMessage(i: ScrapItem): string | null {
   return `staged quantity is now ${qtyCell(i.row.quantity)} (product ${i.row.product || 'of the work order'}):${odoo} a done scrap cannot change, not modified: correct it in Odoo if needed`;
 }
 
+/** A row Odoo's `load` rejected, with Odoo's message. */
+function rejected(model: string, i: DowntimeItem | ScrapItem, ref: string, message: string): Outcome {
+  return outcome(model, i.row.key, i.row.batchId, ref, i.action, 'failed', i.last?.odooId ?? null, `Odoo rejected the row: ${message}`);
+}
+
 /**
  * The resolved rows through the shared write path (`load` by external id, tz UTC, one call per
  * client batch, the ledger after each): per row in order, Odoo's record id or its rejection.
@@ -366,19 +371,7 @@ async function loadDowntime(ctx: JobContext, client: ShopfloorClient, items: rea
   )) {
     const ref = downtimeRef(i.row);
     if (message === null) out.push(outcome(PRODUCTIVITY_MODEL, i.row.key, i.row.batchId, ref, i.action, 'loaded', id, null));
-    else
-      out.push(
-        outcome(
-          PRODUCTIVITY_MODEL,
-          i.row.key,
-          i.row.batchId,
-          ref,
-          i.action,
-          'failed',
-          i.last?.odooId ?? null,
-          `Odoo rejected the row: ${message}`,
-        ),
-      );
+    else out.push(rejected(PRODUCTIVITY_MODEL, i, ref, message));
   }
   ctx.progress('downtime posted', items.length, items.length);
 }
@@ -419,19 +412,7 @@ async function loadScrap(
     scrapCells(i.resolved!, withLocation),
   )) {
     if (message === null) toValidate.push({ item: i, id: id! });
-    else
-      out.push(
-        outcome(
-          SCRAP_MODEL,
-          i.row.key,
-          i.row.batchId,
-          scrapRef(i.row),
-          i.action,
-          'failed',
-          i.last?.odooId ?? null,
-          `Odoo rejected the row: ${message}`,
-        ),
-      );
+    else out.push(rejected(SCRAP_MODEL, i, scrapRef(i.row), message));
   }
   let done = 0;
   for (const { item, id } of toValidate) {
