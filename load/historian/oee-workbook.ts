@@ -20,7 +20,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { shiftOee } from '../../transform/historian/oee.ts';
-import { localParts, wallClock } from '../../transform/inventory/time.ts';
+import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { downtimeReportRows, scrapReportRows, type ShiftReportRow, shiftReportRows, type StatusEntry } from './load-staging.ts';
 import { type CellValue, type Style, StreamedSheet } from '../workbooks/xlsx-rows.ts';

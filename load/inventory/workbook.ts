@@ -20,7 +20,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { LocationSummary, ReconciliationTotals, ReportLine } from './staging.ts';
-import { localParts, wallClock } from '../../transform/inventory/time.ts';
+import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type CellValue, type Style, StreamedSheet, streamedZipOptions } from '../workbooks/xlsx-rows.ts';
 
