@@ -51,6 +51,14 @@ module.exports = {
       to: { path: '^jobs/[^/]+/', pathNot: '^jobs/$1/' },
     },
     {
+      name: 'pipelines-stay-apart-at-every-stage',
+      comment:
+        "extract/, transform/ and load/ of one pipeline do not import another pipeline's folder: what two pipelines share lives in a shared home (extract/inbox, extract/tabular, transform/shared, load/staging, load/odoo-ledger, load/workbooks).",
+      severity: 'error',
+      from: { path: '^(extract|transform|load)/(forecast|costs|inventory|historian|masterdata)/' },
+      to: { path: '^(extract|transform|load|jobs)/(forecast|costs|inventory|historian|masterdata)/', pathNot: '^[a-z]+/$2/' },
+    },
+    {
       name: 'schedules-import-only-the-job-runtime',
       comment:
         'schedules/ decides when jobs run: it needs the job runtime (job, registry, runner, resources, inbox-batches) and load/ops (runs), never a pipeline.',
