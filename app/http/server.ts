@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
+import { csvField } from '../../core/spreadsheet-text.ts';
 import type { Database } from '../../core/db.ts';
 import { BatchStateError, ConfigError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -118,12 +119,6 @@ function positiveInt(value: string | undefined | null): number | undefined {
   if (!value || !/^\d{1,15}$/.test(value)) return undefined;
   const n = Number(value);
   return n > 0 ? n : undefined;
-}
-
-function csvCell(value: string): string {
-  // a cell starting like a formula is opened as text by spreadsheet programs
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export class StatusServer {
@@ -430,7 +425,7 @@ export class StatusServer {
     if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
     const errors = await batchRowErrors(this.o.db.knex, batch.id, 100_000);
     const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) =>
-      row.map(csvCell).join(','),
+      row.map((v) => csvField(v)).join(','),
     );
     send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
       'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"`,

@@ -192,7 +192,7 @@ describe('finishing', () => {
         "7,product,'+1,unknown product\r\n" +
         `8,qty,'-5,"negative, ""really"""\r\n` +
         "9,'@col,'@SUM(A1),x\r\n" +
-        `10,note,'\tcmd,"multi\nline"\r\n` +
+        `10,note,"'\tcmd","multi\nline"\r\n` +
         `11,note,"'\rcmd",Größe ok\r\n`,
     );
     expect(result.errorsCsv).toBe(`${result.file}.errors.csv`);
