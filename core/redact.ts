@@ -53,6 +53,30 @@ export function redactSecretsDeep<T>(input: T): T {
   return new SecretRedactor(knownSecrets).value(input) as T;
 }
 
+/**
+ * A URL's password as written (percent-encoded) and decoded: it also turns up alone in driver
+ * errors ("password authentication failed…"). Empty for anything that is not a URL with a password.
+ */
+function urlPasswords(value: string): string[] {
+  const passwords = new Set<string>();
+  const written = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:([^/\s]+)@[^@/\s]*/i.exec(value)?.[1];
+  if (written) passwords.add(written);
+  try {
+    const parsed = new URL(value).password;
+    if (parsed) passwords.add(parsed);
+  } catch {
+    // not a URL
+  }
+  for (const raw of [...passwords]) {
+    try {
+      passwords.add(decodeURIComponent(raw));
+    } catch {
+      // a malformed escape: the raw form is all there is
+    }
+  }
+  return [...passwords];
+}
+
 export class SecretRedactor {
   private readonly values: Set<string>;
 
@@ -63,29 +87,30 @@ export class SecretRedactor {
   /** Remember a secret value so any string containing it is masked. Short values are ignored: masking "1" everywhere would wreck the logs. */
   add(value: string | undefined): void {
     if (!value || value.length < 4) return;
-    // a URL's password alone also turns up in driver errors ("password authentication failed…"),
-    // as written in the URL (percent-encoded) and decoded; the rest of such a URL stays readable
-    const passwords = new Set<string>();
-    const written = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:([^/\s]+)@[^@/\s]*/i.exec(value)?.[1];
-    if (written) passwords.add(written);
-    try {
-      const parsed = new URL(value).password;
-      if (parsed) passwords.add(parsed);
-    } catch {
-      // not a URL
-    }
-    for (const raw of [...passwords]) {
-      try {
-        passwords.add(decodeURIComponent(raw));
-      } catch {
-        // a malformed escape: the raw form is all there is
-      }
-    }
-    const found = passwords.size > 0 ? [...passwords] : [value];
-    for (const v of found) {
-      if (v.length < 4) continue;
-      this.values.add(v);
-      knownSecrets.add(v);
+    const passwords = urlPasswords(value);
+    for (const v of passwords.length > 0 ? passwords : [value]) this.remember(v);
+  }
+
+  /** For a URL that is not itself secret (the Odoo URL): only its password, if it has one, is remembered. */
+  addUrlPassword(value: string | undefined): void {
+    if (value) for (const v of urlPasswords(value)) this.remember(v);
+  }
+
+  private remember(value: string): void {
+    if (value.length < 4) return;
+    this.values.add(value);
+    knownSecrets.add(value);
+    // as it appears in HTML (status pages)
+    const html = value
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;')
+      .replace(/`/g, '&#96;');
+    if (html !== value) {
+      this.values.add(html);
+      knownSecrets.add(html);
     }
   }
 

@@ -101,10 +101,6 @@ function send(
   res.end(body);
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value, null, 2)}\n`);
-}
-
 function redirect(res: http.ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(303, { ...SECURITY_HEADERS, Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
   res.end();
@@ -135,6 +131,8 @@ export class StatusServer {
     this.http = httpSettings(o.config);
     this.alerts = alertSettings(o.config);
     this.users = new UserStore(o.config.httpUsersFile);
+    o.config.redactor.addUrlPassword(o.config.odooUrl);
+    o.config.redactor.addUrlPassword(o.config.opcuaEndpoint);
     // a `jobs.<name>` section for a job that does not exist is a ConfigError now, not a broken page later
     jobExpectations(o.registry, o.config);
     this.metrics = createMetricsRegistry({
@@ -244,13 +242,28 @@ export class StatusServer {
       });
     const title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status < 500 ? 'Request refused' : 'Error';
     const ctx = await this.context(r).catch(() => this.bareContext(r));
-    send(
+    this.send(
       r.res,
       status,
       'text/html; charset=utf-8',
       pages.errorPage(ctx, title, message).value,
       err instanceof HttpError && err.allow ? { Allow: err.allow } : {},
     );
+  }
+
+  /** Every answer passes the redactor: no URL password or secret value leaves the server, whatever produced the text. */
+  private send(
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    headers: Record<string, string | string[]> = {},
+  ): void {
+    send(res, status, type, this.o.config.redactor.text(body), headers);
+  }
+
+  private sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+    this.send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(this.o.config.redactor.value(value), null, 2)}\n`);
   }
 
   private bareContext(r: Request): pages.PageContext {
@@ -275,7 +288,7 @@ export class StatusServer {
   }
 
   private page(r: Request, body: SafeHtml, status = 200, headers: Record<string, string | string[]> = {}): void {
-    send(r.res, status, 'text/html; charset=utf-8', body.value, headers);
+    this.send(r.res, status, 'text/html; charset=utf-8', body.value, headers);
   }
 
   private async route(r: Request): Promise<void> {
@@ -285,12 +298,16 @@ export class StatusServer {
 
     // health and metrics: open, no session
     if (p === '/healthz')
-      return this.only(get, () => sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
+      return this.only(get, () =>
+        this.sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
+      );
     if (p === '/readyz') return this.only(get, () => this.readyz(r));
     if (p === '/metrics') return this.only(get, () => this.metricsEndpoint(r));
     if (p === '/style.css')
-      return this.only(get, () => send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }));
-    if (p === '/favicon.ico') return send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
+      return this.only(get, () =>
+        this.send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }),
+      );
+    if (p === '/favicon.ico') return this.send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
 
@@ -320,10 +337,10 @@ export class StatusServer {
   // ---- health, readiness, metrics -------------------------------------------------------------------
 
   private async readyz(r: Request): Promise<void> {
-    if (this.stopping) return sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
+    if (this.stopping) return this.sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
     const result = await checkReadiness({ config: this.o.config, db: this.o.db, logger: this.o.logger });
     const down = result.checks.filter((c) => c.required && !c.up);
-    sendJson(r.res, result.ready ? 200 : 503, {
+    this.sendJson(r.res, result.ready ? 200 : 503, {
       status: result.ready ? 'ready' : 'not ready',
       ...(down.length ? { reason: down.map((c) => `${c.name} is down: ${c.detail}`).join('; ') } : {}),
       checks: Object.fromEntries(
@@ -337,7 +354,7 @@ export class StatusServer {
 
   private async metricsEndpoint(r: Request): Promise<void> {
     const text = await this.metrics.metrics();
-    send(r.res, 200, this.metrics.contentType, text);
+    this.send(r.res, 200, this.metrics.contentType, text);
   }
 
   // ---- pages ----------------------------------------------------------------------------------------
@@ -427,7 +444,7 @@ export class StatusServer {
     const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) =>
       row.map((v) => csvField(v)).join(','),
     );
-    send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
+    this.send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
       'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"`,
     });
   }

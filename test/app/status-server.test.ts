@@ -172,6 +172,40 @@ describe('health, readiness and metrics', () => {
     }
   });
 
+  it('GET /readyz, /healthz and /metrics never show the password of a URL with credentials (Odoo up or down)', async () => {
+    const odoo = await startOdooTestServer({ version: 18 });
+    const port = await closedPort();
+    try {
+      for (const target of [odoo.url, `http://127.0.0.1:${port}`]) {
+        const withCredentials = target.replace('http://', 'http://etl:url-pass-Secret9@');
+        const config = loadConfig(
+          {
+            ...app.env,
+            MFG_ETL_ODOO_URL: withCredentials,
+            MFG_ETL_ODOO_DB: odoo.db,
+            MFG_ETL_ODOO_USER: 'admin',
+            MFG_ETL_ODOO_API_KEY: odoo.adminApiKey,
+          },
+          app.dir,
+        );
+        const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
+        const url = await other.listen();
+        try {
+          const ready = await request(`${url}/readyz`);
+          expect(ready.json<{ checks: Record<string, unknown> }>().checks.odoo).toBeDefined();
+          for (const r of [ready, await request(`${url}/healthz`), await request(`${url}/metrics`)]) {
+            expect(r.text).not.toContain('url-pass-Secret9');
+            expect(r.text).not.toContain(odoo.adminApiKey);
+          }
+        } finally {
+          await other.close();
+        }
+      }
+    } finally {
+      await odoo.close();
+    }
+  });
+
   it('GET /readyz reports Odoo up with its version when the Odoo test server answers', async () => {
     const odoo = await startOdooTestServer({ version: 18 });
     const config = loadConfig(
