@@ -10,7 +10,7 @@
 const SECRET_KEY = /passw(or)?d|^pass$|^pwd$|secret|api[_-]?key|token|authorization|credential|cookie/i;
 // scheme://user:<password>@host — the password runs to the last @ before the host (a decoded
 // password may hold @ and :), never across a slash or a space
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^/\s]+)(@[^@/\s]*)/gi;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@"'<>]*:)([^/\s"'<>]+)(@[^@/\s"'<>]*)/gi;
 // `Authorization: Basic xyz`, `"authorization":"Bearer xyz"`, `Proxy-Authorization=…`
 const AUTH_HEADER = /(\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|digest|token|negotiate)\s+)?[^\s"',;]+/gi;
 // `bearer <token>` anywhere (an Odoo answer echoing the key); tokens are long, words after "bearer" are not
