@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
@@ -124,6 +125,10 @@ export class StatusServer {
   private readonly users: UserStore;
   private readonly throttle = new LoginThrottle();
   private readonly metrics;
+  /** host names (lower case) this server answers to besides IP addresses; any other Host is a rebound DNS name */
+  private readonly hostNames: Set<string>;
+  /** origin of http.publicUrl: forms sent from it are ours even when a proxy rewrote Host */
+  private readonly publicOrigin: string | undefined;
   private stopping = false;
   private address: string | undefined;
 
@@ -131,6 +136,18 @@ export class StatusServer {
     this.http = httpSettings(o.config);
     this.alerts = alertSettings(o.config);
     this.users = new UserStore(o.config.httpUsersFile);
+    if (this.users.enabled && this.http.loginRequired === false) {
+      throw new ConfigError(
+        'config file key "http.loginRequired": false is no longer supported; with MFG_ETL_HTTP_USERS_FILE set every page needs a login. Remove the key (or unset the users file for a read-only page without login)',
+      );
+    }
+    const publicUrl = this.http.publicUrl ? new URL(this.http.publicUrl) : undefined;
+    this.publicOrigin = publicUrl?.origin;
+    this.hostNames = new Set(
+      ['localhost', os.hostname(), o.host ?? o.config.httpHost, publicUrl?.hostname]
+        .filter((h): h is string => Boolean(h))
+        .map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')),
+    );
     o.config.redactor.addUrlPassword(o.config.odooUrl);
     o.config.redactor.addUrlPassword(o.config.opcuaEndpoint);
     // a `jobs.<name>` section for a job that does not exist is a ConfigError now, not a broken page later
@@ -210,6 +227,8 @@ export class StatusServer {
       return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
     }
     const r: Request = { req, res, url, cookies: parseCookies(req.headers.cookie) };
+    const host = this.checkHost(req.headers.host);
+    if (host) return send(res, host.status, 'text/plain; charset=utf-8', `${host.message}\n`);
     try {
       await this.route(r);
     } catch (err) {
@@ -222,6 +241,34 @@ export class StatusServer {
         ms: Math.round(performance.now() - started),
       });
     }
+  }
+
+  /**
+   * DNS rebinding: a page on another site whose name was made to point at this address would
+   * reach us with its own name in Host. IP addresses, localhost, this machine's name, the address
+   * we listen on and the public URL's host are ours; anything else gets 421.
+   */
+  private checkHost(header: string | undefined): { status: number; message: string } | undefined {
+    if (!header) return { status: 400, message: 'bad request: no Host header' };
+    const m = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(header.trim());
+    const name = m?.[1]
+      ?.toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
+    if (name && (net.isIP(name) !== 0 || this.hostNames.has(name))) return undefined;
+    return {
+      status: 421,
+      message: `misdirected request: this server does not answer to the host name ${JSON.stringify(header.slice(0, 100))}; if that is how people reach it, set http.publicUrl in the config file`,
+    };
+  }
+
+  /** a logged-in user, or a scraper with MFG_ETL_HTTP_METRICS_TOKEN as its bearer token */
+  private async monitorAllowed(r: Request): Promise<boolean> {
+    const token = /^Bearer\s+(\S+)$/i.exec(r.req.headers.authorization ?? '')?.[1];
+    if (token && sameToken(token, this.o.config.httpMetricsToken)) return true;
+    if (!this.users.enabled) return this.o.config.httpMetricsToken === undefined;
+    await this.loadSession(r);
+    return r.session !== undefined;
   }
 
   private async fail(r: Request, err: unknown): Promise<void> {
@@ -296,7 +343,7 @@ export class StatusServer {
     const p = r.url.pathname;
     const get = method === 'GET' || method === 'HEAD';
 
-    // health and metrics: open, no session
+    // health: open (nothing sensitive); readiness: open, its details and metrics need a session or the metrics token when users are configured
     if (p === '/healthz')
       return this.only(get, () =>
         this.sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
@@ -312,8 +359,11 @@ export class StatusServer {
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
 
     const ctx = await this.context(r);
-    if (this.users.enabled && this.http.loginRequired && !ctx.user)
-      return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+    // with users configured nothing is shown without a login: pages, CSV, reports, decisions
+    if (this.users.enabled && !ctx.user) {
+      if (get) return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+      throw new HttpError(401, 'Log in first.');
+    }
 
     let m: RegExpExecArray | null;
     if (p === '/') return this.only(get, () => this.overview(r, ctx));
@@ -340,19 +390,26 @@ export class StatusServer {
     if (this.stopping) return this.sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
     const result = await checkReadiness({ config: this.o.config, db: this.o.db, logger: this.o.logger });
     const down = result.checks.filter((c) => c.required && !c.up);
+    // details name hosts, versions and error texts: only for a logged-in user or the metrics token
+    const details = await this.monitorAllowed(r);
     this.sendJson(r.res, result.ready ? 200 : 503, {
       status: result.ready ? 'ready' : 'not ready',
-      ...(down.length ? { reason: down.map((c) => `${c.name} is down: ${c.detail}`).join('; ') } : {}),
+      ...(down.length ? { reason: down.map((c) => (details ? `${c.name} is down: ${c.detail}` : `${c.name} is down`)).join('; ') } : {}),
       checks: Object.fromEntries(
         result.checks.map((c) => [
           c.name,
-          { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, detail: c.detail },
+          { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, ...(details ? { detail: c.detail } : {}) },
         ]),
       ),
     });
   }
 
   private async metricsEndpoint(r: Request): Promise<void> {
+    if (!(await this.monitorAllowed(r))) {
+      return this.send(r.res, 401, 'text/plain; charset=utf-8', 'log in, or send MFG_ETL_HTTP_METRICS_TOKEN as a bearer token\n', {
+        'WWW-Authenticate': 'Bearer realm="mfg-etl metrics"',
+      });
+    }
     const text = await this.metrics.metrics();
     this.send(r.res, 200, this.metrics.contentType, text);
   }
@@ -460,7 +517,9 @@ export class StatusServer {
       } catch {
         host = undefined;
       }
-      if (host !== r.req.headers.host) throw new HttpError(403, 'This form was sent from another site.');
+      // behind a reverse proxy that rewrites Host, the browser's origin is the public URL
+      const ours = host === r.req.headers.host || (this.publicOrigin !== undefined && origin === this.publicOrigin);
+      if (!ours) throw new HttpError(403, 'This form was sent from another site.');
     } else if (origin === 'null') {
       throw new HttpError(403, 'This form was sent from another site.');
     }
