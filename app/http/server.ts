@@ -29,7 +29,9 @@ import { findRun, listRuns, type RunStatus } from '../../load/ops/runs.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
-import { cookie, LoginThrottle, parseCookies, sameToken, UserStore } from './auth.ts';
+import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
+import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SafeHtml } from './html.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import * as pages from './pages.ts';
@@ -44,6 +46,8 @@ export interface StatusServerOptions {
   /** override MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT (tests: port 0) */
   host?: string;
   port?: number;
+  /** delays of the login throttle (tests use short ones) */
+  loginThrottle?: Partial<ThrottlePolicy>;
 }
 
 const SESSION_COOKIE = 'mfg_etl_session';
@@ -123,7 +127,7 @@ export class StatusServer {
   private readonly http: HttpSettings;
   private readonly alerts: AlertSettings;
   private readonly users: UserStore;
-  private readonly throttle = new LoginThrottle();
+  private readonly throttle: LoginThrottle;
   private readonly metrics;
   /** host names (lower case) this server answers to besides IP addresses; any other Host is a rebound DNS name */
   private readonly hostNames: Set<string>;
@@ -136,6 +140,7 @@ export class StatusServer {
     this.http = httpSettings(o.config);
     this.alerts = alertSettings(o.config);
     this.users = new UserStore(o.config.httpUsersFile);
+    this.throttle = new LoginThrottle(o.db.knex, o.loginThrottle);
     if (this.users.enabled && this.http.loginRequired === false) {
       throw new ConfigError(
         'config file key "http.loginRequired": false is no longer supported; with MFG_ETL_HTTP_USERS_FILE set every page needs a login. Remove the key (or unset the users file for a read-only page without login)',
@@ -596,16 +601,17 @@ export class StatusServer {
     }
     const login = (form.get('login') ?? '').trim().slice(0, 64);
     const password = (form.get('password') ?? '').slice(0, 1024);
-    const keys = [`login:${login.toLowerCase()}`, `addr:${r.req.socket.remoteAddress ?? ''}`];
-    if (this.throttle.blocked(keys))
-      return this.loginForm(r, { status: 429, error: 'Too many failed logins; wait a few minutes and try again.', login, next });
+    const address = r.req.socket.remoteAddress ?? '';
+    // failures of this user from this address slow its next tries down (never a lock-out)
+    const wait = await this.throttle.delayMs(login, address);
+    if (wait > 0) await sleep(Math.min(wait, 20_000));
     const user = login && password ? await this.users.authenticate(login, password) : undefined;
     if (!user) {
-      this.throttle.fail(keys);
+      await this.throttle.fail(login, address);
       this.o.logger.warn('status page login failed', { login, from: r.req.socket.remoteAddress });
       return this.loginForm(r, { status: 401, error: 'Wrong user name or password.', login, next });
     }
-    this.throttle.succeed(keys);
+    await this.throttle.succeed(login, address);
     const { token } = await createSession(this.o.db.knex, user.login, this.http.sessionHours);
     this.o.logger.info('status page login', { login: user.login, from: r.req.socket.remoteAddress });
     redirect(r.res, next, {

@@ -599,6 +599,42 @@ describe('login, CSRF and approval', () => {
     expect((await asViewer(`${base}/metrics`)).status).toBe(200);
   });
 
+  it('ten wrong passwords for a user do not lock them (or anyone at that address) out: the right password still logs in, after a short delay', async () => {
+    const other = new StatusServer({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      registry,
+      port: 0,
+      loginThrottle: { freeFailures: 3, baseDelayMs: 50, maxDelayMs: 400 },
+    });
+    const url = await other.listen();
+    const attempt = async (user: string, password: string) => {
+      const form = await request(`${url}/login`);
+      const loginCookie = setCookies(form).get('mfg_etl_login')!.value;
+      const started = Date.now();
+      const reply = await request(`${url}/login`, {
+        headers: { cookie: `mfg_etl_login=${loginCookie}` },
+        form: { csrf: hiddenField(form.text, 'csrf')!, next: '/', login: user, password },
+      });
+      return { status: reply.status, ms: Date.now() - started };
+    };
+    try {
+      const wrong = [];
+      for (let i = 0; i < 10; i++) wrong.push(await attempt('anna', `guess ${i}`));
+      expect(wrong.map((w) => w.status)).toEqual(Array(10).fill(401));
+      expect(wrong[9]!.ms).toBeGreaterThanOrEqual(300);
+      const right = await attempt('anna', 'correct horse battery');
+      expect(right.status).toBe(303);
+      expect(right.ms).toBeGreaterThanOrEqual(300);
+      expect((await attempt('bob', 'bobs password 1')).status).toBe(303);
+      // success forgets the failures
+      expect((await attempt('anna', 'correct horse battery')).ms).toBeLessThan(300);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('http.loginRequired false is refused with users configured (login is always required then)', async () => {
     const file = path.join(usersDir, 'login-not-required.json');
     fs.writeFileSync(file, JSON.stringify({ http: { loginRequired: false } }));
