@@ -84,6 +84,8 @@ const SETTINGS = {
   httpHost: { env: 'MFG_ETL_HTTP_HOST' },
   httpPort: { env: 'MFG_ETL_HTTP_PORT' },
   httpUsersFile: { env: 'MFG_ETL_HTTP_USERS_FILE' },
+  // with users configured, /metrics answers a scraper that sends it as a bearer token
+  httpMetricsToken: { env: 'MFG_ETL_HTTP_METRICS_TOKEN', secret: true },
   // a webhook URL embeds its token
   alertWebhookUrl: { env: 'MFG_ETL_ALERT_WEBHOOK_URL', secret: true },
   alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
@@ -155,6 +157,8 @@ export const configSchema = z.object({
     .default(8787),
   /** user names with scrypt password hashes (see `mfg-etl hash-password`); unset: the status page is read-only */
   httpUsersFile: z.string().min(1).optional(),
+  /** bearer token for /metrics (and readiness details) when users are configured */
+  httpMetricsToken: z.string().min(16, 'at least 16 characters').optional(),
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */

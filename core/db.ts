@@ -65,6 +65,17 @@ async function startEmbedded(dataDir: string, logger: Logger): Promise<EmbeddedS
   };
 }
 
+function knexLog(logger: Logger): Knex.Config['log'] {
+  const text = (message: unknown): string =>
+    message instanceof Error ? message.message : typeof message === 'string' ? message : JSON.stringify(message);
+  return {
+    warn: (message: unknown) => logger.warn(`database: ${text(message)}`),
+    error: (message: unknown) => logger.error(`database: ${text(message)}`),
+    deprecate: (method: string, alternative: string) => logger.debug(`database: ${method} is deprecated, use ${alternative}`),
+    debug: (message: unknown) => logger.debug('database debug', { detail: text(message) }),
+  };
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const embedded = options.databaseUrl ? undefined : await startEmbedded(options.dataDir, options.logger);
   const connectionString = options.databaseUrl ?? embedded!.url;
@@ -74,6 +85,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     searchPath: [options.schema, 'public'],
     // PGlite serialises everything through one session, more connections only queue
     pool: { min: 0, max: embedded ? 4 : (options.poolMax ?? 8) },
+    // knex prints its warnings with console.log (stdout) unless given hooks: they go through the
+    // logger (stderr, redacted), so `--json` output stays clean when the database is unreachable
+    log: knexLog(options.logger),
   });
   try {
     await knex.raw('select 1');

@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import winston from 'winston';
 import type TransportStreamType from 'winston-transport';
 import type { Logger } from './logger.ts';
+import { redactSecrets, redactSecretsDeep } from './redact.ts';
 import { pgQuery, sqlText } from './sql.ts';
 
 interface Line {
@@ -60,13 +61,14 @@ export class RunLogTransport extends TransportStream {
     if (!this.stopped && typeof runId === 'number' && Number.isSafeInteger(runId) && runId > 0) {
       const meta: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(info)) if (!OWN_KEYS.has(key)) meta[key] = value;
-      let metaText = safeJson(meta);
+      // the logger masked the line already; patterns and registered secrets once more, as for everything stored
+      let metaText = safeJson(redactSecretsDeep(meta));
       if (metaText.length > MAX_META_CHARS) metaText = JSON.stringify({ truncated: metaText.slice(0, MAX_META_CHARS) });
       this.buffer.push({
         runId,
         at: typeof info.timestamp === 'string' ? info.timestamp : new Date().toISOString(),
         level: String(info.level ?? 'info'),
-        message: String(info.message ?? '').slice(0, MAX_MESSAGE_CHARS),
+        message: redactSecrets(String(info.message ?? '')).slice(0, MAX_MESSAGE_CHARS),
         meta: metaText,
       });
       const max = this.o.maxBuffered ?? 5000;

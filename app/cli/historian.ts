@@ -6,6 +6,13 @@ import { UsageError } from '../../core/errors.ts';
 import { clientCertificateInfo } from '../../extract/historian/index.ts';
 import { onSignal, positiveId, print, printJson, useRedactor } from './io.ts';
 
+/** three 8-hour shifts in plant time, printed with the simulator's historian section */
+const SIMULATOR_SHIFTS = [
+  { name: 'early', start: '06:00', end: '14:00' },
+  { name: 'late', start: '14:00', end: '22:00' },
+  { name: 'night', start: '22:00', end: '06:00' },
+];
+
 export function registerHistorianCommands(program: Command): void {
   program
     .command('opcua-pki')
@@ -34,6 +41,11 @@ export function registerHistorianCommands(program: Command): void {
     .command('simulate-plant')
     .description('run an OPC UA plant simulator with historized machines (commissioning and demo) until Ctrl-C')
     .option('--port <n>', 'TCP port (0: any free port)', '4840')
+    .option(
+      '--host <address>',
+      'address to listen on (0.0.0.0: every interface; anonymous access is allowed unless --no-anonymous)',
+      '127.0.0.1',
+    )
     .option('--days <n>', 'days of history before now', '3')
     .option('--sample-seconds <n>', 'seconds between two samples', '60')
     .option('--machines <n>', 'machines, four tags each', '2')
@@ -50,6 +62,7 @@ export function registerHistorianCommands(program: Command): void {
     .action(
       async (opts: {
         port: string;
+        host: string;
         days: string;
         sampleSeconds: string;
         machines: string;
@@ -84,6 +97,7 @@ export function registerHistorianCommands(program: Command): void {
         const from = to - Math.round(days * 86_400_000);
         const sim = await startPlantSimulator({
           port,
+          host: opts.host,
           machines,
           from,
           to,
@@ -103,14 +117,15 @@ export function registerHistorianCommands(program: Command): void {
         );
         print(
           [
-            `plant simulator on ${sim.endpointUrl} (namespace ${sim.namespaceUri} is ns=${sim.namespaceIndex})`,
+            `plant simulator on ${sim.endpointUrl}, listening on ${opts.host}:${sim.port} (namespace ${sim.namespaceUri} is ns=${sim.namespaceIndex})`,
             `security: None, Sign and SignAndEncrypt; ${opts.anonymous ? 'anonymous' : 'no anonymous'}${users.length ? `, users ${users.map((u) => u.user).join(', ')}` : ''}; ${opts.strictCertificates ? 'client certificates must be trusted' : 'any client certificate accepted'}`,
             `server certificate: ${sim.certificateFile} (for Sign / SignAndEncrypt, copy it into ${path.resolve(config.dataDir, 'pki', 'trusted', 'certs')})`,
             `history: ${machines} machines × 4 tags, ${new Date(from).toISOString()} → now, one sample every ${sampleSeconds} s, live values continue`,
             '',
             `environment: MFG_ETL_OPCUA_ENDPOINT=${sim.endpointUrl}`,
             'config file section:',
-            JSON.stringify({ historian: { tags: sim.historianTags() } }, null, 2),
+            // with shifts: historian-extract makes shift summaries and scrap rows per shift
+            JSON.stringify({ historian: { shifts: SIMULATOR_SHIFTS, tags: sim.historianTags() } }, null, 2),
             '',
             'Ctrl-C stops the simulator.',
           ].join('\n'),

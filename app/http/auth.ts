@@ -117,40 +117,6 @@ export class UserStore {
   }
 }
 
-/** Failed logins per key (login name, client address): too many in a window and logins wait. */
-export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  constructor(
-    private readonly limit = 10,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  blocked(keys: string[], now = Date.now()): boolean {
-    return keys.some((k) => {
-      const f = this.failures.get(k);
-      if (!f) return false;
-      if (now - f.since > this.windowMs) {
-        this.failures.delete(k);
-        return false;
-      }
-      return f.count >= this.limit;
-    });
-  }
-
-  fail(keys: string[], now = Date.now()): void {
-    for (const k of keys) {
-      const f = this.failures.get(k);
-      if (!f || now - f.since > this.windowMs) this.failures.set(k, { count: 1, since: now });
-      else f.count += 1;
-    }
-    if (this.failures.size > 10_000) this.failures.clear();
-  }
-
-  succeed(keys: string[]): void {
-    for (const k of keys) this.failures.delete(k);
-  }
-}
-
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {

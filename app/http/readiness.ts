@@ -45,7 +45,7 @@ async function timed(name: DependencyCheck['name'], fn: () => Promise<string>, r
   const started = performance.now();
   try {
     const detail = await fn();
-    return { name, required: true, up: true, latencyMs: Math.round(performance.now() - started), detail };
+    return { name, required: true, up: true, latencyMs: Math.round(performance.now() - started), detail: redact(detail) };
   } catch (err) {
     const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
     const message = e.message || e.code || e.cause?.message || String(err);
@@ -75,6 +75,9 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void
 
 export async function checkReadiness(o: ReadinessOptions): Promise<Readiness> {
   const timeoutMs = o.timeoutMs ?? 3000;
+  // the Odoo URL and OPC UA endpoint are not secrets, but a password written into them is
+  o.config.redactor.addUrlPassword(o.config.odooUrl);
+  o.config.redactor.addUrlPassword(o.config.opcuaEndpoint);
   const redact = (s: string) => o.config.redactor.text(s);
   const checks: Promise<DependencyCheck>[] = [
     timed(

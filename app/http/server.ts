@@ -7,9 +7,11 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
+import { csvField } from '../../core/spreadsheet-text.ts';
 import type { Database } from '../../core/db.ts';
 import { BatchStateError, ConfigError, NotFoundError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -27,7 +29,9 @@ import { findRun, listRuns, type RunStatus } from '../../load/ops/runs.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
-import { cookie, LoginThrottle, parseCookies, sameToken, UserStore } from './auth.ts';
+import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
+import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SafeHtml } from './html.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import * as pages from './pages.ts';
@@ -42,6 +46,8 @@ export interface StatusServerOptions {
   /** override MFG_ETL_HTTP_HOST / MFG_ETL_HTTP_PORT (tests: port 0) */
   host?: string;
   port?: number;
+  /** delays of the login throttle (tests use short ones) */
+  loginThrottle?: Partial<ThrottlePolicy>;
 }
 
 const SESSION_COOKIE = 'mfg_etl_session';
@@ -100,10 +106,6 @@ function send(
   res.end(body);
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value, null, 2)}\n`);
-}
-
 function redirect(res: http.ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(303, { ...SECURITY_HEADERS, Location: location, 'Content-Length': 0, 'Cache-Control': 'no-store', ...headers });
   res.end();
@@ -120,19 +122,17 @@ function positiveInt(value: string | undefined | null): number | undefined {
   return n > 0 ? n : undefined;
 }
 
-function csvCell(value: string): string {
-  // a cell starting like a formula is opened as text by spreadsheet programs
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export class StatusServer {
   private readonly server: http.Server;
   private readonly http: HttpSettings;
   private readonly alerts: AlertSettings;
   private readonly users: UserStore;
-  private readonly throttle = new LoginThrottle();
+  private readonly throttle: LoginThrottle;
   private readonly metrics;
+  /** host names (lower case) this server answers to besides IP addresses; any other Host is a rebound DNS name */
+  private readonly hostNames: Set<string>;
+  /** origin of http.publicUrl: forms sent from it are ours even when a proxy rewrote Host */
+  private readonly publicOrigin: string | undefined;
   private stopping = false;
   private address: string | undefined;
 
@@ -140,6 +140,21 @@ export class StatusServer {
     this.http = httpSettings(o.config);
     this.alerts = alertSettings(o.config);
     this.users = new UserStore(o.config.httpUsersFile);
+    this.throttle = new LoginThrottle(o.db.knex, o.loginThrottle);
+    if (this.users.enabled && this.http.loginRequired === false) {
+      throw new ConfigError(
+        'config file key "http.loginRequired": false is no longer supported; with MFG_ETL_HTTP_USERS_FILE set every page needs a login. Remove the key (or unset the users file for a read-only page without login)',
+      );
+    }
+    const publicUrl = this.http.publicUrl ? new URL(this.http.publicUrl) : undefined;
+    this.publicOrigin = publicUrl?.origin;
+    this.hostNames = new Set(
+      ['localhost', os.hostname(), o.host ?? o.config.httpHost, publicUrl?.hostname]
+        .filter((h): h is string => Boolean(h))
+        .map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')),
+    );
+    o.config.redactor.addUrlPassword(o.config.odooUrl);
+    o.config.redactor.addUrlPassword(o.config.opcuaEndpoint);
     // a `jobs.<name>` section for a job that does not exist is a ConfigError now, not a broken page later
     jobExpectations(o.registry, o.config);
     this.metrics = createMetricsRegistry({
@@ -217,6 +232,8 @@ export class StatusServer {
       return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
     }
     const r: Request = { req, res, url, cookies: parseCookies(req.headers.cookie) };
+    const host = this.checkHost(req.headers.host);
+    if (host) return send(res, host.status, 'text/plain; charset=utf-8', `${host.message}\n`);
     try {
       await this.route(r);
     } catch (err) {
@@ -229,6 +246,34 @@ export class StatusServer {
         ms: Math.round(performance.now() - started),
       });
     }
+  }
+
+  /**
+   * DNS rebinding: a page on another site whose name was made to point at this address would
+   * reach us with its own name in Host. IP addresses, localhost, this machine's name, the address
+   * we listen on and the public URL's host are ours; anything else gets 421.
+   */
+  private checkHost(header: string | undefined): { status: number; message: string } | undefined {
+    if (!header) return { status: 400, message: 'bad request: no Host header' };
+    const m = /^(\[[^\]]+\]|[^:]+)(?::\d{1,5})?$/.exec(header.trim());
+    const name = m?.[1]
+      ?.toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
+    if (name && (net.isIP(name) !== 0 || this.hostNames.has(name))) return undefined;
+    return {
+      status: 421,
+      message: `misdirected request: this server does not answer to the host name ${JSON.stringify(header.slice(0, 100))}; if that is how people reach it, set http.publicUrl in the config file`,
+    };
+  }
+
+  /** a logged-in user, or a scraper with MFG_ETL_HTTP_METRICS_TOKEN as its bearer token */
+  private async monitorAllowed(r: Request): Promise<boolean> {
+    const token = /^Bearer\s+(\S+)$/i.exec(r.req.headers.authorization ?? '')?.[1];
+    if (token && sameToken(token, this.o.config.httpMetricsToken)) return true;
+    if (!this.users.enabled) return this.o.config.httpMetricsToken === undefined;
+    await this.loadSession(r);
+    return r.session !== undefined;
   }
 
   private async fail(r: Request, err: unknown): Promise<void> {
@@ -249,13 +294,28 @@ export class StatusServer {
       });
     const title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status < 500 ? 'Request refused' : 'Error';
     const ctx = await this.context(r).catch(() => this.bareContext(r));
-    send(
+    this.send(
       r.res,
       status,
       'text/html; charset=utf-8',
       pages.errorPage(ctx, title, message).value,
       err instanceof HttpError && err.allow ? { Allow: err.allow } : {},
     );
+  }
+
+  /** Every answer passes the redactor: no URL password or secret value leaves the server, whatever produced the text. */
+  private send(
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    body: string,
+    headers: Record<string, string | string[]> = {},
+  ): void {
+    send(res, status, type, this.o.config.redactor.text(body), headers);
+  }
+
+  private sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+    this.send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(this.o.config.redactor.value(value), null, 2)}\n`);
   }
 
   private bareContext(r: Request): pages.PageContext {
@@ -280,7 +340,7 @@ export class StatusServer {
   }
 
   private page(r: Request, body: SafeHtml, status = 200, headers: Record<string, string | string[]> = {}): void {
-    send(r.res, status, 'text/html; charset=utf-8', body.value, headers);
+    this.send(r.res, status, 'text/html; charset=utf-8', body.value, headers);
   }
 
   private async route(r: Request): Promise<void> {
@@ -288,20 +348,27 @@ export class StatusServer {
     const p = r.url.pathname;
     const get = method === 'GET' || method === 'HEAD';
 
-    // health and metrics: open, no session
+    // health: open (nothing sensitive); readiness: open, its details and metrics need a session or the metrics token when users are configured
     if (p === '/healthz')
-      return this.only(get, () => sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }));
+      return this.only(get, () =>
+        this.sendJson(r.res, 200, { status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) }),
+      );
     if (p === '/readyz') return this.only(get, () => this.readyz(r));
     if (p === '/metrics') return this.only(get, () => this.metricsEndpoint(r));
     if (p === '/style.css')
-      return this.only(get, () => send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }));
-    if (p === '/favicon.ico') return send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
+      return this.only(get, () =>
+        this.send(r.res, 200, 'text/css; charset=utf-8', pages.STYLE, { 'Cache-Control': 'public, max-age=3600' }),
+      );
+    if (p === '/favicon.ico') return this.send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
 
     const ctx = await this.context(r);
-    if (this.users.enabled && this.http.loginRequired && !ctx.user)
-      return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+    // with users configured nothing is shown without a login: pages, CSV, reports, decisions
+    if (this.users.enabled && !ctx.user) {
+      if (get) return redirect(r.res, `/login?${new URLSearchParams({ next: ctx.path })}`);
+      throw new HttpError(401, 'Log in first.');
+    }
 
     let m: RegExpExecArray | null;
     if (p === '/') return this.only(get, () => this.overview(r, ctx));
@@ -325,24 +392,31 @@ export class StatusServer {
   // ---- health, readiness, metrics -------------------------------------------------------------------
 
   private async readyz(r: Request): Promise<void> {
-    if (this.stopping) return sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
+    if (this.stopping) return this.sendJson(r.res, 503, { status: 'not ready', reason: 'shutting down', checks: {} });
     const result = await checkReadiness({ config: this.o.config, db: this.o.db, logger: this.o.logger });
     const down = result.checks.filter((c) => c.required && !c.up);
-    sendJson(r.res, result.ready ? 200 : 503, {
+    // details name hosts, versions and error texts: only for a logged-in user or the metrics token
+    const details = await this.monitorAllowed(r);
+    this.sendJson(r.res, result.ready ? 200 : 503, {
       status: result.ready ? 'ready' : 'not ready',
-      ...(down.length ? { reason: down.map((c) => `${c.name} is down: ${c.detail}`).join('; ') } : {}),
+      ...(down.length ? { reason: down.map((c) => (details ? `${c.name} is down: ${c.detail}` : `${c.name} is down`)).join('; ') } : {}),
       checks: Object.fromEntries(
         result.checks.map((c) => [
           c.name,
-          { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, detail: c.detail },
+          { status: c.up ? 'up' : 'down', required: c.required, latencyMs: c.latencyMs, ...(details ? { detail: c.detail } : {}) },
         ]),
       ),
     });
   }
 
   private async metricsEndpoint(r: Request): Promise<void> {
+    if (!(await this.monitorAllowed(r))) {
+      return this.send(r.res, 401, 'text/plain; charset=utf-8', 'log in, or send MFG_ETL_HTTP_METRICS_TOKEN as a bearer token\n', {
+        'WWW-Authenticate': 'Bearer realm="mfg-etl metrics"',
+      });
+    }
     const text = await this.metrics.metrics();
-    send(r.res, 200, this.metrics.contentType, text);
+    this.send(r.res, 200, this.metrics.contentType, text);
   }
 
   // ---- pages ----------------------------------------------------------------------------------------
@@ -430,9 +504,9 @@ export class StatusServer {
     if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
     const errors = await batchRowErrors(this.o.db.knex, batch.id, 100_000);
     const lines = [['row_or_cell', 'column', 'value', 'message'], ...errors.map((e) => [e.ref, e.col, e.value, e.message])].map((row) =>
-      row.map(csvCell).join(','),
+      row.map((v) => csvField(v)).join(','),
     );
-    send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
+    this.send(r.res, 200, 'text/csv; charset=utf-8', `\ufeff${lines.join('\r\n')}\r\n`, {
       'Content-Disposition': `attachment; filename="batch-${batch.id}-errors.csv"`,
     });
   }
@@ -448,7 +522,9 @@ export class StatusServer {
       } catch {
         host = undefined;
       }
-      if (host !== r.req.headers.host) throw new HttpError(403, 'This form was sent from another site.');
+      // behind a reverse proxy that rewrites Host, the browser's origin is the public URL
+      const ours = host === r.req.headers.host || (this.publicOrigin !== undefined && origin === this.publicOrigin);
+      if (!ours) throw new HttpError(403, 'This form was sent from another site.');
     } else if (origin === 'null') {
       throw new HttpError(403, 'This form was sent from another site.');
     }
@@ -525,16 +601,17 @@ export class StatusServer {
     }
     const login = (form.get('login') ?? '').trim().slice(0, 64);
     const password = (form.get('password') ?? '').slice(0, 1024);
-    const keys = [`login:${login.toLowerCase()}`, `addr:${r.req.socket.remoteAddress ?? ''}`];
-    if (this.throttle.blocked(keys))
-      return this.loginForm(r, { status: 429, error: 'Too many failed logins; wait a few minutes and try again.', login, next });
+    const address = r.req.socket.remoteAddress ?? '';
+    // failures of this user from this address slow its next tries down (never a lock-out)
+    const wait = await this.throttle.delayMs(login, address);
+    if (wait > 0) await sleep(Math.min(wait, 20_000));
     const user = login && password ? await this.users.authenticate(login, password) : undefined;
     if (!user) {
-      this.throttle.fail(keys);
+      await this.throttle.fail(login, address);
       this.o.logger.warn('status page login failed', { login, from: r.req.socket.remoteAddress });
       return this.loginForm(r, { status: 401, error: 'Wrong user name or password.', login, next });
     }
-    this.throttle.succeed(keys);
+    await this.throttle.succeed(login, address);
     const { token } = await createSession(this.o.db.knex, user.login, this.http.sessionHours);
     this.o.logger.info('status page login', { login: user.login, from: r.req.socket.remoteAddress });
     redirect(r.res, next, {

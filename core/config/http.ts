@@ -17,9 +17,15 @@ export const httpSectionSchema = z
       .default(12),
     /** mark cookies Secure (set when the page is served over HTTPS by a reverse proxy) */
     secureCookies: z.boolean().default(false),
-    /** with users configured: every page needs a login, not only approving (health and metrics stay open) */
-    loginRequired: z.boolean().default(false),
-    /** address of the status page as people reach it, for links in alerts */
+    /**
+     * No longer a choice: with users configured every page needs a login. `true` is accepted
+     * (older config files), `false` is refused by the status server.
+     */
+    loginRequired: z.boolean().optional(),
+    /**
+     * address of the status page as people reach it (behind a reverse proxy): links in alerts, the
+     * Host names the server answers to, and the Origin its forms accept
+     */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict();

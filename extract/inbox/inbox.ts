@@ -11,12 +11,16 @@
  *  - a file left in processing/ by a crash is found again by `listProcessing`;
  *  - file names are data: every name written is sanitised and checked to stay inside the inbox,
  *    and never overwrites anything (a timestamp, then a counter, is added when a name is taken);
- *  - only regular files are taken (no symlinks out of the inbox, no FIFOs that would block).
+ *  - only regular files are taken (no symlinks out of the inbox, no FIFOs that would block);
+ *  - before every write, the folder written to (processing/, archive/…, rejected/) is resolved with
+ *    its links: one that leads out of the inbox is refused (InboxFolderLinkError), the file stays
+ *    where it is. Otherwise anyone who can write to the inbox could plant files anywhere the ETL
+ *    user can write, by linking rejected/ elsewhere.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
-import { basename, extname, join, resolve, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { DataValidationError, EtlError } from '../../core/errors.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 
@@ -89,6 +93,44 @@ function inside(dir: string, path: string): string {
     throw new EtlError(`Refusing a path outside the inbox: ${JSON.stringify(path.slice(0, 200))}`);
   }
   return path;
+}
+
+/** A folder of the inbox is a link (or below one) that leads outside the inbox: nothing was written there. */
+export class InboxFolderLinkError extends EtlError {}
+
+/** strictly below `parent` (both real paths) */
+function isBelow(parent: string, child: string): boolean {
+  return child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+}
+
+/**
+ * `dir` (a folder below `root`) created as needed and checked, links resolved, to lie inside the
+ * inbox's real path. Each missing level is created on its own (never `mkdir -p` through a link),
+ * and the real path is checked again once it all exists. `keeps` says where the file stays.
+ */
+async function safeFolder(root: string, dir: string, keeps: string): Promise<string> {
+  inside(root, join(dir, 'x'));
+  const realRoot = await realpath(root);
+  const refuse = (level: string, target: string): never => {
+    const name = relative(root, level) || '.';
+    throw new InboxFolderLinkError(
+      `The inbox folder "${name}" in ${root} is a link to ${target}, outside the inbox; nothing was written there and ${keeps}. ` +
+        `Replace "${name}" with a real folder inside the inbox (or remove the link) and run again.`,
+      { context: { inbox: root, folder: name, target } },
+    );
+  };
+  let level = resolve(root);
+  for (const part of relative(resolve(root), resolve(dir)).split(sep)) {
+    level = join(level, part);
+    try {
+      await mkdir(level);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const real = await realpath(level);
+    if (!isBelow(realRoot, real)) refuse(level, real);
+  }
+  return dir;
 }
 
 /** names produced by readdir are plain; anything else passed as a name is refused */
@@ -212,7 +254,7 @@ export async function claim(root: string, name: string, now: Date = new Date()):
     throw err;
   }
   const processing = join(root, PROCESSING);
-  await mkdir(processing, { recursive: true });
+  await safeFolder(root, processing, `${JSON.stringify(name.slice(0, 200))} stays in the inbox`);
   const safe = sanitizeFileName(name);
   const claimId = `${stamp(now)}-${randomBytes(4).toString('hex')}`;
   const target = inside(processing, join(processing, `${claimId}--${safe}`));
@@ -309,8 +351,7 @@ async function createExclusive(path: string, content?: string): Promise<boolean>
  * never a lost or overwritten file.
  */
 async function moveTo(claimed: ClaimedFile, dir: string, now: Date): Promise<string> {
-  inside(claimed.root, dir);
-  await mkdir(dir, { recursive: true });
+  await safeFolder(claimed.root, dir, `the file stays in ${claimed.path}`);
   for (const name of candidates(sanitizeFileName(claimed.name), now)) {
     const target = inside(dir, join(dir, name));
     if (await createExclusive(target)) {
@@ -361,8 +402,7 @@ export async function reject(
   reportText: string,
   now: Date = new Date(),
 ): Promise<Rejection> {
-  const dir = inside(claimed.root, join(claimed.root, REJECTED));
-  await mkdir(dir, { recursive: true });
+  const dir = await safeFolder(claimed.root, join(claimed.root, REJECTED), `the file stays in ${claimed.path}`);
   const csv = errorsCsv(errors);
   for (const name of candidates(sanitizeFileName(claimed.name), now)) {
     const file = inside(dir, join(dir, name));

@@ -486,7 +486,20 @@ function summaryLines(staged: Staged): string[] {
   return lines;
 }
 
+/** historian.shifts is optional, but without it two of the outputs are never made: say so */
+export const NO_SHIFTS_WARNING =
+  'no shifts in the historian section of the config file: no shift summaries and no scrap rows are made; add historian.shifts, e.g. [{"name":"early","start":"06:00","end":"14:00"}, …]';
+
 async function extract(ctx: JobContext, params: Params): Promise<Record<string, unknown>> {
+  const result = await extractRun(ctx, params);
+  const s = historianSettings(ctx.config);
+  if (s.shifts.length > 0 || s.tags.every((t) => !t.active)) return result;
+  ctx.logger.warn(NO_SHIFTS_WARNING);
+  const summary = Array.isArray(result.summary) ? (result.summary as string[]) : [];
+  return { ...result, warnings: [NO_SHIFTS_WARNING], summary: [...summary, `warning: ${NO_SHIFTS_WARNING}`] };
+}
+
+async function extractRun(ctx: JobContext, params: Params): Promise<Record<string, unknown>> {
   const s = historianSettings(ctx.config);
   const tags = s.tags.filter((t) => t.active);
   if (tags.length === 0) return { samples: 0, summary: ['no active tag in the historian section of the config file: nothing to read'] };

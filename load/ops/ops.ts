@@ -3,6 +3,7 @@
  * SQL in sql/ops/), alert incident state, and a run's stored log lines.
  */
 import type { Knex } from 'knex';
+import { redactSecrets, redactSecretsDeep } from '../../core/redact.ts';
 import { pgQuery, runSql, sqlText } from '../../core/sql.ts';
 import type { AlertCondition, AlertFacts, AlertKind, ReconciliationFact, RunFact, WorkflowFacts } from '../../transform/shared/health.ts';
 import { type JobRun, listRuns, type RunStatus } from './runs.ts';
@@ -234,7 +235,14 @@ export async function listIncidents(db: Db, limit = 50): Promise<Incident[]> {
 /** Opens an incident for the condition unless one is open for its key; the new one, or undefined. */
 export async function openIncident(db: Db, c: AlertCondition, now: Date): Promise<Incident | undefined> {
   const rows = (await db('alert_incidents')
-    .insert({ key: c.key, kind: c.kind, subject: c.subject, message: c.message, details: JSON.stringify(c.details), opened_at: now })
+    .insert({
+      key: c.key,
+      kind: c.kind,
+      subject: c.subject,
+      message: redactSecrets(c.message),
+      details: JSON.stringify(redactSecretsDeep(c.details)),
+      opened_at: now,
+    })
     .onConflict(db.raw('(key) where resolved_at is null'))
     .ignore()
     .returning('*')) as IncidentRow[];
@@ -245,7 +253,7 @@ export async function resolveIncident(db: Db, id: number, resolution: string, no
   const rows = (await db('alert_incidents')
     .where({ id })
     .whereNull('resolved_at')
-    .update({ resolved_at: now, resolution })
+    .update({ resolved_at: now, resolution: redactSecrets(resolution) })
     .returning('*')) as IncidentRow[];
   return rows[0] ? toIncident(rows[0]) : undefined;
 }
@@ -271,7 +279,7 @@ export async function markNotified(db: Db, id: number, which: 'alert' | 'recover
 export async function markDeliveryFailed(db: Db, id: number, error: string): Promise<void> {
   await db('alert_incidents')
     .where({ id })
-    .update({ attempts: db.raw('attempts + 1'), last_error: error.slice(0, 1000) });
+    .update({ attempts: db.raw('attempts + 1'), last_error: redactSecrets(error).slice(0, 1000) });
 }
 
 // ---- status page reads --------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { NotFoundError } from '../../core/errors.ts';
+import { redactSecretsDeep } from '../../core/redact.ts';
 
 export type RunTrigger = 'schedule' | 'manual' | 'retry' | 'replay';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
@@ -128,9 +129,12 @@ export async function finishRun(
   stats: RunStats,
   error: RunError | null,
 ): Promise<void> {
+  // an Odoo answer may echo a key ("invalid bearer …"): masked before it is stored, so the run
+  // page, dead-letters and every later reader show it masked
+  const safeError = error ? redactSecretsDeep(error) : null;
   await db('job_runs')
     .where({ id: runId })
-    .update({ status, finished_at: new Date(), stats: JSON.stringify(stats), error: error ? JSON.stringify(error) : null });
+    .update({ status, finished_at: new Date(), stats: JSON.stringify(stats), error: safeError ? JSON.stringify(safeError) : null });
 }
 
 export async function findRun(db: Db, id: number): Promise<JobRun | undefined> {

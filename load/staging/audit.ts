@@ -1,5 +1,6 @@
 /** Append-only audit trail: who did what to which entity, when and why. */
 import type { Knex } from 'knex';
+import { redactSecrets, redactSecretsDeep } from '../../core/redact.ts';
 
 export interface AuditEvent {
   actor: string;
@@ -11,11 +12,12 @@ export interface AuditEvent {
 
 export async function appendAudit(db: Knex | Knex.Transaction, event: AuditEvent): Promise<void> {
   await db('audit_events').insert({
-    actor: event.actor,
+    actor: redactSecrets(event.actor),
     entity: event.entity,
     entity_id: String(event.entityId),
     action: event.action,
-    details: JSON.stringify(event.details ?? {}),
+    // a reason typed by a person or an error quoted in the details may carry a secret
+    details: JSON.stringify(redactSecretsDeep(event.details ?? {})),
   });
 }
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DataValidationError } from '../../core/errors.ts';
@@ -90,11 +90,20 @@ afterAll(async () => {
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
+/** with users configured every page needs a login: the browser is sent to the form, then back */
+async function logIn(page: Page, path: string): Promise<void> {
+  await page.goto(`${base}${path}`);
+  expect(new URL(page.url()).pathname).toBe('/login');
+  await page.getByLabel('User').fill('anna');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await Promise.all([page.waitForURL(`${base}${path}`), page.getByRole('button', { name: 'Log in' }).click()]);
+}
+
 describe('status page in Chromium', () => {
   it('shows the failed job in red with its reason in the workflows table', async () => {
     const page = await browser.newPage();
     try {
-      await page.goto(`${base}/`);
+      await logIn(page, '/');
       const row = page.locator('#workflows tr[data-job="cost-rollup"]');
       const badge = row.locator('td.status .light');
       expect(await badge.textContent()).toBe('red');
@@ -117,13 +126,9 @@ describe('status page in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
-      await page.goto(`${base}/batches/${batchId}`);
+      await logIn(page, `/batches/${batchId}`);
       // the version is shown as text, not markup
       expect(await page.locator('h1').innerText()).toContain('2026-W10 <b>bold</b>');
-      await page.getByRole('link', { name: 'Log in' }).first().click();
-      await page.getByLabel('User').fill('anna');
-      await page.getByLabel('Password').fill('correct horse battery');
-      await Promise.all([page.waitForURL(`${base}/batches/${batchId}`), page.getByRole('button', { name: 'Log in' }).click()]);
       await page.getByLabel('Comment').fill('promo week');
       await Promise.all([
         page.waitForURL(`${base}/batches/${batchId}?done=approved`),
@@ -147,7 +152,7 @@ describe('status page in Chromium', () => {
     });
     const page = await context.newPage();
     try {
-      await page.goto(`${base}/`);
+      await logIn(page, '/');
       const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
       expect(widths.page).toBeLessThanOrEqual(widths.viewport);
       if (process.env.MFG_ETL_TEST_SCREENSHOTS)

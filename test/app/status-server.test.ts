@@ -26,6 +26,7 @@ import { startOdooTestServer } from '../support/odoo/index.ts';
 import { TEST_DATABASE_URL, type TestApp, testApp } from '../support/staging.ts';
 
 const XSS = '<script>alert("x")</script>';
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
 const importJob = defineJob({
   name: 'import-ok',
@@ -64,6 +65,27 @@ const closers: (() => Promise<void> | void)[] = [];
 let okRun: JobRun;
 let deadRun: JobRun;
 let batchId: number;
+/** session cookie of a logged-in viewer (bob): with users configured every page needs one */
+let viewer: string;
+
+async function login(user: string, password: string, next = '/'): Promise<{ cookie: string; reply: Reply }> {
+  const form = await request(`${base}/login?next=${encodeURIComponent(next)}`);
+  expect(form.status).toBe(200);
+  const loginCookie = setCookies(form).get('mfg_etl_login')!.value;
+  const reply = await request(`${base}/login`, {
+    headers: { cookie: `mfg_etl_login=${loginCookie}` },
+    form: { csrf: hiddenField(form.text, 'csrf')!, next: hiddenField(form.text, 'next')!, login: user, password },
+  });
+  const session = setCookies(reply).get('mfg_etl_session');
+  return { cookie: session ? `mfg_etl_session=${session.value}` : '', reply };
+}
+
+type RequestOptions = Parameters<typeof request>[1];
+/** a request with the viewer's session */
+const asViewer = (url: string, o: RequestOptions = {}) => request(url, { ...o, headers: { cookie: viewer, ...o?.headers } });
+/** a request as the monitoring system (metrics token) */
+const asMonitor = (url: string, o: RequestOptions = {}) =>
+  request(url, { ...o, headers: { authorization: `Bearer ${METRICS_TOKEN}`, ...o?.headers } });
 
 beforeAll(async () => {
   usersDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfg-etl-users-'));
@@ -72,9 +94,15 @@ beforeAll(async () => {
     usersFile,
     `# status page users\nanna:${await hashPassword('correct horse battery')}:Anna Planner\n\nbob:${await hashPassword('bobs password 1')}\n`,
   );
-  app = await testApp('status', { MFG_ETL_HTTP_USERS_FILE: usersFile, MFG_ETL_RETRY_LIMIT: '0' });
+  app = await testApp('status', {
+    MFG_ETL_HTTP_USERS_FILE: usersFile,
+    MFG_ETL_RETRY_LIMIT: '0',
+    MFG_ETL_HTTP_METRICS_TOKEN: METRICS_TOKEN,
+  });
   server = new StatusServer({ config: app.config, db: app.db, logger: app.logger, registry, port: 0 });
   base = await server.listen();
+  viewer = (await login('bob', 'bobs password 1')).cookie;
+  expect(viewer).not.toBe('');
 
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   closers.push(() => runner.stop());
@@ -159,7 +187,7 @@ describe('health, readiness and metrics', () => {
     const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
     const url = await other.listen();
     try {
-      const r = await request(`${url}/readyz`);
+      const r = await asMonitor(`${url}/readyz`);
       expect(r.status).toBe(503);
       const body = r.json<{ status: string; reason: string; checks: Record<string, { status: string; detail: string }> }>();
       expect(body.status).toBe('not ready');
@@ -169,6 +197,40 @@ describe('health, readiness and metrics', () => {
       expect(r.text).not.toContain('odoo-api-key-very-secret');
     } finally {
       await other.close();
+    }
+  });
+
+  it('GET /readyz, /healthz and /metrics never show the password of a URL with credentials (Odoo up or down)', async () => {
+    const odoo = await startOdooTestServer({ version: 18 });
+    const port = await closedPort();
+    try {
+      for (const target of [odoo.url, `http://127.0.0.1:${port}`]) {
+        const withCredentials = target.replace('http://', 'http://etl:url-pass-Secret9@');
+        const config = loadConfig(
+          {
+            ...app.env,
+            MFG_ETL_ODOO_URL: withCredentials,
+            MFG_ETL_ODOO_DB: odoo.db,
+            MFG_ETL_ODOO_USER: 'admin',
+            MFG_ETL_ODOO_API_KEY: odoo.adminApiKey,
+          },
+          app.dir,
+        );
+        const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
+        const url = await other.listen();
+        try {
+          const ready = await asMonitor(`${url}/readyz`);
+          expect(ready.json<{ checks: Record<string, unknown> }>().checks.odoo).toBeDefined();
+          for (const r of [ready, await request(`${url}/healthz`), await request(`${url}/metrics`)]) {
+            expect(r.text).not.toContain('url-pass-Secret9');
+            expect(r.text).not.toContain(odoo.adminApiKey);
+          }
+        } finally {
+          await other.close();
+        }
+      }
+    } finally {
+      await odoo.close();
     }
   });
 
@@ -187,7 +249,7 @@ describe('health, readiness and metrics', () => {
     const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
     const url = await other.listen();
     try {
-      const r = await request(`${url}/readyz`);
+      const r = await asMonitor(`${url}/readyz`);
       expect(r.status).toBe(200);
       expect(r.json<{ checks: Record<string, { status: string; detail: string }> }>().checks.odoo).toMatchObject({
         status: 'up',
@@ -221,18 +283,18 @@ describe('health, readiness and metrics', () => {
     const other = new StatusServer({ config: app.config, db, logger: app.logger, registry, port: 0 });
     const url = await other.listen();
     try {
-      expect((await request(`${url}/readyz`)).status).toBe(200);
+      expect((await asMonitor(`${url}/readyz`)).status).toBe(200);
       await new Promise<void>((resolve) => {
         proxy.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
-      const r = await request(`${url}/readyz`);
+      const r = await asMonitor(`${url}/readyz`);
       expect(r.status).toBe(503);
       const body = r.json<{ reason: string; checks: Record<string, { status: string }> }>();
       expect(body.checks.database!.status).toBe('down');
       expect(body.reason).toMatch(/^database is down: /);
       expect((await request(`${url}/healthz`)).status).toBe(200);
-      const m = await request(`${url}/metrics`);
+      const m = await asMonitor(`${url}/metrics`);
       expect(m.status).toBe(200);
       expect(metric(m.text, 'mfg_etl_database_up')).toBe(0);
     } finally {
@@ -242,7 +304,7 @@ describe('health, readiness and metrics', () => {
   });
 
   it('GET /metrics shows runs, durations, rows, dead letters, last success, queue depth, batches and checkpoint failures from real runs', async () => {
-    const r = await request(`${base}/metrics`);
+    const r = await asMonitor(`${base}/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const t = r.text;
@@ -286,13 +348,13 @@ describe('health, readiness and metrics', () => {
       { observer: recordOdooCall },
     );
     try {
-      const before = await request(`${base}/metrics`);
+      const before = await asMonitor(`${base}/metrics`);
       const okBefore =
         metric(before.text, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}') ?? 0;
       const faultsBefore = metric(before.text, 'mfg_etl_odoo_faults_total{class="OdooServerError"}') ?? 0;
       await client.searchRead('product.product', [], ['name'], { limit: 2 });
       await expect(client.searchRead('x_no.such.model', [], ['name'])).rejects.toThrow();
-      const after = (await request(`${base}/metrics`)).text;
+      const after = (await asMonitor(`${base}/metrics`)).text;
       expect(metric(after, 'mfg_etl_odoo_call_duration_seconds_count{model="product.product",method="search_read",outcome="ok"}')).toBe(
         okBefore + 1,
       );
@@ -306,7 +368,7 @@ describe('health, readiness and metrics', () => {
 
 describe('status pages', () => {
   it('the overview lists every workflow with its light and reason, escaped', async () => {
-    const r = await request(`${base}/`);
+    const r = await asViewer(`${base}/`);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.headers['content-security-policy']).toContain("default-src 'none'");
@@ -320,7 +382,7 @@ describe('status pages', () => {
   });
 
   it('the runs page lists runs with rows and errors; a run page shows its stored log lines', async () => {
-    const runs = await request(`${base}/runs?job=import-ok`);
+    const runs = await asViewer(`${base}/runs?job=import-ok`);
     expect(runs.status).toBe(200);
     expect(runs.text).toContain(`data-run="${okRun.id}"`);
     expect(runs.text).toContain('10 read, 8 staged, 2 rejected');
@@ -328,7 +390,7 @@ describe('status pages', () => {
 
     let page: Reply | undefined;
     for (let i = 0; i < 40; i++) {
-      page = await request(`${base}/runs/${okRun.id}`);
+      page = await asViewer(`${base}/runs/${okRun.id}`);
       if (page.text.includes('two rows rejected')) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -337,7 +399,7 @@ describe('status pages', () => {
     expect(page!.text).toMatch(/<tr class="level-warn">[\s\S]*?two rows rejected/);
     expect(page!.text).not.toMatch(/<script/i);
 
-    const dead = await request(`${base}/runs/${deadRun.id}`);
+    const dead = await asViewer(`${base}/runs/${deadRun.id}`);
     expect(dead.text).toMatch(
       /<p class="notice notice-red" id="run-error"><strong>DataValidationError<\/strong>: the data is wrong &lt;script&gt;/,
     );
@@ -345,29 +407,30 @@ describe('status pages', () => {
   });
 
   it('answers 404 for unknown pages, runs and batches, and 405 for a wrong method', async () => {
-    expect((await request(`${base}/runs/99999999`)).status).toBe(404);
-    expect((await request(`${base}/batches/99999999`)).status).toBe(404);
-    expect((await request(`${base}/batches/abc`)).status).toBe(404);
-    expect((await request(`${base}/no-such-page`)).status).toBe(404);
-    const wrong = await request(`${base}/runs`, { method: 'DELETE' });
+    expect((await asViewer(`${base}/runs/99999999`)).status).toBe(404);
+    expect((await asViewer(`${base}/batches/99999999`)).status).toBe(404);
+    expect((await asViewer(`${base}/batches/abc`)).status).toBe(404);
+    expect((await asViewer(`${base}/no-such-page`)).status).toBe(404);
+    const wrong = await asViewer(`${base}/runs`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('GET, HEAD');
-    const head = await request(`${base}/healthz`, { method: 'HEAD' });
+    const head = await asViewer(`${base}/healthz`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
   });
 
   it('a batch page shows checkpoints with what they measured and the error report, all escaped; the report downloads as CSV', async () => {
-    const r = await request(`${base}/batches/${batchId}`);
+    const r = await asViewer(`${base}/batches/${batchId}`);
     expect(r.status).toBe(200);
     expect(r.text).toContain('horizon_coverage');
     expect(r.text).toContain('{&quot;weeks&quot;:4,&quot;threshold&quot;:12}');
     expect(r.text).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(r.text).not.toContain('<img');
     expect(r.text).not.toMatch(/<script/i);
-    expect(r.text).toContain(`Log in</a> to approve or reject this batch.`);
+    // the viewer is logged in: the decision forms are there
+    expect(r.text).toContain(`<form method="post" action="/batches/${batchId}/approve" class="decision">`);
 
-    const csv = await request(`${base}/batches/${batchId}/errors.csv`);
+    const csv = await asViewer(`${base}/batches/${batchId}/errors.csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-disposition']).toBe(`attachment; filename="batch-${batchId}-errors.csv"`);
     // a cell that starts like a formula is opened as text
@@ -384,7 +447,7 @@ describe('status pages', () => {
     fs.writeFileSync(path.join(app.dir, 'secret.txt'), 'outside');
     fs.symlinkSync(path.join(app.dir, 'secret.txt'), path.join(reports, 'link.txt'));
 
-    const list = await request(`${base}/reports`);
+    const list = await asViewer(`${base}/reports`);
     expect(list.status).toBe(200);
     const newer = list.text.indexOf('2026/03/recon &lt;P01&gt;.csv');
     expect(newer).toBeGreaterThan(0);
@@ -392,7 +455,7 @@ describe('status pages', () => {
     expect(list.text).not.toContain('.hidden');
     expect(list.text).not.toContain('link.txt');
 
-    const file = await request(`${base}/reports/2026/03/recon%20%3CP01%3E.csv`);
+    const file = await asViewer(`${base}/reports/2026/03/recon%20%3CP01%3E.csv`);
     expect(file.status).toBe(200);
     expect(file.text).toBe('product,diff\nX,1\n');
     expect(file.headers['content-disposition']).toMatch(/^attachment; /);
@@ -406,7 +469,7 @@ describe('status pages', () => {
       '/reports/2026',
       '/reports/nope.csv',
     ]) {
-      const r = await request(`${base}${bad}`);
+      const r = await asViewer(`${base}${bad}`);
       expect(r.status, bad).toBe(404);
       expect(r.text).not.toContain('outside');
     }
@@ -414,18 +477,6 @@ describe('status pages', () => {
 });
 
 describe('login, CSRF and approval', () => {
-  async function login(user: string, password: string): Promise<{ cookie: string; reply: Reply }> {
-    const form = await request(`${base}/login?next=/batches/${batchId}`);
-    expect(form.status).toBe(200);
-    const loginCookie = setCookies(form).get('mfg_etl_login')!.value;
-    const reply = await request(`${base}/login`, {
-      headers: { cookie: `mfg_etl_login=${loginCookie}` },
-      form: { csrf: hiddenField(form.text, 'csrf')!, next: hiddenField(form.text, 'next')!, login: user, password },
-    });
-    const session = setCookies(reply).get('mfg_etl_session');
-    return { cookie: session ? `mfg_etl_session=${session.value}` : '', reply };
-  }
-
   it('refuses approving without a session and leaves the batch as it was', async () => {
     const r = await request(`${base}/batches/${batchId}/approve`, { form: { csrf: 'x', comment: 'sneaky' } });
     expect(r.status).toBe(401);
@@ -449,7 +500,7 @@ describe('login, CSRF and approval', () => {
   });
 
   it('logs in with an HttpOnly SameSite=Strict session; approving needs the session CSRF token and the same origin; the audit trail names the approver', async () => {
-    const { cookie, reply } = await login('anna', 'correct horse battery');
+    const { cookie, reply } = await login('anna', 'correct horse battery', `/batches/${batchId}`);
     expect(reply.status).toBe(303);
     expect(reply.headers.location).toBe(`/batches/${batchId}`);
     const attrs = setCookies(reply).get('mfg_etl_session')!.attributes;
@@ -509,23 +560,86 @@ describe('login, CSRF and approval', () => {
     expect(gone.status).toBe(401);
   });
 
-  it('with http.loginRequired every page needs a login, while health and metrics stay open', async () => {
-    const file = path.join(usersDir, 'login-required.json');
-    fs.writeFileSync(file, JSON.stringify({ http: { loginRequired: true } }));
-    const config = loadConfig({ ...app.env, MFG_ETL_CONFIG: file }, app.dir);
-    const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
+  it('with users configured every page, report and CSV needs a session; health stays open, readiness shows no details, metrics need a session or the token', async () => {
+    fs.mkdirSync(app.config.reports, { recursive: true });
+    fs.writeFileSync(path.join(app.config.reports, 'private.csv'), 'secret figures\n');
+    for (const p of [
+      '/',
+      '/runs?job=import-ok',
+      `/runs/${okRun.id}`,
+      '/batches',
+      `/batches/${batchId}`,
+      `/batches/${batchId}/errors.csv`,
+      '/reports',
+      '/reports/private.csv',
+    ]) {
+      const r = await request(`${base}${p}`);
+      expect(r.status, p).toBe(303);
+      expect(r.headers.location, p).toBe(`/login?${new URLSearchParams({ next: p })}`);
+      expect(r.text, p).toBe('');
+    }
+    expect((await asViewer(`${base}/reports/private.csv`)).text).toBe('secret figures\n');
+    expect((await request(`${base}/batches/${batchId}/reject`, { form: { reason: 'x' } })).status).toBe(401);
+
+    expect((await request(`${base}/healthz`)).status).toBe(200);
+    expect((await request(`${base}/login`)).status).toBe(200);
+    const ready = await request(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.json<{ checks: { database: Record<string, unknown> } }>().checks.database).not.toHaveProperty('detail');
+    expect((await asViewer(`${base}/readyz`)).json<{ checks: { database: Record<string, unknown> } }>().checks.database).toHaveProperty(
+      'detail',
+    );
+
+    const anonymous = await request(`${base}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(anonymous.text).not.toContain('mfg_etl_job_runs');
+    expect((await request(`${base}/metrics`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
+    expect((await asMonitor(`${base}/metrics`)).status).toBe(200);
+    expect((await asViewer(`${base}/metrics`)).status).toBe(200);
+  });
+
+  it('ten wrong passwords for a user do not lock them (or anyone at that address) out: the right password still logs in, after a short delay', async () => {
+    const other = new StatusServer({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      registry,
+      port: 0,
+      loginThrottle: { freeFailures: 3, baseDelayMs: 50, maxDelayMs: 400 },
+    });
     const url = await other.listen();
+    const attempt = async (user: string, password: string) => {
+      const form = await request(`${url}/login`);
+      const loginCookie = setCookies(form).get('mfg_etl_login')!.value;
+      const started = Date.now();
+      const reply = await request(`${url}/login`, {
+        headers: { cookie: `mfg_etl_login=${loginCookie}` },
+        form: { csrf: hiddenField(form.text, 'csrf')!, next: '/', login: user, password },
+      });
+      return { status: reply.status, ms: Date.now() - started };
+    };
     try {
-      const page = await request(`${url}/runs?job=import-ok`);
-      expect(page.status).toBe(303);
-      expect(page.headers.location).toBe('/login?next=%2Fruns%3Fjob%3Dimport-ok');
-      expect(page.text).not.toContain('import-ok');
-      expect((await request(`${url}/healthz`)).status).toBe(200);
-      expect((await request(`${url}/metrics`)).status).toBe(200);
-      expect((await request(`${url}/login`)).status).toBe(200);
+      const wrong = [];
+      for (let i = 0; i < 10; i++) wrong.push(await attempt('anna', `guess ${i}`));
+      expect(wrong.map((w) => w.status)).toEqual(Array(10).fill(401));
+      expect(wrong[9]!.ms).toBeGreaterThanOrEqual(300);
+      const right = await attempt('anna', 'correct horse battery');
+      expect(right.status).toBe(303);
+      expect(right.ms).toBeGreaterThanOrEqual(300);
+      expect((await attempt('bob', 'bobs password 1')).status).toBe(303);
+      // success forgets the failures
+      expect((await attempt('anna', 'correct horse battery')).ms).toBeLessThan(300);
     } finally {
       await other.close();
     }
+  });
+
+  it('http.loginRequired false is refused with users configured (login is always required then)', async () => {
+    const file = path.join(usersDir, 'login-not-required.json');
+    fs.writeFileSync(file, JSON.stringify({ http: { loginRequired: false } }));
+    const config = loadConfig({ ...app.env, MFG_ETL_CONFIG: file }, app.dir);
+    expect(() => new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 })).toThrow(/loginRequired/);
   });
 
   it('without a users file the page is read-only: no login, no decisions', async () => {
@@ -541,6 +655,68 @@ describe('login, CSRF and approval', () => {
       expect(page.text).not.toContain('<form method="post" action="/batches/');
       expect((await request(`${url}/batches/${b.id}/approve`, { form: { comment: 'x' } })).status).toBe(403);
       expect((await getBatch(app.db.knex, b.id)).status).toBe('validated');
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('Host header (DNS rebinding)', () => {
+  /** a raw request, so the Host header is exactly what the test says (or missing) */
+  function raw(url: string, hostHeader: string | undefined): Promise<number> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`GET /healthz HTTP/1.1\r\n${hostHeader === undefined ? '' : `Host: ${hostHeader}\r\n`}Connection: close\r\n\r\n`);
+      });
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0)));
+      socket.on('error', reject);
+    });
+  }
+
+  it('answers 421 to a Host that is not this server (a rebound DNS name), 400 without Host, and serves local names and addresses', async () => {
+    const port = new URL(base).port;
+    expect(await raw(base, `evil.example:${port}`)).toBe(421);
+    expect(await raw(base, `attacker.test`)).toBe(421);
+    expect(await raw(base, undefined)).toBe(400);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, 'LOCALHOST']) {
+      expect(await raw(base, host), host).toBe(200);
+    }
+    const page = await request(`${base}/`, { headers: { host: `evil.example:${port}`, cookie: viewer } });
+    expect(page.status).toBe(421);
+    expect(page.text).not.toContain('import-ok');
+  });
+
+  it('serves the host of the configured public URL, and accepts forms whose Origin is the public URL behind a proxy that rewrites Host', async () => {
+    const file = path.join(usersDir, 'public-url.json');
+    fs.writeFileSync(file, JSON.stringify({ http: { publicUrl: 'https://etl.example.com/' } }));
+    const config = loadConfig({ ...app.env, MFG_ETL_CONFIG: file }, app.dir);
+    const other = new StatusServer({ config, db: app.db, logger: app.logger, registry, port: 0 });
+    const url = await other.listen();
+    try {
+      expect(await raw(url, 'etl.example.com')).toBe(200);
+      expect(await raw(url, 'other.example.com')).toBe(421);
+      const b = await createBatch(app.db.knex, { kind: 'forecast', scope: 'PROXY', version: 'v1', actor: 'test' });
+      await transitionBatch(app.db.knex, b.id, 'validate', { actor: 'test' });
+      const page = await asViewer(`${url}/batches/${b.id}`);
+      const csrf = hiddenField(page.text, 'csrf')!;
+      // the proxy forwards to 127.0.0.1:<port> and rewrites Host; the browser sends the public origin
+      const ok = await asViewer(`${url}/batches/${b.id}/approve`, {
+        headers: { origin: 'https://etl.example.com' },
+        form: { csrf, comment: 'via proxy' },
+      });
+      expect(ok.status).toBe(303);
+      expect((await getBatch(app.db.knex, b.id)).status).toBe('approved');
+      const b2 = await createBatch(app.db.knex, { kind: 'forecast', scope: 'PROXY2', version: 'v1', actor: 'test' });
+      await transitionBatch(app.db.knex, b2.id, 'validate', { actor: 'test' });
+      const evil = await asViewer(`${url}/batches/${b2.id}/approve`, {
+        headers: { origin: 'https://evil.example' },
+        form: { csrf, comment: 'x' },
+      });
+      expect(evil.status).toBe(403);
+      expect((await getBatch(app.db.knex, b2.id)).status).toBe('validated');
     } finally {
       await other.close();
     }

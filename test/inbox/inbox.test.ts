@@ -8,6 +8,7 @@ import {
   archive,
   archiveDuplicate,
   claim,
+  InboxFolderLinkError,
   errorsCsv,
   isIgnoredName,
   listCandidates,
@@ -192,7 +193,7 @@ describe('finishing', () => {
         "7,product,'+1,unknown product\r\n" +
         `8,qty,'-5,"negative, ""really"""\r\n` +
         "9,'@col,'@SUM(A1),x\r\n" +
-        `10,note,'\tcmd,"multi\nline"\r\n` +
+        `10,note,"'\tcmd","multi\nline"\r\n` +
         `11,note,"'\rcmd",Größe ok\r\n`,
     );
     expect(result.errorsCsv).toBe(`${result.file}.errors.csv`);
@@ -259,5 +260,67 @@ describe('hostile file names', () => {
     expect(files).toContain(join('forecasts', 'archive', '2026', '12', '_bell_]0;title_.csv'));
     expect(files).toContain(join('forecasts', 'archive', '2026', '12', 'file'));
     expect((await stat(join(root, 'archive', '2026', '12', 'duplicates', '_csv.exe'))).isFile()).toBe(true);
+  });
+});
+
+describe('linked folders inside the inbox', () => {
+  /** a folder outside the inbox that the ETL user can write to */
+  async function elsewhere(): Promise<string> {
+    const dir = join(base, 'elsewhere');
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  it('refuses to reject into a rejected/ that links out of the inbox; the file stays in processing/, nothing is written outside', async () => {
+    const outside = await elsewhere();
+    await symlink(outside, join(root, 'rejected'));
+    await drop('evil', 'content of my choosing');
+    const claimed = (await claim(root, 'evil', NOW))!;
+    const error = await reject(claimed, [{ ref: '1', column: 'a', value: 'b', message: 'c' }], 'report', NOW).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InboxFolderLinkError);
+    expect((error as Error).message).toMatch(/rejected/);
+    expect((error as Error).message).toMatch(/link/i);
+    expect((error as Error).message).toMatch(/replace .* with a real folder/i);
+    expect(await readdir(outside)).toEqual([]);
+    expect(await readFile(claimed.path, 'utf8')).toBe('content of my choosing');
+  });
+
+  it('refuses to archive through a linked archive/ or a linked month folder below it', async () => {
+    const outside = await elsewhere();
+    await symlink(outside, join(root, 'archive'));
+    await drop('plan.csv', 'plan');
+    const claimed = (await claim(root, 'plan.csv', NOW))!;
+    await expect(archive(claimed, NOW)).rejects.toBeInstanceOf(InboxFolderLinkError);
+    await expect(archiveDuplicate(claimed, NOW)).rejects.toBeInstanceOf(InboxFolderLinkError);
+    expect(await allFiles(outside)).toEqual([]);
+    expect(await readFile(claimed.path, 'utf8')).toBe('plan');
+
+    await (await import('node:fs/promises')).unlink(join(root, 'archive'));
+    await mkdir(join(root, 'archive', '2026'), { recursive: true });
+    await symlink(outside, join(root, 'archive', '2026', '12'));
+    await expect(archive(claimed, NOW)).rejects.toBeInstanceOf(InboxFolderLinkError);
+    expect(await allFiles(outside)).toEqual([]);
+    expect(await readFile(claimed.path, 'utf8')).toBe('plan');
+  });
+
+  it('refuses to claim into a processing/ that links out of the inbox; the file stays in the inbox', async () => {
+    const outside = await elsewhere();
+    await symlink(outside, join(root, 'processing'));
+    await drop('plan.csv', 'plan');
+    await expect(claim(root, 'plan.csv', NOW)).rejects.toBeInstanceOf(InboxFolderLinkError);
+    expect(await readdir(outside)).toEqual([]);
+    expect(await readFile(join(root, 'plan.csv'), 'utf8')).toBe('plan');
+  });
+
+  it('follows a link that stays inside the inbox, and an inbox that is itself reached through a link', async () => {
+    const real = join(base, 'real-inbox');
+    await mkdir(join(real, 'kept'), { recursive: true });
+    const linked = join(base, 'linked-inbox');
+    await symlink(real, linked);
+    await symlink(join(real, 'kept'), join(real, 'rejected'));
+    await writeFile(join(linked, 'plan.csv'), 'x');
+    const result = await reject((await claim(linked, 'plan.csv', NOW))!, [], 'report', NOW);
+    expect(await readFile(join(real, 'kept', 'plan.csv'), 'utf8')).toBe('x');
+    expect(result.file).toBe(join(linked, 'rejected', 'plan.csv'));
   });
 });

@@ -36,6 +36,11 @@ type SecurityModeName = 'None' | 'Sign' | 'SignAndEncrypt';
 export interface PlantSimulatorOptions {
   /** 0 (default): a free port */
   port?: number;
+  /**
+   * address to listen on; default 127.0.0.1 (the simulator accepts anonymous sessions: only this
+   * machine reaches it unless asked). `0.0.0.0` / `::`: every interface, advertised by host name.
+   */
+  host?: string;
   machines?: number;
   /** history window [from, to), epoch ms */
   from: number;
@@ -130,6 +135,9 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
   );
 
   let port = o.port ?? 0;
+  const listenHost = o.host ?? '127.0.0.1';
+  const everywhere = ['0.0.0.0', '::', ''].includes(listenHost);
+  const advertised = everywhere ? os.hostname() : listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   let server: OPCUAServer | undefined;
   let manager: OPCUACertificateManager | undefined;
   let variables: { model: MachineModel; tag: MachineTag; variable: UAVariable }[] = [];
@@ -156,6 +164,9 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
     const hostname = os.hostname();
     const s = new OPCUAServer({
       port,
+      host: listenHost,
+      // the endpoint clients are told to use: the address we listen on (the host name only when listening everywhere)
+      hostname: advertised,
       serverCertificateManager: manager,
       securityModes: modes.map((m) => MessageSecurityMode[m]),
       securityPolicies: [...(modes.includes('None') ? [SecurityPolicy.None] : []), ...policies.map(policyUri)],
@@ -224,7 +235,7 @@ export async function startPlantSimulator(o: PlantSimulatorOptions): Promise<Pla
     live.unref();
   }
 
-  const endpointUrl = () => server?.getEndpointUrl() ?? `opc.tcp://${os.hostname()}:${port}`;
+  const endpointUrl = () => server?.getEndpointUrl() ?? `opc.tcp://${advertised}:${port}`;
   const assetOf = (machine: number) => o.assets?.[machine - 1] ?? `WC-MACHINE${machine}`;
 
   const sim: PlantSimulator = {
