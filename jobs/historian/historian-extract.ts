@@ -31,7 +31,7 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { Config } from '../../core/config.ts';
+import { historianSettings } from '../../core/config/historian.ts';
 import { type HistorianConnection, openHistorian, opcuaSettings } from '../../extract/historian/index.ts';
 import { createBatch, recordCheckpoints } from '../../load/staging/batches.ts';
 import {
@@ -55,7 +55,6 @@ import {
   alignedStart,
   bucketBoundaries,
   type HistorianSettings,
-  parseHistorianSettings,
   type Sample,
   shiftInstances,
   type TagSettings,
@@ -91,10 +90,6 @@ export const historianExtractParams = z
   .refine((p) => (p.from === undefined) === (p.to === undefined), { message: 'give both from and to (a backfill window), or neither' })
   .refine((p) => p.from === undefined || p.to === undefined || p.from < p.to, { message: 'from must be before to' });
 type Params = z.infer<typeof historianExtractParams>;
-
-export function historianSettings(config: Pick<Config, 'file'>): HistorianSettings {
-  return parseHistorianSettings(config.file.historian);
-}
 
 /** 2026-11-26T06:00Z when the seconds are zero, else the full ISO time */
 export function isoShort(ms: number): string {

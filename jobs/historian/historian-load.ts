@@ -73,7 +73,7 @@ import {
   type StatusEntry,
 } from '../../transform/historian/load-plan.ts';
 import { qtyCell, xmlid } from '../../transform/shared/odoo-write.ts';
-import { type HistorianSettings, parseHistorianSettings } from '../../core/config/historian.ts';
+import { type HistorianSettings, historianSettings } from '../../core/config/historian.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
@@ -531,9 +531,9 @@ export const historianLoadJob = defineJob({
   // five minutes after each historian-extract (*/15): its batch is approved by then
   schedule: '5,20,35,50 * * * *',
   params: historianLoadParams,
-  checkSettings: (config) => parseHistorianSettings(config.file.historian),
+  checkSettings: historianSettings,
   async run(ctx, params: Params) {
-    const settings = parseHistorianSettings(ctx.config.file.historian);
+    const settings = historianSettings(ctx.config);
     const knex = ctx.db.knex;
     const client: OdooClient | undefined = odooClient(ctx);
     const dryRunReason =

@@ -51,7 +51,8 @@ import {
   reconciliationSummary,
   resolveTolerances,
 } from '../../transform/inventory/index.ts';
-import { importCounts, inventorySettings } from './count-import.ts';
+import { inventorySettings } from '../../core/config/inventory.ts';
+import { importCounts } from './count-import.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 

@@ -28,7 +28,7 @@ describe('mfg-etl CLI', () => {
     const r = await cli(['jobs'], { MFG_ETL_SCHEMA: 'Robert; drop table' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: a lower-case SQL identifier/);
+    expect(r.stderr.trim()).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: expected a lower-case SQL identifier .*, got "Robert; drop table"$/);
   });
 
   it('a worker refuses a wrong historian section at start, one line per mistake', async () => {
