@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { flag as bool } from './flags.ts';
 import { ConfigError } from './errors.ts';
 import { type ConfigMistake, expected, throwMistakes, unknownKey, zodMistakes } from './config/mistakes.ts';
+import { days } from './config/values.ts';
 import { SecretRedactor } from './redact.ts';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -136,9 +137,9 @@ export const configSchema = z.object({
   odooBatchSize: positiveInt.max(100_000).default(500),
   odooTimeoutMs: positiveInt.default(60_000),
   odooCaFile: z.string().min(1).optional(),
-  retentionRunsDays: positiveInt.default(90),
-  retentionInboxDays: positiveInt.default(30),
-  retentionReportsDays: positiveInt.default(180),
+  retentionRunsDays: days.default(90),
+  retentionInboxDays: days.default(30),
+  retentionReportsDays: days.default(180),
   /** status page, health and metrics (jobs/http); the file's `http` section holds the rest */
   httpHost: z.string().min(1).default('127.0.0.1'),
   /** 0: any free port (logged); off: `mfg-etl start` runs without the server */
@@ -255,7 +256,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       return [source[key] ?? key, ...path.slice(1).map(String)].join('.');
     };
     const hidden = (path: readonly PropertyKey[]) => (SETTINGS as Record<string, Setting>)[String(path[0])]?.secret === true;
-    mistakes.push(...zodMistakes(configSchema, parsed.error, { keyOf, hidden }));
+    mistakes.push(...zodMistakes(configSchema, parsed.error, { keyOf, hidden, input }));
   }
   throwMistakes(mistakes);
   if (!parsed.success) throw new ConfigError('configuration is not valid');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { type ConfigMistake, expected, parseSection } from './mistakes.ts';
+import { MAX_DAYS } from './values.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const clock = z
@@ -123,7 +124,7 @@ export const historianSettingsSchema = z
     /** HistoryRead: nodes per request */
     nodesPerRequest: z.number().int().positive().max(1000).default(20),
     /** raw samples kept in staging, days */
-    retentionDays: z.number().int().positive().default(30),
+    retentionDays: z.number().int().positive().max(MAX_DAYS).default(30),
     /** downtime shorter than this is not an event */
     minDowntimeMinutes: z.number().nonnegative().default(2),
     /** Odoo location the scrap is taken from (complete name, e.g. "WH/Stock"); default: the warehouse stock */

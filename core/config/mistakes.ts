@@ -60,7 +60,7 @@ function bound(issue: { origin?: string; inclusive?: boolean }, n: number | bigi
       return below ? `a list of at least ${value} entries` : `a list of at most ${value} entries`;
     default: {
       const op = below ? (issue.inclusive === false ? '>' : '≥') : issue.inclusive === false ? '<' : '≤';
-      return `a number ${op} ${value.toLocaleString('en-US').replace(/,/g, '_')}`;
+      return `a number ${op} ${value}`;
     }
   }
 }
@@ -155,6 +155,18 @@ export interface MistakeOptions {
   keyOf?: (path: Path) => string;
   /** values never shown (secrets) */
   hidden?: (path: Path) => boolean;
+  /** the value as given (shown instead of zod's, which is after coercion: "1e9", not 1000000000) */
+  input?: unknown;
+}
+
+const NOT_FOUND = Symbol('not found');
+function valueAt(root: unknown, path: Path): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return NOT_FOUND;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
 }
 
 /** Every issue of a failed parse as mistakes, one per line. */
@@ -197,8 +209,10 @@ export function zodMistakes(schema: z.core.$ZodType, error: z.core.$ZodError, op
 function withValue(message: string, issue: Issue, path: Path, options: MistakeOptions): string {
   if (!message.startsWith('expected ') || !('input' in issue)) return message;
   if (options.hidden?.(path)) return message;
-  if (issue.input === undefined && issue.code === 'invalid_type') return `missing: ${message}`;
-  return `${message}, got ${shown(issue.input)}`;
+  const given = options.input === undefined ? NOT_FOUND : valueAt(options.input, path);
+  const value = given === NOT_FOUND ? issue.input : given;
+  if (value === undefined && issue.code === 'invalid_type') return `missing: ${message}`;
+  return `${message}, got ${shown(value)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +259,9 @@ export function checkSection<S extends z.ZodType>(
 ): SectionResult<z.output<S>> {
   const value = raw ?? {};
   const parsed = schema.safeParse(value, { reportInput: true });
-  const mistakes = parsed.success ? [] : zodMistakes(schema, parsed.error, { keyOf: (path) => [section, ...path.map(String)].join('.') });
+  const mistakes = parsed.success
+    ? []
+    : zodMistakes(schema, parsed.error, { keyOf: (path) => [section, ...path.map(String)].join('.'), input: value });
   if (checks) mistakes.push(...checks(value, parsed.success ? parsed.data : undefined));
   if (mistakes.length > 0) return { ok: false, data: undefined, mistakes };
   return { ok: true, data: parsed.data as z.output<S>, mistakes: [] };

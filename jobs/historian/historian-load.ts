@@ -74,12 +74,11 @@ import {
 } from '../../transform/historian/load-plan.ts';
 import { qtyCell, xmlid } from '../../transform/shared/odoo-write.ts';
 import { type HistorianSettings, historianSettings } from '../../core/config/historian.ts';
+import { isoDate } from '../../core/config/values.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
 export const historianLoadParams = z
   .object({

@@ -13,16 +13,17 @@ import { pruneHistorianSamples } from '../../load/historian/staging.ts';
 import { pruneSnapshots } from '../../load/inventory/staging.ts';
 import { deleteRunsBefore } from '../../load/ops/runs.ts';
 import { historianSettings } from '../../core/config/historian.ts';
+import { days } from '../../core/config/values.ts';
 import { defineJob } from '../job.ts';
 
 const DAY_MS = 86_400_000;
 
 export const housekeepingParams = z
   .object({
-    runsDays: z.coerce.number().int().positive().optional(),
-    inboxDays: z.coerce.number().int().positive().optional(),
-    reportsDays: z.coerce.number().int().positive().optional(),
-    historianDays: z.coerce.number().int().positive().optional(),
+    runsDays: days.optional(),
+    inboxDays: days.optional(),
+    reportsDays: days.optional(),
+    historianDays: days.optional(),
   })
   .strict();
 

@@ -132,3 +132,58 @@ describe('mfg-etl CLI', () => {
     expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
   });
 });
+
+describe('parameters and settings are checked before a run is queued (exit 2, nothing queued)', () => {
+  const runsOf = async (job: string) => Number((await app.db.knex('job_runs').where({ job }).count<{ n: string }[]>('* as n'))[0]!.n);
+  const configFile = (name: string, content: Record<string, unknown>) => {
+    const file = path.join(app.dir, name);
+    fs.writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+
+  it('a retention of a billion days is refused, not run with a NaN date', async () => {
+    const before = await runsOf('housekeeping');
+    const r = await cli(['run', 'housekeeping', '--param', 'runsDays=1e9', '--param', 'inboxDays=0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'mfg-etl: --param runsDays: expected a number ≤ 36500, got "1e9"',
+      '--param inboxDays: expected a number > 0, got 0',
+    ]);
+    expect(await runsOf('housekeeping')).toBe(before);
+  });
+
+  it('a time that does not exist is named as such, not as "from must be before to"', async () => {
+    const before = await runsOf('historian-extract');
+    const r = await cli(['run', 'historian-extract', '--param', 'from=2026-13-45T99:99Z', '--param', 'to=2026-11-26T06:00Z']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'mfg-etl: --param from: expected an ISO time with Z or an offset, e.g. 2026-11-26T06:00Z, got "2026-13-45T99:99Z"',
+    );
+    expect(await runsOf('historian-extract')).toBe(before);
+  });
+
+  it('a date that does not exist is refused for cost-rollup asOf', async () => {
+    const r = await cli(['run', 'cost-rollup', '--param', 'asOf=2026-02-30']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('mfg-etl: --param asOf: expected a date YYYY-MM-DD, got "2026-02-30"');
+  });
+
+  it('run refuses a job whose config section is wrong instead of creating a dead run', async () => {
+    const before = await runsOf('forecast-import');
+    const file = configFile('bad-forecast.json', { forecast: { colums: { product: 'Artikel' } } });
+    const r = await cli(['run', 'forecast-import', '--enqueue'], { MFG_ETL_CONFIG: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('mfg-etl: forecast.colums: unknown key (did you mean "columns"?)');
+    expect(await runsOf('forecast-import')).toBe(before);
+  });
+
+  it('a wrong jobs.<job>.params value stops the worker at start, naming the config key', async () => {
+    const file = configFile('bad-params.json', { jobs: { housekeeping: { params: { runsDays: 'forever', keepAll: true } } } });
+    const r = await cli(['worker'], { MFG_ETL_CONFIG: file }, 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'mfg-etl: jobs.housekeeping.params.runsDays: expected a number, got "forever"',
+      'jobs.housekeeping.params.keepAll: unknown key; known keys: runsDays, inboxDays, reportsDays, historianDays',
+    ]);
+  });
+});
