@@ -5,7 +5,7 @@
  * `--param runsDays: …` or `jobs.housekeeping.params.runsDays: …`.
  */
 import type { Config } from '../core/config.ts';
-import { type ConfigMistake, collect, zodMistakes } from '../core/config/mistakes.ts';
+import { type ConfigMistake, closest, collect, zodMistakes } from '../core/config/mistakes.ts';
 import { UsageError } from '../core/errors.ts';
 import type { JobDefinition } from './job.ts';
 import type { JobRegistry } from './registry.ts';
@@ -38,9 +38,20 @@ export function checkRun(job: JobDefinition, config: Config, given: Record<strin
   }
 }
 
-/** Every mistake in what the jobs read from the configuration: their sections and `jobs.<job>.params`. */
-export function jobsConfigMistakes(registry: JobRegistry, config: Config): string[] {
+/** `jobs.<name>` sections that name no job, one line each. */
+export function unknownJobs(registry: JobRegistry, config: Pick<Config, 'jobs'>): string[] {
   const lines: string[] = [];
+  for (const name of Object.keys(config.jobs)) {
+    if (registry.has(name)) continue;
+    const meant = closest(name, [...registry.keys()]);
+    lines.push(`jobs.${name}: no such job${meant ? ` (did you mean "${meant}"?)` : `; valid jobs: ${[...registry.keys()].join(', ')}`}`);
+  }
+  return lines;
+}
+
+/** Every mistake in what the jobs read from the configuration: job names under `jobs`, their sections and `jobs.<job>.params`. */
+export function jobsConfigMistakes(registry: JobRegistry, config: Config): string[] {
+  const lines = unknownJobs(registry, config);
   for (const job of registry.values()) {
     collect(lines, () => job.checkSettings?.(config));
     if (config.jobs[job.name]?.params) lines.push(...paramMistakes(job, config).map((m) => `${m.key}: ${m.message}`));

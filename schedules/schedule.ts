@@ -4,7 +4,8 @@
  */
 import cron from 'node-cron';
 import type { Config } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
+import { throwMistakes } from '../core/config/mistakes.ts';
+import { unknownJobs } from '../jobs/checks.ts';
 import type { JobRegistry } from '../jobs/registry.ts';
 
 export interface JobSchedule {
@@ -15,21 +16,18 @@ export interface JobSchedule {
 
 export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
   const out: JobSchedule[] = [];
-  for (const name of Object.keys(config.jobs)) {
-    if (!registry.has(name))
-      throw new ConfigError(`config file key "jobs.${name}": no such job; valid jobs: ${[...registry.keys()].join(', ')}`);
-  }
+  const mistakes = unknownJobs(registry, config);
   for (const job of registry.values()) {
     const configured = config.jobs[job.name]?.schedule;
     const expression = configured ?? job.schedule;
     if (!expression || expression === 'off') continue;
     if (!cron.validate(expression)) {
-      throw new ConfigError(
-        `config file key "jobs.${job.name}.schedule": "${expression}" is not a valid cron expression (5 or 6 fields, or "off")`,
-      );
+      mistakes.push(`jobs.${job.name}.schedule: expected a cron expression (5 or 6 fields) or "off", got "${expression}"`);
+      continue;
     }
     out.push({ job: job.name, cron: expression, timezone: config.timezone });
   }
+  throwMistakes(mistakes);
   return out;
 }
 

@@ -63,6 +63,7 @@ export function registerDaemonCommands(program: Command, registry: JobRegistry):
     .action(async () =>
       withApp(async (app) => {
         if (app.config.httpPort === 'off') throw new ConfigError('MFG_ETL_HTTP_PORT: is off; mfg-etl serve needs a port');
+        checkConfiguration(app.config, registry);
         const ops = await startOps(app, registry);
         const stopped = new Promise<void>((resolve) =>
           onSignal(async () => {

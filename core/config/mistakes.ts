@@ -139,13 +139,19 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** "unknown key (did you mean "columns"?)", or the known keys when none is close. */
-export function unknownKey(key: string, known: readonly string[]): string {
+/** The known name closest to a misspelt one, if one is close enough to be meant. */
+export function closest(key: string, known: readonly string[]): string | undefined {
   const scored = known
     .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : distance(key.toLowerCase(), k.toLowerCase()) }))
     .sort((a, b) => a.d - b.d);
   const best = scored[0];
-  if (best && best.d <= Math.max(2, Math.floor(key.length / 3))) return `unknown key (did you mean "${best.k}"?)`;
+  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
+}
+
+/** "unknown key (did you mean "columns"?)", or the known keys when none is close. */
+export function unknownKey(key: string, known: readonly string[]): string {
+  const best = closest(key, known);
+  if (best) return `unknown key (did you mean "${best}"?)`;
   if (known.length === 0) return 'unknown key';
   return known.length <= 15 ? `unknown key; known keys: ${known.join(', ')}` : 'unknown key (the README lists the known ones)';
 }

@@ -187,3 +187,46 @@ describe('parameters and settings are checked before a run is queued (exit 2, no
     ]);
   });
 });
+
+describe('everything is validated at start-up: config, serve and worker refuse the same mistakes', () => {
+  it('an unknown job name, an unreadable Odoo CA file, OPC UA Sign without a policy and every section mistake', async () => {
+    const file = path.join(app.dir, 'start-up.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        jobs: { housekeepin: { schedule: 'off' } },
+        forecast: { colums: {} },
+        costs: { priceDigits: 9 },
+        inventory: { coverage: 'all' },
+      }),
+    );
+    const env = {
+      MFG_ETL_CONFIG: file,
+      MFG_ETL_HTTP_PORT: '0',
+      MFG_ETL_ODOO_CA_FILE: path.join(app.dir, 'no-such-ca.pem'),
+      MFG_ETL_OPCUA_ENDPOINT: 'opc.tcp://historian.plant.local:4840',
+      MFG_ETL_OPCUA_SECURITY_MODE: 'Sign',
+      MFG_ETL_OPCUA_SECURITY_POLICY: 'None',
+    };
+    const expectedLines = [
+      `MFG_ETL_ODOO_CA_FILE: cannot read ${path.join(app.dir, 'no-such-ca.pem')} (ENOENT)`,
+      'MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode Sign; use e.g. Basic256Sha256',
+      'forecast.colums: unknown key (did you mean "columns"?)',
+      'costs.priceDigits: expected a number ≤ 6, got 9',
+      'inventory.coverage: expected one of "warehouse", "counted_locations", got "all"',
+      'jobs.housekeepin: no such job (did you mean "housekeeping"?)',
+    ].sort();
+    for (const command of ['config', 'serve', 'worker']) {
+      const r = await cli([command], env, 20_000);
+      expect(r.code, command).toBe(2);
+      expect(
+        r.stderr
+          .trim()
+          .replace(/^mfg-etl: /, '')
+          .split('\n')
+          .sort(),
+        command,
+      ).toEqual(expectedLines);
+    }
+  });
+});

@@ -138,7 +138,7 @@ describe('every mistake, one line each, with its full key and what is expected',
       'colour: unknown key (the README lists the known ones)',
       'MFG_ETL_DATABASE_URL: expected a postgres:// or postgresql:// URL',
       'logLevel: expected one of "error", "warn", "info", "debug", got "chatty"',
-      'MFG_ETL_RETRY_LIMIT: expected a number ≥ 0, got -1',
+      'MFG_ETL_RETRY_LIMIT: expected a number ≥ 0, got "-1"',
       'jobs.housekeeping.retryLimt: unknown key (did you mean "retryLimit"?)',
     ]);
   });
