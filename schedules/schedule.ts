@@ -12,7 +12,12 @@ export interface JobSchedule {
   job: string;
   cron: string;
   timezone: string;
+  /** the job's own rule for which slots are real runs (see JobDefinition.runsOn) */
+  runsOn?: (slot: Date, timeZone: string) => boolean;
 }
+
+/** cron slots looked at for the next one a job's runsOn accepts (the month-end job has at most 4 a month) */
+const MAX_SLOTS = 100;
 
 export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
   const out: JobSchedule[] = [];
@@ -25,18 +30,19 @@ export function effectiveSchedules(registry: JobRegistry, config: Config): JobSc
       mistakes.push(`jobs.${job.name}.schedule: expected a cron expression (5 or 6 fields) or "off", got "${expression}"`);
       continue;
     }
-    out.push({ job: job.name, cron: expression, timezone: config.timezone });
+    out.push({ job: job.name, cron: expression, timezone: config.timezone, ...(job.runsOn ? { runsOn: job.runsOn } : {}) });
   }
   throwMistakes(mistakes);
   return out;
 }
 
-/** Next fire time of a schedule, for `mfg-etl jobs`. */
+/** Next real run of a schedule, for `mfg-etl jobs`: its next cron slot that the job's runsOn accepts. */
 export function nextFireTime(schedule: JobSchedule): Date | null {
   const task = cron.createTask(schedule.cron, () => {}, { timezone: schedule.timezone });
   try {
     // getNextRun() answers only for started tasks; getNextRuns() walks the calendar in the task's time zone
-    return task.getNextRuns(1)[0] ?? null;
+    if (!schedule.runsOn) return task.getNextRuns(1)[0] ?? null;
+    return task.getNextRuns(MAX_SLOTS).find((slot) => schedule.runsOn!(slot, schedule.timezone)) ?? null;
   } finally {
     void task.destroy();
   }
