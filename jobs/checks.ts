@@ -5,10 +5,10 @@
  * `--param runsDays: …` or `jobs.housekeeping.params.runsDays: …`.
  */
 import type { Config } from '../core/config.ts';
-import { type ConfigMistake, closest, collect, zodMistakes } from '../core/config/mistakes.ts';
+import { type ConfigMistake, collect, zodMistakes } from '../core/config/mistakes.ts';
 import { UsageError } from '../core/errors.ts';
 import type { JobDefinition } from './job.ts';
-import type { JobRegistry } from './registry.ts';
+import { type JobRegistry, unknownJobs } from './registry.ts';
 
 /** The mistakes in a job's parameters: the configured defaults overlaid by the caller's. */
 export function paramMistakes(job: JobDefinition, config: Config, given: Record<string, unknown> = {}): ConfigMistake[] {
@@ -36,17 +36,6 @@ export function checkRun(job: JobDefinition, config: Config, given: Record<strin
     const lines = [...new Set(mistakes.map((m) => `${m.key}: ${m.message}`))];
     throw new UsageError(lines.join('\n'), { context: { mistakes: lines } });
   }
-}
-
-/** `jobs.<name>` sections that name no job, one line each. */
-export function unknownJobs(registry: JobRegistry, config: Pick<Config, 'jobs'>): string[] {
-  const lines: string[] = [];
-  for (const name of Object.keys(config.jobs)) {
-    if (registry.has(name)) continue;
-    const meant = closest(name, [...registry.keys()]);
-    lines.push(`jobs.${name}: no such job${meant ? ` (did you mean "${meant}"?)` : `; valid jobs: ${[...registry.keys()].join(', ')}`}`);
-  }
-  return lines;
 }
 
 /** Every mistake in what the jobs read from the configuration: job names under `jobs`, their sections and `jobs.<job>.params`. */

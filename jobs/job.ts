@@ -33,7 +33,7 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
    * A slot it refuses still fires and the run ends at once as skipped; `mfg-etl jobs` shows the
    * next slot it accepts as the next run.
    */
-  runsOn?(slot: Date, timeZone: string): boolean;
+  runsOn?: (slot: Date, timeZone: string) => boolean;
   /** overrides the global retry settings (e.g. jobs whose failures need a person, not a retry) */
   retryLimit?: number;
   /**

@@ -5,8 +5,7 @@
 import cron from 'node-cron';
 import type { Config } from '../core/config.ts';
 import { throwMistakes } from '../core/config/mistakes.ts';
-import { unknownJobs } from '../jobs/checks.ts';
-import type { JobRegistry } from '../jobs/registry.ts';
+import { type JobRegistry, unknownJobs } from '../jobs/registry.ts';
 
 export interface JobSchedule {
   job: string;
