@@ -33,7 +33,7 @@ import { type Env, loadConfig } from '../core/config.ts';
 import { runSql } from '../core/sql.ts';
 import { sha256File } from '../extract/inbox/inbox.ts';
 import { openTabular } from '../extract/tabular/index.ts';
-import { forecastSettings } from '../jobs/forecast/forecast-import.ts';
+import { forecastSettings } from '../core/config/forecast.ts';
 import { STAGE_CHUNK } from '../jobs/inbox-batches.ts';
 import { defaultRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';

@@ -1,8 +1,8 @@
 /**
  * Configuration: environment variables overlaid on an optional JSON file
  * (MFG_ETL_CONFIG, default ./mfg-etl.config.json when present). Env wins over the file.
- * Every setting is validated with zod at start-up; a wrong value becomes a ConfigError whose
- * one-line message names the variable (or file key) and what is allowed.
+ * Every setting is validated with zod at start-up; wrong values become one ConfigError with a
+ * line per mistake, naming the variable (or file key) and what is allowed (core/config/mistakes.ts).
  * Secret settings also accept `<NAME>_FILE`, and their values are registered with the redactor.
  */
 import fs from 'node:fs';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { flag as bool } from './flags.ts';
 import { ConfigError } from './errors.ts';
+import { type ConfigMistake, expected, throwMistakes, unknownKey, zodMistakes } from './config/mistakes.ts';
+import { days } from './config/values.ts';
 import { SecretRedactor } from './redact.ts';
 
 const positiveInt = z.coerce.number().int().positive();
@@ -99,18 +101,18 @@ const SETTINGS = {
 export const configSchema = z.object({
   databaseUrl: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .regex(/^postgres(ql)?:\/\//, expected('a postgres:// or postgresql:// URL'))
     .optional(),
   schema: z
     .string()
-    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'a lower-case SQL identifier (letters, digits, _; at most 41 characters)')
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, expected('a lower-case SQL identifier (letters, digits, _; at most 41 characters)'))
     .default('mfg_etl'),
   dataDir: z.string().min(1).default('./data'),
   inbox: z.string().min(1).default('./inbox'),
   reports: z.string().min(1).default('./reports'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   logFormat: z.enum(['json', 'pretty']).optional(),
-  timezone: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
+  timezone: z.string().refine(isTimeZone, expected('an IANA time zone such as Europe/Berlin')).optional(),
   retryLimit: nonNegativeInt.default(3),
   retryDelaySeconds: positiveInt.default(30),
   shutdownTimeoutSeconds: positiveInt.default(30),
@@ -137,9 +139,9 @@ export const configSchema = z.object({
   odooBatchSize: positiveInt.max(100_000).default(500),
   odooTimeoutMs: positiveInt.default(60_000),
   odooCaFile: z.string().min(1).optional(),
-  retentionRunsDays: positiveInt.default(90),
-  retentionInboxDays: positiveInt.default(30),
-  retentionReportsDays: positiveInt.default(180),
+  retentionRunsDays: days.default(90),
+  retentionInboxDays: days.default(30),
+  retentionReportsDays: days.default(180),
   /** status page, health and metrics (jobs/http); the file's `http` section holds the rest */
   httpHost: z.string().min(1).default('127.0.0.1'),
   /** 0: any free port (logged); off: `mfg-etl start` runs without the server */
@@ -149,7 +151,7 @@ export const configSchema = z.object({
       if (value === 'off') return 'off';
       const port = Number(value);
       if (String(value).trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: 'a port number 0–65535, or off' });
+        ctx.addIssue({ code: 'custom', message: 'expected a port number 0–65535, or off', input: value });
         return z.NEVER;
       }
       return port;
@@ -164,7 +166,7 @@ export const configSchema = z.object({
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
   opcuaEndpoint: z
     .string()
-    .regex(/^opc\.tcp:\/\/[^/\s]+/, 'an opc.tcp://host:port[/path] URL')
+    .regex(/^opc\.tcp:\/\/[^/\s]+/, expected('an opc.tcp://host:port[/path] URL'))
     .optional(),
   opcuaSecurityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
   /** default: None with security mode None, else Basic256Sha256 */
@@ -190,11 +192,12 @@ export type Config = Omit<Parsed, 'logFormat' | 'timezone'> & {
 
 export type Env = Record<string, string | undefined>;
 
-function readSecretFile(name: string, file: string): string {
+function readSecretFile(name: string, file: string, mistakes: ConfigMistake[]): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    throw new ConfigError(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    mistakes.push({ key: `${name}_FILE`, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+    return undefined;
   }
 }
 
@@ -225,13 +228,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const redactor = new SecretRedactor();
   const input: Record<string, unknown> = {};
   const source: Record<string, string> = {};
+  const mistakes: ConfigMistake[] = [];
+  const knownKeys = [...Object.keys(SETTINGS), 'jobs', ...FOREIGN_SECTIONS];
 
   for (const [key, value] of Object.entries(values)) {
     if (key in SETTINGS || key === 'jobs') {
       input[key] = value;
-      source[key] = `config file key "${key}"`;
+      source[key] = key;
     } else if (!FOREIGN_SECTIONS.has(key)) {
-      throw new ConfigError(`config file ${file}: unknown key "${key}"`);
+      mistakes.push({ key, message: unknownKey(key, knownKeys) });
     }
   }
   for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, Setting][]) {
@@ -239,7 +244,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     let name = setting.env;
     const fileVar = env[`${setting.env}_FILE`];
     if (setting.secret && fileVar !== undefined && fileVar !== '') {
-      value = readSecretFile(setting.env, fileVar);
+      value = readSecretFile(setting.env, fileVar, mistakes);
       name = `${setting.env}_FILE`;
     }
     if (value !== undefined && value !== '') {
@@ -248,14 +253,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     }
   }
 
-  const parsed = configSchema.safeParse(input);
+  const parsed = configSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? '');
-    const where = source[key] ?? key;
-    const rest = issue.path.length > 1 ? ` (${issue.path.slice(1).join('.')})` : '';
-    throw new ConfigError(`${where}${rest}: ${issue.message}`);
+    const keyOf = (path: readonly PropertyKey[]) => {
+      const key = String(path[0] ?? '');
+      return [source[key] ?? key, ...path.slice(1).map(String)].join('.');
+    };
+    const hidden = (path: readonly PropertyKey[]) => (SETTINGS as Record<string, Setting>)[String(path[0])]?.secret === true;
+    mistakes.push(...zodMistakes(configSchema, parsed.error, { keyOf, hidden, input }));
   }
+  throwMistakes(mistakes);
+  if (!parsed.success) throw new ConfigError('configuration is not valid');
   const config = parsed.data;
   redactor.add(config.databaseUrl);
   for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting][]) {

@@ -28,6 +28,12 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
   /** default cron expression (5 or 6 fields) in the plant time zone, or null for manual-only jobs */
   schedule: string | null;
   params: P;
+  /**
+   * For a cron that cannot say it (node-cron has no "L"): whether a scheduled slot is a real run.
+   * A slot it refuses still fires and the run ends at once as skipped; `mfg-etl jobs` shows the
+   * next slot it accepts as the next run.
+   */
+  runsOn?: (slot: Date, timeZone: string) => boolean;
   /** overrides the global retry settings (e.g. jobs whose failures need a person, not a retry) */
   retryLimit?: number;
   /**

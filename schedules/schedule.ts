@@ -4,41 +4,44 @@
  */
 import cron from 'node-cron';
 import type { Config } from '../core/config.ts';
-import { ConfigError } from '../core/errors.ts';
-import type { JobRegistry } from '../jobs/registry.ts';
+import { throwMistakes } from '../core/config/mistakes.ts';
+import { type JobRegistry, unknownJobs } from '../jobs/registry.ts';
 
 export interface JobSchedule {
   job: string;
   cron: string;
   timezone: string;
+  /** the job's own rule for which slots are real runs (see JobDefinition.runsOn) */
+  runsOn?: (slot: Date, timeZone: string) => boolean;
 }
+
+/** cron slots looked at for the next one a job's runsOn accepts (the month-end job has at most 4 a month) */
+const MAX_SLOTS = 100;
 
 export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
   const out: JobSchedule[] = [];
-  for (const name of Object.keys(config.jobs)) {
-    if (!registry.has(name))
-      throw new ConfigError(`config file key "jobs.${name}": no such job; valid jobs: ${[...registry.keys()].join(', ')}`);
-  }
+  const mistakes = unknownJobs(registry, config);
   for (const job of registry.values()) {
     const configured = config.jobs[job.name]?.schedule;
     const expression = configured ?? job.schedule;
     if (!expression || expression === 'off') continue;
     if (!cron.validate(expression)) {
-      throw new ConfigError(
-        `config file key "jobs.${job.name}.schedule": "${expression}" is not a valid cron expression (5 or 6 fields, or "off")`,
-      );
+      mistakes.push(`jobs.${job.name}.schedule: expected a cron expression (5 or 6 fields) or "off", got "${expression}"`);
+      continue;
     }
-    out.push({ job: job.name, cron: expression, timezone: config.timezone });
+    out.push({ job: job.name, cron: expression, timezone: config.timezone, ...(job.runsOn ? { runsOn: job.runsOn } : {}) });
   }
+  throwMistakes(mistakes);
   return out;
 }
 
-/** Next fire time of a schedule, for `mfg-etl jobs`. */
+/** Next real run of a schedule, for `mfg-etl jobs`: its next cron slot that the job's runsOn accepts. */
 export function nextFireTime(schedule: JobSchedule): Date | null {
   const task = cron.createTask(schedule.cron, () => {}, { timezone: schedule.timezone });
   try {
     // getNextRun() answers only for started tasks; getNextRuns() walks the calendar in the task's time zone
-    return task.getNextRuns(1)[0] ?? null;
+    if (!schedule.runsOn) return task.getNextRuns(1)[0] ?? null;
+    return task.getNextRuns(MAX_SLOTS).find((slot) => schedule.runsOn!(slot, schedule.timezone)) ?? null;
   } finally {
     void task.destroy();
   }

@@ -5,7 +5,9 @@ import { openApp } from '../../core/app.ts';
 import { loadConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
 import { migrate } from '../../core/migrate.ts';
+import type { JobRegistry } from '../../jobs/registry.ts';
 import { hashPassword } from '../http/auth.ts';
+import { checkConfiguration } from './checks.ts';
 import { print, printJson, useRedactor } from './io.ts';
 
 /** A password from the terminal (not echoed, asked twice) or the first line of stdin. */
@@ -43,7 +45,7 @@ async function readPassword(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
-export function registerAdminCommands(program: Command): void {
+export function registerAdminCommands(program: Command, registry: JobRegistry): void {
   program
     .command('migrate')
     .description('apply pending staging schema migrations')
@@ -58,11 +60,13 @@ export function registerAdminCommands(program: Command): void {
     });
   program
     .command('config')
-    .description('show the effective configuration (secrets masked)')
+    .description('check the whole configuration and show it (secrets masked)')
     .addOption(new Option('--json', 'machine-readable output'))
     .action((opts: { json?: boolean }) => {
       const config = loadConfig();
       useRedactor(config.redactor);
+      // the same check as start, serve, worker and scheduler: every mistake, exit 2
+      checkConfiguration(config, registry);
       const { redactor: _r, file: _f, ...shown } = config;
       if (opts.json) return printJson(shown);
       print(JSON.stringify(config.redactor.value(shown), null, 2));

@@ -21,7 +21,7 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // one file per command group; their order is the order of `mfg-etl --help`
-  registerAdminCommands(program);
+  registerAdminCommands(program, registry);
   registerRunCommands(program, registry);
   registerBatchCommands(program);
   registerDaemonCommands(program, registry);

@@ -7,6 +7,7 @@ import { Runner } from '../../jobs/runner.ts';
 import { effectiveSchedules } from '../../schedules/schedule.ts';
 import { Scheduler } from '../../schedules/scheduler.ts';
 import { AlertEvaluator } from '../alerts.ts';
+import { checkConfiguration } from './checks.ts';
 import { type StatusServer, startStatusServer } from '../http/server.ts';
 import { onSignal, print, withApp } from './io.ts';
 
@@ -27,8 +28,8 @@ async function startOps(app: App, registry: JobRegistry): Promise<{ server: Stat
 }
 
 async function runDaemon(app: App, registry: JobRegistry, mode: { worker: boolean; scheduler: boolean; ops?: boolean }): Promise<void> {
-  // a wrong config section stops the daemon now (exit 2), not at the job's first run in the night
-  for (const job of registry.values()) job.checkSettings?.(app.config);
+  // a wrong config section or job parameter stops the daemon now (exit 2), not at the job's first run in the night
+  checkConfiguration(app.config, registry);
   const ops = mode.ops ? await startOps(app, registry) : undefined;
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();
@@ -62,6 +63,7 @@ export function registerDaemonCommands(program: Command, registry: JobRegistry):
     .action(async () =>
       withApp(async (app) => {
         if (app.config.httpPort === 'off') throw new ConfigError('MFG_ETL_HTTP_PORT: is off; mfg-etl serve needs a port');
+        checkConfiguration(app.config, registry);
         const ops = await startOps(app, registry);
         const stopped = new Promise<void>((resolve) =>
           onSignal(async () => {

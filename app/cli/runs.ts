@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../../load/ops/runs.ts';
+import { checkRun } from '../../jobs/checks.ts';
 import { findJob, type JobRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { effectiveSchedules, nextFireTime } from '../../schedules/schedule.ts';
@@ -94,8 +95,10 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
     .option('--enqueue', 'hand the run to the workers instead of running it in this process')
     .option('--json', 'print the run record as JSON')
     .action(async (jobName: string, opts: { param: Record<string, unknown>; dryRun?: boolean; enqueue?: boolean; json?: boolean }) => {
-      findJob(registry, jobName);
+      const job = findJob(registry, jobName);
       await withApp(async (app) => {
+        // parameters and the job's config sections are checked before anything is queued (exit 2)
+        checkRun(job, app.config, opts.param);
         const progress = terminalProgress(Boolean(process.stderr.isTTY) && !opts.json);
         const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress });
         await runner.start();

@@ -1,9 +1,11 @@
 /**
  * The config file's `costs` section: rollup, approval, overhead, currencies, the cost update
- * files of the inbox and the checkpoints of both batch kinds. Pure zod; jobs validate it with
- * `parseCostSettings` and turn a failure into a ConfigError naming the key.
+ * files of the inbox and the checkpoints of both batch kinds. Pure zod; jobs read it with
+ * `costSettings` (a ConfigError listing every mistake, one line each).
  */
 import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { type ConfigMistake, checkSection, expected, throwMistakes } from './mistakes.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const checkpointSetting = (severity: Severity, threshold: number) =>
@@ -53,7 +55,9 @@ export const updateCheckpointSettingsSchema = z
   .prefault({});
 export type UpdateCheckpointSettings = z.infer<typeof updateCheckpointSettingsSchema>;
 
-const currencyCode = z.string().regex(/^[A-Za-z]{3}$/, 'a three-letter currency code such as EUR');
+const currencyCode = z
+  .string(expected('a 3-letter currency code such as EUR'))
+  .regex(/^[A-Za-z]{3}$/, expected('a 3-letter currency code such as EUR'));
 
 export const costUpdateSettingsSchema = z
   .object({
@@ -118,14 +122,21 @@ export const costSettingsSchema = z
   .strict();
 export type CostSettings = z.infer<typeof costSettingsSchema>;
 
-export type SettingsResult = { ok: true; settings: CostSettings } | { ok: false; key: string; message: string };
+export type SettingsResult = { ok: true; settings: CostSettings } | { ok: false; key: string; message: string; mistakes: ConfigMistake[] };
 
-/** Validates the `costs` section; on failure names the first offending key (`costs.x.y`). */
+/** Validates the `costs` section; on failure lists every mistake (`key`, `message`: the first). */
 export function parseCostSettings(section: unknown): SettingsResult {
-  const parsed = costSettingsSchema.safeParse(section ?? {});
-  if (parsed.success) return { ok: true, settings: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  return { ok: false, key: ['costs', ...issue.path.map(String)].join('.'), message: issue.message };
+  const result = checkSection('costs', costSettingsSchema, section);
+  if (result.ok) return { ok: true, settings: result.data };
+  const [first] = result.mistakes;
+  return { ok: false, key: first!.key, message: first!.message, mistakes: result.mistakes };
+}
+
+/** The validated `costs` section of the config file: a ConfigError lists every mistake, one line each. */
+export function costSettings(config: Pick<Config, 'file'>): CostSettings {
+  const parsed = parseCostSettings(config.file.costs);
+  if (!parsed.ok) throwMistakes(parsed.mistakes);
+  return (parsed as { settings: CostSettings }).settings;
 }
 
 /** Company-currency rate of a currency code (undefined: no rate configured). */

@@ -1,5 +1,7 @@
 /** The config file's `forecast` section: how forecast files are read, approved and checked. */
 import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { parseSection, regexMistakes } from './mistakes.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const checkpointSetting = (severity: Severity, threshold: number) =>
@@ -48,3 +50,10 @@ export const forecastSettingsSchema = z
   })
   .strict();
 export type ForecastSettings = z.infer<typeof forecastSettingsSchema>;
+
+/** The config file's `forecast` section, validated: a ConfigError lists every mistake, one line each. */
+export function forecastSettings(config: Pick<Config, 'file'>): ForecastSettings {
+  return parseSection('forecast', forecastSettingsSchema, config.file.forecast, (raw) =>
+    regexMistakes('forecast.fileNamePattern', (raw as { fileNamePattern?: unknown }).fileNamePattern),
+  );
+}

@@ -4,10 +4,14 @@
  * connection itself (endpoint, security, user) comes from MFG_ETL_OPCUA_* (core/config.ts).
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { type ConfigMistake, expected, parseSection } from './mistakes.ts';
+import { MAX_DAYS } from './values.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (00:00–23:59)');
+const clock = z
+  .string(expected('a time of day HH:MM (00:00–23:59)'))
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, expected('a time of day HH:MM (00:00–23:59)'));
 const positive = z.number().finite().positive();
 
 export const shiftSchema = z
@@ -21,16 +25,19 @@ export const shiftSchema = z
 export type Shift = z.infer<typeof shiftSchema>;
 
 /** a state code's meaning: "running", "idle", or "down" with the loss reason posted to Odoo */
-const stateMeaningSchema = z.union([
-  z.enum(['running', 'idle', 'down']),
-  z
-    .object({
-      state: z.enum(['running', 'idle', 'down']),
-      /** Odoo loss reason: an external ID (module.name) or the reason's name */
-      lossReason: z.string().min(1).optional(),
-    })
-    .strict(),
-]);
+const stateMeaningSchema = z.union(
+  [
+    z.enum(['running', 'idle', 'down']),
+    z
+      .object({
+        state: z.enum(['running', 'idle', 'down']),
+        /** Odoo loss reason: an external ID (module.name) or the reason's name */
+        lossReason: z.string().min(1).optional(),
+      })
+      .strict(),
+  ],
+  expected('"running", "idle", "down" or { "state": "running" | "idle" | "down", "lossReason": "…" }'),
+);
 
 export const TAG_KINDS = ['good-counter', 'scrap-counter', 'state', 'analog'] as const;
 export type TagKind = (typeof TAG_KINDS)[number];
@@ -117,7 +124,7 @@ export const historianSettingsSchema = z
     /** HistoryRead: nodes per request */
     nodesPerRequest: z.number().int().positive().max(1000).default(20),
     /** raw samples kept in staging, days */
-    retentionDays: z.number().int().positive().default(30),
+    retentionDays: z.number().int().positive().max(MAX_DAYS).default(30),
     /** downtime shorter than this is not an event */
     minDowntimeMinutes: z.number().nonnegative().default(2),
     /** Odoo location the scrap is taken from (complete name, e.g. "WH/Stock"); default: the warehouse stock */
@@ -189,19 +196,9 @@ export function browsePathProblems(browsePath: string): string[] {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-/** a zod issue as one line per mistake */
-function issueLines(issue: z.core.$ZodIssue): Array<{ key: string; message: string }> {
-  const key = ['historian', ...issue.path.map(String)].join('.');
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ key: `${key}.${k}`, message: 'is not a known key' }));
-  if (issue.code === 'invalid_union' && issue.path.length === 4 && issue.path[2] === 'states') {
-    return [{ key, message: 'expected "running", "idle", "down" or { "state": "running" | "idle" | "down", "lossReason": "…" }' }];
-  }
-  return [{ key, message: issue.message }];
-}
-
 /** the checks that span fields or entries (read from the raw section, so they run even when some entries fail the schema) */
-function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message: string }> {
-  const out: Array<{ key: string; message: string }> = [];
+function crossChecks(raw: Record<string, unknown>): ConfigMistake[] {
+  const out: ConfigMistake[] = [];
   const shifts = Array.isArray(raw.shifts) ? raw.shifts : [];
   const shiftNames = new Map<string, number>();
   const spans: Array<{ i: number; name: string; text: string; start: number; length: number }> = [];
@@ -296,15 +293,13 @@ function crossChecks(raw: Record<string, unknown>): Array<{ key: string; message
 
 /**
  * The config file's `historian` section, validated. Throws a ConfigError listing every mistake,
- * one line each: `config file key "historian.tags.2.kind": …`.
+ * one line each: `historian.tags.2.kind: expected one of …, got "counter"`.
  */
 export function parseHistorianSettings(raw: unknown): HistorianSettings {
-  const section = raw ?? {};
-  const parsed = historianSettingsSchema.safeParse(section);
-  const mistakes: Array<{ key: string; message: string }> = [];
-  if (!parsed.success) for (const issue of parsed.error.issues) mistakes.push(...issueLines(issue));
-  if (isRecord(section)) mistakes.push(...crossChecks(section));
-  const lines = [...new Set(mistakes.map((m) => `config file key "${m.key}": ${m.message}`))];
-  if (lines.length > 0) throw new ConfigError(lines.join('\n'), { context: { mistakes: lines } });
-  return parsed.data!;
+  return parseSection('historian', historianSettingsSchema, raw, (section) => (isRecord(section) ? crossChecks(section) : []));
+}
+
+/** The historian section of the configuration, validated (see parseHistorianSettings). */
+export function historianSettings(config: Pick<Config, 'file'>): HistorianSettings {
+  return parseHistorianSettings(config.file.historian);
 }

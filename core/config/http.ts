@@ -1,11 +1,11 @@
 /**
  * The config file's `http` and `alerts` sections (environment variables for host, port, users
  * file, webhook URL and interval live in core/config.ts). Validated here, on start-up of
- * `mfg-etl serve` / `start`, with the same one-line ConfigError as the rest of the configuration.
+ * `mfg-etl serve` / `start`, with the same ConfigError (one line per mistake) as the rest of the configuration.
  */
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { ConfigError } from '../errors.ts';
+import { parseSection } from './mistakes.ts';
 
 export const httpSectionSchema = z
   .object({
@@ -48,21 +48,10 @@ export const alertsSectionSchema = z
 export type HttpSettings = z.infer<typeof httpSectionSchema>;
 export type AlertSettings = z.infer<typeof alertsSectionSchema>;
 
-function section<T extends z.ZodType>(config: Config, key: string, schema: T): z.infer<T> {
-  const raw = config.file[key] ?? {};
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? `.${issue.path.join('.')}` : '';
-    throw new ConfigError(`config file key "${key}${where}": ${issue.message}`);
-  }
-  return parsed.data;
+export function httpSettings(config: Pick<Config, 'file'>): HttpSettings {
+  return parseSection('http', httpSectionSchema, config.file.http);
 }
 
-export function httpSettings(config: Config): HttpSettings {
-  return section(config, 'http', httpSectionSchema);
-}
-
-export function alertSettings(config: Config): AlertSettings {
-  return section(config, 'alerts', alertsSectionSchema);
+export function alertSettings(config: Pick<Config, 'file'>): AlertSettings {
+  return parseSection('alerts', alertsSectionSchema, config.file.alerts);
 }

@@ -4,6 +4,8 @@
  * jobs/inventory-adjust.ts.
  */
 import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { expected, parseSection, regexMistakes } from './mistakes.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const nonNegative = z.number().finite().nonnegative();
@@ -59,8 +61,8 @@ export const inventorySettingsSchema = z
       .prefault({}),
     /** ISO code shown in the reports' currency formats (the company currency in Odoo) */
     currency: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'a three-letter ISO currency code such as EUR')
+      .string(expected('a 3-letter ISO currency code such as EUR'))
+      .regex(/^[A-Z]{3}$/, expected('a 3-letter ISO currency code such as EUR'))
       .default('EUR'),
     /** approval of count batches; only approved counts can be applied by inventory-adjust */
     approval: approvalPolicySchema.default('manual'),
@@ -79,4 +81,11 @@ export type InventorySettings = z.infer<typeof inventorySettingsSchema>;
 /** The settings object with every default filled in (no config section). */
 export function defaultInventorySettings(): InventorySettings {
   return inventorySettingsSchema.parse({});
+}
+
+/** The config file's `inventory` section, validated: a ConfigError lists every mistake, one line each. */
+export function inventorySettings(config: Pick<Config, 'file'>): InventorySettings {
+  return parseSection('inventory', inventorySettingsSchema, config.file.inventory, (raw) =>
+    regexMistakes('inventory.fileNamePattern', (raw as { fileNamePattern?: unknown }).fileNamePattern, ['warehouse']),
+  );
 }

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type { Config } from '../../core/config.ts';
 import type { HistorianSettings } from '../../core/config/historian.ts';
+import { opcuaMistakes, opcuaSecurityPolicy } from '../../core/config/check.ts';
+import { throwMistakes } from '../../core/config/mistakes.ts';
 import { ConfigError, EtlError } from '../../core/errors.ts';
 
 export type OpcuaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
@@ -51,22 +53,9 @@ export function opcuaSettings(config: Config, historian: HistorianSettings): Opc
       'MFG_ETL_OPCUA_ENDPOINT is not set: set it to the historian server, e.g. opc.tcp://historian.plant.local:4840 (and MFG_ETL_OPCUA_SECURITY_MODE, MFG_ETL_OPCUA_USER / MFG_ETL_OPCUA_PASSWORD as the server requires)',
     );
   }
-  if ((config.opcuaUser === undefined) !== (config.opcuaPassword === undefined)) {
-    throw new ConfigError(
-      config.opcuaUser === undefined
-        ? 'MFG_ETL_OPCUA_PASSWORD is set without MFG_ETL_OPCUA_USER'
-        : 'MFG_ETL_OPCUA_USER is set without MFG_ETL_OPCUA_PASSWORD (or MFG_ETL_OPCUA_PASSWORD_FILE)',
-    );
-  }
-  const securityPolicy = config.opcuaSecurityPolicy ?? (config.opcuaSecurityMode === 'None' ? 'None' : 'Basic256Sha256');
-  if (config.opcuaSecurityMode !== 'None' && securityPolicy === 'None') {
-    throw new ConfigError(
-      `MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode ${config.opcuaSecurityMode}; use e.g. Basic256Sha256`,
-    );
-  }
-  if (config.opcuaSecurityMode === 'None' && securityPolicy !== 'None') {
-    throw new ConfigError(`MFG_ETL_OPCUA_SECURITY_POLICY: ${securityPolicy} needs MFG_ETL_OPCUA_SECURITY_MODE Sign or SignAndEncrypt`);
-  }
+  // the same rule as the start-up check (core/config/check.ts)
+  throwMistakes(opcuaMistakes(config));
+  const securityPolicy = opcuaSecurityPolicy(config);
   return {
     endpoint: config.opcuaEndpoint,
     securityMode: config.opcuaSecurityMode,

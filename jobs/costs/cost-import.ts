@@ -5,8 +5,7 @@
  * (settle time, claim, duplicates, crash recovery, archive / reject) is jobs/inbox-batches.ts.
  */
 import type { Knex } from 'knex';
-import { ConfigError } from '../../core/errors.ts';
-import type { Config } from '../../core/config.ts';
+import { costSettings } from '../../core/config/costs.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
@@ -16,10 +15,10 @@ import {
   costUpdateReport,
   CostUpdateParser,
   type CostUpdateLine,
-  parseCostSettings,
   rateFor,
   updateCheckpoints,
 } from '../../transform/costs/index.ts';
+import { plantDate } from '../../transform/shared/time-zone.ts';
 import {
   concludeBatch,
   importInbox,
@@ -33,18 +32,6 @@ import {
 import { defineJob, type JobContext } from '../job.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
-
-/** The validated `costs` section of the config file (ConfigError naming the key otherwise). */
-export function costSettings(config: Config): CostSettings {
-  const parsed = parseCostSettings(config.file.costs);
-  if (!parsed.ok) throw new ConfigError(`config file key "${parsed.key}": ${parsed.message}`);
-  return parsed.settings;
-}
-
-/** Today's date in the plant time zone (YYYY-MM-DD). */
-export function plantDate(timeZone: string, at: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
 
 async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {
   const u = s.updates;

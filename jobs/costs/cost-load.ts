@@ -47,7 +47,8 @@ import {
   summaryEntryLines,
   valuationModel,
 } from '../../transform/costs/index.ts';
-import { costSettings, plantDate } from './cost-import.ts';
+import { costSettings } from '../../core/config/costs.ts';
+import { plantDate } from '../../transform/shared/time-zone.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';

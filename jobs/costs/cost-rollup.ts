@@ -37,7 +37,9 @@ import {
   rollupCheckpoints,
   type RollupMeasures,
 } from '../../transform/costs/index.ts';
-import { costSettings, plantDate } from './cost-import.ts';
+import { costSettings } from '../../core/config/costs.ts';
+import { isoDate } from '../../core/config/values.ts';
+import { plantDate } from '../../transform/shared/time-zone.ts';
 import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
@@ -45,10 +47,7 @@ import { odooClient } from '../resources.ts';
 export const costRollupParams = z
   .object({
     /** cost updates valid on this date are used (YYYY-MM-DD; default today in the plant time zone) */
-    asOf: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-      .optional(),
+    asOf: isoDate.optional(),
     /** make a new batch even when nothing changed since the last one */
     force: flag.default(false),
     /** read the quantity on hand from Odoo (default: costs.readOnHand, when Odoo is configured) */

@@ -5,8 +5,6 @@
  * is the forecast part: parse (stream) → stage lines → measure → checkpoints → verdict.
  */
 import type { Knex } from 'knex';
-import { ConfigError } from '../../core/errors.ts';
-import type { Config } from '../../core/config.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
@@ -18,7 +16,7 @@ import {
   measureForecastDelta,
   previousApprovedForecast,
 } from '../../load/forecast/staging.ts';
-import { type ForecastSettings, forecastSettingsSchema } from '../../core/config/forecast.ts';
+import { type ForecastSettings, forecastSettings } from '../../core/config/forecast.ts';
 import { forecastCheckpoints } from '../../transform/forecast/checkpoints.ts';
 import { forecastReport } from '../../transform/forecast/report-text.ts';
 import { type ColumnMapping, ForecastTally, labelsFromFileName, parseForecastRows } from '../../transform/forecast/index.ts';
@@ -36,22 +34,6 @@ import {
 import { defineJob, type JobContext } from '../job.ts';
 
 const FORECASTS = { kind: 'forecast', folder: 'forecasts' } as const;
-
-export function forecastSettings(config: Config): ForecastSettings {
-  const parsed = forecastSettingsSchema.safeParse(config.file.forecast ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`config file key "forecast.${issue.path.join('.')}": ${issue.message}`);
-  }
-  if (parsed.data.fileNamePattern) {
-    try {
-      new RegExp(parsed.data.fileNamePattern);
-    } catch (err) {
-      throw new ConfigError(`config file key "forecast.fileNamePattern": not a valid regular expression (${(err as Error).message})`);
-    }
-  }
-  return parsed.data;
-}
 
 /** Parses and stages one file inside `trx`; returns the batch in its final state. */
 async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {

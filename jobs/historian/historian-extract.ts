@@ -31,7 +31,8 @@
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { Config } from '../../core/config.ts';
+import { historianSettings } from '../../core/config/historian.ts';
+import { isoTime } from '../../core/config/values.ts';
 import { type HistorianConnection, openHistorian, opcuaSettings } from '../../extract/historian/index.ts';
 import { createBatch, recordCheckpoints } from '../../load/staging/batches.ts';
 import {
@@ -55,7 +56,6 @@ import {
   alignedStart,
   bucketBoundaries,
   type HistorianSettings,
-  parseHistorianSettings,
   type Sample,
   shiftInstances,
   type TagSettings,
@@ -73,14 +73,6 @@ const MAX_PENDING = 100_000;
 /** a downtime event can reach back over several recomputation starts; more than this is a data problem */
 const MAX_EXTENSIONS = 20;
 
-const isoTime = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/,
-    'an ISO time with Z or an offset, e.g. 2026-11-26T06:00Z',
-  )
-  .transform((s) => Date.parse(s));
-
 export const historianExtractParams = z
   .object({
     /** backfill / manual window: both or neither */
@@ -89,12 +81,9 @@ export const historianExtractParams = z
   })
   .strict()
   .refine((p) => (p.from === undefined) === (p.to === undefined), { message: 'give both from and to (a backfill window), or neither' })
-  .refine((p) => p.from === undefined || p.to === undefined || p.from < p.to, { message: 'from must be before to' });
+  // (a refinement also runs when from or to failed above: only compare two real times)
+  .refine((p) => typeof p.from !== 'number' || typeof p.to !== 'number' || p.from < p.to, { message: 'from must be before to' });
 type Params = z.infer<typeof historianExtractParams>;
-
-export function historianSettings(config: Pick<Config, 'file'>): HistorianSettings {
-  return parseHistorianSettings(config.file.historian);
-}
 
 /** 2026-11-26T06:00Z when the seconds are zero, else the full ISO time */
 export function isoShort(ms: number): string {

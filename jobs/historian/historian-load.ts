@@ -73,13 +73,12 @@ import {
   type StatusEntry,
 } from '../../transform/historian/load-plan.ts';
 import { qtyCell, xmlid } from '../../transform/shared/odoo-write.ts';
-import { type HistorianSettings, parseHistorianSettings } from '../../core/config/historian.ts';
+import { type HistorianSettings, historianSettings } from '../../core/config/historian.ts';
+import { isoDate } from '../../core/config/values.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
 export const historianLoadParams = z
   .object({
@@ -531,9 +530,9 @@ export const historianLoadJob = defineJob({
   // five minutes after each historian-extract (*/15): its batch is approved by then
   schedule: '5,20,35,50 * * * *',
   params: historianLoadParams,
-  checkSettings: (config) => parseHistorianSettings(config.file.historian),
+  checkSettings: historianSettings,
   async run(ctx, params: Params) {
-    const settings = parseHistorianSettings(ctx.config.file.historian);
+    const settings = historianSettings(ctx.config);
     const knex = ctx.db.knex;
     const client: OdooClient | undefined = odooClient(ctx);
     const dryRunReason =

@@ -12,17 +12,18 @@ import { filesOlderThan } from '../../extract/inbox/old-files.ts';
 import { pruneHistorianSamples } from '../../load/historian/staging.ts';
 import { pruneSnapshots } from '../../load/inventory/staging.ts';
 import { deleteRunsBefore } from '../../load/ops/runs.ts';
-import { parseHistorianSettings } from '../../core/config/historian.ts';
+import { historianSettings } from '../../core/config/historian.ts';
+import { days } from '../../core/config/values.ts';
 import { defineJob } from '../job.ts';
 
 const DAY_MS = 86_400_000;
 
 export const housekeepingParams = z
   .object({
-    runsDays: z.coerce.number().int().positive().optional(),
-    inboxDays: z.coerce.number().int().positive().optional(),
-    reportsDays: z.coerce.number().int().positive().optional(),
-    historianDays: z.coerce.number().int().positive().optional(),
+    runsDays: days.optional(),
+    inboxDays: days.optional(),
+    reportsDays: days.optional(),
+    historianDays: days.optional(),
   })
   .strict();
 
@@ -48,7 +49,7 @@ export const housekeepingJob = defineJob({
     const runsDays = params.runsDays ?? ctx.config.retentionRunsDays;
     const inboxDays = params.inboxDays ?? ctx.config.retentionInboxDays;
     const reportsDays = params.reportsDays ?? ctx.config.retentionReportsDays;
-    const historianDays = params.historianDays ?? parseHistorianSettings(ctx.config.file.historian).retentionDays;
+    const historianDays = params.historianDays ?? historianSettings(ctx.config).retentionDays;
 
     const runsRemoved = await deleteRunsBefore(ctx.db.knex, cutoff(runsDays), ctx.dryRun);
     // raw samples only: buckets, downtime and shift summaries stay with their batches

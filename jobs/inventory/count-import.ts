@@ -12,8 +12,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Knex } from 'knex';
-import type { Config } from '../../core/config.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { inventorySettings } from '../../core/config/inventory.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
@@ -23,7 +22,6 @@ import {
   countCheckpoints,
   countReport,
   type InventorySettings,
-  inventorySettingsSchema,
   parseCountRows,
 } from '../../transform/inventory/index.ts';
 import {
@@ -40,26 +38,6 @@ import { defineJob, type JobContext } from '../job.ts';
 
 export const COUNTS = { kind: COUNT_KIND, folder: 'counts' } as const;
 /** lines per INSERT: large enough to amortise the round trip, small enough to keep memory flat */
-
-/** The config file's `inventory` section, validated (ConfigError names the key). */
-export function inventorySettings(config: Config): InventorySettings {
-  const parsed = inventorySettingsSchema.safeParse(config.file.inventory ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`config file key "inventory.${issue.path.join('.')}": ${issue.message}`);
-  }
-  if (parsed.data.fileNamePattern) {
-    let re: RegExp;
-    try {
-      re = new RegExp(parsed.data.fileNamePattern);
-    } catch (err) {
-      throw new ConfigError(`config file key "inventory.fileNamePattern": not a valid regular expression (${(err as Error).message})`);
-    }
-    if (!re.source.includes('(?<warehouse>'))
-      throw new ConfigError('config file key "inventory.fileNamePattern": needs a named group (?<warehouse>…)');
-  }
-  return parsed.data;
-}
 
 function warehouseFromFileName(name: string, pattern: string | undefined): string | undefined {
   if (!pattern) return undefined;

@@ -57,7 +57,7 @@ import { csvField } from '../../core/spreadsheet-text.ts';
 import { localDate } from '../../transform/inventory/index.ts';
 import { DONE, EPSILON, lotsToFind, type PlanItem, planAdjust, withLots } from '../../transform/inventory/adjust-plan.ts';
 import { defineJob, type JobContext } from '../job.ts';
-import { inventorySettings } from './count-import.ts';
+import { inventorySettings } from '../../core/config/inventory.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { odooClient } from '../resources.ts';
 

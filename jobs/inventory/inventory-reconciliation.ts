@@ -51,7 +51,8 @@ import {
   reconciliationSummary,
   resolveTolerances,
 } from '../../transform/inventory/index.ts';
-import { importCounts, inventorySettings } from './count-import.ts';
+import { inventorySettings } from '../../core/config/inventory.ts';
+import { importCounts } from './count-import.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 
@@ -380,6 +381,8 @@ export const inventoryReconciliationMonthEndJob = defineJob({
   name: 'inventory-reconciliation-month-end',
   description: 'The month-end inventory reconciliation: scheduled on days 28–31, runs on the last day of the month only',
   schedule: MONTH_END_SCHEDULE,
+  // the slots of days 28–30 that are not the month's last end as skipped (monthEndDecision)
+  runsOn: (slot, timeZone) => monthEndDecision(slot, slot, timeZone).run,
   params: inventoryReconciliationParams,
   checkSettings: inventorySettings,
   async run(ctx, params) {

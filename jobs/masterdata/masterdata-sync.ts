@@ -14,6 +14,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
+import { MAX_DAYS } from '../../core/config/values.ts';
 import { ConfigError, DataValidationError } from '../../core/errors.ts';
 import { changedRecords, installedModels, latestWriteDate, modelFields, readPages } from '../../extract/masterdata/odoo.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
@@ -56,9 +57,18 @@ export const masterdataSyncParams = z
     /** read everything (archived included) and mark what Odoo no longer has as deleted */
     full: flag.default(false),
     /** a model whose last full refresh is older than this gets one automatically */
-    fullRefreshHours: z.coerce.number().positive().default(DEFAULT_FULL_REFRESH_HOURS),
+    fullRefreshHours: z.coerce
+      .number()
+      .positive()
+      .max(MAX_DAYS * 24)
+      .default(DEFAULT_FULL_REFRESH_HOURS),
     /** incremental reads start this long before the watermark (late commits) */
-    lookbackSeconds: z.coerce.number().int().min(0).default(DEFAULT_LOOKBACK_SECONDS),
+    lookbackSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_DAYS * 86_400)
+      .default(DEFAULT_LOOKBACK_SECONDS),
     /** records per Odoo call (default: MFG_ETL_ODOO_BATCH_SIZE) */
     batchSize: z.coerce.number().int().positive().max(100_000).optional(),
   })

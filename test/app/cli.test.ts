@@ -28,7 +28,7 @@ describe('mfg-etl CLI', () => {
     const r = await cli(['jobs'], { MFG_ETL_SCHEMA: 'Robert; drop table' });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: a lower-case SQL identifier/);
+    expect(r.stderr.trim()).toMatch(/^mfg-etl: MFG_ETL_SCHEMA: expected a lower-case SQL identifier .*, got "Robert; drop table"$/);
   });
 
   it('a worker refuses a wrong historian section at start, one line per mistake', async () => {
@@ -130,5 +130,103 @@ describe('mfg-etl CLI', () => {
     const r = await cli(['history', '--json'], { MFG_ETL_DATABASE_URL: '', MFG_ETL_DATABASE_URL_FILE: file });
     expect(r.code).toBe(0);
     expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+  });
+});
+
+describe('parameters and settings are checked before a run is queued (exit 2, nothing queued)', () => {
+  const runsOf = async (job: string) => Number((await app.db.knex('job_runs').where({ job }).count<{ n: string }[]>('* as n'))[0]!.n);
+  const configFile = (name: string, content: Record<string, unknown>) => {
+    const file = path.join(app.dir, name);
+    fs.writeFileSync(file, JSON.stringify(content));
+    return file;
+  };
+
+  it('a retention of a billion days is refused, not run with a NaN date', async () => {
+    const before = await runsOf('housekeeping');
+    const r = await cli(['run', 'housekeeping', '--param', 'runsDays=1e9', '--param', 'inboxDays=0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'mfg-etl: --param runsDays: expected a number ≤ 36500, got "1e9"',
+      '--param inboxDays: expected a number > 0, got 0',
+    ]);
+    expect(await runsOf('housekeeping')).toBe(before);
+  });
+
+  it('a time that does not exist is named as such, not as "from must be before to"', async () => {
+    const before = await runsOf('historian-extract');
+    const r = await cli(['run', 'historian-extract', '--param', 'from=2026-13-45T99:99Z', '--param', 'to=2026-11-26T06:00Z']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'mfg-etl: --param from: expected an ISO time with Z or an offset, e.g. 2026-11-26T06:00Z, got "2026-13-45T99:99Z"',
+    );
+    expect(await runsOf('historian-extract')).toBe(before);
+  });
+
+  it('a date that does not exist is refused for cost-rollup asOf', async () => {
+    const r = await cli(['run', 'cost-rollup', '--param', 'asOf=2026-02-30']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('mfg-etl: --param asOf: expected a date YYYY-MM-DD, got "2026-02-30"');
+  });
+
+  it('run refuses a job whose config section is wrong instead of creating a dead run', async () => {
+    const before = await runsOf('forecast-import');
+    const file = configFile('bad-forecast.json', { forecast: { colums: { product: 'Artikel' } } });
+    const r = await cli(['run', 'forecast-import', '--enqueue'], { MFG_ETL_CONFIG: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('mfg-etl: forecast.colums: unknown key (did you mean "columns"?)');
+    expect(await runsOf('forecast-import')).toBe(before);
+  });
+
+  it('a wrong jobs.<job>.params value stops the worker at start, naming the config key', async () => {
+    const file = configFile('bad-params.json', { jobs: { housekeeping: { params: { runsDays: 'forever', keepAll: true } } } });
+    const r = await cli(['worker'], { MFG_ETL_CONFIG: file }, 20_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'mfg-etl: jobs.housekeeping.params.runsDays: expected a number, got "forever"',
+      'jobs.housekeeping.params.keepAll: unknown key; known keys: runsDays, inboxDays, reportsDays, historianDays',
+    ]);
+  });
+});
+
+describe('everything is validated at start-up: config, serve and worker refuse the same mistakes', () => {
+  it('an unknown job name, an unreadable Odoo CA file, OPC UA Sign without a policy and every section mistake', async () => {
+    const file = path.join(app.dir, 'start-up.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        jobs: { housekeepin: { schedule: 'off' } },
+        forecast: { colums: {} },
+        costs: { priceDigits: 9 },
+        inventory: { coverage: 'all' },
+      }),
+    );
+    const env = {
+      MFG_ETL_CONFIG: file,
+      MFG_ETL_HTTP_PORT: '0',
+      MFG_ETL_ODOO_CA_FILE: path.join(app.dir, 'no-such-ca.pem'),
+      MFG_ETL_OPCUA_ENDPOINT: 'opc.tcp://historian.plant.local:4840',
+      MFG_ETL_OPCUA_SECURITY_MODE: 'Sign',
+      MFG_ETL_OPCUA_SECURITY_POLICY: 'None',
+    };
+    const expectedLines = [
+      `MFG_ETL_ODOO_CA_FILE: cannot read ${path.join(app.dir, 'no-such-ca.pem')} (ENOENT)`,
+      'MFG_ETL_OPCUA_SECURITY_POLICY: None cannot protect security mode Sign; use e.g. Basic256Sha256',
+      'forecast.colums: unknown key (did you mean "columns"?)',
+      'costs.priceDigits: expected a number ≤ 6, got 9',
+      'inventory.coverage: expected one of "warehouse", "counted_locations", got "all"',
+      'jobs.housekeepin: no such job (did you mean "housekeeping"?)',
+    ].sort();
+    for (const command of ['config', 'serve', 'worker']) {
+      const r = await cli([command], env, 20_000);
+      expect(r.code, command).toBe(2);
+      expect(
+        r.stderr
+          .trim()
+          .replace(/^mfg-etl: /, '')
+          .split('\n')
+          .sort(),
+        command,
+      ).toEqual(expectedLines);
+    }
   });
 });

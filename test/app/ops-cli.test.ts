@@ -119,7 +119,7 @@ describe('mfg-etl serve / start', () => {
     const env = { ...app.env, MFG_ETL_LOG_LEVEL: 'warn' };
     const bad = await runCli(['serve'], { ...env, MFG_ETL_HTTP_PORT: '70000' }, app.dir);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.trim()).toBe('mfg-etl: MFG_ETL_HTTP_PORT: a port number 0–65535, or off');
+    expect(bad.stderr.trim()).toBe('mfg-etl: MFG_ETL_HTTP_PORT: expected a port number 0–65535, or off, got "70000"');
 
     const busy = http.createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
@@ -146,7 +146,7 @@ describe('mfg-etl serve / start', () => {
     fs.writeFileSync(badSection, JSON.stringify({ alerts: { approvalWaitHours: -1 } }));
     const section = await runCli(['serve'], { ...env, MFG_ETL_HTTP_PORT: '0', MFG_ETL_CONFIG: badSection }, app.dir);
     expect(section.code).toBe(2);
-    expect(section.stderr.trim()).toMatch(/^mfg-etl: config file key "alerts\.approvalWaitHours": /);
+    expect(section.stderr.trim()).toMatch(/^mfg-etl: alerts\.approvalWaitHours: expected /);
   });
 });
 

@@ -192,6 +192,6 @@ describe('cost-import', () => {
     setCosts({ currencyRates: { usd: -1 } });
     const bad = await runner.runNow('cost-import', { settleSeconds: 0 });
     expect(bad.status).toBe('dead');
-    expect(bad.error?.message).toMatch(/config file key "costs\.currencyRates\.usd"/);
+    expect(bad.error?.message).toBe('costs.currencyRates.usd: expected a number > 0, got -1');
   });
 });

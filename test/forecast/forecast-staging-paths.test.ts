@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { forecastSettings } from '../../jobs/forecast/forecast-import.ts';
+import { forecastSettings } from '../../core/config/forecast.ts';
 import { CopyRowWriter } from '../../load/staging/copy-rows.ts';
 import { type MeasureInput, measureForecast, measureForecastDelta, previousApprovedForecast } from '../../load/forecast/staging.ts';
 import { forecastCheckpoints } from '../../transform/forecast/checkpoints.ts';

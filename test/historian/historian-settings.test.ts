@@ -94,19 +94,19 @@ describe('historian settings', () => {
     };
     expect(mistakes(raw).sort()).toEqual(
       [
-        'config file key "historian.bucketMinutes": Too small: expected number to be >0',
-        'config file key "historian.colour": is not a known key',
-        'config file key "historian.shifts.1": shift "B" (13:00–22:00) overlaps shift "A" (06:00–14:00) at historian.shifts.0',
-        'config file key "historian.shifts.2.name": shift "A" is already defined at historian.shifts.0',
-        'config file key "historian.tags.0.nodeId": "nsu=urn:plant;x=12" is not a node id: expected ns=<index>;i=<number> | s=<string> | g=<guid> | b=<base64>, or nsu=<namespace uri>;… instead of ns=',
-        'config file key "historian.tags.0.product": only a scrap-counter names a product; this tag is a good-counter',
-        'config file key "historian.tags.1.name": tag "M1.good" is already defined at historian.tags.0',
-        'config file key "historian.tags.1.browsePath": segment 3 "" is empty (a doubled or trailing "/")',
-        'config file key "historian.tags.1.browsePath": segment 4 "ns2:Machine1" is not <namespace index>:<name>, nsu=<namespace uri>;<name> or a plain <name>',
-        'config file key "historian.tags.2.states.run": "run" is not an integer state code (write e.g. "1", "-2")',
-        'config file key "historian.tags.2.states.2": expected "running", "idle", "down" or { "state": "running" | "idle" | "down", "lossReason": "…" }',
-        'config file key "historian.tags.3.kind": Invalid option: expected one of "good-counter"|"scrap-counter"|"state"|"analog"',
-        'config file key "historian.tags.4": give exactly one of nodeId or browsePath',
+        'historian.bucketMinutes: expected a number > 0, got 0',
+        'historian.colour: unknown key; known keys: bucketMinutes, overlapMinutes, initialLookbackHours, maxWindowHours, shifts, tags, assets, pageSize, nodesPerRequest, retentionDays, minDowntimeMinutes, scrapLocation, acceptUnknownServerCertificate, approval, checkpoints',
+        'historian.shifts.1: shift "B" (13:00–22:00) overlaps shift "A" (06:00–14:00) at historian.shifts.0',
+        'historian.shifts.2.name: shift "A" is already defined at historian.shifts.0',
+        'historian.tags.0.nodeId: "nsu=urn:plant;x=12" is not a node id: expected ns=<index>;i=<number> | s=<string> | g=<guid> | b=<base64>, or nsu=<namespace uri>;… instead of ns=',
+        'historian.tags.0.product: only a scrap-counter names a product; this tag is a good-counter',
+        'historian.tags.1.name: tag "M1.good" is already defined at historian.tags.0',
+        'historian.tags.1.browsePath: segment 3 "" is empty (a doubled or trailing "/")',
+        'historian.tags.1.browsePath: segment 4 "ns2:Machine1" is not <namespace index>:<name>, nsu=<namespace uri>;<name> or a plain <name>',
+        'historian.tags.2.states.run: "run" is not an integer state code (write e.g. "1", "-2")',
+        'historian.tags.2.states.2: expected "running", "idle", "down" or { "state": "running" | "idle" | "down", "lossReason": "…" }, got "broken"',
+        'historian.tags.3.kind: expected one of "good-counter", "scrap-counter", "state", "analog", got "gauge"',
+        'historian.tags.4: give exactly one of nodeId or browsePath',
       ].sort(),
     );
   });
@@ -118,9 +118,7 @@ describe('historian settings', () => {
         { name: 'Early', start: '06:00', end: '14:00' },
       ],
     });
-    expect(lines).toEqual([
-      'config file key "historian.shifts.1": shift "Early" (06:00–14:00) overlaps shift "Night" (22:00–06:30) at historian.shifts.0',
-    ]);
+    expect(lines).toEqual(['historian.shifts.1: shift "Early" (06:00–14:00) overlaps shift "Night" (22:00–06:30) at historian.shifts.0']);
   });
 
   it('refuses a tag map that reads the same node twice', () => {
@@ -130,7 +128,7 @@ describe('historian settings', () => {
         { name: 'b', nodeId: 'ns=2;i=7', asset: 'WC-1', kind: 'analog' },
       ],
     });
-    expect(lines).toEqual(['config file key "historian.tags.1.nodeId": "ns=2;i=7" is already read by historian.tags.0']);
+    expect(lines).toEqual(['historian.tags.1.nodeId: "ns=2;i=7" is already read by historian.tags.0']);
   });
 
   it("refuses a second active state tag on one asset (downtime and shift minutes are the asset's)", () => {
@@ -143,7 +141,7 @@ describe('historian settings', () => {
       active,
     });
     expect(mistakes({ tags: [state('a', 'ns=2;i=1'), state('b', 'ns=2;i=2')] })).toEqual([
-      'config file key "historian.tags.1.asset": asset "WC-1" already has an active state tag (historian.tags.0); give each asset one',
+      'historian.tags.1.asset: asset "WC-1" already has an active state tag (historian.tags.0); give each asset one',
     ]);
     expect(parseHistorianSettings({ tags: [state('a', 'ns=2;i=1'), state('b', 'ns=2;i=2', false)] }).tags).toHaveLength(2);
   });

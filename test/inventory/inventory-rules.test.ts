@@ -8,7 +8,7 @@ import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { ConfigError, DataValidationError } from '../../core/errors.ts';
-import { inventorySettings } from '../../jobs/inventory/count-import.ts';
+import { inventorySettings } from '../../core/config/inventory.ts';
 import type { TabularRow } from '../../extract/tabular/types.ts';
 import {
   classify,

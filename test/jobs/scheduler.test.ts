@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../core/config.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { defaultRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { effectiveSchedules, nextFireTime } from '../../schedules/schedule.ts';
 import { fireSlot, Scheduler, slotOf } from '../../schedules/scheduler.ts';
@@ -86,8 +87,34 @@ describe('schedules from configuration', () => {
   it('refuses an invalid cron expression and an unknown job name', () => {
     const bad = { ...loadConfig(base, '/'), jobs: { b: { schedule: 'every day' } } };
     expect(() => effectiveSchedules(reg, bad)).toThrow(ConfigError);
-    expect(() => effectiveSchedules(reg, bad)).toThrow(/jobs\.b\.schedule.*not a valid cron/);
+    expect(() => effectiveSchedules(reg, bad)).toThrow(
+      'jobs.b.schedule: expected a cron expression (5 or 6 fields) or "off", got "every day"',
+    );
     const unknown = { ...loadConfig(base, '/'), jobs: { nope: {} } };
-    expect(() => effectiveSchedules(reg, unknown)).toThrow(/jobs\.nope.*valid jobs: a, b/);
+    expect(() => effectiveSchedules(reg, unknown)).toThrow('jobs.nope: no such job; valid jobs: a, b');
+  });
+});
+
+describe('next fire time of a job that runs on some of its cron slots only', () => {
+  const monthEnd = (timezone: string) =>
+    effectiveSchedules(defaultRegistry(), { ...loadConfig({ MFG_ETL_TIMEZONE: timezone }, '/'), jobs: {} }).find(
+      (s) => s.job === 'inventory-reconciliation-month-end',
+    )!;
+  const at = (now: string, timezone: string) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date(now));
+      return nextFireTime(monthEnd(timezone))?.toISOString();
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+
+  it('the month-end reconciliation shows the last day of the month, not the 28th', () => {
+    expect(at('2026-04-10T12:00:00Z', 'Europe/Berlin')).toBe('2026-04-30T21:00:00.000Z');
+    // February of a leap year, and the day after a month end
+    expect(at('2028-02-27T12:00:00Z', 'Europe/Berlin')).toBe('2028-02-29T22:00:00.000Z');
+    expect(at('2026-05-31T22:00:00Z', 'America/New_York')).toBe('2026-06-01T03:00:00.000Z');
+    expect(at('2026-06-01T04:00:00Z', 'America/New_York')).toBe('2026-07-01T03:00:00.000Z');
   });
 });

@@ -41,3 +41,8 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
   }
   return Date.UTC(year, month - 1, day, hour, minute, second) - at;
 }
+
+/** The date in the plant time zone (YYYY-MM-DD) at `at` (default: now). */
+export function plantDate(timeZone: string, at: Date = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
