@@ -87,15 +87,16 @@ export async function readValuationRecords(
       ['id', '>', after],
       ['product_id', 'in', [...productIds]],
     ],
-    ['product_id', 'value', 'description', 'move_id'],
+    ['product_id', 'value', 'description'],
   );
+  // product.value: `value` is the new unit price; its move_id is a stock.move, and 19 makes no journal entry
   return rows.map((r) => ({
     productId: many2oneId(r.product_id) ?? null,
     odooModel: model,
     odooId: Number(r.id),
     value: Number(r.value ?? 0),
     quantity: null,
-    accountMoveId: many2oneId(r.move_id) ?? null,
+    accountMoveId: null,
     description: typeof r.description === 'string' ? r.description : null,
   }));
 }

@@ -59,6 +59,8 @@ function fieldsGet(scope: CallScope, kw: Record<string, unknown>): Record<string
   for (const [name, fd] of Object.entries(def.fields)) {
     if (wanted && !wanted.has(name)) continue; // unknown names are left out silently, as Odoo does
     const all: Record<string, unknown> = {
+      company_dependent: Boolean(fd.companyDependent),
+      digits: fd.digits,
       help: fd.help,
       readonly: Boolean(fd.readonly || fd.compute || name === 'id'),
       relation: fd.relation,
@@ -167,6 +169,14 @@ function validateScrap(scope: CallScope, ids: number[]): unknown {
   return true;
 }
 
+/** How many reference units one unit holds (18: 1 / factor, Dozens 12; 19: the computed factor, Dozens 12). */
+function unitSize(store: Store, uomId: number): number {
+  const uom = store.get('uom.uom', uomId);
+  if (!uom) return 1;
+  if (store.version >= 19) return Number(store.models.get('uom.uom')?.fields.factor?.compute?.(uom, store) ?? 1) || 1;
+  return 1 / (Number(uom.factor) || 1);
+}
+
 /** mrp `button_bom_cost` / `action_bom_cost`: components at standard price + operations, over the BoM qty. */
 function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
   const { store, env } = scope;
@@ -189,7 +199,11 @@ function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
     for (const line of store.all('mrp.bom.line').filter((l) => l.bom_id === bom.id)) {
       const component = Number(line.product_id);
       const unit = inSet.has(component) ? cost(component, depth + 1) : Number(store.get('product.product', component)?.standard_price ?? 0);
-      total += unit * Number(line.product_qty ?? 0);
+      // uom._compute_price: the component's price per unit of the line
+      const componentUom = Number(store.get('product.product', component)?.uom_id ?? 0);
+      total +=
+        ((unit * unitSize(store, Number(line.product_uom_id ?? componentUom))) / unitSize(store, componentUom)) *
+        Number(line.product_qty ?? 0);
     }
     for (const op of store.all('mrp.routing.workcenter').filter((o) => o.bom_id === bom.id)) {
       const wc = store.get('mrp.workcenter', Number(op.workcenter_id));
@@ -197,7 +211,10 @@ function bomCost(scope: CallScope, ids: number[], single: boolean): unknown {
       const minutes = Number(wc?.time_start ?? 0) + Number(wc?.time_stop ?? 0) + (Number(op.time_cycle_manual ?? 0) * 100) / efficiency;
       total += (minutes / 60) * Number(wc?.costs_hour ?? 0);
     }
-    const value = total / (Number(bom.product_qty ?? 1) || 1);
+    // per unit of the BoM, then in the product's unit (bom.product_uom_id._compute_price)
+    const perBomUnit = total / (Number(bom.product_qty ?? 1) || 1);
+    const bomUom = Number(bom.product_uom_id ?? product.uom_id);
+    const value = (perBomUnit * unitSize(store, Number(product.uom_id))) / unitSize(store, bomUom);
     computed.set(productId, value);
     return value;
   };

@@ -58,6 +58,11 @@ export interface FieldDef {
   compute?: (rec: Rec, store: StoreView) => unknown;
   /** model whose table holds the field (product.product keeps template fields on product.template) */
   owner?: string;
+  /** float digits as fields_get tells them ([16, 2]; false: declared without); stored values are
+   * rounded to them on write, as Odoo's convert_to_column does. Absent: no `digits` attribute. */
+  digits?: [number, number] | false;
+  /** company-dependent (ir.property on 17, jsonb per company from 18) */
+  companyDependent?: boolean;
 }
 
 export interface ModelDef {
@@ -156,6 +161,25 @@ function productUom(store: StoreView, productId: unknown): number | false {
   return idOf(product?.uom_id) ?? false;
 }
 
+function onHand(rec: Rec, store: StoreView): number {
+  return store
+    .all('stock.quant')
+    .filter((q) => q.product_id === rec.id && store.get('stock.location', idOf(q.location_id) ?? 0)?.usage === 'internal')
+    .reduce((sum, q) => sum + Number(q.quantity ?? 0), 0);
+}
+
+function svlSum(rec: Rec, store: StoreView, field: 'quantity' | 'value'): number {
+  return store
+    .all('stock.valuation.layer')
+    .filter((l) => l.product_id === rec.id)
+    .reduce((sum, l) => sum + Number(l[field] ?? 0), 0);
+}
+
+function avgCost18(rec: Rec, store: StoreView): number {
+  const qty = svlSum(rec, store, 'quantity');
+  return qty ? svlSum(rec, store, 'value') / qty : 0;
+}
+
 // ---- the registry -------------------------------------------------------------------------------
 
 export interface ModelOptions {
@@ -170,9 +194,42 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     models.push({ order: 'id', ...def, fields: { ...commonFields(), ...def.fields } });
 
   add({
+    name: 'res.currency',
+    description: 'Currency',
+    order: 'active desc, name',
+    fields: {
+      name: f.char('Currency', { required: true }),
+      symbol: f.char('Symbol', { required: true }),
+      rounding: f.float('Rounding Factor', { default: always(0.01) }),
+      decimal_places: f.int('Decimal Places', {
+        readonly: true,
+        compute: (rec) => Math.max(0, Math.ceil(-Math.log10(Number(rec.rounding) || 0.01))),
+      }),
+      position: f.sel(
+        'Symbol Position',
+        [
+          ['after', 'After Amount'],
+          ['before', 'Before Amount'],
+        ],
+        { default: always('after') },
+      ),
+      active: f.bool('Active', { default: TRUE }),
+    },
+  });
+  add({
     name: 'res.company',
     description: 'Companies',
-    fields: { name: f.char('Company Name', { required: true }), active: f.bool('Active', { default: TRUE }) },
+    fields: {
+      name: f.char('Company Name', { required: true }),
+      active: f.bool('Active', { default: TRUE }),
+      // 004: every demo company is in USD (res.currency 1)
+      currency_id: f.m2o('res.currency', 'Currency', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'decimal.precision',
+    description: 'Decimal Precision',
+    fields: { name: f.char('Usage', { required: true }), digits: f.int('Digits', { required: true, default: always(2) }) },
   });
   add({
     name: 'res.partner',
@@ -311,7 +368,9 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
           }),
         }),
     categ_id: f.m2o('product.category', 'Product Category', { required: !v19, default: always(1), owner }),
-    standard_price: f.float('Cost', { owner }),
+    // 18: digits 'Product Price' (2 in the demo), rounded on write; 19: min_display_digits only,
+    // fields_get digits false, stored unrounded (valuation captures 007, 045-049 / 054-058)
+    standard_price: f.float('Cost', { owner, companyDependent: true, digits: v19 ? false : [16, 2] }),
     list_price: f.float('Sales Price', { default: always(1), owner }),
     sale_ok: f.bool('Sales', { default: TRUE, owner }),
     purchase_ok: f.bool('Purchase', { default: TRUE, owner }),
@@ -374,16 +433,71 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       }),
       cost_method: f.sel('Cost Method', costMethods, { readonly: true, compute: costMethod }),
       valuation: f.sel('Valuation', valuation, { readonly: true, compute: valuationOf }),
-      qty_available: f.float('Quantity On Hand', {
-        readonly: true,
-        compute: (rec, store) =>
-          store
-            .all('stock.quant')
-            .filter((q) => q.product_id === rec.id && store.get('stock.location', idOf(q.location_id) ?? 0)?.usage === 'internal')
-            .reduce((sum, q) => sum + Number(q.quantity ?? 0), 0),
-      }),
+      qty_available: f.float('Quantity On Hand', { readonly: true, digits: [16, 2], compute: (rec, store) => onHand(rec, store) }),
+      // valuation (stock_account): 18 values stock by its layers, 19 live (valuation captures 007, 012, 014)
+      ...(v19
+        ? {
+            avg_cost: f.money('Average Cost', { readonly: true, compute: (rec) => Number(rec.standard_price ?? 0) }),
+            // standard cost: price × quantity on hand, read live (_compute_value)
+            total_value: f.money('Total Value', {
+              readonly: true,
+              compute: (rec, store) => Math.round(Number(rec.standard_price ?? 0) * onHand(rec, store) * 100) / 100,
+            }),
+            company_currency_id: f.m2o('res.currency', 'Valuation Currency', { readonly: true, compute: always(1) }),
+          }
+        : {
+            quantity_svl: f.float('Quantity Svl', { readonly: true, compute: (rec, store) => svlSum(rec, store, 'quantity') }),
+            value_svl: f.float('Value Svl', { readonly: true, compute: (rec, store) => svlSum(rec, store, 'value') }),
+            avg_cost: f.money('Average Cost', { readonly: true, compute: (rec, store) => avgCost18(rec, store) }),
+            // avg_cost × qty_available: quants without layers count at the layers' average (0 without any)
+            total_value: f.money('Total Value', {
+              readonly: true,
+              compute: (rec, store) => Math.round(avgCost18(rec, store) * onHand(rec, store) * 100) / 100,
+            }),
+          }),
     },
   });
+
+  if (v19) {
+    // the price history of 19 (008): for a product row `value` is the new unit price, currency-rounded
+    add({
+      name: 'product.value',
+      description: 'Product Value',
+      order: 'date, id',
+      fields: {
+        product_id: f.m2o('product.product', 'Product'),
+        lot_id: f.m2o('stock.lot', 'Lot'),
+        move_id: f.m2o('stock.move', 'Move'), // stock.move is not modelled here: always false
+        value: f.money('Value', { required: true }),
+        company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+        currency_id: f.m2o('res.currency', 'Currency', {
+          readonly: true,
+          compute: (rec, store) => idOf(store.get('res.company', idOf(rec.company_id) ?? 0)?.currency_id) ?? false,
+        }),
+        date: f.datetime('Date', { required: true, default: (_s, env) => env.now }),
+        user_id: f.m2o('res.users', 'User', { required: true, default: (_s, env) => env.uid }),
+        description: f.char('Description'),
+      },
+    });
+  } else {
+    // 18's valuation layers (008): a price change adds one with quantity 0 and the value change
+    add({
+      name: 'stock.valuation.layer',
+      description: 'Stock Valuation Layer',
+      order: 'create_date, id',
+      fields: {
+        company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+        product_id: f.m2o('product.product', 'Product', { required: true }),
+        quantity: f.float('Quantity', { digits: [16, 2] }),
+        unit_cost: f.float('Unit Value', { digits: [16, 2] }),
+        value: f.money('Total Value'),
+        remaining_qty: f.float('Remaining Qty', { digits: [16, 2] }),
+        remaining_value: f.money('Remaining Value'),
+        description: f.char('Description'),
+        account_move_id: f.m2o('account.move', 'Journal Entry'),
+      },
+    });
+  }
 
   add({
     name: 'stock.warehouse',

@@ -98,3 +98,12 @@ export function pyTypeName(value: unknown): string {
   if (Array.isArray(value)) return 'list';
   return 'dict';
 }
+
+/** odoo.tools.float_round (HALF-UP with the epsilon nudge Odoo applies before rounding). */
+export function pyFloatRound(value: number, digits: number): number {
+  if (value === 0) return 0;
+  const factor = 10 ** -digits;
+  let normalized = value / factor;
+  normalized += Math.sign(normalized) * 2 ** (Math.log2(Math.abs(normalized)) - 52);
+  return (Math.sign(normalized) * Math.floor(Math.abs(normalized) + 0.5)) / 10 ** digits;
+}

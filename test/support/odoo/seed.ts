@@ -33,8 +33,13 @@ export function seedMasterData(store: Store): void {
   for (const [name, def] of store.models)
     put(store, 'ir.model', irModelId++, { model: name, name: def.description, transient: false, modules: name.split('.')[0] ?? 'base' });
 
-  put(store, 'res.company', 1, { name: 'My Company (San Francisco)' }, 'base.main_company');
-  put(store, 'res.company', 2, { name: 'My Company (Chicago)' }, 'stock.res_company_1');
+  // 004/005 (valuation captures): every demo company works in USD; EUR is there, inactive
+  put(store, 'res.currency', 1, { name: 'USD', symbol: '$', rounding: 0.01, position: 'before' }, 'base.USD');
+  put(store, 'res.currency', 125, { name: 'EUR', symbol: '€', rounding: 0.01, position: 'after', active: false }, 'base.EUR');
+  put(store, 'res.company', 1, { name: 'My Company (San Francisco)', currency_id: 1 }, 'base.main_company');
+  put(store, 'res.company', 2, { name: 'My Company (Chicago)', currency_id: 1 }, 'stock.res_company_1');
+  // 006: "Product Price" has 2 digits in the demo
+  put(store, 'decimal.precision', v19 ? 3 : 2, { name: 'Product Price', digits: 2 }, 'product.decimal_price');
   put(store, 'res.partner', 1, { name: 'My Company (San Francisco)', company_id: 1 }, 'base.main_partner');
   put(
     store,

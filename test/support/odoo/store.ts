@@ -5,7 +5,7 @@
  */
 import { OdooException, RequiredFieldMissing, frames, raise } from './exceptions.ts';
 import { buildModels, type Env, type FieldDef, type ModelDef, type Rec, type StoreView } from './models.ts';
-import { PyFloat, pyRepr } from './py.ts';
+import { PyFloat, pyFloatRepr, pyFloatRound, pyRepr } from './py.ts';
 
 export function utcNow(): string {
   return new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -220,8 +220,11 @@ export class Store implements StoreView {
       case 'integer':
         return isEmpty(value) ? 0 : Math.trunc(Number(value));
       case 'float':
-      case 'monetary':
-        return isEmpty(value) ? 0 : Number(value instanceof PyFloat ? value.value : value);
+      case 'monetary': {
+        const n = isEmpty(value) ? 0 : Number(value instanceof PyFloat ? value.value : value);
+        // fields.Float.convert_to_column: rounded to the field's digits when it has some
+        return Array.isArray(fd.digits) ? pyFloatRound(n, fd.digits[1]) : n;
+      }
       case 'char':
       case 'text':
       case 'date':
@@ -328,6 +331,20 @@ export class Store implements StoreView {
     const missing = ids.filter((id) => !this.get(model, id));
     if (missing.length) throw raise.missing(model, missing, env.uid);
     for (const key of Object.keys(input)) if (!(key in def.fields)) throw this.unknownField(model, key);
+    if (model === 'product.template' && 'standard_price' in input) {
+      // the template's inverse (_set_standard_price) writes the variants: same revaluation
+      const { standard_price: price, ...rest } = input;
+      const variants = this.all('product.product').filter((p) => ids.includes(Number(p.product_tmpl_id)));
+      if (variants.length)
+        this.write(
+          'product.product',
+          variants.map((p) => p.id),
+          { standard_price: price },
+          env,
+        );
+      if (Object.keys(rest).length === 0) return;
+      input = rest;
+    }
     for (const id of ids) {
       const rec = this.get(model, id) as Rec;
       const changes: Record<string, unknown> = {};
@@ -342,11 +359,103 @@ export class Store implements StoreView {
         const fd = def.fields[name] as FieldDef;
         if (fd.required && isEmpty(changes[name])) throw new RequiredFieldMissing(this.requiredMessage(model, name), model, name);
       }
+      const oldPrice = model === 'product.product' && 'standard_price' in changes ? Number(rec.standard_price ?? 0) : undefined;
+      if (oldPrice !== undefined && this.version < 19 && !env.context.disable_auto_svl)
+        this.changeStandardPrice18(rec, Number(changes.standard_price), input.standard_price, env);
       this.patchRaw(model, id, { ...changes, write_uid: env.uid, write_date: env.now });
+      if (oldPrice !== undefined && this.version >= 19 && !env.context.disable_auto_revaluation)
+        this.changeStandardPrice19(rec, oldPrice, env);
       for (const [, fd, value] of later) this.applyO2m(id, fd, value, env);
       this.afterWrite(model, rec, input, env, false, false);
       this.check(model, rec);
     }
+  }
+
+  /** The company a call works in: the first allowed company, else the user's. */
+  private envCompany(env: Env): number {
+    const allowed = env.context.allowed_company_ids;
+    if (Array.isArray(allowed) && allowed.length) return Number(allowed[0]);
+    return idOf(this.get('res.users', env.uid)?.company_id) ?? 1;
+  }
+
+  private computed(model: string, field: string, rec: Rec): unknown {
+    return this.models.get(model)?.fields[field]?.compute?.(rec, this);
+  }
+
+  /**
+   * Odoo 18 `ProductProduct._change_standard_price` (valuation captures 014-053), before the
+   * write: standard / average products with valued quantity (quantity_svl > 0) get one layer of
+   * round(rounded new price × quantity_svl - value_svl); quants without layers are not revalued.
+   * Under automated valuation the layer has a posted entry (stock valuation / expense).
+   */
+  private changeStandardPrice18(rec: Rec, rounded: number, raw: unknown, env: Env): void {
+    const method = this.computed('product.product', 'cost_method', rec);
+    if (method !== 'standard' && method !== 'average') return;
+    const layers = this.all('stock.valuation.layer').filter((l) => l.product_id === rec.id);
+    const quantity = layers.reduce((sum, l) => sum + Number(l.quantity ?? 0), 0);
+    if (pyFloatRound(quantity, 2) <= 0) return;
+    const valueSvl = layers.reduce((sum, l) => sum + Number(l.value ?? 0), 0);
+    const value = pyFloatRound(rounded * quantity - valueSvl, 2);
+    if (value === 0) return;
+    const company = this.envCompany(env);
+    const layer = this.create(
+      'stock.valuation.layer',
+      {
+        company_id: company,
+        product_id: rec.id,
+        description: `Product value manually modified (from ${pyFloatRepr(Number(rec.standard_price ?? 0))} to ${pyFloatRepr(rounded)})`,
+        value,
+        quantity: 0,
+        unit_cost: 0,
+        remaining_qty: 0,
+        remaining_value: 0,
+      },
+      env,
+    );
+    if (this.computed('product.product', 'valuation', rec) !== 'real_time') return;
+    const rawNumber = raw instanceof PyFloat ? raw.value : raw;
+    const label = `${this.display('res.users', env.uid)} changed cost from ${pyFloatRepr(Number(rec.standard_price ?? 0))} to ${pyRepr(rawNumber)} - ${this.display('product.product', rec.id)}`;
+    const amount = Math.abs(value);
+    const [debit, credit] = value > 0 ? [1, 4] : [4, 1]; // 110100 Stock Valuation / 600000 Expenses
+    const move = this.create(
+      'account.move',
+      {
+        move_type: 'entry',
+        journal_id: 4,
+        ref: rec.default_code || false,
+        company_id: company,
+        line_ids: [
+          [0, 0, { account_id: debit, name: label, debit: amount, credit: 0 }],
+          [0, 0, { account_id: credit, name: label, debit: 0, credit: amount }],
+        ],
+      },
+      env,
+    );
+    const name = `STJ/${env.now.slice(0, 4)}/${env.now.slice(5, 7)}/${String(this.nextSequence('stock.journal')).padStart(4, '0')}`;
+    this.patchRaw('account.move', move, { state: 'posted', name });
+    this.patchRaw('stock.valuation.layer', layer, { account_move_id: move });
+  }
+
+  /**
+   * Odoo 19 `ProductProduct.write` → `_change_standard_price` (valuation captures 018-061), after
+   * the write: one product.value row (the new unit price, currency-rounded) for every non-FIFO
+   * product whose price changed. The stock value itself follows the price live (total_value).
+   */
+  private changeStandardPrice19(rec: Rec, oldPrice: number, env: Env): void {
+    const price = Number(rec.standard_price ?? 0);
+    if (price === oldPrice || this.computed('product.product', 'cost_method', rec) === 'fifo') return;
+    this.create(
+      'product.value',
+      {
+        product_id: rec.id,
+        value: pyFloatRound(price, 2),
+        company_id: this.envCompany(env),
+        date: env.now,
+        user_id: env.uid,
+        description: `Price update from ${pyFloatRepr(oldPrice)} to ${pyFloatRepr(price)} by ${this.display('res.users', env.uid)}`,
+      },
+      env,
+    );
   }
 
   unlink(model: string, ids: number[], env: Env): void {
