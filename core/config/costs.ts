@@ -95,7 +95,7 @@ export const costSettingsSchema = z
   .object({
     /** cost_rollup batches: finance approves by default */
     approval: approvalPolicySchema.default('manual'),
-    /** decimals of standard_price (Odoo's "Product Price" precision; the rollup counts in millionths) */
+    /** decimals of standard_price when Odoo is not configured (else fields_get tells: 2 on 17/18, unrounded on 19) */
     priceDigits: z.number().int().min(0).max(6).default(2),
     /** a structure deeper than this is treated like a cycle */
     maxLevels: z.number().int().min(2).max(100).default(30),

@@ -1,8 +1,20 @@
 /**
- * Reads from Odoo for the cost rollup: the quantity on hand of the products whose standard cost
- * changes (qty_available, in the configured company's context), for the revaluation impact.
+ * Reads from Odoo for the cost rollup: how Odoo stores standard_price (its digits), and the
+ * quantity on hand of the products whose standard cost changes (qty_available, in the
+ * configured company's context), for the revaluation impact.
  */
 import type { OdooClient } from '../../core/odoo/index.ts';
+
+/**
+ * The decimals Odoo keeps of standard_price, from fields_get: Odoo 17/18 declare it with the
+ * "Product Price" precision (`digits [16, 2]`) and round it on write; Odoo 19 answers `digits
+ * false` and stores it unrounded (null here).
+ */
+export async function readPriceDigits(client: Pick<OdooClient, 'fieldsGet'>): Promise<number | null> {
+  const fields = await client.fieldsGet('product.product', { allfields: ['standard_price'], attributes: ['type', 'digits'] });
+  const digits = fields.standard_price?.digits as unknown;
+  return Array.isArray(digits) && typeof digits[1] === 'number' ? digits[1] : null;
+}
 
 export async function readOnHand(client: Pick<OdooClient, 'read'>, productIds: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();

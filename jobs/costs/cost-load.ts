@@ -24,6 +24,7 @@ import {
   watermark,
   writePrice,
 } from '../../load/costs/odoo.ts';
+import { readPriceDigits } from '../../extract/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { appendLedger, batchLedgerHashes, batchLedgerOdooId } from '../../load/odoo-ledger/ledger.ts';
@@ -142,7 +143,8 @@ async function loadBatch(
     candidates.map((c) => ({ productId: c.productId, code: c.code, newCost: c.newCost })),
     live,
     written,
-    { company, priceDigits: s.priceDigits },
+    // compared at the digits Odoo keeps (fields_get): a figure Odoo already holds is never rewritten
+    { company, priceDigits: client ? await readPriceDigits(client) : s.priceDigits },
   );
   const result: CostBatchLoad = {
     batchId: batch.id,

@@ -13,7 +13,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
-import { readOnHand } from '../../extract/costs/odoo.ts';
+import { readOnHand, readPriceDigits } from '../../extract/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, createBatch, getBatch, recordCheckpoints } from '../../load/staging/batches.ts';
 import {
@@ -43,6 +43,7 @@ import { plantDate } from '../../transform/shared/time-zone.ts';
 import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import type { OdooClient } from '../../core/odoo/index.ts';
 
 export const costRollupParams = z
   .object({
@@ -108,12 +109,19 @@ export function problemFigures(
   };
 }
 
+/** How the rollup rounds: as Odoo stores standard_price (fields_get), else costs.priceDigits. */
+interface Precision {
+  digits: number | null;
+  source: string;
+}
+
 async function stageRollup(
   ctx: JobContext,
   s: CostSettings,
   trx: Knex.Transaction,
   p: Params,
   asOf: string,
+  odoo: { client: OdooClient | undefined; precision: Precision },
 ): Promise<{ batch: Batch; stats: Record<string, unknown>; checkpoints: CheckpointResult[] } | { unchanged: number } | { nothing: true }> {
   const company = ctx.config.odooCompany ?? null;
   const scope = company ? `company-${company}` : 'all';
@@ -138,7 +146,7 @@ async function stageRollup(
     batchId: batch.id,
     companyId: company,
     asOf,
-    priceDigits: s.priceDigits,
+    priceDigits: odoo.precision.digits,
     maxLevels: s.maxLevels,
     overhead: overhead.percents,
     overheadBase: s.overheadBase,
@@ -155,18 +163,14 @@ async function stageRollup(
   // quantity on hand, from Odoo, for the revaluation impact
   let onHand = 'not read: Odoo is not configured';
   const wanted = p.onHand ?? s.readOnHand;
-  const client = wanted ? odooClient(ctx) : undefined;
+  const client = wanted ? odoo.client : undefined;
   if (!wanted) onHand = 'not read (onHand off)';
   if (client) {
-    try {
-      const ids = await onHandCandidates(trx, batch.id);
-      ctx.progress('reading quantities on hand from Odoo', 0, ids.length);
-      const qty = await readOnHand(client, ids);
-      await setOnHand(trx, batch.id, qty);
-      onHand = `read from Odoo for ${qty.size} products`;
-    } finally {
-      client.close();
-    }
+    const ids = await onHandCandidates(trx, batch.id);
+    ctx.progress('reading quantities on hand from Odoo', 0, ids.length);
+    const qty = await readOnHand(client, ids);
+    await setOnHand(trx, batch.id, qty);
+    onHand = `read from Odoo for ${qty.size} products`;
   }
 
   const problems = await rollupProblems(trx, batch.id);
@@ -204,7 +208,8 @@ async function stageRollup(
     revaluationNet: Math.round(figures.revaluation.net * 100) / 100,
     revaluationAbsolute: Math.round(figures.revaluation.absolute * 100) / 100,
     onHand,
-    priceDigits: s.priceDigits,
+    priceDigits: odoo.precision.digits,
+    priceDigitsFrom: odoo.precision.source,
     overheadBase: s.overheadBase,
     overheadCategories: overhead.percents.size,
     rollupSeconds: Math.round(rollupSeconds * 1000) / 1000,
@@ -227,9 +232,14 @@ export const costRollupJob = defineJob({
     const s = costSettings(ctx.config);
     const asOf = params.asOf ?? plantDate(ctx.config.timezone);
     let staged: Awaited<ReturnType<typeof stageRollup>>;
+    const client = odooClient(ctx);
     try {
+      // round as Odoo stores standard_price: asked, never assumed (18: 2 decimals, 19: unrounded)
+      const precision: Precision = client
+        ? { digits: await readPriceDigits(client), source: 'Odoo (fields_get standard_price digits)' }
+        : { digits: s.priceDigits, source: 'costs.priceDigits (Odoo is not configured)' };
       staged = await ctx.db.knex.transaction(async (trx) => {
-        const result = await stageRollup(ctx, s, trx, params, asOf);
+        const result = await stageRollup(ctx, s, trx, params, asOf, { client, precision });
         if (ctx.dryRun && 'batch' in result) {
           const failed = result.checkpoints.filter((c) => !c.passed).map((c) => `${c.severity}: ${c.name}`);
           throw new DryRunDone({
@@ -258,6 +268,8 @@ export const costRollupJob = defineJob({
         return err.stats;
       }
       throw err;
+    } finally {
+      client?.close();
     }
     if (!('batch' in staged)) return {};
     const { batch, stats, checkpoints } = staged;

@@ -16,7 +16,7 @@ import type { ValuationRecord } from './staging.ts';
 
 export type CostClient = Pick<
   OdooClient,
-  'read' | 'write' | 'search' | 'searchRead' | 'searchReadAll' | 'create' | 'callAction' | 'existingModels' | 'version'
+  'read' | 'write' | 'search' | 'searchRead' | 'searchReadAll' | 'create' | 'callAction' | 'existingModels' | 'version' | 'fieldsGet'
 >;
 
 /** What Odoo holds now for these products (missing ids are gone or archived). */

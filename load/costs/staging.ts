@@ -82,7 +82,8 @@ export interface RollupParams {
   batchId: number;
   companyId: number | null;
   asOf: string;
-  priceDigits: number;
+  /** decimals Odoo keeps of standard_price; null: unrounded (Odoo 19) */
+  priceDigits: number | null;
   maxLevels: number;
   overhead: Map<number, number>;
   overheadBase: string;

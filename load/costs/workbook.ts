@@ -156,7 +156,8 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
   add(['Scope / version', `${batch.scope} / ${batch.version}`]);
   add(['Created', batch.createdAt.toISOString()]);
   if (s.asOf) add(['Cost updates valid on', String(s.asOf)]);
-  if (s.priceDigits !== undefined) add(['Price precision (decimals)', Number(s.priceDigits)]);
+  if (s.priceDigits !== undefined)
+    add(['Price precision (decimals)', s.priceDigits === null ? 'unrounded, as Odoo stores standard_price' : Number(s.priceDigits)]);
   if (s.overheadBase) add(['Overhead base', String(s.overheadBase)]);
   if (s.onHand) add(['Quantity on hand', String(s.onHand)]);
   if (s.load && typeof s.load === 'object') {

@@ -6,8 +6,10 @@
 --                  × workcenter cost per hour            (setup and cleanup once per BoM)
 --   per unit     (components + operations) / BoM quantity (in the product's unit)
 -- and, beyond Odoo, overhead = pct of the product's category × (purchased material at this
--- level + operations at this level), see $8. The unit cost is rounded to the price precision
--- ($4) before a parent uses it, as Odoo stores standard_price rounded.
+-- level + operations at this level), see $8. The unit cost is kept as Odoo stores standard_price
+-- before a parent uses it: rounded to the price precision $4 (Odoo 17/18: fields_get digits
+-- [16, 2]), or unrounded when $4 is null (Odoo 19: digits false; kept to 10 decimals, and a cost
+-- within half a millionth of the current price is that price, so Odoo's own figure stays).
 --
 -- Which BoM: Odoo's mrp.bom._bom_find — active BoMs of the company or shared ($2; all when
 -- null), order `sequence, product_id, id`: lowest sequence, then a variant's own BoM before the
@@ -29,7 +31,7 @@
 -- Writes the batch's cost_rollup_lines (quantity on hand and revaluation impact are set later,
 -- from Odoo) and cost_rollup_problems; answers one summary row.
 --
--- $1 batch id, $2 company id or null, $3 as-of date, $4 price digits, $5 max levels,
+-- $1 batch id, $2 company id or null, $3 as-of date, $4 price digits (null: unrounded), $5 max levels,
 -- $6 overhead category ids, $7 overhead percents (same order), $8 overhead base
 -- ('material_and_operations', 'operations' or 'material'), $9 a zero cost counts as missing
 with recursive
@@ -214,7 +216,8 @@ cost_update as materialized (
 -- components bought (no BoM): their cost, and whether it is missing
 purchased as materialized (
   select x.component_id as product_id,
-         coalesce(round(cu.cost, $4::int), case when p.standard_price = 0 and $9::boolean then null else p.standard_price end) as cost,
+         coalesce(case when $4::int is null then cu.cost else round(cu.cost, $4::int) end,
+                  case when p.standard_price = 0 and $9::boolean then null else p.standard_price end) as cost,
          cu.batch_id as update_batch_id
   from (select distinct component_id from edge) x
   join md_products p on p.odoo_id = x.component_id
@@ -260,13 +263,14 @@ level_node as materialized (   -- and the level's products themselves
   group by lvl
 ),
 -- bottom-up, one level per step. c_* hold, by number, what is known so far: the unit cost in
--- millionths (int8: exact, and cheap to multiply; -2^63: not costed), and purchased material,
--- operations and overhead rolled up through all levels (float8: for the report). No nulls in
+-- billionths (int8: exact, and cheap to multiply; -2^63: not costed), and purchased material,
+-- operations and overhead rolled up through all levels (float8: for the report). Billionths, so
+-- an unrounded price (Odoo 19) keeps its precision through many units of it. No nulls in
 -- them (an array with nulls is read element by element), and every product of a level is
 -- appended, costed or not, so the numbers hold. n_* are the step's costed products.
 cost_run (lvl, c_cost, c_mat, c_ops, c_ovh, c_bought, n_ids, n_cost, n_material, n_purchased, n_ops, n_pct, n_ovh, n_mat_rolled, n_ops_rolled, n_ovh_rolled) as (
   select -1,
-         coalesce(array_agg(round(coalesce(p.cost, 0) * 1000000)::int8 order by p.product_id), '{}'),
+         coalesce(array_agg(round(coalesce(p.cost, 0) * 1000000000)::int8 order by p.product_id), '{}'),
          coalesce(array_agg(coalesce(p.cost, 0)::float8 order by p.product_id), '{}'),
          coalesce(array_agg(0::float8 order by p.product_id), '{}'),
          coalesce(array_agg(0::float8 order by p.product_id), '{}'),
@@ -281,7 +285,7 @@ cost_run (lvl, c_cost, c_mat, c_ops, c_ovh, c_bought, n_ids, n_cost, n_material,
          coalesce(n.pct, '{}'), coalesce(n.ovh, '{}'), coalesce(n.mat_rolled, '{}'), coalesce(n.ops_rolled, '{}'), coalesce(n.ovh_rolled, '{}')
   from cost_run r
   cross join lateral (
-    select array_agg(coalesce((y.new_cost * 1000000)::int8, -9223372036854775808) order by y.gx) as c_cost,
+    select array_agg(coalesce(round(y.new_cost * 1000000000)::int8, -9223372036854775808) order by y.gx) as c_cost,
            array_agg(case when y.new_cost is not null then y.mat_rolled else 0 end order by y.gx) as c_mat,
            array_agg(case when y.new_cost is not null then y.ops_lower + y.ops::float8 else 0 end order by y.gx) as c_ops,
            array_agg(case when y.new_cost is not null then y.ovh_lower + y.ovh::float8 else 0 end order by y.gx) as c_ovh,
@@ -299,7 +303,9 @@ cost_run (lvl, c_cost, c_mat, c_ops, c_ovh, c_bought, n_ids, n_cost, n_material,
     from (
       -- half up; a value within 1e-9 below a half cent is that half cent (the exact value came out
       -- of repeating decimals a hair below it: 5 units of a product kept in dozens, 75 % efficiency)
-      select z.*, case when z.ready then round(z.material + z.ops + z.ovh + sign(z.material + z.ops + z.ovh) * 0.000000001, $4::int) end as new_cost
+      select z.*, case when not z.ready then null
+                       when $4::int is null then round(z.material + z.ops + z.ovh, 10)
+                       else round(z.material + z.ops + z.ovh + sign(z.material + z.ops + z.ovh) * 0.000000001, $4::int) end as new_cost
       from (
         select x.*,
                x.pct / 100 * case $8::text
@@ -311,7 +317,7 @@ cost_run (lvl, c_cost, c_mat, c_ops, c_ovh, c_bought, n_ids, n_cost, n_material,
           select n.product_id, n.gx, n.ops, n.pct,
                  -- costed only when its operations and every component are (one that is not: a problem below)
                  a.ready and n.ops is not null as ready,
-                 a.material / 1000000 as material, a.purchased / 1000000 as purchased,
+                 a.material / 1000000000 as material, a.purchased / 1000000000 as purchased,
                  a.mat_rolled, a.ops_lower, a.ovh_lower
           from (
             select ne.product_id,
@@ -385,9 +391,9 @@ rolled_lines as (
          case when h.is_kit then 'kit' else 'manufactured' end, lv.lvl, h.bom_id, h.bom_code, h.bom_qty,
          round(c.material, 6), round(c.purchased, 6), round(c.ops, 6), c.pct, round(c.ovh, 6),
          round(c.mat_rolled::numeric, 6), round(c.ops_rolled::numeric, 6), round(c.ovh_rolled::numeric, 6),
-         c.new_cost, p.standard_price,
-         c.new_cost - coalesce(p.standard_price, 0),
-         case when coalesce(p.standard_price, 0) <> 0 then round((c.new_cost - p.standard_price) / p.standard_price * 100, 4) end,
+         f.cost, p.standard_price,
+         f.cost - coalesce(p.standard_price, 0),
+         case when coalesce(p.standard_price, 0) <> 0 then round((f.cost - p.standard_price) / p.standard_price * 100, 4) end,
          coalesce(p.cost_method, 'standard') = 'standard' and c.new_cost is not null,
          case
            when b.reason is not null then 'not costed: ' || b.reason
@@ -398,20 +404,25 @@ rolled_lines as (
   join md_products p on p.odoo_id = h.product_id
   left join level lv on lv.product_id = h.product_id
   left join costed c on c.product_id = h.product_id
+  cross join lateral (select case when $4::int is null and abs(c.new_cost - p.standard_price) < 0.0000005 then p.standard_price
+                                  else c.new_cost end as cost) f
   left join blocked b on b.product_id = h.product_id
   union all
   -- components whose cost comes from an update file: their new standard cost
   select $1::bigint, cu.product_id, p.default_code, p.name, p.categ_id, p.categ_name, p.cost_method, p.valuation, p.uom_id,
          'component', null, null, null, null,
          cu.cost, cu.cost, 0, 0, 0, cu.cost, 0, 0,
-         round(cu.cost, $4::int), p.standard_price,
-         round(cu.cost, $4::int) - coalesce(p.standard_price, 0),
-         case when coalesce(p.standard_price, 0) <> 0 then round((round(cu.cost, $4::int) - p.standard_price) / p.standard_price * 100, 4) end,
+         f.cost, p.standard_price,
+         f.cost - coalesce(p.standard_price, 0),
+         case when coalesce(p.standard_price, 0) <> 0 then round((f.cost - p.standard_price) / p.standard_price * 100, 4) end,
          coalesce(p.cost_method, 'standard') = 'standard',
          case when coalesce(p.cost_method, 'standard') <> 'standard' then 'cost method ' || p.cost_method || ': not written' end,
          cu.batch_id
   from cost_update cu
   join md_products p on p.odoo_id = cu.product_id and p.deleted_at is null
+  cross join lateral (select case when $4::int is not null then round(cu.cost, $4::int)
+                                  when abs(cu.cost - p.standard_price) < 0.0000005 then p.standard_price
+                                  else round(cu.cost, 10) end as cost) f
   where not exists (select 1 from head h where h.product_id = cu.product_id)
   returning kind, new_cost
 ),

@@ -113,21 +113,21 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     expect(r.stats).toMatchObject({ status: 'validated', products: 5, costed: 5, maxLevel: 2 });
     const lines = (await app.db.knex('cost_rollup_lines').where({ batch_id: firstBatch }).orderBy('level', 'asc')) as Row[];
     const ours = new Map(lines.map((l) => [String(l.default_code), Number(l.new_cost)]));
-    // the half cent on the sub-assembly: (3 × 80 + 8 × 0.5 + (10 + 5 + 30 × 100 / 80) / 60 × 50) / 2 = 143.875
-    expect(ours.get('ETL-SUB')).toBe(143.88);
+    // the half cent on the sub-assembly: (3 × 80 + 8 × 0.5 + (10 + 5 + 30 × 100 / 80) / 60 × 50) / 2 = 143.875,
+    // which Odoo 18 stores as 143.88 (2 decimals of "Product Price") and 19 as it is
+    const sub = version >= 19 ? 143.875 : 143.88;
+    expect(ours.get('ETL-SUB')).toBe(sub);
 
-    // Odoo: button_bom_cost from the deepest sub-assembly up (level 0 first), each price stored as Odoo stores it
-    // (standard_price has the 2 decimals of "Product Price"; the test server keeps floats whole)
+    // Odoo: button_bom_cost from the deepest sub-assembly up (level 0 first), each price stored as this version stores it
     const before = new Map(lines.map((l) => [String(l.default_code), price(String(l.default_code))]));
+    for (const l of lines) await client.callAction('product.product', 'button_bom_cost', [id(String(l.default_code))]);
     for (const l of lines) {
       const code = String(l.default_code);
-      await client.callAction('product.product', 'button_bom_cost', [id(code)]);
-      setPrice(code, floatRound(price(code), 2));
+      expect([code, floatRound(ours.get(code)!, 2)]).toEqual([code, floatRound(price(code), 2)]);
+      expect(Math.abs(ours.get(code)! - price(code))).toBeLessThan(1e-9);
     }
-    for (const l of lines)
-      expect([String(l.default_code), ours.get(String(l.default_code))]).toEqual([String(l.default_code), price(String(l.default_code))]);
     expect(ours.get('FURN_9666')).toBe(283);
-    expect(ours.get('ETL-ASSY')).toBe(floatRound(2 * 143.88 + 283 + 0.4 + 10, 2));
+    expect(ours.get('ETL-ASSY')).toBeCloseTo(2 * sub + 283 + 0.4 + 10, 9);
     for (const [code, p] of before) setPrice(code, p); // back to the prices the batch was computed from
   });
 
@@ -149,7 +149,7 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     expect(loaded).toMatchObject({ batchId: firstBatch, status: 'loaded', revalue: true, written: 3, notStandard: 1, unchanged: 0 });
     expect((await getBatch(app.db.knex, firstBatch)).status).toBe('loaded');
     expect(price('FURN_9666')).toBe(283);
-    expect(price('ETL-SUB')).toBe(143.88);
+    expect(price('ETL-SUB')).toBe(version >= 19 ? 143.875 : 143.88);
     expect(price('FURN_8522')).toBe(240); // FIFO now: not written
     expect(price('ETL-FIFO')).toBe(15); // FIFO in the snapshot already: never a candidate
     const calls = writeCalls().slice(callsBefore);

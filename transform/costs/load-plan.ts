@@ -57,7 +57,8 @@ export interface LoadPlan {
   counts: Record<PlanOutcome, number>;
 }
 
-const samePrice = (a: number, b: number, digits: number) => Math.abs(a - b) < 0.5 * 10 ** -digits;
+/** Prices Odoo would store the same: at its digits, or (stored unrounded, Odoo 19) to the millionth. */
+const samePrice = (a: number, b: number, digits: number | null) => Math.abs(a - b) < 0.5 * 10 ** -(digits ?? 6);
 
 /**
  * Per line: already written by this batch with this payload (ledger) → done; the product is no
@@ -68,7 +69,7 @@ export function planLoad(
   lines: readonly PlanLine[],
   live: ReadonlyMap<number, LiveProduct>,
   written: ReadonlyMap<string, string>,
-  o: { company: number | null | undefined; priceDigits: number },
+  o: { company: number | null | undefined; priceDigits: number | null },
 ): LoadPlan {
   const out: PlannedLine[] = [];
   const byPrice = new Map<number, number[]>();

@@ -65,7 +65,7 @@ export interface RefInput {
 
 export interface RefOptions {
   companyId?: number | null;
-  priceDigits?: number;
+  priceDigits?: number | null;
   overheadPct?: Map<number, number>;
   overheadBase?: 'material_and_operations' | 'operations' | 'material';
   zeroCostIsMissing?: boolean;
@@ -106,7 +106,9 @@ export function roundCost(value: number, digits: number): number {
 }
 
 export function referenceRollup(input: RefInput, options: RefOptions = {}): Map<number, RefResult | null> {
-  const digits = options.priceDigits ?? 2;
+  // null: unrounded, as Odoo 19 stores standard_price
+  const digits = options.priceDigits === undefined ? 2 : options.priceDigits;
+  const round = (v: number) => (digits === null ? v : roundCost(v, digits));
   const base = options.overheadBase ?? 'material_and_operations';
   const uoms = new Map(input.uoms.map((u) => [u.id, u]));
   const products = new Map(input.products.map((p) => [p.id, p]));
@@ -167,7 +169,7 @@ export function referenceRollup(input: RefInput, options: RefOptions = {}): Map<
   };
   const purchasedCost = (productId: number): number => {
     const update = input.updates?.get(productId);
-    if (update !== undefined) return roundCost(update, digits);
+    if (update !== undefined) return round(update);
     const price = products.get(productId)?.standardPrice ?? null;
     return price ?? 0; // missing costs are costed at 0 (the checkpoint reports them)
   };
@@ -202,7 +204,7 @@ export function referenceRollup(input: RefInput, options: RefOptions = {}): Map<
         purchased: acc.purchased,
         operations: acc.operations,
         overhead,
-        newCost: roundCost(acc.material + acc.operations + overhead, digits),
+        newCost: round(acc.material + acc.operations + overhead),
       };
     }
     memo.set(productId, result);

@@ -1,0 +1,133 @@
+/**
+ * What the costs chain computes, predicts and refuses against the way each Odoo version really
+ * stores and values a standard price (valuation captures): 18 rounds standard_price to 2
+ * decimals and revalues by its layers, 19 keeps it unrounded and values stock live at price ×
+ * quantity. masterdata-sync → cost-rollup → approval → cost-load on the Odoo test server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costLoadJob } from '../../jobs/costs/cost-load.ts';
+import { costRollupJob } from '../../jobs/costs/cost-rollup.ts';
+import { masterdataSyncJob } from '../../jobs/masterdata/masterdata-sync.ts';
+import { createRegistry } from '../../jobs/registry.ts';
+import { Runner } from '../../jobs/runner.ts';
+import { OdooClient } from '../../core/odoo/index.ts';
+import { transitionBatch } from '../../load/staging/batches.ts';
+import type { JobRun } from '../../load/ops/runs.ts';
+import { lineOf, type Row } from './cost-fixtures.ts';
+import { startOdooTestServer, type OdooTestServer } from '../support/odoo/index.ts';
+import { type TestApp, testApp } from '../support/staging.ts';
+
+const cents = (v: number) => Math.round(v * 100) / 100;
+
+describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => {
+  let server: OdooTestServer;
+  let app: TestApp;
+  let runner: Runner;
+  let client: OdooClient;
+
+  const id = (code: string) => server.records('product.product', [['default_code', '=', code]])[0]!.id;
+  const num = (v: unknown) => Number(typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v);
+  const price = (code: string) => num(server.read('product.product', id(code), ['standard_price']).standard_price);
+  const run = async (job: string, params: Record<string, unknown> = {}, options: { dryRun?: boolean } = {}): Promise<JobRun> => {
+    const r = await runner.runNow(job, params, options);
+    if (r.status !== 'succeeded') throw new Error(`${job} ${r.status}: ${JSON.stringify(r.error)}`);
+    return r;
+  };
+  const sync = () => run('masterdata-sync', { full: true });
+  const approve = (batchId: number) => transitionBatch(app.db.knex, batchId, 'approve', { actor: 'Fiona Finance', reason: 'costing' });
+  const writeCalls = () => server.calls('product.product', 'write');
+
+  beforeAll(async () => {
+    server = await startOdooTestServer({ version });
+    const dozens = server.store.xmlidToId('uom.product_uom_dozen')!;
+    const product = (code: string, price: number, extra: Record<string, unknown> = {}) =>
+      server.create('product.product', { default_code: code, name: code, standard_price: price, is_storable: true, ...extra });
+    const tmpl = (productId: number) => server.store.get('product.product', productId)!.product_tmpl_id;
+    // a component bought by the dozen (5 a dozen), a part made of one unit of it (5/12 = 0.41666… each),
+    // an assembly of 44 dozen of those parts, and a top assembly over it
+    const units = server.store.xmlidToId('uom.product_uom_unit')!;
+    const raw = product('VAL-RAW-DOZ', 5, { uom_id: dozens, ...(version >= 19 ? {} : { uom_po_id: dozens }) });
+    const frac = product('VAL-FRAC', 0);
+    const parent = product('VAL-PARENT', 0);
+    const top = product('VAL-TOP', 0);
+    const part = product('VAL-PART', 35.1);
+    server.create('mrp.bom', {
+      product_tmpl_id: tmpl(frac),
+      product_qty: 1,
+      bom_line_ids: [[0, 0, { product_id: raw, product_qty: 1, product_uom_id: units }]],
+    });
+    server.create('mrp.bom', {
+      product_tmpl_id: tmpl(parent),
+      product_qty: 1,
+      bom_line_ids: [[0, 0, { product_id: frac, product_qty: 44, product_uom_id: dozens }]],
+    });
+    server.create('mrp.bom', {
+      product_tmpl_id: tmpl(top),
+      product_qty: 1,
+      bom_line_ids: [
+        [0, 0, { product_id: parent, product_qty: 1 }],
+        [0, 0, { product_id: part, product_qty: 5 }],
+      ],
+    });
+
+    app = await testApp(`costval${version}`, {
+      MFG_ETL_ODOO_URL: server.url,
+      MFG_ETL_ODOO_DB: server.db,
+      MFG_ETL_ODOO_USER: 'admin',
+      MFG_ETL_ODOO_API_KEY: server.adminApiKey,
+      MFG_ETL_ODOO_COMPANY: '1',
+    });
+    runner = new Runner({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      registry: createRegistry([masterdataSyncJob, costRollupJob, costLoadJob]),
+    });
+    await runner.start();
+    client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey }, app.logger);
+  });
+  afterAll(async () => {
+    client?.close();
+    await runner?.stop();
+    await app?.cleanup();
+    await server?.close();
+  });
+
+  it("rolls up a fraction of a cent used by the dozen as this Odoo stores it, to the cent of Odoo's own BoM cost", async () => {
+    await sync();
+    const r = await run('cost-rollup', { force: true, report: false });
+    const batchId = Number(r.stats.batchId);
+    const ours = async (code: string) => Number((await lineOf(app.db.knex, batchId, code)).new_cost);
+    // Odoo: button_bom_cost from the bottom up, each price stored as this version stores it
+    for (const code of ['VAL-FRAC', 'VAL-PARENT', 'VAL-TOP']) await client.callAction('product.product', 'button_bom_cost', [id(code)]);
+    // 18 keeps 0.42 (528 × 0.42 = 221.76); 19 keeps 5/12 (528 × 5/12 = 220.00, + 5 × 35.10 = 395.50)
+    expect(price('VAL-FRAC')).toBe(version >= 19 ? 5 / 12 : 0.42);
+    expect(cents(price('VAL-PARENT'))).toBe(version >= 19 ? 220 : 221.76);
+    expect(cents(price('VAL-TOP'))).toBe(version >= 19 ? 395.5 : 397.26);
+    for (const code of ['VAL-FRAC', 'VAL-PARENT', 'VAL-TOP']) expect([code, cents(await ours(code))]).toEqual([code, cents(price(code))]);
+    expect(Math.abs((await ours('VAL-FRAC')) - price('VAL-FRAC'))).toBeLessThan(1e-9);
+    expect(r.stats.priceDigits).toBe(version >= 19 ? null : 2);
+  });
+
+  it("never pushes a rounded figure over Odoo's own BoM cost", async () => {
+    // Odoo holds its own BoM cost now (previous test): a new rollup agrees with it, the load writes nothing
+    const odoo = new Map(['VAL-FRAC', 'VAL-PARENT', 'VAL-TOP'].map((code) => [code, price(code)]));
+    await sync();
+    const r = await run('cost-rollup', { force: true, report: false });
+    const batchId = Number(r.stats.batchId);
+    for (const code of odoo.keys()) expect(await lineOf(app.db.knex, batchId, code)).toMatchObject({ delta: 0 });
+    await approve(batchId);
+    const before = writeCalls().length;
+    const load = await run('cost-load', { batchId });
+    expect((load.stats.batches as Row[])[0]).toMatchObject({ status: 'loaded' });
+    const ours = [...odoo.keys()].map(id);
+    expect(
+      writeCalls()
+        .slice(before)
+        .flatMap((c) => c.ids ?? [])
+        .filter((x) => ours.includes(x)),
+    ).toEqual([]);
+    for (const code of odoo.keys()) expect(await lineOf(app.db.knex, batchId, code)).toMatchObject({ load_status: 'unchanged' });
+    for (const [code, value] of odoo) expect(price(code)).toBe(value);
+  });
+});
