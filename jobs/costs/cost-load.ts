@@ -45,6 +45,7 @@ import {
   planLoad,
   PRICE_MODEL,
   revaluationContext,
+  revaluationRefusal,
   summaryEntryLines,
   valuationModel,
 } from '../../transform/costs/index.ts';
@@ -355,6 +356,14 @@ export const costLoadJob = defineJob({
     const out: CostBatchLoad[] = [];
     try {
       const version = client ? await client.version() : { major: 0, serverVersion: 'not connected' };
+      // Odoo 19 cannot change a standard price without revaluing: refused, in the plan too
+      const refused = revaluationRefusal(version.major, revalue);
+      if (refused && !ctx.dryRun) throw new ConfigError(refused, { context: { odooVersion: version.serverVersion, revalue } });
+      if (refused) {
+        for (const batch of batches)
+          out.push(await loadBatch(ctx, s, client, batch, { major: version.major, version: version.serverVersion, revalue: true }));
+        return { revalue, refused, batches: out.map((b) => ({ ...b, status: `refused: ${refused}`, revalue, context: {} })) };
+      }
       for (const batch of batches) {
         ctx.signal.throwIfAborted();
         const r = await loadBatch(ctx, s, client, batch, { major: version.major, version: version.serverVersion, revalue });

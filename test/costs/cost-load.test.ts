@@ -178,7 +178,7 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     expect(writeCalls().length).toBe(count);
   });
 
-  it('writes with the context that stops the revaluation when revalue is off', async () => {
+  it('writes with the context that stops the revaluation when revalue is off (18), refuses the setting on 19', async () => {
     setPrice('FURN_2333', 12); // table legs cost more
     await sync();
     const r = await rollup();
@@ -186,6 +186,24 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     expect(await lineOf(app.db.knex, batchId, 'FURN_9666')).toMatchObject({ new_cost: 291, current_cost: 283, delta: 8 });
     await approve(batchId);
     const callsBefore = writeCalls().length;
+    if (version >= 19) {
+      // 19 revalues standard-cost stock whatever the context: the setting is refused, nothing written
+      const refused = await runner.runNow('cost-load', { revalue: 'false' });
+      expect(refused.status).toBe('dead');
+      expect(refused.error).toMatchObject({ class: 'ConfigError' });
+      expect(refused.error?.message).toContain('cannot be honoured on Odoo 19');
+      expect(writeCalls().length).toBe(callsBefore);
+      const plan = await runner.runNow('cost-load', { revalue: 'false' }, { dryRun: true });
+      expect(plan.status).toBe('succeeded');
+      expect(String(plan.stats.refused)).toContain('cannot be honoured on Odoo 19');
+      expect((plan.stats.batches as Row[])[0]).toMatchObject({ batchId, status: expect.stringMatching(/^refused: /) });
+      expect(writeCalls().length).toBe(callsBefore);
+      const load = await run('cost-load');
+      expect((load.stats.batches as Row[])[0]).toMatchObject({ batchId, status: 'loaded', revalue: true, context: {} });
+      for (const c of writeCalls().slice(callsBefore)) expect(c.context).not.toHaveProperty(revalueKey);
+      expect(price('FURN_9666')).toBe(291);
+      return;
+    }
     const load = await run('cost-load', { revalue: 'false' });
     expect((load.stats.batches as Row[])[0]).toMatchObject({ batchId, status: 'loaded', revalue: false, context: { [revalueKey]: true } });
     const calls = writeCalls().slice(callsBefore);

@@ -14,6 +14,7 @@ import { OdooClient } from '../../core/odoo/index.ts';
 import { transitionBatch } from '../../load/staging/batches.ts';
 import type { JobRun } from '../../load/ops/runs.ts';
 import { lineOf, type Row } from './cost-fixtures.ts';
+import { runCli } from '../support/cli.ts';
 import { startOdooTestServer, type OdooTestServer } from '../support/odoo/index.ts';
 import { type TestApp, testApp } from '../support/staging.ts';
 
@@ -129,5 +130,25 @@ describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => 
     ).toEqual([]);
     for (const code of odoo.keys()) expect(await lineOf(app.db.knex, batchId, code)).toMatchObject({ load_status: 'unchanged' });
     for (const [code, value] of odoo) expect(price(code)).toBe(value);
+  });
+
+  it('MFG_ETL_COST_REVALUE=false: written without revaluation on 18, refused with exit 2 on 19 (nothing written)', async () => {
+    server.store.transaction(() =>
+      server.store.write('product.product', [id('VAL-PART')], { standard_price: 36 }, { uid: 2, now: '2030-01-01 00:00:00', context: {} }),
+    );
+    await sync();
+    const r = await run('cost-rollup', { report: false });
+    const batchId = Number(r.stats.batchId);
+    await approve(batchId);
+    const before = price('VAL-TOP');
+    const cli = await runCli(['run', 'cost-load', '--param', `batchId=${batchId}`], { ...app.env, MFG_ETL_COST_REVALUE: 'false' }, app.dir);
+    if (version >= 19) {
+      expect(cli.code).toBe(2);
+      expect(cli.stdout + cli.stderr).toContain('cannot be honoured on Odoo 19');
+      expect(price('VAL-TOP')).toBe(before);
+    } else {
+      expect(cli.code).toBe(0);
+      expect(price('VAL-TOP')).toBeCloseTo(before + 5 * 0.9, 6);
+    }
   });
 });

@@ -3,11 +3,27 @@
  * and the ledger of earlier runs. Pure: the reads and writes are in load/odoo-costs.ts.
  */
 import { createHash } from 'node:crypto';
+import { ConfigError } from '../../core/errors.ts';
 
-/** Odoo's context key that stops the automatic revaluation of a standard price change. */
+/**
+ * Why a price cannot be written without revaluation on this Odoo, or undefined. Odoo 19 values
+ * standard-cost stock live at price × quantity: `disable_auto_revaluation` only drops the
+ * product.value history row, the stock value moves anyway (valuation capture 023-024).
+ */
+export function revaluationRefusal(odooMajor: number, revalue: boolean): string | undefined {
+  if (revalue || odooMajor < 19) return undefined;
+  return (
+    `revaluation off (MFG_ETL_COST_REVALUE=false, costs.revalue false or --param revalue=false) cannot be honoured on Odoo ${odooMajor}: ` +
+    'it values standard-cost stock at price × quantity on hand, so changing the price revalues the stock anyway, and the ' +
+    'context key would only drop the product.value history row. Remove the setting (or set it to true) and run cost-load again.'
+  );
+}
+
+/** Odoo's context key that stops the automatic revaluation of a standard price change (17/18 only). */
 export function revaluationContext(odooMajor: number, revalue: boolean): Record<string, boolean> {
-  if (revalue) return {};
-  return odooMajor >= 19 ? { disable_auto_revaluation: true } : { disable_auto_svl: true };
+  const refused = revaluationRefusal(odooMajor, revalue);
+  if (refused) throw new ConfigError(refused);
+  return revalue ? {} : { disable_auto_svl: true };
 }
 
 /** Where Odoo records a price change: valuation layers until 18, product.value from 19. */
