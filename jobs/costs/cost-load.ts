@@ -24,7 +24,7 @@ import {
   watermark,
   writePrice,
 } from '../../load/costs/odoo.ts';
-import { readPriceDigits } from '../../extract/costs/odoo.ts';
+import { readPriceDigits, readStockValues, type StockValue } from '../../extract/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { appendLedger, batchLedgerHashes, batchLedgerOdooId } from '../../load/odoo-ledger/ledger.ts';
@@ -34,7 +34,9 @@ import {
   loadCandidates,
   markLoadStatus,
   refreshSnapshotPrices,
+  revaluationTotals,
   saveValuationRecords,
+  setBookedRevaluation,
   type ValuationRecord,
 } from '../../load/costs/staging.ts';
 import {
@@ -93,6 +95,9 @@ export interface CostBatchLoad {
   valuationModel: string | null;
   valuationNote?: string;
   journalEntryId?: number | null;
+  /** the revaluation the rollup predicted for the products written, and what Odoo booked for them */
+  revaluationPredicted?: number;
+  revaluationBooked?: number;
   error?: string;
 }
 
@@ -172,6 +177,15 @@ async function loadBatch(
   const installed = await client.existingModels([model, 'account.move']);
   const readBack = installed.has(model);
   const before = readBack ? await watermark(client, model) : 0;
+  // 19 books by revaluing live (total_value): its value before the writes, to tell what was booked
+  const liveValuation = o.major >= 19;
+  const valueBefore: Map<number, StockValue> = liveValuation
+    ? await readStockValues(
+        client,
+        plan.groups.flatMap((g) => g.ids),
+        'live',
+      )
+    : new Map();
   const writtenIds: number[] = [];
   const prices = new Map<number, number>();
   const failedIds = new Set<number>();
@@ -214,6 +228,18 @@ async function loadBatch(
   }
   result.valuationRecords = records.length;
 
+  // what Odoo booked per product written: its layers (17/18), the change of total_value (19)
+  const booked = new Map<number, number>();
+  if (liveValuation) {
+    const after = await readStockValues(client, writtenIds, 'live');
+    for (const id of writtenIds) booked.set(id, Math.round(((after.get(id)?.value ?? 0) - (valueBefore.get(id)?.value ?? 0)) * 100) / 100);
+  } else if (readBack) {
+    for (const id of writtenIds) booked.set(id, 0);
+    for (const r of records)
+      if (r.productId !== null && booked.has(r.productId)) booked.set(r.productId, booked.get(r.productId)! + (r.value ?? 0));
+  }
+  await setBookedRevaluation(knex, batch.id, booked);
+
   // the optional summary journal entry for products on periodic valuation
   if (!failure && s.journalEntry && o.revalue && installed.has('account.move')) {
     result.journalEntryId = await summaryEntry(ctx, s, client, batch, plan, prices, records);
@@ -239,6 +265,9 @@ async function loadBatch(
       })),
   );
   await refreshSnapshotPrices(knex, prices);
+  const totals = await revaluationTotals(knex, batch.id);
+  result.revaluationPredicted = Math.round(totals.predicted * 100) / 100;
+  result.revaluationBooked = Math.round(totals.booked * 100) / 100;
 
   const loadStats = {
     odooVersion: o.version,
@@ -251,6 +280,8 @@ async function loadBatch(
     valuationRecords: records.length,
     valuationModel: result.valuationModel,
     journalEntryId: result.journalEntryId ?? null,
+    revaluationPredicted: result.revaluationPredicted,
+    revaluationBooked: result.revaluationBooked,
     runId: ctx.runId,
   };
   if (failure) {
@@ -375,6 +406,8 @@ export const costLoadJob = defineJob({
           unchanged: r.unchanged,
           notStandard: r.notStandard,
           valuationRecords: r.valuationRecords,
+          revaluationPredicted: r.revaluationPredicted,
+          revaluationBooked: r.revaluationBooked,
         });
         if (params.report && !ctx.dryRun)
           await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });

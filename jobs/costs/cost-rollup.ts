@@ -13,7 +13,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
-import { readOnHand, readPriceDigits } from '../../extract/costs/odoo.ts';
+import { readPriceDigits, readStockValues, type ValuationMode } from '../../extract/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
 import { type Batch, createBatch, getBatch, recordCheckpoints } from '../../load/staging/batches.ts';
 import {
@@ -167,10 +167,12 @@ async function stageRollup(
   if (!wanted) onHand = 'not read (onHand off)';
   if (client) {
     const ids = await onHandCandidates(trx, batch.id);
-    ctx.progress('reading quantities on hand from Odoo', 0, ids.length);
-    const qty = await readOnHand(client, ids);
-    await setOnHand(trx, batch.id, qty);
-    onHand = `read from Odoo for ${qty.size} products`;
+    ctx.progress('reading quantities on hand and stock values from Odoo', 0, ids.length);
+    // the revaluation Odoo will book: by its valuation layers on 17/18, live (price × quantity) on 19
+    const mode: ValuationMode = (await client.version()).major >= 19 ? 'live' : 'layers';
+    const values = await readStockValues(client, ids, mode);
+    await setOnHand(trx, batch.id, values, mode);
+    onHand = `read from Odoo for ${values.size} products (revaluation predicted ${mode === 'live' ? 'as price × quantity on hand, Odoo 19' : 'from the valuation layers, Odoo 17/18'})`;
   }
 
   const problems = await rollupProblems(trx, batch.id);

@@ -193,11 +193,27 @@ export async function measureRollup(db: Db, batchId: number, deltaPct: number, t
   };
 }
 
-export async function setOnHand(db: Db, batchId: number, onHand: ReadonlyMap<number, number>): Promise<void> {
+/**
+ * Quantity on hand, valued quantity and stock value read from Odoo, and the revaluation Odoo will
+ * book (sql/costs/set_on_hand.sql): `layers` 17/18, `live` 19.
+ */
+export async function setOnHand(
+  db: Db,
+  batchId: number,
+  onHand: ReadonlyMap<number, { qty: number; valued: number; value: number }>,
+  mode: 'layers' | 'live',
+): Promise<void> {
   const ids = [...onHand.keys()];
   for (let i = 0; i < ids.length; i += 5000) {
     const part = ids.slice(i, i + 5000);
-    await runSql(db, 'costs/set_on_hand', [batchId, part, part.map((id) => onHand.get(id))]);
+    await runSql(db, 'costs/set_on_hand', [
+      batchId,
+      part,
+      part.map((id) => onHand.get(id)!.qty),
+      mode,
+      part.map((id) => onHand.get(id)!.valued),
+      part.map((id) => onHand.get(id)!.value),
+    ]);
   }
 }
 
@@ -264,7 +280,9 @@ export interface CostLine {
   delta: number | null;
   deltaPct: number | null;
   qtyOnHand: number | null;
+  valuedQty: number | null;
   revaluationImpact: number | null;
+  bookedRevaluation: number | null;
   writable: boolean;
   note: string | null;
   loadStatus: string | null;
@@ -294,7 +312,9 @@ function toCostLine(r: Record<string, unknown>): CostLine {
     delta: num(r.delta),
     deltaPct: num(r.delta_pct),
     qtyOnHand: num(r.qty_on_hand),
+    valuedQty: num(r.valued_qty),
     revaluationImpact: num(r.revaluation_impact),
+    bookedRevaluation: num(r.booked_revaluation),
     writable: Boolean(r.writable),
     note: (r.note as string | null) ?? null,
     loadStatus: (r.load_status as string | null) ?? null,
@@ -329,7 +349,10 @@ export interface CategoryTotal {
   changed: number;
   stockValueBefore: number;
   stockValueAfter: number;
+  /** predicted: what Odoo will book (after a load: for the lines written) */
   revaluationImpact: number;
+  /** what Odoo booked for cost-load's writes (null: nothing loaded) */
+  bookedRevaluation: number | null;
 }
 
 export async function categoryTotals(db: Db, batchId: number): Promise<CategoryTotal[]> {
@@ -342,6 +365,7 @@ export async function categoryTotals(db: Db, batchId: number): Promise<CategoryT
     stockValueBefore: Number(r.stock_value_before),
     stockValueAfter: Number(r.stock_value_after),
     revaluationImpact: Number(r.revaluation_impact),
+    bookedRevaluation: num(r.booked_revaluation),
   }));
 }
 
@@ -399,6 +423,24 @@ export async function markLoadStatus(
     .where({ batch_id: batchId, writable: false })
     .whereNull('load_status')
     .update({ load_status: 'not_standard' });
+}
+
+/** What Odoo booked for the price writes, per product (sql/costs/set_booked.sql). */
+export async function setBookedRevaluation(db: Db, batchId: number, booked: ReadonlyMap<number, number>): Promise<void> {
+  const ids = [...booked.keys()];
+  for (let i = 0; i < ids.length; i += 5000) {
+    const part = ids.slice(i, i + 5000);
+    await runSql(db, 'costs/set_booked', [batchId, part, part.map((id) => booked.get(id))]);
+  }
+}
+
+/** Predicted and booked revaluation of the lines cost-load wrote. */
+export async function revaluationTotals(db: Db, batchId: number): Promise<{ predicted: number; booked: number }> {
+  const row = (await db('cost_rollup_lines')
+    .where({ batch_id: batchId, load_status: 'written' })
+    .first(db.raw('coalesce(sum(revaluation_impact), 0) as predicted, coalesce(sum(booked_revaluation), 0) as booked'))) as
+    { predicted: unknown; booked: unknown } | undefined;
+  return { predicted: Number(row?.predicted ?? 0), booked: Number(row?.booked ?? 0) };
 }
 
 /** After a successful write the snapshot's standard price is what Odoo holds now. */

@@ -5,7 +5,8 @@
  *   Summary   the batch (status, who approved, settings), totals by product category, the
  *             checkpoints with what they measured, and what Odoo recorded when it was loaded
  *   Costs     one row per product: BoM, material / operations / overhead, new and current cost,
- *             delta, delta %, quantity on hand, revaluation impact, rolled-up kinds, load status
+ *             delta, delta %, quantity on hand, revaluation impact (what Odoo will book) beside what
+ *             it booked, rolled-up kinds, load status
  *   Odoo      the valuation layers / product.value records / journal entries Odoo made
  *
  * Written with exceljs' streaming writer and a file stream, page by page from staging, so memory
@@ -48,6 +49,8 @@ export const CSV_COLUMNS = [
   'load_status',
   'odoo_price_before',
   'note',
+  'valued_qty',
+  'booked_revaluation',
 ] as const;
 
 type Column = (typeof CSV_COLUMNS)[number];
@@ -73,6 +76,8 @@ const XLSX_COLUMNS: Array<{ key: Column; header: string; width: number; numFmt?:
   { key: 'delta_pct', header: 'Delta %', width: 10, numFmt: PCT },
   { key: 'qty_on_hand', header: 'Qty on hand', width: 12, numFmt: QTY },
   { key: 'revaluation_impact', header: 'Revaluation impact', width: 16, numFmt: MONEY },
+  { key: 'booked_revaluation', header: 'Revaluation booked by Odoo', width: 16, numFmt: MONEY },
+  { key: 'valued_qty', header: 'Qty Odoo revalues', width: 12, numFmt: QTY },
   { key: 'cost_method', header: 'Cost method', width: 11 },
   { key: 'overhead_pct', header: 'Overhead %', width: 11, numFmt: PCT },
   { key: 'material_rolled', header: 'Purchased material (all levels)', width: 16, numFmt: UNIT_COST },
@@ -101,6 +106,8 @@ function values(l: CostLine): Record<Column, string | number | null> {
     delta_pct: l.deltaPct,
     qty_on_hand: l.qtyOnHand,
     revaluation_impact: l.revaluationImpact,
+    booked_revaluation: l.bookedRevaluation,
+    valued_qty: l.valuedQty,
     name: l.name,
     category: l.categName,
     kind: l.kind,
@@ -142,7 +149,7 @@ function statusLine(b: Batch): string {
 
 async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, batch: Batch): Promise<number> {
   const ws = wb.addWorksheet('Summary');
-  ws.columns = [{ width: 34 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 18 }, { width: 18 }, { width: 18 }];
+  ws.columns = [{ width: 34 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 18 }, { width: 18 }, { width: 18 }, { width: 18 }];
   const bold = { font: { bold: true } } as const;
   const add = (cells: Array<string | number | null>, style?: { font: Partial<ExcelJS.Font> }, formats: Record<number, string> = {}) => {
     const row = ws.addRow(cells.map(safe));
@@ -166,17 +173,36 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
       'Loaded into Odoo',
       `${String(l.odooVersion ?? '')} revalue ${String(l.revalue)}: ${String(l.written ?? 0)} written, ${String(l.unchanged ?? 0)} unchanged, ${String(l.notStandard ?? 0)} not on standard cost`,
     ]);
+    if (l.revaluationPredicted !== undefined)
+      add(
+        ['Revaluation of the products written', 'predicted', Number(l.revaluationPredicted), 'booked', Number(l.revaluationBooked ?? 0)],
+        undefined,
+        {
+          3: MONEY,
+          5: MONEY,
+        },
+      );
   }
   add([]);
-  add(['Category', 'Products', 'Costed', 'Changed', 'Stock value before', 'Stock value after', 'Revaluation impact'], bold);
+  // predicted: what Odoo will book (17/18 by its valuation layers, 19 price × quantity); booked: what it did
+  add(
+    ['Category', 'Products', 'Costed', 'Changed', 'Stock value before', 'Stock value after', 'Revaluation impact', 'Revaluation booked'],
+    bold,
+  );
   const totals = await categoryTotals(db, batch.id);
-  const sum = { products: 0, costed: 0, changed: 0, before: 0, after: 0, impact: 0 };
+  const sum = { products: 0, costed: 0, changed: 0, before: 0, after: 0, impact: 0, booked: null as number | null };
   for (const t of totals) {
-    add([t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact], undefined, {
-      5: MONEY,
-      6: MONEY,
-      7: MONEY,
-    });
+    add(
+      [t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact, t.bookedRevaluation],
+      undefined,
+      {
+        5: MONEY,
+        6: MONEY,
+        7: MONEY,
+        8: MONEY,
+      },
+    );
+    if (t.bookedRevaluation !== null) sum.booked = (sum.booked ?? 0) + t.bookedRevaluation;
     sum.products += t.products;
     sum.costed += t.costed;
     sum.changed += t.changed;
@@ -184,7 +210,12 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
     sum.after += t.stockValueAfter;
     sum.impact += t.revaluationImpact;
   }
-  add(['Total', sum.products, sum.costed, sum.changed, sum.before, sum.after, sum.impact], bold, { 5: MONEY, 6: MONEY, 7: MONEY });
+  add(['Total', sum.products, sum.costed, sum.changed, sum.before, sum.after, sum.impact, sum.booked], bold, {
+    5: MONEY,
+    6: MONEY,
+    7: MONEY,
+    8: MONEY,
+  });
   add([]);
   add(['Checkpoint', 'Severity', 'Result', 'Message'], bold);
   for (const c of await listCheckpoints(db, batch.id)) {

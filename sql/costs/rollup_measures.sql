@@ -1,6 +1,6 @@
 -- Figures the rollup checkpoints need beyond the problems, in one row: the products whose cost
 -- moves more than $2 percent (the $3 biggest listed; a product without a current cost counts),
--- the products on FIFO / average cost, the revaluation impact of what cost-load would write and
+-- the products on FIFO / average cost, the revaluation Odoo will book for what cost-load would write and
 -- the products that could not be costed. $1 batch id.
 with l as (
   select * from cost_rollup_lines where batch_id = $1::bigint
@@ -19,9 +19,10 @@ select (select count(*) from mv)::int as movers_over,
        (select count(*) from l where coalesce(cost_method, 'standard') <> 'standard')::int as non_standard,
        (select coalesce(jsonb_agg(x), '[]') from (select coalesce(default_code, '#' || product_id) || ' (' || cost_method || ')' as x
           from l where coalesce(cost_method, 'standard') <> 'standard' order by default_code limit 50) y) as non_standard_examples,
-       (select coalesce(sum(abs(qty_on_hand * delta)), 0) from w where qty_on_hand is not null) as revaluation_absolute,
-       (select coalesce(sum(qty_on_hand * delta), 0) from w where qty_on_hand is not null) as revaluation_net,
-       (select count(*) from w where qty_on_hand is not null and delta <> 0 and qty_on_hand <> 0)::int as revaluation_products,
+       -- the revaluation Odoo will book (predicted per version when the stock values were read)
+       (select coalesce(sum(abs(revaluation_impact)), 0) from w where revaluation_impact is not null) as revaluation_absolute,
+       (select coalesce(sum(revaluation_impact), 0) from w where revaluation_impact is not null) as revaluation_net,
+       (select count(*) from w where revaluation_impact is not null and revaluation_impact <> 0)::int as revaluation_products,
        (select count(*) from l where qty_on_hand is not null)::int as on_hand_lines,
        (select coalesce(jsonb_agg(jsonb_build_object('product', coalesce(default_code, '#' || product_id), 'reason', substr(note, 13)) order by default_code), '[]')
         from (select * from l where kind <> 'component' and new_cost is null order by default_code limit 200) t) as not_costed,

@@ -131,9 +131,17 @@ describe.each([18, 19] as const)('costs against Odoo %i', (version) => {
     for (const [code, p] of before) setPrice(code, p); // back to the prices the batch was computed from
   });
 
-  it('reads the quantity on hand and gives the revaluation impact per product', async () => {
-    expect(await lineOf(app.db.knex, firstBatch, 'FURN_9666')).toMatchObject({ qty_on_hand: 1, revaluation_impact: -7 });
-    expect(await lineOf(app.db.knex, firstBatch, 'FURN_8522')).toMatchObject({ qty_on_hand: 5, revaluation_impact: -200 });
+  it('predicts the revaluation Odoo will book: by valuation layers on 18 (none for quants without layers), price × quantity on 19', async () => {
+    // the demo stock has quants but no valuation layers: 18 revalues nothing; 19 revalues all of it
+    expect(await lineOf(app.db.knex, firstBatch, 'FURN_9666')).toMatchObject({
+      qty_on_hand: 1,
+      valued_qty: version >= 19 ? 1 : 0,
+      revaluation_impact: version >= 19 ? -7 : 0,
+    });
+    expect(await lineOf(app.db.knex, firstBatch, 'FURN_8522')).toMatchObject({
+      qty_on_hand: 5,
+      revaluation_impact: version >= 19 ? -200 : 0,
+    });
     expect(await lineOf(app.db.knex, firstBatch, 'ETL-FIFO')).toMatchObject({ writable: false, revaluation_impact: null });
   });
 

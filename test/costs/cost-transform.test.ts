@@ -158,10 +158,10 @@ describe('load plan', () => {
     expect(planLoad(lines.slice(0, 1), live, new Map(), { company: 1, priceDigits: 2 }).counts.write).toBe(1);
   });
 
-  it('stops the revaluation with the context key of the Odoo version', () => {
+  it('stops the revaluation with the context key of Odoo 17/18, refuses to on 19 (stock is valued live there)', () => {
     expect(revaluationContext(17, false)).toEqual({ disable_auto_svl: true });
     expect(revaluationContext(18, false)).toEqual({ disable_auto_svl: true });
-    expect(revaluationContext(19, false)).toEqual({ disable_auto_revaluation: true });
+    expect(() => revaluationContext(19, false)).toThrow(/cannot be honoured on Odoo 19/);
     expect(revaluationContext(19, true)).toEqual({});
     expect([valuationModel(18), valuationModel(19)]).toEqual(['stock.valuation.layer', 'product.value']);
   });

@@ -12,6 +12,7 @@ import { createRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { OdooClient } from '../../core/odoo/index.ts';
 import { transitionBatch } from '../../load/staging/batches.ts';
+import { categoryTotals } from '../../load/costs/staging.ts';
 import type { JobRun } from '../../load/ops/runs.ts';
 import { lineOf, type Row } from './cost-fixtures.ts';
 import { runCli } from '../support/cli.ts';
@@ -150,5 +151,53 @@ describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => 
       expect(cli.code).toBe(0);
       expect(price('VAL-TOP')).toBeCloseTo(before + 5 * 0.9, 6);
     }
+  });
+
+  it('predicts the revaluation Odoo books (layers on 18, price × quantity on 19), shows booked beside it, and leaves out what was not written', async () => {
+    const env = { uid: 2, now: '2030-01-02 00:00:00', context: {} };
+    // stock: 10 assemblies on hand, of which (18) only 3 carry valuation layers; 4 sub-assemblies
+    server.create('stock.quant', { product_id: id('VAL-TOP'), location_id: 8, quantity: 10 });
+    server.create('stock.quant', { product_id: id('VAL-PARENT'), location_id: 8, quantity: 4 });
+    if (version < 19) {
+      server.create('stock.valuation.layer', { product_id: id('VAL-TOP'), quantity: 3, unit_cost: 100, value: 300, remaining_qty: 3 });
+      server.create('stock.valuation.layer', { product_id: id('VAL-PARENT'), quantity: 4, unit_cost: 200, value: 800, remaining_qty: 4 });
+    }
+    const read = (code: string, fields: string[]) => server.read('product.product', id(code), fields);
+    const valueOf = (code: string) =>
+      num(read(code, [version >= 19 ? 'total_value' : 'value_svl'])[version >= 19 ? 'total_value' : 'value_svl']);
+    // the bought component gets dearer: every level above it moves
+    server.store.transaction(() => server.store.write('product.product', [id('VAL-RAW-DOZ')], { standard_price: 6 }, env));
+    await sync();
+    const r = await run('cost-rollup', { report: false });
+    const batchId = Number(r.stats.batchId);
+    const top = await lineOf(app.db.knex, batchId, 'VAL-TOP');
+    const topBefore = valueOf('VAL-TOP');
+    // what Odoo will book: 18 one layer of round(new × quantity_svl - value_svl), 19 new × 10 - total_value
+    const expected = version >= 19 ? cents(Number(top.new_cost) * 10 - topBefore) : cents(Number(top.new_cost) * 3 - 300);
+    expect(top).toMatchObject({ qty_on_hand: 10, valued_qty: version >= 19 ? 10 : 3, revaluation_impact: expected });
+    expect(Number((await lineOf(app.db.knex, batchId, 'VAL-PARENT')).revaluation_impact)).not.toBe(0);
+
+    await approve(batchId);
+    // after approval the sub-assembly moves to FIFO: cost-load rightly skips it
+    server.store.transaction(() => server.store.write('product.product', [id('VAL-PARENT')], { categ_id: 2 }, env));
+    const load = await run('cost-load', { batchId });
+    const loaded = (load.stats.batches as Row[])[0]!;
+    expect(await lineOf(app.db.knex, batchId, 'VAL-PARENT')).toMatchObject({ load_status: 'not_standard' });
+    expect(await lineOf(app.db.knex, batchId, 'VAL-TOP')).toMatchObject({
+      load_status: 'written',
+      revaluation_impact: expected,
+      booked_revaluation: expected,
+    });
+    expect(cents(valueOf('VAL-TOP') - topBefore)).toBe(expected);
+    expect(loaded.revaluationBooked).toBe(loaded.revaluationPredicted);
+
+    // the summary counts only what was written: the skipped sub-assembly predicts nothing and keeps its value
+    const written = (await app.db.knex('cost_rollup_lines').where({ batch_id: batchId, load_status: 'written' })) as Row[];
+    const predictedWritten = cents(written.reduce((sum, l) => sum + Number(l.revaluation_impact ?? 0), 0));
+    const totals = await categoryTotals(app.db.knex, batchId);
+    const sum = (f: (t: (typeof totals)[number]) => number) => cents(totals.reduce((acc, t) => acc + f(t), 0));
+    expect(sum((t) => t.revaluationImpact)).toBe(predictedWritten);
+    expect(sum((t) => t.stockValueAfter - t.stockValueBefore)).toBe(predictedWritten);
+    expect(sum((t) => t.bookedRevaluation ?? 0)).toBe(predictedWritten);
   });
 });
