@@ -7,8 +7,9 @@
  *   configured) → checkpoints → verdict (approval policy `manual` by default)
  *   then the report: <reports>/cost-rollup_<batch>_<date>.xlsx and .csv
  *
- * Nothing changed since the newest batch of the same scope (same BoMs, costs and current prices):
- * no new batch, unless `force`. `--dry-run` computes everything and keeps nothing.
+ * Nothing to change (every computed cost is the one Odoo holds, no problem found), or nothing
+ * changed since the newest batch of the same scope (same BoMs, costs and current prices): no new
+ * batch, unless `force`. `--dry-run` computes everything and keeps nothing.
  */
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -19,6 +20,7 @@ import { type Batch, createBatch, getBatch, recordCheckpoints } from '../../load
 import {
   latestRollupBatch,
   measureRollup,
+  countCostChanges,
   noteCycles,
   onHandCandidates,
   productCategories,
@@ -122,7 +124,12 @@ async function stageRollup(
   p: Params,
   asOf: string,
   odoo: { client: OdooClient | undefined; precision: Precision },
-): Promise<{ batch: Batch; stats: Record<string, unknown>; checkpoints: CheckpointResult[] } | { unchanged: number } | { nothing: true }> {
+): Promise<
+  | { batch: Batch; stats: Record<string, unknown>; checkpoints: CheckpointResult[] }
+  | { unchanged: number }
+  | { nothing: true }
+  | { nothingChanged: { products: number; costed: number } }
+> {
   const company = ctx.config.odooCompany ?? null;
   const scope = company ? `company-${company}` : 'all';
   const startedAt = new Date();
@@ -155,6 +162,11 @@ async function stageRollup(
   const rollupSeconds = (performance.now() - t0) / 1000;
   ctx.logger.info('cost rollup computed', { batchId: batch.id, ...summary, seconds: Math.round(rollupSeconds * 1000) / 1000 });
   if (summary.products === 0 && summary.componentsUpdated === 0) return { nothing: true };
+
+  // every cost the rollup computed is the one Odoo holds (e.g. right after a load) and nothing is
+  // wrong: no question for finance, no batch
+  const problems0 = Object.values(summary.problems).every((n) => n === 0);
+  if (!p.force && problems0 && (await countCostChanges(trx, batch.id)) === 0) return { nothingChanged: summary };
 
   const fingerprint = await rollupFingerprint(trx, batch.id);
   const latest = await latestRollupBatch(trx, scope, batch.id);
@@ -252,6 +264,15 @@ export const costRollupJob = defineJob({
             checkpoints: result.checkpoints.map((c) => ({ name: c.name, passed: c.passed, message: c.message })),
           });
         }
+        if ('nothingChanged' in result)
+          throw new DryRunDone({
+            unchanged: true,
+            nothingChanged: true,
+            products: result.nothingChanged.products,
+            costed: result.nothingChanged.costed,
+            note: 'nothing changed: every standard cost the rollup computed is the one Odoo holds; no batch for finance to approve',
+            ...(ctx.dryRun ? { dryRun: true } : {}),
+          });
         if ('unchanged' in result)
           throw new DryRunDone({ unchanged: true, sameAsBatchId: result.unchanged, ...(ctx.dryRun ? { dryRun: true } : {}) });
         if ('nothing' in result) {
@@ -264,9 +285,10 @@ export const costRollupJob = defineJob({
       });
     } catch (err) {
       if (err instanceof DryRunDone) {
-        if (err.stats.unchanged)
+        if (err.stats.nothingChanged) ctx.logger.info(String(err.stats.note));
+        else if (err.stats.unchanged)
           ctx.logger.info('costs unchanged since the last rollup: no new batch', { batchId: err.stats.sameAsBatchId });
-        if (err.stats.note) ctx.logger.warn(String(err.stats.note));
+        else if (err.stats.note) ctx.logger.warn(String(err.stats.note));
         return err.stats;
       }
       throw err;

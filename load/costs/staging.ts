@@ -228,6 +228,17 @@ export async function onHandCandidates(db: Db, batchId: number): Promise<number[
   return rows.map(Number);
 }
 
+/** Lines of a batch whose standard cost would change (cost-load would write them). */
+export async function countCostChanges(db: Db, batchId: number): Promise<number> {
+  const row = (await db('cost_rollup_lines')
+    .where({ batch_id: batchId, writable: true })
+    .whereNotNull('new_cost')
+    .whereRaw('new_cost <> coalesce(current_cost, 0)')
+    .count('* as n')
+    .first()) as { n: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
 /** A fingerprint of what the rollup decided (costs and current costs per product). */
 export async function rollupFingerprint(db: Db, batchId: number): Promise<string> {
   const [r] = await runSql<{ fp: string }>(db, 'costs/fingerprint', [batchId]);

@@ -385,6 +385,22 @@ describe('cost-rollup', () => {
     expect(await line(changed, 'FURN_9666')).toMatchObject({ new_cost: 287 });
   });
 
+  it('a rollup that changes nothing says so and leaves no batch waiting for approval', async () => {
+    await tableData();
+    await app.db.knex('md_products').where({ odoo_id: 46 }).update({ standard_price: 200 });
+    await app.db.knex('md_products').where({ odoo_id: 45 }).update({ standard_price: 283 });
+    const before = Number(((await app.db.knex('batches').where({ kind: 'cost_rollup' }).max('id as id').first()) as Row).id ?? 0);
+    const run = await runner.runNow('cost-rollup', { report: false });
+    expect(run.status).toBe('succeeded');
+    expect(run.stats).toMatchObject({ unchanged: true, nothingChanged: true, products: 2, costed: 2 });
+    expect(String(run.stats.note)).toMatch(/^nothing changed/);
+    expect(run.stats.batchId).toBeUndefined();
+    const after = await app.db.knex('batches').where({ kind: 'cost_rollup' }).where('id', '>', before).count('* as n').first();
+    expect(Number((after as Row).n)).toBe(0);
+    // forced: a batch all the same
+    expect(Number((await rollup()).stats.batchId)).toBeGreaterThan(before);
+  });
+
   it('agrees with a straightforward recursive rollup on a generated structure (kits, units, several BoMs)', async () => {
     await app.db.knex.raw('truncate md_products, md_boms, md_bom_lines, md_bom_operations, md_workcenters, md_product_categories, md_uoms');
     const data = generateCostData({ products: 900, levels: 5, bomLines: 4000, seed: 11, kitShare: 0.15, secondBomShare: 0.2 });

@@ -200,4 +200,14 @@ describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => 
     expect(sum((t) => t.stockValueAfter - t.stockValueBefore)).toBe(predictedWritten);
     expect(sum((t) => t.bookedRevaluation ?? 0)).toBe(predictedWritten);
   });
+
+  it('right after a load, a rollup that changes nothing says so and leaves nothing waiting for finance', async () => {
+    await sync();
+    const waiting = () => app.db.knex('batches').where({ kind: 'cost_rollup', status: 'validated' }).count('* as n').first();
+    const before = Number(((await waiting()) as Row).n);
+    const r = await run('cost-rollup', { report: false });
+    expect(r.stats).toMatchObject({ nothingChanged: true });
+    expect(r.stats.batchId).toBeUndefined();
+    expect(Number(((await waiting()) as Row).n)).toBe(before);
+  });
 });
