@@ -104,7 +104,7 @@ export const costSettingsSchema = z
     /** overhead percent per product category (id, name or complete name); sub-categories inherit */
     overhead: z.record(z.string(), z.number().min(0).max(1000)).default({}),
     overheadBase: overheadBaseSchema.default('material_and_operations'),
-    /** the company currency code; costs in it (or without a currency) need no rate */
+    /** the company currency code when Odoo is not configured (else res.company currency_id); costs in it need no rate */
     companyCurrency: currencyCode.optional(),
     /** company currency per one unit of each foreign currency, e.g. { "USD": 0.92 } */
     currencyRates: z.record(currencyCode, z.number().positive()).default({}),

@@ -59,7 +59,7 @@ export const inventorySettingsSchema = z
       })
       .strict()
       .prefault({}),
-    /** ISO code shown in the reports' currency formats (the company currency in Odoo) */
+    /** ISO code of the reports when Odoo is not configured (else the company currency Odoo has) */
     currency: z
       .string(expected('a 3-letter ISO currency code such as EUR'))
       .regex(/^[A-Z]{3}$/, expected('a 3-letter ISO currency code such as EUR'))

@@ -6,6 +6,8 @@
  */
 import type { Knex } from 'knex';
 import { costSettings } from '../../core/config/costs.ts';
+import { describeError } from '../../core/errors.ts';
+import { companyCurrency } from '../../extract/shared/odoo-company.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
@@ -30,8 +32,35 @@ import {
   inboxImportParams,
 } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
+import { odooClient } from '../resources.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
+
+/**
+ * The company currency as Odoo has it (res.company currency_id of MFG_ETL_ODOO_COMPANY, else of
+ * the user's company): a cost in it needs no rate. costs.companyCurrency only when Odoo is not
+ * configured (or cannot be reached: then a cost in another currency still needs its rate).
+ */
+async function withCompanyCurrency(ctx: JobContext, s: CostSettings): Promise<CostSettings> {
+  const client = odooClient(ctx);
+  if (!client) return s;
+  try {
+    const company = await companyCurrency(client, ctx.config.odooCompany ?? null);
+    if (!company) return s;
+    if (s.companyCurrency && s.companyCurrency.toUpperCase() !== company.currency)
+      ctx.logger.warn('costs.companyCurrency differs from the company currency in Odoo: Odoo wins', {
+        configured: s.companyCurrency,
+        odoo: company.currency,
+        company: company.company,
+      });
+    return { ...s, companyCurrency: company.currency };
+  } catch (err) {
+    ctx.logger.warn('could not read the company currency from Odoo: using costs.companyCurrency', { error: describeError(err).message });
+    return s;
+  } finally {
+    client.close();
+  }
+}
 
 async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch> {
   const u = s.updates;
@@ -105,7 +134,7 @@ export const costImportJob = defineJob({
   params: inboxImportParams,
   checkSettings: costSettings,
   async run(ctx, params) {
-    const s = costSettings(ctx.config);
+    const s = await withCompanyCurrency(ctx, costSettings(ctx.config));
     const kind: InboxBatchKind = {
       ...COST_UPDATES,
       stage: (trx, claimed, sha) => stageFile(ctx, s, trx, claimed, sha),

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
 import { ConfigError, DataValidationError, NotFoundError } from '../../core/errors.ts';
 import { readQuantPages } from '../../extract/inventory/odoo-quants.ts';
+import { companyCurrency } from '../../extract/shared/odoo-company.ts';
 import { getBatch } from '../../load/staging/batches.ts';
 import {
   countedLocationIds,
@@ -183,9 +184,29 @@ async function takeSnapshot(
   }
 }
 
+/**
+ * The currency of the warehouse's company as Odoo has it (res.company currency_id);
+ * inventory.currency only when Odoo is not configured.
+ */
+async function reportCurrency(ctx: JobContext, s: InventorySettings, warehouseId: number): Promise<string> {
+  const client = odooClient(ctx);
+  if (!client) return s.currency;
+  try {
+    const row = (await ctx.db.knex('md_warehouses').where({ odoo_id: warehouseId }).first('company_id')) as
+      { company_id: unknown } | undefined;
+    const companyId = row?.company_id === null || row?.company_id === undefined ? (ctx.config.odooCompany ?? null) : Number(row.company_id);
+    const company = await companyCurrency(client, companyId);
+    if (company && company.currency !== s.currency)
+      ctx.logger.info('reports in the company currency from Odoo', { company: company.company, currency: company.currency });
+    return company?.currency ?? s.currency;
+  } finally {
+    client.close();
+  }
+}
+
 async function reconcileWarehouse(
   ctx: JobContext,
-  s: InventorySettings,
+  s0: InventorySettings,
   p: Plan,
   params: Params,
   kind: Kind,
@@ -193,6 +214,7 @@ async function reconcileWarehouse(
 ): Promise<Record<string, unknown>> {
   const knex = ctx.db.knex;
   const { warehouse } = p;
+  const s = { ...s0, currency: await reportCurrency(ctx, s0, warehouse.id) };
   const coverage = params.coverage ?? s.coverage;
   const batch = await getBatch(knex, p.batchId);
   const snapshotStarted = performance.now();

@@ -5,6 +5,9 @@
  * quantity. masterdata-sync → cost-rollup → approval → cost-load on the Odoo test server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { costImportJob } from '../../jobs/costs/cost-import.ts';
 import { costLoadJob } from '../../jobs/costs/cost-load.ts';
 import { costRollupJob } from '../../jobs/costs/cost-rollup.ts';
 import { masterdataSyncJob } from '../../jobs/masterdata/masterdata-sync.ts';
@@ -13,6 +16,7 @@ import { Runner } from '../../jobs/runner.ts';
 import { OdooClient } from '../../core/odoo/index.ts';
 import { transitionBatch } from '../../load/staging/batches.ts';
 import { categoryTotals } from '../../load/costs/staging.ts';
+import { companyCurrencies } from '../../extract/shared/odoo-company.ts';
 import type { JobRun } from '../../load/ops/runs.ts';
 import { lineOf, type Row } from './cost-fixtures.ts';
 import { runCli } from '../support/cli.ts';
@@ -83,7 +87,7 @@ describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => 
       config: app.config,
       db: app.db,
       logger: app.logger,
-      registry: createRegistry([masterdataSyncJob, costRollupJob, costLoadJob]),
+      registry: createRegistry([masterdataSyncJob, costRollupJob, costLoadJob, costImportJob]),
     });
     await runner.start();
     client = new OdooClient({ url: server.url, db: server.db, user: 'admin', apiKey: server.adminApiKey }, app.logger);
@@ -209,5 +213,29 @@ describe.each([18, 19] as const)('cost valuation against Odoo %i', (version) => 
     expect(r.stats).toMatchObject({ nothingChanged: true });
     expect(r.stats.batchId).toBeUndefined();
     expect(Number(((await waiting()) as Row).n)).toBe(before);
+  });
+
+  it("takes a cost file in the company's currency (read from Odoo, per company) without a rate", async () => {
+    // company 2 keeps its books in EUR; the ETL works in company 1 (USD), and no rate is configured
+    server.store.transaction(() =>
+      server.store.write('res.company', [2], { currency_id: 125 }, { uid: 1, now: '2030-01-03 00:00:00', context: {} }),
+    );
+    const companies = await companyCurrencies(client);
+    expect([companies.get(1)?.currency, companies.get(2)?.currency]).toEqual(['USD', 'EUR']);
+    (app.config.file as Row).costs = {};
+    const inbox = path.join(app.config.inbox, 'costs');
+    fs.mkdirSync(inbox, { recursive: true });
+    fs.writeFileSync(path.join(inbox, 'usd-costs.csv'), 'sku,cost,currency\nVAL-PART,36.50,USD\n');
+    fs.writeFileSync(path.join(inbox, 'eur-costs.csv'), 'sku,cost,currency\nVAL-PART,33.00,EUR\n');
+    const r = await run('cost-import', { settleSeconds: 0 });
+    const outcome = (file: string) => (r.stats.batches as Row[]).find((b) => b.file === file)!;
+    expect(outcome('usd-costs.csv')).toMatchObject({ status: 'approved' });
+    // EUR is another company's currency, not this one's: it needs a rate like any foreign one
+    expect(outcome('eur-costs.csv')).toMatchObject({ status: 'rejected' });
+    const line = (await app.db
+      .knex('cost_update_lines')
+      .where({ batch_id: Number(outcome('usd-costs.csv').batchId) })
+      .first()) as Row;
+    expect([line.currency, Number(line.rate), Number(line.cost)]).toEqual(['USD', 1, 36.5]);
   });
 });

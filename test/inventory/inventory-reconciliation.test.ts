@@ -262,8 +262,8 @@ describe('the XLSX report', () => {
     expect(cell(ws, over, 'Odoo qty').numFmt).toBe(FORMATS.quantity);
     expect(cell(ws, over, 'Difference').numFmt).toBe(FORMATS.difference);
     expect(cell(ws, over, 'Difference %').numFmt).toBe(FORMATS.percent);
-    expect(cell(ws, over, 'Value impact').numFmt).toBe(FORMATS.money('EUR'));
-    expect(cell(ws, over, 'Unit cost').numFmt).toBe(FORMATS.unitCost('EUR'));
+    expect(cell(ws, over, 'Value impact').numFmt).toBe(FORMATS.money('USD')); // the company's (Odoo), not the configured EUR
+    expect(cell(ws, over, 'Unit cost').numFmt).toBe(FORMATS.unitCost('USD'));
     expect(cell(ws, over, 'Counted at').numFmt).toBe(FORMATS.date);
     // dates in plant time: counted 18:00 in Berlin
     const counted = cell(ws, over, 'Counted at').value as Date;
@@ -337,7 +337,7 @@ describe('the XLSX report', () => {
     expect(total[2]).toBe(lines.length);
     expect(total[4]).toBe(9);
     const netCell = ws.getRow(ws.rowCount).getCell(8);
-    expect(netCell.numFmt).toBe(FORMATS.money('EUR'));
+    expect(netCell.numFmt).toBe(FORMATS.money('USD'));
   });
 });
 
