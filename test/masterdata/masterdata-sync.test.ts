@@ -69,6 +69,19 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
       sequence: 5,
       bom_line_ids: [[0, 0, { product_id: productId('FURN_9666'), product_qty: 1 }]],
     });
+    // five variants of one template in Odoo's demo; two here, named after their attribute values
+    const value = (name: string) => server.create('product.template.attribute.value', { name });
+    const steelWhite = server.create('product.product', {
+      default_code: 'DESK0005',
+      name: 'Customizable Desk',
+      product_template_attribute_value_ids: [[6, 0, [value('Steel'), value('White')]]],
+    });
+    server.create('product.product', {
+      default_code: 'DESK0006',
+      name: 'Customizable Desk',
+      product_tmpl_id: server.store.get('product.product', steelWhite)!.product_tmpl_id,
+      product_template_attribute_value_ids: [[6, 0, [value('Aluminium'), value('Black')]]],
+    });
     for (const model of server.store.models.keys()) for (const rec of server.store.all(model)) rec.write_date = SEEDED_AT;
     app = await testApp(`mdsync${version}`, {
       MFG_ETL_ODOO_URL: server.url,
@@ -107,6 +120,13 @@ describe.each([18, 19] as const)('masterdata-sync against Odoo %i', (version) =>
     else expect(models.products!.unavailableFields ?? []).not.toContain('uom_po_id');
     const asked = server.calls('product.product', 'search_read').flatMap((c) => c.kwargs?.fields as string[]);
     expect(asked.includes('uom_po_id')).toBe(version < 19);
+
+    // variants keep their own names (display_name without the code), not the template's
+    expect([(await product('DESK0005')).name, (await product('DESK0006')).name]).toEqual([
+      'Customizable Desk (Steel, White)',
+      'Customizable Desk (Aluminium, Black)',
+    ]);
+    expect((await product('FURN_9666')).name).toBe('Table');
 
     // units: the same ratios from Odoo 18 factors and Odoo 19 relative factors
     const uoms = (await app.db.knex('md_uoms').select('*')) as Row[];

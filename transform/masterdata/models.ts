@@ -58,6 +58,8 @@ export const MASTERDATA_MODELS: readonly ModelSpec[] = [
     fields: [
       'default_code',
       'name',
+      // the variant's own name ("[code] Customizable Desk (Steel, White)"): `name` is the template's
+      'display_name',
       'product_tmpl_id',
       'type',
       'is_storable',

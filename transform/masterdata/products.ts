@@ -33,12 +33,23 @@ export function isStorable(r: OdooRecord, fields: Fields): boolean | null {
   return null;
 }
 
+/**
+ * The variant's name: its display_name without the leading "[default_code] " (the code has a
+ * column of its own), so five variants of one template keep five names.
+ */
+export function variantName(r: OdooRecord): string | null {
+  const display = text(r.display_name);
+  if (display === null) return null;
+  const code = text(r.default_code);
+  return code !== null && display.startsWith(`[${code}] `) ? display.slice(code.length + 3) : display;
+}
+
 export function toProductRow(r: OdooRecord, fields: Fields): ProductRow {
   return {
     odoo_id: r.id,
     product_tmpl_id: many2oneId(r.product_tmpl_id),
     default_code: text(r.default_code),
-    name: text(r.name) ?? `product ${r.id}`,
+    name: variantName(r) ?? text(r.name) ?? `product ${r.id}`,
     type: text(r.type),
     is_storable: isStorable(r, fields),
     tracking: text(r.tracking),

@@ -129,6 +129,14 @@ function commonFields(): Record<string, FieldDef> {
 
 const codeAndName = (rec: Rec) => (rec.default_code ? `[${String(rec.default_code)}] ${String(rec.name ?? '')}` : String(rec.name ?? ''));
 
+/** A variant: "[code] Template (value, value)" (product.product _compute_display_name). */
+function variantName(rec: Rec, store: StoreView): string {
+  const values = (Array.isArray(rec.product_template_attribute_value_ids) ? (rec.product_template_attribute_value_ids as number[]) : [])
+    .map((id) => store.get('product.template.attribute.value', id)?.name)
+    .filter((name): name is string => typeof name === 'string');
+  return values.length ? `${codeAndName(rec)} (${values.join(', ')})` : codeAndName(rec);
+}
+
 /** Odoo: a view location is named alone, any other one after its parent ("WH/Stock/Shelf 1"). */
 function locationName(rec: Rec, store: StoreView, depth = 0): string {
   const parent = idOf(rec.location_id);
@@ -405,12 +413,18 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     },
   });
   add({
+    name: 'product.template.attribute.value',
+    description: 'Product Template Attribute Value',
+    fields: { name: f.char('Value', { required: true }), product_tmpl_id: f.m2o('product.template', 'Product Template') },
+  });
+  add({
     name: 'product.product',
     description: 'Product Variant',
     order: 'default_code, name, id',
-    display: codeAndName,
+    display: variantName,
     fields: {
       ...templateFields('product.template'),
+      product_template_attribute_value_ids: f.m2m('product.template.attribute.value', 'Attribute Values'),
       product_tmpl_id: f.m2o('product.template', 'Product Template', { required: true }),
       default_code: f.char('Internal Reference'),
       barcode: f.char('Barcode'),
