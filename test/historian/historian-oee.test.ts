@@ -209,7 +209,7 @@ describe('OEE report without Odoo', () => {
     expect([idle.availability, idle.quality, idle.performance, idle.oee]).toEqual(['', '', '', '']);
     expect(text).not.toMatch(/NaN|Infinity/);
     // a formula-looking asset name stays text
-    expect(rows.some((r) => r.startsWith("'=cmd|calc,"))).toBe(true);
+    expect(rows.some((r) => r.startsWith(`"'=cmd|calc",`))).toBe(true); // quoted: it holds a separator (|)
   });
 
   it('writes the XLSX: three sheets, header rows, percent formats, frozen header and autofilter, statuses "not loaded"', async () => {
