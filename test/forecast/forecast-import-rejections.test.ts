@@ -182,6 +182,43 @@ describe('error report of a rejected file', () => {
   });
 });
 
+describe('a rejected file dropped again', () => {
+  it('is staged again once its master data is fixed, not archived as a duplicate of the rejected batch', async () => {
+    await addWarehouses(h.app, ['R28']);
+    const content = longCsv([...series('FURN_7800', 'R28', 5, 4), ...series('NEW_SKU_28', 'R28', 2, 4)]);
+
+    drop(h, 'fixed-later.csv', content);
+    const first = await runImport(h);
+    const rejected = await batchOf(h, first, 'fixed-later.csv');
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.rejectReason).toBe('failed checkpoints: unknown_products');
+
+    // the same bytes again, master data unchanged: a second rejection of its own, not a duplicate
+    drop(h, 'fixed-later.csv', content);
+    const second = await runImport(h);
+    expect(second).toMatchObject({ rejected: 1, duplicates: 0 });
+    const rejectedAgain = await batchOf(h, second, 'fixed-later.csv');
+    expect(rejectedAgain.id).not.toBe(rejected.id);
+    expect(rejectedAgain.status).toBe('rejected');
+
+    // the product now exists in the master data: the identical file is staged
+    await h.app.db.knex.raw(
+      `insert into md_products (odoo_id, default_code, name, uom_id, categ_id, categ_name, cost_method, valuation, is_storable, standard_price, company_id)
+       select 2828, 'NEW_SKU_28', 'New product', uom_id, categ_id, categ_name, cost_method, valuation, is_storable, standard_price, company_id
+       from md_products where default_code = 'FURN_7800'`,
+    );
+    drop(h, 'fixed-later.csv', content);
+    const third = await runImport(h);
+    expect(third).toMatchObject({ staged: 1, rejected: 0, duplicates: 0, rowsStaged: 8 });
+    const staged = await batchOf(h, third, 'fixed-later.csv');
+    expect(staged.id).not.toBe(rejected.id);
+    expect(staged.id).not.toBe(rejectedAgain.id);
+    expect(staged.sourceSha256).toBe(rejected.sourceSha256);
+    expect(['validated', 'approved']).toContain(staged.status);
+    expect(await lineCount(h, staged.id)).toBe(8);
+  });
+});
+
 describe('hostile inputs', () => {
   interface Hostile {
     label: string;
