@@ -177,9 +177,15 @@ export class Runner {
       logger.info('run succeeded', { ms: Date.now() - started, stats });
       return { runId, stats };
     } catch (err) {
+      const error = describeError(err);
+      if (queued.data.dryRun) {
+        // a dry run changed nothing: the person who asked reads the failure now; no retry, no dead letter
+        await finishRun(knex, runId, 'failed', {}, error);
+        logger.warn('dry run failed', { ms: Date.now() - started, error: error.message, class: error.class });
+        return { runId, failed: true };
+      }
       const lastAttempt = attempt > queued.retryLimit;
       const dead = isPermanent(err) || lastAttempt;
-      const error = describeError(err);
       await finishRun(knex, runId, dead ? 'dead' : 'failed', {}, error);
       const level = err instanceof InterruptedError && !dead ? 'warn' : 'error';
       logger.log(level, dead ? 'run failed for good' : 'run failed, will retry', {
@@ -209,7 +215,8 @@ export class Runner {
             { id: number } | undefined)
         : undefined;
       const run = await getRun(knex, latest?.id ?? runId);
-      if (TERMINAL.has(run.status)) return run;
+      // a failed dry run is not retried: it is over
+      if (TERMINAL.has(run.status) || (run.status === 'failed' && run.dryRun)) return run;
       if (this.stopping) return run;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

@@ -18,8 +18,9 @@ interface FactRow {
   last_success_at: Date | null;
   running: number;
   queued: number;
-  last_id: number;
-  last_status: string;
+  /** null when the job has only dry runs */
+  last_id: number | null;
+  last_status: string | null;
   last_at: Date | null;
   last_error: string | null;
   finished_id: number | null;

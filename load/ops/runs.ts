@@ -168,9 +168,9 @@ export async function listRuns(
   return ((await q) as RunRow[]).map(toRun);
 }
 
-/** Runs that failed for good and have not been replayed yet. */
+/** Runs that failed for good and have not been replayed yet (a dry run never is one). */
 export async function listDeadLetters(db: Db): Promise<JobRun[]> {
-  const rows = await db('job_runs').where({ status: 'dead' }).whereNull('replayed_by').orderBy('id', 'desc');
+  const rows = await db('job_runs').where({ status: 'dead', dry_run: false }).whereNull('replayed_by').orderBy('id', 'desc');
   return (rows as RunRow[]).map(toRun);
 }
 
