@@ -42,6 +42,14 @@ export class NotFoundError extends EtlError {
   override readonly permanent = true;
 }
 
+/**
+ * A run ended with batches Odoo (or the load) refused in part (load_failed): the run failed, and a
+ * person fixes the cause, then runs the job again; retrying the same data at once gives the same answer.
+ */
+export class LoadFailedError extends EtlError {
+  override readonly permanent = true;
+}
+
 /** A job run that was interrupted (shutdown, abort): safe to retry. */
 export class InterruptedError extends EtlError {}
 

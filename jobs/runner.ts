@@ -11,9 +11,21 @@ import type { Config } from '../core/config.ts';
 import type { Database } from '../core/db.ts';
 import { bossDb } from '../core/boss-db.ts';
 import { withSessionLock } from '../core/locks.ts';
-import { DataValidationError, describeError, InterruptedError, isPermanent } from '../core/errors.ts';
+import { DataValidationError, describeError, InterruptedError, isPermanent, LoadFailedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { createRun, finishRun, getRun, type JobRun, markReplayed, markRunning, type RunTrigger, setQueueJobId } from '../load/ops/runs.ts';
+import {
+  createRun,
+  finishRun,
+  getRun,
+  type JobRun,
+  type LoadFailedBatch,
+  loadFailedBatches,
+  markReplayed,
+  markRunning,
+  type RunStats,
+  type RunTrigger,
+  setQueueJobId,
+} from '../load/ops/runs.ts';
 import type { JobDefinition } from './job.ts';
 import { findJob, type JobRegistry } from './registry.ts';
 
@@ -157,9 +169,10 @@ export class Runner {
     this.active.set(runId, controller);
     const started = Date.now();
     logger.info('run started', { trigger: attempt > 1 ? 'retry' : undefined });
+    let stats: RunStats = {};
     try {
       const params = checkParams(job, queued.data.params);
-      const stats = await job.run(
+      stats = await job.run(
         {
           config: this.o.config,
           db: this.o.db,
@@ -173,20 +186,30 @@ export class Runner {
         params,
       );
       if (controller.signal.aborted) throw new InterruptedError(`run ${runId} was interrupted by shutdown`);
+      if (!queued.data.dryRun) {
+        // a batch Odoo refused in part is a failure of the run, whatever the job returned
+        const refused = await loadFailedBatches(knex, runId);
+        if (refused.length) throw loadFailedError(runId, refused);
+      }
       await finishRun(knex, runId, 'succeeded', stats, null);
       logger.info('run succeeded', { ms: Date.now() - started, stats });
       return { runId, stats };
     } catch (err) {
       const error = describeError(err);
-      if (queued.data.dryRun) {
-        // a dry run changed nothing: the person who asked reads the failure now; no retry, no dead letter
-        await finishRun(knex, runId, 'failed', {}, error);
-        logger.warn('dry run failed', { ms: Date.now() - started, error: error.message, class: error.class });
+      if (queued.data.dryRun || err instanceof LoadFailedError) {
+        // a dry run changed nothing, and a batch Odoo refused needs a person, not a retry: the run
+        // failed, once; no retry, no dead letter (the status page shows it until a later success)
+        await finishRun(knex, runId, 'failed', stats, error);
+        logger.warn(queued.data.dryRun ? 'dry run failed' : 'run failed: batches ended load_failed', {
+          ms: Date.now() - started,
+          error: error.message,
+          class: error.class,
+        });
         return { runId, failed: true };
       }
       const lastAttempt = attempt > queued.retryLimit;
       const dead = isPermanent(err) || lastAttempt;
-      await finishRun(knex, runId, dead ? 'dead' : 'failed', {}, error);
+      await finishRun(knex, runId, dead ? 'dead' : 'failed', stats, error);
       const level = err instanceof InterruptedError && !dead ? 'warn' : 'error';
       logger.log(level, dead ? 'run failed for good' : 'run failed, will retry', {
         ms: Date.now() - started,
@@ -215,11 +238,17 @@ export class Runner {
             { id: number } | undefined)
         : undefined;
       const run = await getRun(knex, latest?.id ?? runId);
-      // a failed dry run is not retried: it is over
-      if (TERMINAL.has(run.status) || (run.status === 'failed' && run.dryRun)) return run;
+      if (TERMINAL.has(run.status) || (run.status === 'failed' && (await this.queueJobOver(run)))) return run;
       if (this.stopping) return run;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  /** True when the queue job carrying the run will not run again (completed, cancelled or failed for good). */
+  private async queueJobOver(run: JobRun): Promise<boolean> {
+    if (!run.queueJobId) return true;
+    const job = await this.boss.getJobById(run.job, run.queueJobId);
+    return !job || ['completed', 'cancelled', 'failed'].includes(job.state);
   }
 
   /** A manual run in this process, through the same queue, history, lock and retries. */
@@ -278,6 +307,19 @@ export class Runner {
     }
     this.o.logger.debug('runner stopped', { host: os.hostname(), pid: process.pid });
   }
+}
+
+function loadFailedError(runId: number, batches: LoadFailedBatch[]): LoadFailedError {
+  const label = (b: LoadFailedBatch) => `batch ${b.id} (${b.kind} ${b.scope} ${b.version})`;
+  const because = (b: LoadFailedBatch) => (b.reason ? `: ${b.reason}` : '');
+  const what =
+    batches.length === 1
+      ? `${label(batches[0]!)} ended load_failed${because(batches[0]!)}`
+      : `${batches.length} batches ended load_failed: ${batches.map((b) => `${label(b)}${because(b)}`).join('; ')}`;
+  return new LoadFailedError(
+    `${what}; fix the cause (mfg-etl batch <id> shows what was refused), then run the job again: rows already written are not written twice`,
+    { context: { runId, batches: batches.map((b) => ({ id: b.id, kind: b.kind, scope: b.scope, version: b.version, reason: b.reason })) } },
+  );
 }
 
 function checkParams(job: JobDefinition, params: Record<string, unknown>): Record<string, unknown> {

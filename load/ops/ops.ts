@@ -27,11 +27,14 @@ interface FactRow {
   finished_status: string | null;
   finished_at: Date | null;
   finished_error: string | null;
+  finished_error_class: string | null;
   dead_letters: number;
   dead_id: number | null;
   dead_at: Date | null;
   dead_error: string | null;
 }
+
+const withClass = (f: RunFact | null, errorClass: string | null): RunFact | null => (f && errorClass ? { ...f, errorClass } : f);
 
 export interface JobExpectation {
   job: string;
@@ -65,7 +68,7 @@ export async function workflowFacts(db: Db, jobs: readonly JobExpectation[]): Pr
       job,
       expectedEveryMinutes,
       lastRun: r ? fact(r.last_id, r.last_status, r.last_at, r.last_error) : null,
-      lastFinished: r ? fact(r.finished_id, r.finished_status, r.finished_at, r.finished_error) : null,
+      lastFinished: r ? withClass(fact(r.finished_id, r.finished_status, r.finished_at, r.finished_error), r.finished_error_class) : null,
       lastSuccessAt: date(r?.last_success_at),
       running: num(r?.running),
       queued: num(r?.queued),

@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import { NotFoundError } from '../../core/errors.ts';
 import { redactSecretsDeep } from '../../core/redact.ts';
+import { runSql } from '../../core/sql.ts';
 
 export type RunTrigger = 'schedule' | 'manual' | 'retry' | 'replay';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
@@ -166,6 +167,20 @@ export async function listRuns(
   // paging: runs older than this id
   if (filter.before) q.where('id', '<', filter.before);
   return ((await q) as RunRow[]).map(toRun);
+}
+
+export interface LoadFailedBatch {
+  id: number;
+  kind: string;
+  scope: string;
+  version: string;
+  reason: string | null;
+}
+
+/** Batches this run started loading that ended load_failed. */
+export async function loadFailedBatches(db: Db, runId: number): Promise<LoadFailedBatch[]> {
+  const rows = await runSql<LoadFailedBatch>(db, 'ops/run_load_failures', [runId]);
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
 /** Runs that failed for good and have not been replayed yet (a dry run never is one). */

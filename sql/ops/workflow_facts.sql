@@ -7,7 +7,7 @@ with latest as (
   where not dry_run
   order by job, id desc
 ), finished as (
-  select distinct on (job) job, id, status, finished_at as at, error->>'message' as error
+  select distinct on (job) job, id, status, finished_at as at, error->>'message' as error, error->>'class' as error_class
   from job_runs
   where status in ('succeeded', 'failed', 'dead') and not dry_run
   order by job, id desc
@@ -28,6 +28,7 @@ select c.job,
        c.last_success_at, c.running, c.queued,
        l.id as last_id, l.status as last_status, l.at as last_at, l.error as last_error,
        f.id as finished_id, f.status as finished_status, f.at as finished_at, f.error as finished_error,
+       f.error_class as finished_error_class,
        coalesce(d.n, 0) as dead_letters, d.id as dead_id, d.at as dead_at, d.error as dead_error
 from counts c
 left join latest l on l.job = c.job

@@ -154,6 +154,14 @@ async function run(
   return { ...(r.stats as unknown as LoadStats), run: r };
 }
 
+/** A run that ends with a batch load_failed: a failed run (not retried) that keeps its stats. */
+async function runLoadFailed(h: Harness, params: Record<string, unknown> = {}): Promise<LoadStats & { run: JobRun }> {
+  const r = await h.runner.runNow('forecast-load', params);
+  expect(r.status).toBe('failed');
+  expect(r.error?.class).toBe('LoadFailedError');
+  return { ...(r.stats as unknown as LoadStats), run: r };
+}
+
 /** Calls that change data in Odoo. */
 function writeCalls(server: OdooTestServer): number {
   return server.calls().filter((c) => ['load', 'create', 'write', 'unlink'].includes(c.method)).length;
@@ -308,7 +316,7 @@ describe('rejected rows and interrupted loads (Odoo 18 Enterprise, XML-RPC)', ()
   it('records each rejected row with Odoo’s message, loads the good ones, and after the fix loads only the rest', async () => {
     const id = await approvedBatch(h, 'WH', 'v1', [...weeks('FURN_7800', 7, 4), ...weeks('GHOST', 3, 4)]);
     server.stats.reset();
-    const first = await run(h);
+    const first = await runLoadFailed(h);
 
     expect(first.results[0]).toMatchObject({ batchId: id, status: 'load_failed', failed: 5 });
     expect(first.results[0]!.written).toEqual({ 'mrp.production.schedule': 1, 'mrp.product.forecast': 4 });

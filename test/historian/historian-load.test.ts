@@ -49,10 +49,20 @@ describe.each([
   const ids: Record<string, number> = {};
 
   const writes = () => WRITES.reduce((n, m) => n + server.callCount(undefined, m), 0);
-  const run = async (params: Record<string, unknown> = {}, options: { dryRun?: boolean } = {}): Promise<Stats> => {
+  /** `load_failed`: a batch ends load_failed, so the run fails (not retried) and keeps its stats */
+  const run = async (
+    params: Record<string, unknown> = {},
+    options: { dryRun?: boolean } = {},
+    outcome: 'succeeded' | 'load_failed' = 'succeeded',
+  ): Promise<Stats> => {
     const r = await runner.runNow('historian-load', params, options);
-    expect(r.error, JSON.stringify(r.error)).toBeNull();
-    expect(r.status).toBe('succeeded');
+    if (outcome === 'load_failed') {
+      expect(r.status).toBe('failed');
+      expect(r.error?.class).toBe('LoadFailedError');
+    } else {
+      expect(r.error, JSON.stringify(r.error)).toBeNull();
+      expect(r.status).toBe('succeeded');
+    }
     return r.stats as unknown as Stats;
   };
   const productivity = (key: string) =>
@@ -220,7 +230,7 @@ describe.each([
   });
 
   it('loads downtime with tz UTC: the stored times equal the staged UTC times, loss by name and by external id', async () => {
-    const stats = await run();
+    const stats = await run({}, {}, 'load_failed'); // batch 1 stays load_failed (work center M9, loss reason)
     expect(stats.downtime).toMatchObject({ written: 3, skipped: 2 });
     const loads = server.calls('mrp.workcenter.productivity', 'load');
     expect(loads.length).toBeGreaterThan(0);
@@ -244,7 +254,7 @@ describe.each([
     expect(server.records('mrp.workcenter.productivity')).toHaveLength(3);
   });
 
-  it('reports an unknown work center and an unknown loss reason (with the valid ones), without failing the run', async () => {
+  it('reports an unknown work center and an unknown loss reason (with the valid ones); the batch is load_failed, so the run failed', async () => {
     const wc = await status('mrp.workcenter.productivity', downtimeKey('M9', new Date('2026-01-24T08:00:00Z')));
     expect(wc).toMatchObject({ status: 'skipped' });
     expect(String(wc!.message)).toMatch(/work center "M9" \(asset M9\) not found in Odoo/);
@@ -286,7 +296,7 @@ describe.each([
 
   it('a rerun writes nothing new: only the draft scrap is validated again, and no second scrap is made', async () => {
     server.stats.reset();
-    const stats = await run();
+    const stats = await run({}, {}, 'load_failed'); // batch 1 stays load_failed (work center M9, loss reason)
     expect(server.callCount(undefined, 'load')).toBe(0);
     expect(server.callCount(undefined, 'create')).toBe(0);
     expect(server.callCount(undefined, 'write')).toBe(0);
@@ -301,7 +311,7 @@ describe.each([
 
   it('validates the same draft scrap once stock arrived', async () => {
     server.create('stock.quant', { product_id: ids.bin, location_id: 8, quantity: 10 });
-    await run();
+    await run({}, {}, 'load_failed'); // batch 1 stays load_failed (work center M9, loss reason)
     const short = scrapRec(scrapKey('M1', 'E-COM10', '2026-01-24', 'A'))!;
     expect(short.state).toBe('done');
     expect(server.records('stock.scrap')).toHaveLength(3);
@@ -322,7 +332,7 @@ describe.each([
       .update({ end_at: '2026-01-24T07:45:00Z', minutes: 45, batch_id: batch2 });
     await knex('historian_scrap').where({ asset: 'M1', product: 'FURN_7800' }).update({ quantity: 7, batch_id: batch2 });
     server.stats.reset();
-    const stats = await run();
+    const stats = await run({}, {}, 'load_failed'); // batch 1 stays load_failed (work center M9, loss reason)
     const after = productivity(downtimeKey('M1', start))!;
     expect(after.id).toBe(before.id);
     expect(after.date_end).toBe('2026-01-24 07:45:00');
@@ -347,7 +357,7 @@ describe.each([
 
   it('writes the OEE report with the Odoo statuses; with nothing new, sends nothing at all', async () => {
     server.stats.reset();
-    const stats = await run({ from: '2026-01-24' });
+    const stats = await run({ from: '2026-01-24' }, {}, 'load_failed');
     expect(writes()).toBe(0);
     if (process.env.SHOW_SUMMARY) console.log(stats.summary.join('\n'));
     const wb = new ExcelJS.Workbook();

@@ -53,6 +53,13 @@ type AdjustStats = {
 };
 const adjust = async (params: Record<string, unknown>, dryRun = false) =>
   (await runOk(h, 'inventory-adjust', params, { dryRun })) as unknown as AdjustStats;
+/** A run whose batch ends load_failed: the run failed (not retried) and kept its stats. */
+const adjustLoadFailed = async (params: Record<string, unknown>) => {
+  const run = await h.runner.runNow('inventory-adjust', params);
+  expect(run.status).toBe('failed');
+  expect(run.error?.class).toBe('LoadFailedError');
+  return run.stats as unknown as AdjustStats;
+};
 const ledger = async (batchId: number) =>
   Object.fromEntries(
     ((await h.app.db.knex('inventory_adjustments').where({ batch_id: batchId })) as Record<string, unknown>[]).map((r) => [
@@ -144,7 +151,7 @@ describe('a count with every case', () => {
 
   it('applies the count with apply=true, reports the conflict and what it skipped', async () => {
     const appliesBefore = calls('action_apply_inventory');
-    const run = await adjust({ batch: batchId, apply: true });
+    const run = await adjustLoadFailed({ batch: batchId, apply: true });
     const b = run.batches[0]!;
     expect(run.dryRun).toBe(false);
     // the conflict wizard names its quant: the rest is applied by one more call, no halving
@@ -197,7 +204,7 @@ describe('a count with every case', () => {
     const writes = calls('write');
     const creates = calls('create');
     const applies = server.calls('stock.quant', 'action_apply_inventory');
-    const run = await adjust({ batch: batchId, apply: true });
+    const run = await adjustLoadFailed({ batch: batchId, apply: true });
     expect(calls('write')).toBe(writes);
     expect(calls('create')).toBe(creates);
     const reapplied = server.calls('stock.quant', 'action_apply_inventory').slice(applies.length);
@@ -220,7 +227,7 @@ describe('the lot answer', () => {
       name: 'Tracked Products in Inventory Adjustment',
     });
     try {
-      const run = await adjust({ batch: batchId, apply: true });
+      const run = await adjustLoadFailed({ batch: batchId, apply: true });
       const b = run.batches[0]!;
       expect(b.counts).toEqual({ applied: 1, lot_required: 1 });
       expect(b.notApplied).toEqual([

@@ -12,6 +12,8 @@ export interface RunFact {
   /** finished, else started, else queued */
   at: Date | null;
   error: string | null;
+  /** the error's class (LoadFailedError: a failure a person must fix, not retried) */
+  errorClass?: string | null;
 }
 
 /** What the database knows about one job, gathered for the status page and alerts. */
@@ -107,7 +109,11 @@ export function assessWorkflow(f: WorkflowFacts, now: Date, rules: HealthRules):
   }
   const last = f.lastFinished;
   if (last && last.status === 'failed' && (!f.lastSuccessAt || (last.at && last.at > f.lastSuccessAt))) {
-    amber.push(`last attempt failed, will be retried: ${oneLine(last.error)}`);
+    amber.push(
+      last.errorClass === 'LoadFailedError'
+        ? `last run failed: ${oneLine(last.error, 400)}`
+        : `last attempt failed, will be retried: ${oneLine(last.error)}`,
+    );
   }
   if (f.pendingApprovals > 0) {
     const waited = f.oldestApprovalSince ? now.getTime() - f.oldestApprovalSince.getTime() : 0;
