@@ -64,6 +64,7 @@ const SETTINGS = {
   shutdownTimeoutSeconds: { env: 'MFG_ETL_SHUTDOWN_TIMEOUT_SECONDS' },
   workerPollSeconds: { env: 'MFG_ETL_WORKER_POLL_SECONDS' },
   runTimeoutMinutes: { env: 'MFG_ETL_RUN_TIMEOUT_MINUTES' },
+  heartbeatSeconds: { env: 'MFG_ETL_HEARTBEAT_SECONDS' },
   scheduler: { env: 'MFG_ETL_SCHEDULER' },
   inboxSettleSeconds: { env: 'MFG_ETL_INBOX_SETTLE_SECONDS' },
   forecastBucket: { env: 'MFG_ETL_FORECAST_BUCKET' },
@@ -118,6 +119,8 @@ export const configSchema = z.object({
   shutdownTimeoutSeconds: positiveInt.default(30),
   workerPollSeconds: z.coerce.number().min(0.5).default(2),
   runTimeoutMinutes: positiveInt.default(60),
+  /** a running run's heartbeat period; a run silent for four periods is taken over (its worker died) */
+  heartbeatSeconds: positiveInt.default(15),
   /** off: `mfg-etl start` runs workers only (another machine runs the scheduler) */
   scheduler: bool.default(true),
   /** a dropped file is taken once its size and mtime have not changed for this long */

@@ -3,6 +3,11 @@
  * pg-boss decides who runs it and how it is retried: one queue per job with the `singleton`
  * policy (never two active at once, across processes and machines), retries with exponential
  * backoff, and a dead-letter queue. job_runs keeps the history, one row per attempt.
+ *
+ * A running run sends a heartbeat (job_runs.heartbeat_at, every `heartbeatSeconds`). A run silent
+ * for four periods lost its worker (SIGKILL, power cut): any runner working that job takes it over
+ * (marks it failed and frees its queue job) instead of the job staying blocked until the queue's
+ * expiry (`runTimeoutMinutes`, fixed when the run was queued).
  */
 import os from 'node:os';
 import PgBoss from 'pg-boss';
@@ -14,7 +19,10 @@ import { withSessionLock } from '../core/locks.ts';
 import { DataValidationError, describeError, InterruptedError, isPermanent, LoadFailedError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import {
+  beat,
+  cancelQueuedRun,
   createRun,
+  findRunByQueueJob,
   finishRun,
   getRun,
   type JobRun,
@@ -24,8 +32,11 @@ import {
   markRunning,
   type RunStats,
   type RunTrigger,
+  runningRunOf,
   setQueueJobId,
+  takeOverStaleRuns,
 } from '../load/ops/runs.ts';
+import { waitingNotice } from '../transform/shared/health.ts';
 import type { JobDefinition } from './job.ts';
 import { findJob, type JobRegistry } from './registry.ts';
 
@@ -53,16 +64,29 @@ export interface RunnerOptions {
   logger: Logger;
   registry: JobRegistry;
   progress?: (message: string, done?: number, total?: number) => void;
+  /** one-line notices for the person waiting (what a run waits for, a run taken over); CLI stderr */
+  notice?: (line: string) => void;
 }
 
-const TERMINAL = new Set(['succeeded', 'dead']);
+const TERMINAL = new Set(['succeeded', 'dead', 'cancelled']);
+/** heartbeats a run may miss before it counts as abandoned */
+const MISSED_BEATS = 4;
+
+interface ActiveRun {
+  controller: AbortController;
+  queueJobId: string;
+}
 
 export class Runner {
   private readonly boss: PgBoss;
-  private readonly active = new Map<number, AbortController>();
+  private readonly active = new Map<number, ActiveRun>();
   private readonly workers: string[] = [];
+  /** queue jobs of the runs this runner was asked to run and wait for (runNow): an interrupt cancels them */
+  private readonly owned = new Map<string, string>();
+  private supervisor: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
+  private cancelling = false;
 
   constructor(private readonly o: RunnerOptions) {
     this.boss = new PgBoss({
@@ -131,8 +155,56 @@ export class Runner {
     return options.trx ? work(options.trx) : this.o.db.knex.transaction(work);
   }
 
+  /** Seconds without a heartbeat after which a running run counts as abandoned. */
+  get staleSeconds(): number {
+    return this.o.config.heartbeatSeconds * MISSED_BEATS;
+  }
+
+  /**
+   * Takes over the runs of these jobs whose worker stopped sending heartbeats: marked failed, and
+   * their queue job cancelled when a queued run of the job replaces it, else failed so the queue
+   * retries it. Returns how many it took over.
+   */
+  async takeOverAbandoned(jobNames: readonly string[] = this.workers): Promise<number> {
+    const taken = await takeOverStaleRuns(this.o.db.knex, jobNames, this.staleSeconds);
+    for (const t of taken) {
+      if (t.queueJobId) {
+        if (t.waiting) await this.boss.cancel(t.job, t.queueJobId);
+        else await this.boss.fail(t.job, t.queueJobId, { message: `run ${t.id} abandoned: its worker stopped sending heartbeats` });
+      }
+      const since = t.heartbeatAt
+        ? t.heartbeatAt
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.\d+Z$/, 'Z')
+        : 'its start';
+      this.o.logger.warn('run taken over: its worker stopped sending heartbeats', {
+        runId: t.id,
+        job: t.job,
+        host: t.host,
+        pid: t.pid,
+        heartbeatAt: t.heartbeatAt,
+        replacedByQueuedRun: t.waiting,
+      });
+      this.o.notice?.(`run ${t.id} of ${t.job} taken over: no heartbeat since ${since} from ${t.host ?? '?'}/${t.pid ?? '?'}`);
+    }
+    return taken.length;
+  }
+
+  private superviseAbandoned(): void {
+    if (this.supervisor) return;
+    const check = () => {
+      if (this.stopping) return;
+      this.takeOverAbandoned().catch((err: unknown) => this.o.logger.warn('take-over check failed', { error: describeError(err).message }));
+    };
+    check();
+    this.supervisor = setInterval(check, this.o.config.heartbeatSeconds * 1000);
+    this.supervisor.unref();
+  }
+
   /** Starts workers for the given jobs (default: all). */
   async work(jobNames: readonly string[] = [...this.o.registry.keys()]): Promise<void> {
+    this.superviseAbandoned();
     for (const name of jobNames) {
       findJob(this.o.registry, name);
       if (this.workers.includes(name)) continue;
@@ -163,10 +235,27 @@ export class Runner {
       const retry = await createRun(knex, { job: job.name, trigger: 'retry', params: first.params, dryRun: first.dryRun, attempt });
       runId = retry.id;
     }
-    await markRunning(knex, runId, attempt, queued.id);
+    if (this.cancelling && this.owned.has(queued.id)) {
+      await cancelQueuedRun(knex, runId, 'cancelled by the operator before it started');
+      return { runId, cancelled: true };
+    }
+    if (!(await markRunning(knex, runId, attempt, queued.id))) {
+      // cancelled between the queue handing it out and now
+      this.o.logger.info('run not started: it is no longer queued', { runId, job: job.name });
+      return { runId, cancelled: true };
+    }
     const logger = this.o.logger.child({ runId, job: job.name, attempt });
     const controller = new AbortController();
-    this.active.set(runId, controller);
+    this.active.set(runId, { controller, queueJobId: queued.id });
+    const heartbeat = setInterval(() => {
+      beat(knex, runId).then(
+        (running) => {
+          if (!running && !controller.signal.aborted) controller.abort(new InterruptedError(`run ${runId} was taken over`));
+        },
+        (err: unknown) => logger.warn('heartbeat not recorded', { error: describeError(err).message }),
+      );
+    }, this.o.config.heartbeatSeconds * 1000);
+    heartbeat.unref();
     const started = Date.now();
     logger.info('run started', { trigger: attempt > 1 ? 'retry' : undefined });
     let stats: RunStats = {};
@@ -196,6 +285,13 @@ export class Runner {
       return { runId, stats };
     } catch (err) {
       const error = describeError(err);
+      if (this.cancelling && this.owned.has(queued.id)) {
+        // the operator interrupted the `run` that asked for it: over, not retried
+        const reason = { message: 'cancelled by the operator (interrupted while running)', class: 'CancelledError' };
+        await finishRun(knex, runId, 'cancelled', stats, reason);
+        logger.warn('run cancelled by the operator', { ms: Date.now() - started });
+        return { runId, cancelled: true };
+      }
       if (queued.data.dryRun || err instanceof LoadFailedError) {
         // a dry run changed nothing, and a batch Odoo refused needs a person, not a retry: the run
         // failed, once; no retry, no dead letter (the status page shows it until a later success)
@@ -224,6 +320,7 @@ export class Runner {
       }
       throw err;
     } finally {
+      clearInterval(heartbeat);
       this.active.delete(runId);
     }
   }
@@ -232,12 +329,22 @@ export class Runner {
   async waitFor(runId: number, pollMs = 200): Promise<JobRun> {
     const knex = this.o.db.knex;
     const first = await getRun(knex, runId);
+    let noticed: number | undefined;
     for (;;) {
       const latest = first.queueJobId
         ? ((await knex('job_runs').where({ queue_job_id: first.queueJobId }).orderBy('id', 'desc').first('id')) as
             { id: number } | undefined)
         : undefined;
       const run = await getRun(knex, latest?.id ?? runId);
+      if (run.status === 'queued' && this.o.notice) {
+        // say at once what it waits for, and until when at most
+        const blocker = await runningRunOf(knex, run.job);
+        if (blocker && blocker.id !== noticed) {
+          noticed = blocker.id;
+          const [{ now }] = (await knex.select(knex.raw('now() as now'))) as [{ now: Date }];
+          this.o.notice(waitingNotice(blocker, now, this.staleSeconds));
+        }
+      }
       if (TERMINAL.has(run.status) || (run.status === 'failed' && (await this.queueJobOver(run)))) return run;
       if (this.stopping) return run;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -258,6 +365,7 @@ export class Runner {
     options: { dryRun?: boolean; trigger?: RunTrigger } = {},
   ): Promise<JobRun> {
     const run = await this.enqueue(jobName, params, { trigger: options.trigger ?? 'manual', dryRun: options.dryRun });
+    if (run.queueJobId) this.owned.set(run.queueJobId, jobName);
     await this.work([jobName]);
     return this.waitFor(run.id);
   }
@@ -288,15 +396,25 @@ export class Runner {
   /**
    * Graceful stop: no new work, running jobs are told to stop (abort signal) and get up to the
    * shutdown timeout to finish; what is still running then is failed so pg-boss retries it.
+   * `cancel` (the operator interrupted `mfg-etl run`): the runs this runner was asked to run are
+   * cancelled instead, queued or running, so nothing of them is left to run later.
    */
-  async stop(): Promise<void> {
+  async stop(options: { cancel?: boolean } = {}): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const controller of this.active.values()) controller.abort(new InterruptedError('shutting down'));
+    this.cancelling = Boolean(options.cancel);
+    if (this.supervisor) clearInterval(this.supervisor);
+    if (this.cancelling) await this.cancelOwned();
+    for (const { controller } of this.active.values()) controller.abort(new InterruptedError('shutting down'));
     if (this.started) {
       await this.boss.stop({ graceful: true, close: false, timeout: this.o.config.shutdownTimeoutSeconds * 1000, wait: true });
     }
-    for (const runId of this.active.keys()) {
+    for (const [runId, { queueJobId }] of this.active) {
+      if (this.cancelling && this.owned.has(queueJobId)) {
+        await finishRun(this.o.db.knex, runId, 'cancelled', {}, { message: 'cancelled by the operator', class: 'CancelledError' });
+        await this.boss.cancel(this.owned.get(queueJobId)!, queueJobId);
+        continue;
+      }
       await finishRun(
         this.o.db.knex,
         runId,
@@ -306,6 +424,25 @@ export class Runner {
       );
     }
     this.o.logger.debug('runner stopped', { host: os.hostname(), pid: process.pid });
+  }
+
+  /** Cancels the queued (or retry-pending) runs this runner was asked to run; running ones stop via their signal. */
+  private async cancelOwned(): Promise<void> {
+    const knex = this.o.db.knex;
+    for (const [queueJobId, job] of this.owned) {
+      const run = await findRunByQueueJob(knex, queueJobId);
+      if (!run || TERMINAL.has(run.status)) continue;
+      if (run.status === 'running') {
+        if (run.host !== os.hostname() || run.pid !== process.pid) {
+          this.o.notice?.(`run ${run.id} of ${job} goes on in ${run.host ?? '?'}/${run.pid ?? '?'}: it was already running there`);
+        }
+        continue;
+      }
+      // queued, or failed with a retry pending: nothing of it may run later
+      if (run.status === 'queued') await cancelQueuedRun(knex, run.id, 'cancelled by the operator while it waited');
+      await this.boss.cancel(job, queueJobId);
+      this.o.notice?.(`run ${run.id} of ${job} cancelled: nothing left queued`);
+    }
   }
 }
 

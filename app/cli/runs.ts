@@ -7,7 +7,7 @@ import { findJob, type JobRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { effectiveSchedules, nextFireTime } from '../../schedules/schedule.ts';
 import { brief, duration, table, terminalProgress, when } from './format.ts';
-import { collectParam, ExitCode, onSignal, positiveId, print, printJson, withApp } from './io.ts';
+import { collectParam, ExitCode, onSignal, positiveId, print, printJson, redacted, withApp } from './io.ts';
 
 function runRow(r: JobRun): (string | number | null)[] {
   return [
@@ -100,7 +100,9 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
         // parameters and the job's config sections are checked before anything is queued (exit 2)
         checkRun(job, app.config, opts.param);
         const progress = terminalProgress(Boolean(process.stderr.isTTY) && !opts.json);
-        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress });
+        // what the run waits for (another run of the job), at once, on stderr
+        const notice = (line: string) => process.stderr.write(`mfg-etl: ${redacted(line)}\n`);
+        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress, notice });
         await runner.start();
         try {
           if (opts.enqueue) {
@@ -109,7 +111,8 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
             else print(`run ${run.id} of ${jobName} queued; follow it with: mfg-etl show-run ${run.id}`);
             return;
           }
-          onSignal(() => runner.stop());
+          // interrupted while waiting or running: the run is cancelled, nothing stays queued
+          onSignal(() => runner.stop({ cancel: true }));
           const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
           // a job refused by its settings (e.g. an Odoo key that is not MFG_ETL_ODOO_USER's) is a configuration error: exit 2, one line
           const misconfigured = run.status !== 'succeeded' && run.error?.class === 'ConfigError';

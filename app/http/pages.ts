@@ -87,7 +87,14 @@ export function light(l: Light): SafeHtml {
   return html`<span class="light light-${l}">${l}</span>`;
 }
 
-const RUN_LIGHT: Record<string, string> = { succeeded: 'green', failed: 'amber', dead: 'red', running: 'blue', queued: 'grey' };
+const RUN_LIGHT: Record<string, string> = {
+  succeeded: 'green',
+  failed: 'amber',
+  dead: 'red',
+  running: 'blue',
+  queued: 'grey',
+  cancelled: 'grey',
+};
 const BATCH_LIGHT: Record<string, string> = {
   received: 'grey',
   validated: 'amber',
@@ -392,18 +399,19 @@ export function runsPage(
     html`<h1>Runs</h1>
       ${filterForm('/runs', [
         { name: 'job', label: 'Job', value: data.job, options: data.jobs },
-        { name: 'status', label: 'Status', value: data.status, options: ['queued', 'running', 'succeeded', 'failed', 'dead'] },
+        { name: 'status', label: 'Status', value: data.status, options: ['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled'] },
       ])}
       ${runsTable(data.runs, ctx)} ${older ? html`<p><a href="${older}">Older runs</a></p>` : ''}`,
   );
 }
 
-export function runPage(ctx: PageContext, data: { run: JobRun; logs: LogLine[]; batches: Batch[] }): SafeHtml {
+export function runPage(ctx: PageContext, data: { run: JobRun; logs: LogLine[]; batches: Batch[]; waitingFor?: string }): SafeHtml {
   const r = data.run;
   return layout(
     ctx,
     `Run ${r.id}`,
     html`<h1>Run #${r.id}: ${r.job} ${badge(r.status, RUN_LIGHT)}</h1>
+      ${data.waitingFor ? html`<p class="notice notice-amber" id="run-waiting">${data.waitingFor}</p>` : ''}
       <dl class="facts">
         <dt>Trigger</dt>
         <dd>${r.trigger}, attempt ${r.attempt}${r.dryRun ? ', dry run' : ''}</dd>
@@ -776,6 +784,7 @@ tr.row-amber td.reason{color:var(--amber)}
 .notice{padding:.5rem .75rem;border-radius:.4rem;margin:.5rem 0}
 .notice-red{background:#fdecea;color:#8a1c1c}
 .notice-green{background:#e8f5e9;color:#14532d}
+.notice-amber{background:#fff4e5;color:#7a4a00}
 ul.incidents{list-style:none;padding:0}
 pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;font-size:.85em}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}

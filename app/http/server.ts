@@ -25,7 +25,8 @@ import {
   loadRowErrors,
   runLogLines,
 } from '../../load/ops/ops.ts';
-import { findRun, listRuns, type RunStatus } from '../../load/ops/runs.ts';
+import { findRun, listRuns, runningRunOf, type RunStatus } from '../../load/ops/runs.ts';
+import { waitingNotice } from '../../transform/shared/health.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
@@ -53,7 +54,7 @@ export interface StatusServerOptions {
 const SESSION_COOKIE = 'mfg_etl_session';
 const LOGIN_COOKIE = 'mfg_etl_login';
 const MAX_BODY = 64 * 1024;
-const RUN_STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'dead']);
+const RUN_STATUSES = new Set(['queued', 'running', 'succeeded', 'failed', 'dead', 'cancelled']);
 const BATCH_STATUSES = new Set(['received', 'validated', 'rejected', 'approved', 'loading', 'loaded', 'load_failed', 'superseded']);
 const SECURITY_HEADERS = {
   'Content-Security-Policy':
@@ -459,7 +460,10 @@ export class StatusServer {
       this.o.db.knex('batches').where({ run_id: run.id }).orderBy('id').select('id'),
     ]);
     const full = (await Promise.all(batches.map((b: { id: number }) => findBatch(this.o.db.knex, b.id)))).filter((b) => b !== undefined);
-    this.page(r, pages.runPage(ctx, { run, logs, batches: full }));
+    // a queued run waits for the running run of its job: say which, and until when at most
+    const blocker = run.status === 'queued' ? await runningRunOf(this.o.db.knex, run.job) : undefined;
+    const waitingFor = blocker ? waitingNotice(blocker, ctx.now, this.o.config.heartbeatSeconds * 4) : undefined;
+    this.page(r, pages.runPage(ctx, { run, logs, batches: full, waitingFor }));
   }
 
   private async batches(r: Request, ctx: pages.PageContext): Promise<void> {

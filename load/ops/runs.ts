@@ -9,7 +9,7 @@ import { redactSecretsDeep } from '../../core/redact.ts';
 import { runSql } from '../../core/sql.ts';
 
 export type RunTrigger = 'schedule' | 'manual' | 'retry' | 'replay';
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead' | 'cancelled';
 export type RunStats = Record<string, unknown>;
 
 export interface RunError {
@@ -38,6 +38,8 @@ export interface JobRun {
   error: RunError | null;
   host: string | null;
   pid: number | null;
+  /** last sign of life of a running run (every MFG_ETL_HEARTBEAT_SECONDS) */
+  heartbeatAt: Date | null;
 }
 
 interface RunRow {
@@ -59,6 +61,7 @@ interface RunRow {
   error: RunError | null;
   host: string | null;
   pid: number | null;
+  heartbeat_at: Date | null;
 }
 
 function toRun(r: RunRow): JobRun {
@@ -81,6 +84,7 @@ function toRun(r: RunRow): JobRun {
     error: r.error,
     host: r.host,
     pid: r.pid,
+    heartbeatAt: r.heartbeat_at ?? null,
   };
 }
 
@@ -117,25 +121,96 @@ export async function setQueueJobId(db: Db, runId: number, queueJobId: string): 
   await db('job_runs').where({ id: runId }).update({ queue_job_id: queueJobId });
 }
 
-export async function markRunning(db: Db, runId: number, attempt: number, queueJobId: string | null): Promise<void> {
-  await db('job_runs')
-    .where({ id: runId })
-    .update({ status: 'running', attempt, started_at: new Date(), host: os.hostname(), pid: process.pid, queue_job_id: queueJobId });
+/** Starts a queued run; false when it is no longer queued (cancelled meanwhile). */
+export async function markRunning(db: Db, runId: number, attempt: number, queueJobId: string | null): Promise<boolean> {
+  const n = await db('job_runs').where({ id: runId, status: 'queued' }).update({
+    status: 'running',
+    attempt,
+    started_at: new Date(),
+    heartbeat_at: db.fn.now(),
+    host: os.hostname(),
+    pid: process.pid,
+    queue_job_id: queueJobId,
+  });
+  return n === 1;
 }
 
+/** The running run's heartbeat; false when it is no longer running (taken over meanwhile). */
+export async function beat(db: Db, runId: number): Promise<boolean> {
+  const n = await db('job_runs').where({ id: runId, status: 'running' }).update({ heartbeat_at: db.fn.now() });
+  return n === 1;
+}
+
+/**
+ * Records how a run ended. Only a queued or running run changes: a run taken over meanwhile (its
+ * heartbeat was late) keeps what the taker wrote; false then.
+ */
 export async function finishRun(
   db: Db,
   runId: number,
-  status: 'succeeded' | 'failed' | 'dead',
+  status: 'succeeded' | 'failed' | 'dead' | 'cancelled',
   stats: RunStats,
   error: RunError | null,
-): Promise<void> {
+): Promise<boolean> {
   // an Odoo answer may echo a key ("invalid bearer …"): masked before it is stored, so the run
   // page, dead-letters and every later reader show it masked
   const safeError = error ? redactSecretsDeep(error) : null;
-  await db('job_runs')
+  const n = await db('job_runs')
     .where({ id: runId })
+    .whereIn('status', ['queued', 'running'])
     .update({ status, finished_at: new Date(), stats: JSON.stringify(stats), error: safeError ? JSON.stringify(safeError) : null });
+  return n === 1;
+}
+
+/** The run of `job` running now (the one a queued run of the job waits for), if any. */
+export async function runningRunOf(db: Db, job: string): Promise<JobRun | undefined> {
+  const row = await db('job_runs').where({ job, status: 'running' }).orderBy('id', 'desc').first();
+  return row ? toRun(row as RunRow) : undefined;
+}
+
+export interface AbandonedRun {
+  id: number;
+  job: string;
+  queueJobId: string | null;
+  host: string | null;
+  pid: number | null;
+  heartbeatAt: Date | null;
+  /** a queued run of the same job is waiting (it replaces the abandoned one) */
+  waiting: boolean;
+}
+
+/**
+ * Marks `failed` the running runs of `jobs` whose heartbeat is older than `staleSeconds` (their
+ * worker died), in one statement so two takers never take the same run; returns them.
+ */
+export async function takeOverStaleRuns(db: Db, jobs: readonly string[], staleSeconds: number): Promise<AbandonedRun[]> {
+  if (jobs.length === 0) return [];
+  const rows = await runSql<{
+    id: string;
+    job: string;
+    queue_job_id: string | null;
+    host: string | null;
+    pid: number | null;
+    heartbeat_at: Date | null;
+    waiting: boolean;
+  }>(db, 'ops/take_over_stale_runs', [jobs, staleSeconds]);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    job: r.job,
+    queueJobId: r.queue_job_id,
+    host: r.host,
+    pid: r.pid,
+    heartbeatAt: r.heartbeat_at,
+    waiting: r.waiting,
+  }));
+}
+
+/** Marks a queued run cancelled (the operator interrupted the `run` waiting for it); false if it started meanwhile. */
+export async function cancelQueuedRun(db: Db, runId: number, reason: string): Promise<boolean> {
+  const n = await db('job_runs')
+    .where({ id: runId, status: 'queued' })
+    .update({ status: 'cancelled', finished_at: new Date(), error: JSON.stringify({ message: reason, class: 'CancelledError' }) });
+  return n === 1;
 }
 
 export async function findRun(db: Db, id: number): Promise<JobRun | undefined> {
@@ -213,7 +288,7 @@ export async function linkScheduleSlot(db: Db, job: string, slotAt: Date, runId:
 
 /** Deletes finished runs older than the cutoff (never queued/running ones). */
 export async function deleteRunsBefore(db: Db, cutoff: Date, dryRun: boolean): Promise<number> {
-  const q = db('job_runs').whereIn('status', ['succeeded', 'failed', 'dead']).where('finished_at', '<', cutoff);
+  const q = db('job_runs').whereIn('status', ['succeeded', 'failed', 'dead', 'cancelled']).where('finished_at', '<', cutoff);
   if (dryRun) {
     const [{ count }] = (await q.clone().count({ count: '*' })) as [{ count: string | number }];
     return Number(count);

@@ -284,3 +284,39 @@ export function rowCounts(stats: Record<string, unknown>): Partial<Record<keyof 
   }
   return out;
 }
+
+// ---- waiting runs ---------------------------------------------------------------------------------
+
+/** The running run a queued run of the same job waits for (a job never runs twice at once). */
+export interface BlockingRunFact {
+  id: number;
+  job: string;
+  host: string | null;
+  pid: number | null;
+  startedAt: Date | null;
+  heartbeatAt: Date | null;
+}
+
+/** "2026-03-02 12:00:00Z": the CLI's time format */
+function stamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/** When a silent run gets taken over: four heartbeat periods after its last sign of life. */
+export function takeOverAt(b: BlockingRunFact, staleSeconds: number): Date | null {
+  const last = b.heartbeatAt ?? b.startedAt;
+  return last ? new Date(last.getTime() + staleSeconds * 1000) : null;
+}
+
+/** Why a run waits and how long at most, in one line (CLI stderr and the run's status page). */
+export function waitingNotice(b: BlockingRunFact, now: Date, staleSeconds: number): string {
+  const by = `${b.host ?? '?'}/${b.pid ?? '?'}`;
+  const started = b.startedAt ? ` at ${stamp(b.startedAt)}` : '';
+  const beat = b.heartbeatAt ? `heartbeat ${humanDuration(now.getTime() - b.heartbeatAt.getTime())} ago` : 'no heartbeat yet';
+  const at = takeOverAt(b, staleSeconds);
+  const takeOver = at ? `; taken over at ${stamp(at > now ? at : now)} if it stays silent` : '';
+  return `waiting for run ${b.id} of ${b.job} started by ${by}${started}, ${beat}${takeOver}`;
+}
