@@ -41,6 +41,11 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
    * `worker` and `scheduler` refuse a wrong section at start instead of at the first run.
    */
   checkSettings?(config: Config): unknown;
+  /**
+   * Refuses parameters the settings make unacceptable (throws UsageError, one line), before the
+   * run is queued and again when it starts; the parameters passed the `params` schema already.
+   */
+  checkRun?(config: Config, params: z.infer<P>): void;
   run(ctx: JobContext, params: z.infer<P>): Promise<RunStats>;
 }
 

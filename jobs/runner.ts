@@ -136,7 +136,7 @@ export class Runner {
     const job = findJob(this.o.registry, jobName);
     const merged = this.params(job, params);
     // refuse bad parameters now rather than in a worker: the caller is still there to read it
-    checkParams(job, merged);
+    checkParams(job, merged, this.o.config);
     const work = async (trx: Knex.Transaction): Promise<JobRun> => {
       const run = await createRun(trx, {
         job: job.name,
@@ -260,7 +260,7 @@ export class Runner {
     logger.info('run started', { trigger: attempt > 1 ? 'retry' : undefined });
     let stats: RunStats = {};
     try {
-      const params = checkParams(job, queued.data.params);
+      const params = checkParams(job, queued.data.params, this.o.config);
       stats = await job.run(
         {
           config: this.o.config,
@@ -459,7 +459,7 @@ function loadFailedError(runId: number, batches: LoadFailedBatch[]): LoadFailedE
   );
 }
 
-function checkParams(job: JobDefinition, params: Record<string, unknown>): Record<string, unknown> {
+function checkParams(job: JobDefinition, params: Record<string, unknown>, config: Config): Record<string, unknown> {
   const parsed = job.params.safeParse(params);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -467,5 +467,6 @@ function checkParams(job: JobDefinition, params: Record<string, unknown>): Recor
       context: { job: job.name, params },
     });
   }
+  job.checkRun?.(config, parsed.data);
   return parsed.data as Record<string, unknown>;
 }

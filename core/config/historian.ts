@@ -116,6 +116,10 @@ export const historianSettingsSchema = z
     initialLookbackHours: positive.default(24),
     /** one run reads at most this much; a run further behind catches up over several runs */
     maxWindowHours: positive.default(168),
+    /** a backfill (--param from/to) is staged in windows of at most this much, one batch each */
+    backfillWindowHours: positive.max(24 * 31).default(24),
+    /** a backfill covers at most this many days (a larger one is refused: split it) */
+    backfillMaxDays: positive.default(366),
     shifts: z.array(shiftSchema).default([]),
     tags: z.array(tagSchema).default([]),
     assets: z.record(z.string(), assetSchema).default({}),

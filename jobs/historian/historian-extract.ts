@@ -3,12 +3,14 @@
  * stages samples, buckets, downtime events, shift summaries and scrap as one `historian` batch
  * per run (scope: the window read).
  *
- * Windows are half-open [from, to). Without parameters each active tag reads from its watermark
- * minus `overlapMinutes` (a tag without one: from the bucket/shift boundary at or before
- * now − `initialLookbackHours`, so its first bucket and shift are whole) up to
- * min(now, earliest from + `maxWindowHours`); tags sharing a `from` share one read. With
- * `--param from=… --param to=…` every active tag reads that window (a backfill). Watermarks only
- * ever move forward, so a backfill of an older window leaves them where they are.
+ * Windows are half-open [from, to), planned in transform/historian/windows.ts (pure). Without
+ * parameters each active tag reads from its watermark minus `overlapMinutes` (a tag without one:
+ * from the bucket/shift boundary at or before now − `initialLookbackHours`, so its first bucket
+ * and shift are whole) up to min(now, earliest from + `maxWindowHours`); tags sharing a `from`
+ * share one read. With `--param from=… --param to=…` every active tag reads that range (a
+ * backfill), cut into windows of at most `backfillWindowHours`, one batch and one transaction
+ * each; absurd ranges are refused before queueing (checkRun). Watermarks only ever move forward,
+ * so a backfill of an older window leaves them where they are.
  *
  * Re-staging replaces, never duplicates. The aggregation is recomputed over [R, E): R is the
  * bucket/shift boundary at or before the earliest `from`, E the one at or after `to` as far as
@@ -54,17 +56,21 @@ import { historianCheckpoints, type TagReadCounts } from '../../transform/histor
 import {
   aggregateHistorian,
   alignedStart,
-  bucketBoundaries,
   type HistorianSettings,
   type Sample,
-  shiftInstances,
   type TagSettings,
   type TimeRange,
 } from '../../transform/historian/index.ts';
+import { alignedEnd, backfillRefusal, backfillWindows, isoShort, planWindows } from '../../transform/historian/windows.ts';
+import { EtlError, isPermanent, UsageError } from '../../core/errors.ts';
+import { batchesOfRunChain } from '../../load/ops/runs.ts';
 import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 
-const MINUTE = 60_000;
+// the planning moved to transform/historian/windows.ts (pure); re-exported for existing callers
+export { alignedEnd, isoShort, planWindows } from '../../transform/historian/windows.ts';
+export type { ExtractPlan } from '../../transform/historian/windows.ts';
+
 const HOUR = 3_600_000;
 /** samples per COPY or INSERT: large enough to amortise the round trip, small enough to overlap with the read */
 const SAMPLE_CHUNK = 20_000;
@@ -85,67 +91,7 @@ export const historianExtractParams = z
   .refine((p) => typeof p.from !== 'number' || typeof p.to !== 'number' || p.from < p.to, { message: 'from must be before to' });
 type Params = z.infer<typeof historianExtractParams>;
 
-/** 2026-11-26T06:00Z when the seconds are zero, else the full ISO time */
-export function isoShort(ms: number): string {
-  const s = new Date(ms).toISOString();
-  return s.endsWith(':00.000Z') ? `${s.slice(0, 16)}Z` : s.endsWith('.000Z') ? `${s.slice(0, 19)}Z` : s;
-}
-
-interface TagWindow {
-  tag: TagSettings;
-  /** where this tag's read starts; ≥ plan.to: nothing to read this run */
-  from: number;
-}
-
-export interface ExtractPlan {
-  windows: TagWindow[];
-  /** the earliest from */
-  from: number;
-  to: number;
-  backfill: boolean;
-  /** how far `to` lies behind the wall clock because of maxWindowHours (0: caught up) */
-  behindMs: number;
-}
-
 const calendarOf = (s: HistorianSettings, timezone: string) => ({ timezone, bucketMinutes: s.bucketMinutes, shifts: s.shifts });
-
-/** Per-tag windows of one run (see the module comment). `now` is the run's wall clock. */
-export function planWindows(
-  s: HistorianSettings,
-  timezone: string,
-  tags: readonly TagSettings[],
-  watermarks: ReadonlyMap<string, number>,
-  params: Params,
-  now: number,
-): ExtractPlan {
-  if (params.from !== undefined && params.to !== undefined) {
-    return { windows: tags.map((tag) => ({ tag, from: params.from! })), from: params.from, to: params.to, backfill: true, behindMs: 0 };
-  }
-  const fresh = alignedStart(now - s.initialLookbackHours * HOUR, calendarOf(s, timezone));
-  const windows = tags.map((tag) => {
-    const wm = watermarks.get(tag.name);
-    return { tag, from: wm === undefined ? fresh : wm - s.overlapMinutes * MINUTE };
-  });
-  const from = Math.min(...windows.map((w) => w.from));
-  const to = Math.min(now, from + s.maxWindowHours * HOUR);
-  return { windows, from, to, backfill: false, behindMs: now - to };
-}
-
-/**
- * The first instant ≥ ts that ends both a bucket and the shift holding ts (mirror of alignedStart;
- * when shifts and buckets do not line up, a few rounds and then the bucket wins).
- */
-export function alignedEnd(ts: number, s: HistorianSettings, timezone: string): number {
-  let end = ts;
-  for (let round = 0; round < 4; round++) {
-    const shift = shiftInstances({ from: end - 1, to: end }, timezone, s.shifts).find((x) => x.start < end && x.end > end);
-    if (shift) end = shift.end;
-    const starts = bucketBoundaries({ from: end, to: end + s.bucketMinutes * MINUTE }, timezone, s.bucketMinutes);
-    if (starts[0] === end) return end;
-    end = starts[1] ?? starts[0]! + s.bucketMinutes * MINUTE;
-  }
-  return end;
-}
 
 /**
  * The range the aggregation is recomputed over: from the boundary at or before the earliest read
@@ -475,6 +421,120 @@ function summaryLines(staged: Staged): string[] {
   return lines;
 }
 
+/** A backfill window failed after earlier windows committed: says what is staged and how to resume. */
+export class BackfillWindowError extends EtlError {
+  override readonly permanent: boolean;
+  constructor(message: string, options: { context: Record<string, unknown>; cause: unknown }) {
+    super(message, options);
+    this.permanent = isPermanent(options.cause);
+  }
+}
+
+interface WindowResult {
+  window: string;
+  batchId: number | null;
+  status: string;
+  samples: number;
+  /** staged by an earlier attempt of this run (a retry resumes after it) */
+  resumed?: boolean;
+}
+
+/**
+ * A backfill (from/to): one batch per window of at most `backfillWindowHours`, each committed in
+ * its own transaction, so memory stays flat and a failure keeps the windows before it. A retry of
+ * the same run skips the windows its earlier attempts staged; the error names the rerun that
+ * does the rest.
+ */
+async function backfill(
+  ctx: JobContext,
+  s: HistorianSettings,
+  tags: readonly TagSettings[],
+  from: number,
+  to: number,
+): Promise<Record<string, unknown>> {
+  const windows = backfillWindows(from, to, s, ctx.config.timezone);
+  const scopeOf = (w: TimeRange) => `${isoShort(w.from)}/${isoShort(w.to)}`;
+  if (ctx.dryRun) {
+    return {
+      dryRun: true,
+      from: iso(from),
+      to: iso(to),
+      backfill: true,
+      windows: windows.length,
+      reads: [{ from: iso(from), tags: tags.map((t) => t.name) }],
+      summary: [
+        `would read ${tags.length} tags, ${isoShort(from)} → ${isoShort(to)} (backfill) in ${windows.length} window(s) of at most ${s.backfillWindowHours} h, one batch each`,
+      ],
+    };
+  }
+  const earlier = new Map((await batchesOfRunChain(ctx.db.knex, ctx.runId, 'historian')).map((b) => [b.scope, b]));
+  const opcua = opcuaSettings(ctx.config, s);
+  const historian = await openHistorian(opcua, ctx.logger, ctx.signal);
+  const results: WindowResult[] = [];
+  let last: Staged | undefined;
+  try {
+    const nodes = await historian.resolveTags(tags, { missing: 'omit' });
+    if (nodes.size === 0) await historian.resolveTags(tags);
+    for (const [i, w] of windows.entries()) {
+      ctx.signal.throwIfAborted();
+      const scope = scopeOf(w);
+      ctx.progress(`historian backfill window ${i + 1}/${windows.length} ${scope}`, i, windows.length);
+      const before = earlier.get(scope);
+      if (before) {
+        results.push({ window: scope, batchId: before.id, status: before.status, samples: 0, resumed: true });
+        continue;
+      }
+      let staged: Staged | { nothing: string };
+      try {
+        staged = await ctx.db.knex.transaction((trx) => stageRun(ctx, trx, s, historian, nodes, tags, w, opcua.endpoint));
+      } catch (err) {
+        if (results.length === 0) throw err; // nothing committed: the error as it is
+        const doneTo = isoShort(w.from);
+        throw new BackfillWindowError(
+          `backfill window ${i + 1} of ${windows.length} (${scope}) failed: ${err instanceof Error ? err.message : String(err)}; ` +
+            `windows 1–${i} (${isoShort(from)} → ${doneTo}) are staged in batches ${results.map((r) => r.batchId).join(', ')}; ` +
+            `the rest: mfg-etl run historian-extract --param from=${doneTo} --param to=${isoShort(to)}`,
+          { context: { staged: results, failedWindow: scope, resumeFrom: doneTo, to: isoShort(to) }, cause: err },
+        );
+      }
+      if ('nothing' in staged) {
+        results.push({ window: scope, batchId: null, status: 'nothing to read', samples: 0 });
+        continue;
+      }
+      last = staged;
+      results.push({ window: scope, batchId: staged.batchId, status: staged.status, samples: Number(staged.stats.samples) });
+      ctx.logger.info('historian backfill window staged', { window: scope, batchId: staged.batchId, status: staged.status });
+    }
+    ctx.progress('historian backfill windows', windows.length, windows.length);
+  } finally {
+    await historian.close();
+  }
+  if (windows.length === 1 && last) {
+    const { perTag: _perTag, ...brief } = last.stats;
+    return { ...brief, windows: 1, batchId: last.batchId, status: last.status, checkpoints: last.checkpoints, summary: summaryLines(last) };
+  }
+  const staged = results.filter((r) => !r.resumed && r.batchId !== null);
+  const byStatus = new Map<string, number>();
+  for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  return {
+    backfill: true,
+    from: iso(from),
+    to: iso(to),
+    windows: windows.length,
+    windowsStaged: staged.length,
+    windowsResumed: results.filter((r) => r.resumed).length,
+    samples: results.reduce((n, r) => n + r.samples, 0),
+    batches: results,
+    summary: [
+      `backfill ${isoShort(from)} → ${isoShort(to)} in ${windows.length} windows of at most ${s.backfillWindowHours} h: ${[...byStatus].map(([k, n]) => `${n} ${k}`).join(', ')}`,
+      `samples ${fmt(results.reduce((n, r) => n + r.samples, 0))} good; batches ${results.map((r) => r.batchId ?? '-').join(', ')}`,
+      ...results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => `window ${r.window}: batch ${r.batchId} rejected (mfg-etl batch ${r.batchId})`),
+    ],
+  };
+}
+
 /** historian.shifts is optional, but without it two of the outputs are never made: say so */
 export const NO_SHIFTS_WARNING =
   'no shifts in the historian section of the config file: no shift summaries and no scrap rows are made; add historian.shifts, e.g. [{"name":"early","start":"06:00","end":"14:00"}, …]';
@@ -492,6 +552,7 @@ async function extractRun(ctx: JobContext, params: Params): Promise<Record<strin
   const s = historianSettings(ctx.config);
   const tags = s.tags.filter((t) => t.active);
   if (tags.length === 0) return { samples: 0, summary: ['no active tag in the historian section of the config file: nothing to read'] };
+  if (params.from !== undefined && params.to !== undefined) return backfill(ctx, s, tags, params.from, params.to);
   if (ctx.dryRun) {
     const now = Math.floor(Date.now() / 1000) * 1000;
     const plan = planWindows(
@@ -549,5 +610,10 @@ export const historianExtractJob = defineJob({
   schedule: '*/15 * * * *',
   params: historianExtractParams,
   checkSettings: historianSettings,
+  checkRun(config, params) {
+    if (params.from === undefined || params.to === undefined) return;
+    const refused = backfillRefusal(params.from, params.to, Date.now(), historianSettings(config));
+    if (refused) throw new UsageError(refused, { context: { from: isoShort(params.from), to: isoShort(params.to) } });
+  },
   run: (ctx, params) => extract(ctx, params),
 });

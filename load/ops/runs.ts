@@ -258,6 +258,18 @@ export async function loadFailedBatches(db: Db, runId: number): Promise<LoadFail
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
+/** Batches of `kind` staged by the run chain of `runId` (every attempt carried by the same queue job). */
+export async function batchesOfRunChain(db: Db, runId: number, kind: string): Promise<{ id: number; scope: string; status: string }[]> {
+  const run = (await db('job_runs').where({ id: runId }).first('queue_job_id')) as { queue_job_id: string | null } | undefined;
+  const runs = run?.queue_job_id ? db('job_runs').where({ queue_job_id: run.queue_job_id }).select('id') : [runId];
+  const rows = (await db('batches').where({ kind }).whereIn('run_id', runs).orderBy('id').select('id', 'scope', 'status')) as {
+    id: number;
+    scope: string;
+    status: string;
+  }[];
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
 /** Runs that failed for good and have not been replayed yet (a dry run never is one). */
 export async function listDeadLetters(db: Db): Promise<JobRun[]> {
   const rows = await db('job_runs').where({ status: 'dead', dry_run: false }).whereNull('replayed_by').orderBy('id', 'desc');

@@ -158,6 +158,8 @@ beforeAll(async () => {
     overlapMinutes: 15,
     initialLookbackHours: 24,
     maxWindowHours: 168,
+    // the whole fall-back weekend (65 h) in one backfill window, one batch: this file is about the calendar
+    backfillWindowHours: 72,
     shifts: SHIFTS,
     tags,
     assets: { 'WC-DRILL': { product: SCRAP_PRODUCT['WC-DRILL'] }, 'WC-ASSEMBLY': { idealRatePerHour: 900 } },

@@ -397,6 +397,94 @@ describe('historian-extract', () => {
     expect(await knex()('batches').count({ n: '*' }).first()).toEqual(batches);
   });
 
+  it('refuses an absurd backfill range before queueing anything: exit 2, one line', async () => {
+    const cli = await runCli(
+      ['run', 'historian-extract', '--param', 'from=1970-01-01T00:00Z', '--param', 'to=2100-01-01T00:00Z'],
+      app.env,
+      app.dir,
+    );
+    expect(cli.code).toBe(2);
+    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    expect(cli.stderr).toMatch(/^mfg-etl: historian-extract: to 2100-01-01T00:00Z lies \d+ days in the future/);
+    const huge = await runCli(
+      ['run', 'historian-extract', '--param', 'from=2020-01-01T00:00Z', '--param', `to=${iso(hourNow).slice(0, 16)}Z`],
+      app.env,
+      app.dir,
+    );
+    expect(huge.code).toBe(2);
+    expect(huge.stderr).toMatch(/more than historian\.backfillMaxDays \(366\)/);
+    const recorded = await knex()('job_runs').whereRaw("params->>'from' in ('1970-01-01T00:00Z', '2020-01-01T00:00Z')").count({ n: '*' });
+    expect(Number(recorded[0]!.n)).toBe(0);
+  });
+
+  describe('a long backfill', () => {
+    const range = { from: hourNow - 10 * HOUR, to: hourNow - HOUR };
+    const windowed = () => ({ ...section, backfillWindowHours: 3 });
+    async function backfillCtx(signal: AbortSignal, progress: string[], runId?: number) {
+      const run = runId ?? (await createRun(knex(), { job: 'historian-extract', trigger: 'manual' })).id;
+      return {
+        config: { ...app.config, file: { ...app.config.file, historian: windowed() } },
+        db: app.db,
+        logger: app.logger,
+        signal,
+        runId: run,
+        attempt: 1,
+        dryRun: false,
+        progress: (m: string) => void progress.push(m),
+      };
+    }
+    const params = () => historianExtractParams.parse({ from: iso(range.from), to: iso(range.to) });
+    const historianBatches = async () =>
+      (await knex()('batches').where({ kind: 'historian' }).orderBy('id').select('id', 'scope', 'run_id')) as {
+        id: number;
+        scope: string;
+        run_id: number;
+      }[];
+
+    it('goes in windows of at most backfillWindowHours, one committed batch each, with progress per window', async () => {
+      const before = (await historianBatches()).length;
+      const progress: string[] = [];
+      const ctx = await backfillCtx(new AbortController().signal, progress);
+      const stats = await historianExtractJob.run(ctx, params());
+      const windows = Number(stats.windows);
+      expect(windows).toBeGreaterThanOrEqual(3);
+      expect(stats).toMatchObject({ backfill: true, windowsStaged: windows, samples: expectedSamples(range.from, range.to).good });
+      const mine = (await historianBatches()).slice(before);
+      expect(mine).toHaveLength(windows);
+      for (const b of mine) {
+        const [f, t] = b.scope.split('/').map((x) => Date.parse(x));
+        expect(t! - f!).toBeLessThanOrEqual(3 * HOUR);
+      }
+      expect(mine[0]!.scope.startsWith(isoShort(range.from))).toBe(true);
+      expect(mine.at(-1)!.scope.endsWith(isoShort(range.to))).toBe(true);
+      expect(progress.filter((m) => /^historian backfill window \d+\/\d+ /.test(m))).toHaveLength(windows);
+    });
+
+    it('a failure mid-way keeps the windows before it, says which and how to resume; the retry resumes', async () => {
+      const before = (await historianBatches()).length;
+      const controller = new AbortController();
+      const progress: string[] = [];
+      const ctx = await backfillCtx(controller.signal, progress);
+      // the run is stopped while the second window reads
+      ctx.progress = (m: string) => {
+        progress.push(m);
+        if (m.startsWith('historian backfill window 2/')) controller.abort(new Error('stopped for the test'));
+      };
+      const failed = historianExtractJob.run(ctx, params());
+      await expect(failed).rejects.toThrow(
+        /^backfill window 2 of \d+ \(\S+\) failed: .*; windows 1–1 \(\S+ → (\S+)\) are staged in batches \d+; the rest: mfg-etl run historian-extract --param from=\1 --param to=\S+$/,
+      );
+      const after = (await historianBatches()).slice(before);
+      expect(after).toHaveLength(1);
+      // a retry of the same run (same queue job) skips the staged window and does the rest
+      const retry = await historianExtractJob.run({ ...ctx, signal: new AbortController().signal, progress: () => {} }, params());
+      expect(retry).toMatchObject({ windowsResumed: 1, windowsStaged: Number(retry.windows) - 1 });
+      const all = (await historianBatches()).slice(before);
+      expect(all).toHaveLength(Number(retry.windows));
+      expect(new Set(all.map((b) => b.scope)).size).toBe(all.length);
+    });
+  });
+
   it('housekeeping removes samples older than historian.retentionDays and nothing newer', async () => {
     const old = Date.now() - 40 * 24 * HOUR;
     await stageSamples(
