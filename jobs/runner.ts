@@ -339,7 +339,8 @@ export class Runner {
       if (run.status === 'queued' && this.o.notice) {
         // say at once what it waits for, and until when at most
         const blocker = await runningRunOf(knex, run.job);
-        if (blocker && blocker.id !== noticed) {
+        // (the run may have started between the two reads: then it is no blocker of itself)
+        if (blocker && blocker.id !== noticed && blocker.queueJobId !== run.queueJobId) {
           noticed = blocker.id;
           const [{ now }] = (await knex.select(knex.raw('now() as now'))) as [{ now: Date }];
           this.o.notice(waitingNotice(blocker, now, this.staleSeconds));
