@@ -5,7 +5,14 @@
  * Pure: the figures are measured by sql/forecast/check_*.sql and the parser.
  */
 import type { ForecastCheckpointSettings } from '../../core/config/forecast.ts';
-import { type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint } from '../shared/checkpoints.ts';
+import {
+  type CheckpointResult,
+  checkpointResult,
+  duplicateKeysCheckpoint,
+  examplesText,
+  parseErrorsCheckpoint,
+  referenceCheckpoint,
+} from '../shared/checkpoints.ts';
 
 /** Figures measured on a staged forecast version (sql/forecast/check_*.sql + the parser). */
 export interface ForecastMeasures {
@@ -57,27 +64,7 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
   const r = m.references;
 
   out.push(parseErrorsCheckpoint(m.parse, s.parse_errors));
-  {
-    const c = s.duplicate_keys;
-    const passed = m.duplicates.duplicate_keys <= c.threshold;
-    out.push(
-      checkpointResult(
-        'duplicate_keys',
-        c.severity,
-        passed,
-        {
-          duplicateKeys: m.duplicates.duplicate_keys,
-          duplicateLines: m.duplicates.duplicate_lines,
-          examples: m.duplicates.examples,
-          threshold: c.threshold,
-        },
-        passed
-          ? 'each product, warehouse and period appears once'
-          : `${m.duplicates.duplicate_keys} product/warehouse/period combinations appear more than once (${m.duplicates.duplicate_lines} lines)`,
-      ),
-    );
-  }
-  // Without master data the referential checks cannot say anything: say so, as warnings.
+  out.push(duplicateKeysCheckpoint(m.duplicates, s.duplicate_keys, ['product', 'warehouse', 'period']));
   const refCheck = (
     name: 'unknown_products' | 'unknown_warehouses' | 'unknown_units',
     master: number,
@@ -90,28 +77,7 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
       out.push(checkpointResult(name, c.severity, true, { unitsUsed: 0 }, "no units given: quantities are in each product's own unit"));
       return;
     }
-    if (master === 0) {
-      out.push(
-        checkpointResult(
-          name,
-          'warning',
-          false,
-          { masterDataRows: 0, unknown: null },
-          `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`,
-        ),
-      );
-      return;
-    }
-    const passed = unknown <= c.threshold;
-    out.push(
-      checkpointResult(
-        name,
-        c.severity,
-        passed,
-        { unknown, examples: examples ?? [], threshold: c.threshold, masterDataRows: master },
-        passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`,
-      ),
-    );
+    out.push(referenceCheckpoint(name, c, { master, unknown, examples, what }));
   };
   refCheck('unknown_products', r.master_products, r.unknown_products, r.unknown_product_examples, 'product');
   refCheck('unknown_warehouses', r.master_warehouses, r.unknown_warehouses, r.unknown_warehouse_examples, 'warehouse');

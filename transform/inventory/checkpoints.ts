@@ -2,7 +2,14 @@
  * Checkpoints of a count batch: figures measured by sql/inventory/check_count_*.sql and the parser
  * in, one result per checkpoint out, in the order a warehouse clerk reads them. Pure.
  */
-import { type CheckpointResult, checkpointResult, examplesText, parseErrorsCheckpoint } from '../shared/checkpoints.ts';
+import {
+  type CheckpointResult,
+  checkpointResult,
+  duplicateKeysCheckpoint,
+  examplesText,
+  parseErrorsCheckpoint,
+  referenceCheckpoint,
+} from '../shared/checkpoints.ts';
 import type { CountCheckpointSettings } from '../../core/config/inventory.ts';
 
 export interface CountMeasures {
@@ -58,26 +65,7 @@ export function countCheckpoints(m: CountMeasures, s: CountCheckpointSettings): 
       ),
     );
   }
-  {
-    const c = s.duplicate_keys;
-    const passed = m.duplicates.duplicate_keys <= c.threshold;
-    out.push(
-      checkpointResult(
-        'duplicate_keys',
-        c.severity,
-        passed,
-        {
-          duplicateKeys: m.duplicates.duplicate_keys,
-          duplicateLines: m.duplicates.duplicate_lines,
-          examples: m.duplicates.examples,
-          threshold: c.threshold,
-        },
-        passed
-          ? 'each location, product and lot appears once'
-          : `${m.duplicates.duplicate_keys} location/product/lot combinations appear more than once (${m.duplicates.duplicate_lines} lines)`,
-      ),
-    );
-  }
+  out.push(duplicateKeysCheckpoint(m.duplicates, s.duplicate_keys, ['location', 'product', 'lot']));
   const refCheck = (
     name: 'unknown_locations' | 'unknown_products',
     master: number,
@@ -85,31 +73,7 @@ export function countCheckpoints(m: CountMeasures, s: CountCheckpointSettings): 
     lines: number,
     examples: string[] | null,
     what: string,
-  ) => {
-    const c = s[name];
-    if (master === 0) {
-      out.push(
-        checkpointResult(
-          name,
-          'warning',
-          false,
-          { masterDataRows: 0, unknown: null },
-          `no ${what} master data synced yet: ${what}s not checked (run masterdata-sync)`,
-        ),
-      );
-      return;
-    }
-    const passed = unknown <= c.threshold;
-    out.push(
-      checkpointResult(
-        name,
-        c.severity,
-        passed,
-        { unknown, lines, examples: examples ?? [], threshold: c.threshold, masterDataRows: master },
-        passed ? `all ${what}s known` : `${unknown} unknown ${what}s${examplesText(examples)}`,
-      ),
-    );
-  };
+  ) => out.push(referenceCheckpoint(name, s[name], { master, unknown, lines, examples, what }));
   refCheck('unknown_locations', r.master_locations, r.unknown_locations, r.unknown_location_lines, r.unknown_location_examples, 'location');
   refCheck('unknown_products', r.master_products, r.unknown_products, r.unknown_product_lines, r.unknown_product_examples, 'product');
   {

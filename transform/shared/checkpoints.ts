@@ -91,3 +91,56 @@ export function parseErrorsCheckpoint(
     passed ? `all ${parse.rows} rows read` : `${parse.errorCount} of ${parse.rows} rows could not be read (see the error report)`,
   );
 }
+
+/** duplicate_keys: each key once; `keyParts` name the key's parts as people say them ("product", "warehouse", "period"). */
+export function duplicateKeysCheckpoint(
+  d: { duplicate_keys: number; duplicate_lines: number; examples: readonly unknown[] },
+  c: { severity: Severity; threshold: number },
+  keyParts: readonly string[],
+): CheckpointResult {
+  const passed = d.duplicate_keys <= c.threshold;
+  const spoken = `${keyParts.slice(0, -1).join(', ')} and ${keyParts[keyParts.length - 1] ?? ''}`;
+  return checkpointResult(
+    'duplicate_keys',
+    c.severity,
+    passed,
+    { duplicateKeys: d.duplicate_keys, duplicateLines: d.duplicate_lines, examples: d.examples, threshold: c.threshold },
+    passed
+      ? `each ${spoken} appears once`
+      : `${d.duplicate_keys} ${keyParts.join('/')} combinations appear more than once (${d.duplicate_lines} lines)`,
+  );
+}
+
+/**
+ * An unknown-reference checkpoint (unknown products, warehouses, locations…). Without master data it
+ * cannot say anything: it says so, as a warning, and points to masterdata-sync.
+ */
+export function referenceCheckpoint(
+  name: string,
+  c: { severity: Severity; threshold: number },
+  f: { master: number; unknown: number; examples: string[] | null; what: string; lines?: number },
+): CheckpointResult {
+  if (f.master === 0) {
+    return checkpointResult(
+      name,
+      'warning',
+      false,
+      { masterDataRows: 0, unknown: null },
+      `no ${f.what} master data synced yet: ${f.what}s not checked (run masterdata-sync)`,
+    );
+  }
+  const passed = f.unknown <= c.threshold;
+  return checkpointResult(
+    name,
+    c.severity,
+    passed,
+    {
+      unknown: f.unknown,
+      ...(f.lines === undefined ? {} : { lines: f.lines }),
+      examples: f.examples ?? [],
+      threshold: c.threshold,
+      masterDataRows: f.master,
+    },
+    passed ? `all ${f.what}s known` : `${f.unknown} unknown ${f.what}s${examplesText(f.examples)}`,
+  );
+}
