@@ -333,6 +333,8 @@ export function overviewPage(
     runs: JobRun[];
     reports: ReportFile[];
     waitingForApproval: number;
+    /** app/http/pictures.ts */
+    pictures?: SafeHtml | '';
   },
 ): SafeHtml {
   const counts = { red: 0, amber: 0, green: 0 };
@@ -351,6 +353,7 @@ export function overviewPage(
         <h2>Workflows</h2>
         ${workflowsTable(data.workflows, ctx)}
       </section>
+      ${data.pictures ?? ''}
       <section>
         <h2>Recent batches</h2>
         ${batchesTable(data.batches, data.checkpoints, ctx)}

@@ -36,6 +36,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SafeHtml } from './html.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import * as pages from './pages.ts';
+import { picturesSection } from './pictures.ts';
+import { chartOeeWeeks, chartReconciliationLocations, chartRuns } from '../../load/ops/charts.ts';
+import { historianSettings } from '../../core/config/historian.ts';
 import { checkReadiness } from './readiness.ts';
 import { type AlertSettings, alertSettings, type HttpSettings, httpSettings } from '../../core/config/http.ts';
 
@@ -437,10 +440,39 @@ export class StatusServer {
       batches.map((b) => b.id),
     );
     const waitingForApproval = Number((waiting as { n?: number | string } | undefined)?.n ?? 0);
+    const pictures = await this.pictures(ctx.now);
     this.page(
       r,
-      pages.overviewPage(ctx, { workflows: flows, incidents, batches, checkpoints, runs, reports: reports.files, waitingForApproval }),
+      pages.overviewPage(ctx, {
+        workflows: flows,
+        incidents,
+        batches,
+        checkpoints,
+        runs,
+        reports: reports.files,
+        waitingForApproval,
+        pictures,
+      }),
     );
+  }
+
+  /** the overview's pictures: runs of the last 14 days, latest reconciliations, OEE of the last 8 weeks */
+  private async pictures(now: Date): Promise<SafeHtml | ''> {
+    const DAY = 86_400_000;
+    const runsSince = new Date(now.getTime() - 14 * DAY);
+    const knex = this.o.db.knex;
+    const [runs, locations, oeeWeeks] = await Promise.all([
+      chartRuns(knex, runsSince),
+      chartReconciliationLocations(knex),
+      chartOeeWeeks(knex, new Date(now.getTime() - 8 * 7 * DAY).toISOString().slice(0, 10)),
+    ]);
+    let idealRates: Record<string, number | undefined> = {};
+    try {
+      idealRates = Object.fromEntries(Object.entries(historianSettings(this.o.config).assets).map(([a, s]) => [a, s.idealRatePerHour]));
+    } catch {
+      // no (valid) historian section: availability and quality only
+    }
+    return picturesSection({ now, runsSince, runs, locations, oeeWeeks, idealRates });
   }
 
   private async runs(r: Request, ctx: pages.PageContext): Promise<void> {

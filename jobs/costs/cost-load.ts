@@ -410,7 +410,7 @@ export const costLoadJob = defineJob({
           revaluationBooked: r.revaluationBooked,
         });
         if (params.report && !ctx.dryRun)
-          await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
+          await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone), runId: ctx.runId });
       }
     } finally {
       client?.close();

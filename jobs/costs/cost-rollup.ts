@@ -300,7 +300,10 @@ export const costRollupJob = defineJob({
     let report: { xlsx: string; csv: string } | undefined;
     if (params.report) {
       ctx.progress('writing the report');
-      const files = await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, { date: plantDate(ctx.config.timezone) });
+      const files = await writeCostReport(ctx.db.knex, ctx.config.reports, batch.id, {
+        date: plantDate(ctx.config.timezone),
+        runId: ctx.runId,
+      });
       report = { xlsx: files.xlsx, csv: files.csv };
       const fresh = await getBatch(ctx.db.knex, batch.id);
       await ctx.db

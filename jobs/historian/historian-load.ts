@@ -621,6 +621,7 @@ export const historianLoadJob = defineJob({
             to: range.to,
             timeZone: ctx.config.timezone,
             assets: settings.assets,
+            runId: ctx.runId,
           });
           summary.push(`OEE report: ${report.xlsx}, ${report.csv} (${report.shifts} shift rows)`);
         } else {

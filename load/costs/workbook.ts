@@ -22,6 +22,7 @@ import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type Batch, getBatch, listCheckpoints } from '../staging/batches.ts';
+import { frozenHeader, printOptions, runLabel, type SheetPrintOptions } from '../workbooks/print.ts';
 import { categoryTotals, type CostLine, costLinePages, listValuationRecords } from './staging.ts';
 
 /** the CSV header: the issue's required columns first, then the rest */
@@ -139,6 +140,8 @@ export interface CostReportOptions {
   /** the report's date (file name): YYYY-MM-DD; default today (UTC) */
   date?: string;
   pageSize?: number;
+  /** the job run writing it: in every page's header */
+  runId?: number;
 }
 
 function statusLine(b: Batch): string {
@@ -147,9 +150,16 @@ function statusLine(b: Batch): string {
   return `${b.status}${who}${rejected}`;
 }
 
-async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, batch: Batch): Promise<number> {
-  const ws = wb.addWorksheet('Summary');
-  ws.columns = [{ width: 34 }, { width: 14 }, { width: 10 }, { width: 10 }, { width: 18 }, { width: 18 }, { width: 18 }, { width: 18 }];
+const SUMMARY_WIDTHS = [34, 14, 10, 10, 18, 18, 18, 18];
+
+async function writeSummary(
+  wb: ExcelJS.stream.xlsx.WorkbookWriter,
+  db: Knex,
+  batch: Batch,
+  print: (widths: readonly number[]) => SheetPrintOptions,
+): Promise<number> {
+  const ws = wb.addWorksheet('Summary', { views: frozenHeader(1), ...print(SUMMARY_WIDTHS) });
+  ws.columns = SUMMARY_WIDTHS.map((width) => ({ width }));
   const bold = { font: { bold: true } } as const;
   const add = (cells: Array<string | number | null>, style?: { font: Partial<ExcelJS.Font> }, formats: Record<number, string> = {}) => {
     const row = ws.addRow(cells.map(safe));
@@ -225,6 +235,8 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, db: Knex, ba
   return totals.length;
 }
 
+const ODOO_WIDTHS = [16, 24, 10, 14, 12, 14, 60] as const;
+
 /** Writes the XLSX and CSV of a cost_rollup batch; answers their paths. */
 export async function writeCostReport(
   db: Knex,
@@ -242,10 +254,12 @@ export async function writeCostReport(
   wb.creator = 'mfg-etl';
   const csv = fs.createWriteStream(csvTmp, { encoding: 'utf8' });
   let lines = 0;
+  const run = runLabel({ runId: options.runId, batchId, date });
+  const print = (widths: readonly number[]) => printOptions({ title: `Cost rollup batch ${batchId}`, run, widths });
   try {
-    await writeSummary(wb, db, batch);
+    await writeSummary(wb, db, batch, print);
 
-    const ws = wb.addWorksheet('Costs', { views: [{ state: 'frozen', ySplit: 1, xSplit: 1 }] });
+    const ws = wb.addWorksheet('Costs', { views: frozenHeader(1, 1), ...print(XLSX_COLUMNS.map((c) => c.width)) });
     ws.columns = XLSX_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
     ws.getRow(1).font = { bold: true };
     ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: XLSX_COLUMNS.length } };
@@ -265,15 +279,15 @@ export async function writeCostReport(
 
     const records = await listValuationRecords(db, batchId);
     if (records.length > 0) {
-      const od = wb.addWorksheet('Odoo', { views: [{ state: 'frozen', ySplit: 1 }] });
+      const od = wb.addWorksheet('Odoo', { views: frozenHeader(1), ...print(ODOO_WIDTHS) });
       od.columns = [
-        { header: 'Product', key: 'product', width: 16 },
-        { header: 'Odoo model', key: 'model', width: 24 },
-        { header: 'Odoo id', key: 'id', width: 10 },
-        { header: 'Value', key: 'value', width: 14, style: { numFmt: MONEY } },
-        { header: 'Quantity', key: 'quantity', width: 12, style: { numFmt: QTY } },
-        { header: 'Journal entry id', key: 'move', width: 14 },
-        { header: 'Description', key: 'description', width: 60 },
+        { header: 'Product', key: 'product', width: ODOO_WIDTHS[0] },
+        { header: 'Odoo model', key: 'model', width: ODOO_WIDTHS[1] },
+        { header: 'Odoo id', key: 'id', width: ODOO_WIDTHS[2] },
+        { header: 'Value', key: 'value', width: ODOO_WIDTHS[3], style: { numFmt: MONEY } },
+        { header: 'Quantity', key: 'quantity', width: ODOO_WIDTHS[4], style: { numFmt: QTY } },
+        { header: 'Journal entry id', key: 'move', width: ODOO_WIDTHS[5] },
+        { header: 'Description', key: 'description', width: ODOO_WIDTHS[6] },
       ];
       od.getRow(1).font = { bold: true };
       od.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: 7 } };

@@ -24,6 +24,7 @@ import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { downtimeReportRows, scrapReportRows, type ShiftReportRow, shiftReportRows, type StatusEntry } from './load-staging.ts';
 import { type CellValue, type Style, StreamedSheet } from '../workbooks/xlsx-rows.ts';
+import { printOptions, runLabel } from '../workbooks/print.ts';
 
 export const OEE_SHEETS = { shifts: 'OEE by shift', downtime: 'Downtime events', scrap: 'Scrap' } as const;
 
@@ -65,6 +66,8 @@ export interface OeeReportOptions {
   timeZone: string;
   /** historian.assets: work center code and ideal rate per asset */
   assets?: Readonly<Record<string, OeeAssetSettings>>;
+  /** the job run writing it: in every page's header */
+  runId?: number;
 }
 
 export interface OeeReportFiles {
@@ -137,6 +140,8 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
   const downtime = await downtimeReportRows(db, from, to, timeZone);
   const scrap = await scrapReportRows(db, from, to);
   const clock = (at: Date) => wallClock(at, timeZone);
+  const title = from === to ? `OEE by shift ${from}` : `OEE by shift ${from} to ${to}`;
+  const print = (widths: readonly number[]) => printOptions({ title, run: runLabel({ runId: options.runId }), widths });
 
   const csv = new CsvWriter(tmp.csv);
   try {
@@ -167,7 +172,12 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
       wb,
       OEE_SHEETS.shifts,
       shiftColumns.map((c) => c[0]),
-      { widths: shiftColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: shifts.length },
+      {
+        widths: shiftColumns.map((c) => c[1]),
+        headerStyle: HEADER_STYLE,
+        print: print(shiftColumns.map((c) => c[1])),
+        autoFilterRows: shifts.length,
+      },
     );
     const shiftStyles = shiftColumns.map((c) => c[2]);
     await csv.line(OEE_CSV_HEADER);
@@ -238,7 +248,12 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
       wb,
       OEE_SHEETS.downtime,
       downColumns.map((c) => c[0]),
-      { widths: downColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: downtime.length },
+      {
+        widths: downColumns.map((c) => c[1]),
+        headerStyle: HEADER_STYLE,
+        print: print(downColumns.map((c) => c[1])),
+        autoFilterRows: downtime.length,
+      },
     );
     const downStyles = downColumns.map((c) => c[2]);
     for (const d of downtime) {
@@ -282,7 +297,12 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
       wb,
       OEE_SHEETS.scrap,
       scrapColumns.map((c) => c[0]),
-      { widths: scrapColumns.map((c) => c[1]), headerStyle: HEADER_STYLE, autoFilterRows: scrap.length },
+      {
+        widths: scrapColumns.map((c) => c[1]),
+        headerStyle: HEADER_STYLE,
+        print: print(scrapColumns.map((c) => c[1])),
+        autoFilterRows: scrap.length,
+      },
     );
     const scrapStyles = scrapColumns.map((c) => c[2]);
     for (const s of scrap) {

@@ -23,6 +23,7 @@ import type { LocationSummary, ReconciliationTotals, ReportLine } from './stagin
 import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type CellValue, type Style, StreamedSheet, streamedZipOptions } from '../workbooks/xlsx-rows.ts';
+import { printOptions, runLabel, type SheetPrintOptions } from '../workbooks/print.ts';
 
 export const SHEETS = { summary: 'Summary', discrepancies: 'Discrepancies', all: 'All lines' } as const;
 
@@ -360,11 +361,26 @@ const SUMMARY_TABLE = [
 ];
 
 /** Summary: the head through exceljs, then the table per location and category streamed (thousands of rows). */
+const SUMMARY_WIDTHS = [34, 26, 12, 12, 14, 18, 22, 22];
+
+/** The page setup of a sheet of this report: the warehouse and run in every page's header. */
+function printFor(input: InventoryReportInput, widths: readonly number[]): SheetPrintOptions {
+  const { meta } = input;
+  const what = meta.kind === 'month_end' ? `month-end ${meta.period ?? ''}`.trim() : 'daily';
+  return printOptions({
+    title: `Inventory reconciliation ${meta.warehouse.code} (${what})`,
+    run: runLabel({ runId: meta.runId, date: meta.generatedAt.toISOString().slice(0, 10) }),
+    widths,
+  });
+}
+
 async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): Promise<void> {
   const table = new StreamedSheet(wb, SHEETS.summary, SUMMARY_TABLE, {
-    widths: [34, 26, 12, 12, 14, 18, 22, 22],
+    widths: SUMMARY_WIDTHS,
     headerStyle: HEADER_STYLE,
     before: (ws) => writeSummaryHead(ws, input),
+    frozenRows: 1,
+    print: printFor(input, SUMMARY_WIDTHS),
   });
   const bold = { bold: true } as const;
   const count: Style = { numFmt: FORMATS.count };
@@ -418,6 +434,10 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
       {
         widths: headers(false).map((c) => c.width),
         headerStyle: HEADER_STYLE,
+        print: printFor(
+          input,
+          headers(false).map((c) => c.width),
+        ),
         autoFilterRows: input.totals.discrepancies,
       },
     );
@@ -441,6 +461,10 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
       {
         widths: headers(true).map((c) => c.width),
         headerStyle: HEADER_STYLE,
+        print: printFor(
+          input,
+          headers(true).map((c) => c.width),
+        ),
         autoFilterRows: input.totals.lines,
       },
     );

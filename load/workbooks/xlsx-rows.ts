@@ -19,6 +19,7 @@
 import { once } from 'node:events';
 import type ExcelJS from 'exceljs';
 import { escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
+import type { SheetPrintOptions } from './print.ts';
 
 export type CellValue = string | number | Date | null | undefined;
 export type Style = Partial<ExcelJS.Style>;
@@ -99,9 +100,13 @@ export interface StreamedSheetOptions {
   exceljsRows?: boolean;
   /**
    * Writes rows through exceljs above the header (a title, key figures with their own fonts and
-   * formats); the streamed rows follow the header. Such a sheet has no frozen pane.
+   * formats); the streamed rows follow the header. Such a sheet freezes only its first
+   * `frozenRows` rows (the title; none when 0).
    */
   before?: (sheet: ExcelJS.Worksheet) => void;
+  frozenRows?: number;
+  /** page setup and header/footer (load/workbooks/print.ts) */
+  print?: SheetPrintOptions;
 }
 
 export class StreamedSheet {
@@ -135,9 +140,9 @@ export class StreamedSheet {
    * `exceljsRows` forces exceljs' own (slow) row writing, the fallback.
    */
   constructor(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, header: readonly string[], options: StreamedSheetOptions = {}) {
-    const views: Array<Partial<ExcelJS.WorksheetView>> =
-      options.freeze === false || options.before ? [] : [{ state: 'frozen', ySplit: 1, xSplit: 0 }];
-    this.sheet = workbook.addWorksheet(name, { views });
+    const frozen = options.freeze === false ? 0 : options.before ? (options.frozenRows ?? 0) : 1;
+    const views: Array<Partial<ExcelJS.WorksheetView>> = frozen > 0 ? [{ state: 'frozen', ySplit: frozen, xSplit: 0 }] : [];
+    this.sheet = workbook.addWorksheet(name, { views, ...options.print });
     if (options.widths) this.sheet.columns = options.widths.map((width) => ({ width }));
     options.before?.(this.sheet);
     const row = this.sheet.addRow(header.map((h) => escapeSpreadsheetText(h)));
