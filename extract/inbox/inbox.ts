@@ -194,7 +194,9 @@ export async function listCandidates(root: string): Promise<{ files: InboxFile[]
  */
 export function isSettled(file: InboxFile, now: Date, settleSeconds: number, previous?: FileObservation): boolean {
   if (previous !== undefined && (previous.size !== file.size || previous.mtimeMs !== file.mtimeMs)) return false;
-  return now.getTime() - Math.max(file.mtimeMs, file.ctimeMs) >= settleSeconds * 1000;
+  // file times carry fractions of a millisecond, Date does not: floored, a file changed this very
+  // millisecond counts as 0 ms old (not -0.4), so settleSeconds 0 takes it at once
+  return now.getTime() - Math.floor(Math.max(file.mtimeMs, file.ctimeMs)) >= settleSeconds * 1000;
 }
 
 export interface ScanOptions {
