@@ -14,6 +14,8 @@ import { housekeepingJob } from './housekeeping/housekeeping.ts';
 import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
+import { qualityApplyJob } from './quality/quality-apply.ts';
+import { qualityImportJob } from './quality/quality-import.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -41,6 +43,8 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationJob,
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
+  qualityApplyJob,
+  qualityImportJob,
 ];
 
 export function defaultRegistry(): JobRegistry {
