@@ -16,6 +16,7 @@ import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from '
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
+import { qualityReportJob } from './quality/quality-report.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -45,6 +46,7 @@ export const defaultJobs: readonly JobDefinition[] = [
   masterdataSyncJob,
   qualityApplyJob,
   qualityImportJob,
+  qualityReportJob,
 ];
 
 export function defaultRegistry(): JobRegistry {

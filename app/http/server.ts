@@ -30,6 +30,8 @@ import { waitingNotice } from '../../transform/shared/health.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
+import type { Runner } from '../../jobs/runner.ts';
+import { QualityApi } from './quality-api.ts';
 import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
 import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,6 +51,8 @@ export interface StatusServerOptions {
   port?: number;
   /** delays of the login throttle (tests use short ones) */
   loginThrottle?: Partial<ThrottlePolicy>;
+  /** queues quality-apply when POST /api/quality-events staged an event (else the minutely run applies it) */
+  runner?: Pick<Runner, 'enqueue'>;
 }
 
 const SESSION_COOKIE = 'mfg_etl_session';
@@ -136,6 +140,7 @@ export class StatusServer {
   private readonly publicOrigin: string | undefined;
   private stopping = false;
   private address: string | undefined;
+  private readonly qualityApi: QualityApi;
 
   constructor(private readonly o: StatusServerOptions) {
     this.http = httpSettings(o.config);
@@ -165,6 +170,7 @@ export class StatusServer {
       registry: o.registry,
       approvalWaitHours: this.alerts.approvalWaitHours,
     });
+    this.qualityApi = new QualityApi({ config: o.config, db: o.db, logger: o.logger, runner: o.runner });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 15_000;
@@ -220,6 +226,7 @@ export class StatusServer {
     const timer = setTimeout(() => this.server.closeAllConnections(), 5000);
     await closed;
     clearTimeout(timer);
+    this.qualityApi.close();
   }
 
   // ---- request handling ---------------------------------------------------------------------------
@@ -363,6 +370,22 @@ export class StatusServer {
     if (p === '/favicon.ico') return this.send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
+    // machine clients: their own bearer tokens, no session or CSRF
+    if (p === '/api/quality-events')
+      return this.only(
+        method === 'POST',
+        async () => {
+          const answer = await this.qualityApi.handle(r.req);
+          this.send(
+            r.res,
+            answer.status,
+            'application/json; charset=utf-8',
+            `${JSON.stringify(this.o.config.redactor.value(answer.body))}\n`,
+            answer.headers,
+          );
+        },
+        'POST',
+      );
 
     const ctx = await this.context(r);
     // with users configured nothing is shown without a login: pages, CSV, reports, decisions
