@@ -32,6 +32,7 @@ import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
 import type { Runner } from '../../jobs/runner.ts';
 import { QualityApi } from './quality-api.ts';
+import { listOpenHolds } from '../../load/quality/staging.ts';
 import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
 import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -447,13 +448,14 @@ export class StatusServer {
 
   private async overview(r: Request, ctx: pages.PageContext): Promise<void> {
     const knex = this.o.db.knex;
-    const [flows, incidents, batches, runs, reports, waiting] = await Promise.all([
+    const [flows, incidents, batches, runs, reports, waiting, holds] = await Promise.all([
       workflows(this.o.db, this.o.registry, this.o.config, this.alerts.approvalWaitHours, ctx.now),
       listOpenIncidents(knex),
       listBatches(knex, { limit: 10 }),
       listRuns(knex, { limit: 10 }),
       this.listReports(10),
       knex('batches').where({ status: 'validated' }).count({ n: '*' }).first(),
+      listOpenHolds(knex, ctx.now),
     ]);
     const checkpoints = await checkpointsOf(
       knex,
@@ -462,7 +464,16 @@ export class StatusServer {
     const waitingForApproval = Number((waiting as { n?: number | string } | undefined)?.n ?? 0);
     this.page(
       r,
-      pages.overviewPage(ctx, { workflows: flows, incidents, batches, checkpoints, runs, reports: reports.files, waitingForApproval }),
+      pages.overviewPage(ctx, {
+        workflows: flows,
+        incidents,
+        batches,
+        checkpoints,
+        runs,
+        reports: reports.files,
+        waitingForApproval,
+        holds,
+      }),
     );
   }
 

@@ -13,7 +13,9 @@ import { StatusServer } from '../../app/http/server.ts';
 import { qualityApplyJob } from '../../jobs/quality/quality-apply.ts';
 import { qualityImportJob } from '../../jobs/quality/quality-import.ts';
 import { createRegistry } from '../../jobs/registry.ts';
-import { addToken, getEvent, tokenHash } from '../../load/quality/staging.ts';
+import { writeHoldsReport, valueByReason } from '../../load/quality/report.ts';
+import { addToken, getEvent, listOpenHolds, tokenHash } from '../../load/quality/staging.ts';
+import { runCli } from '../support/cli.ts';
 import { request } from '../support/http.ts';
 import { type OdooTestServer, startOdooTestServer } from '../support/odoo/index.ts';
 import { dropQualityFile, lotStock, type QualityHarness, qualityHarness, STOCK } from '../support/quality.ts';
@@ -156,6 +158,29 @@ describe('POST /api/quality-events', () => {
     expect(await h.app.db.knex('quality_events').where({ nonconformance: 'NC-C' }).select('action')).toEqual([{ action: 'hold' }]);
     expect(transfersOf('NC-C')).toHaveLength(1);
     expect(lotStock(h, 'L-029')).toEqual({ [h.quarantineId]: 80 });
+  });
+
+  it('shows the open holds on the status page, in mfg-etl holds and in the daily report with value by reason', async () => {
+    const page = await request(`${status.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Quality holds (2 open)');
+    expect(page.text).toMatch(/NC-C<\/td>[\s\S]*?L-029[\s\S]*?>80<\/td>/);
+
+    const cli = await runCli(['holds', '--json'], h.app.env, h.app.dir);
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = JSON.parse(cli.stdout) as Array<{ nonconformance: string; quantity: number; value: number; latencyMs: number }>;
+    expect(listed.map((x) => [x.nonconformance, x.quantity, x.value])).toEqual([
+      ['NC-2041', 63, 63 * 25],
+      ['NC-C', 80, 80 * 25],
+    ]);
+    expect(listed.every((x) => x.latencyMs >= 0)).toBe(true);
+
+    const files = await writeHoldsReport(h.app.config.reports, '2026-12-05', await listOpenHolds(h.app.db.knex));
+    const csv = fs.readFileSync(files.csv, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('\ufeffNonconformance,Status,Warehouse,Product,Lots,Quantity,Value,Reason,Received,Age (h),Blocked');
+    expect(csv).toContain('NC-C,applied,WH,FURN_8855,L-029,80,2000,porosity');
+    expect(valueByReason(await listOpenHolds(h.app.db.knex))).toEqual([{ reason: 'porosity', holds: 2, quantity: 143, value: 143 * 25 }]);
+    expect(fs.statSync(files.xlsx).size).toBeGreaterThan(1000);
   });
 
   it('answers 429 over the client rate of the minute', async () => {
