@@ -6,7 +6,38 @@
  */
 import type { QualitySettings } from '../../core/config/quality.ts';
 import { many2oneId, many2oneName, type OdooClient } from '../../core/odoo/index.ts';
-import type { EventFacts, OdooQuant, QualityEvent } from '../../transform/quality/events.ts';
+
+/** What the lookups need of an event (transform/quality/events.ts has the whole event). */
+export interface EventScope {
+  product: string;
+  warehouse: string;
+  location: string | null;
+  lots: string[];
+}
+
+export interface OdooQuant {
+  id: number;
+  locationId: number;
+  location: string;
+  lotId: number;
+  lot: string;
+  quantity: number;
+  reserved: number;
+}
+
+/** What Odoo holds for an event: resolved or missing. */
+export interface EventFacts {
+  product?: { id: number; code: string; uomId: number; cost: number; tracking: string };
+  warehouse?: { id: number; code: string; viewLocationId: number; stockLocationId: number };
+  /** the narrowing location, when the event names one */
+  location?: { id: number; name: string };
+  locationMissing?: boolean;
+  /** lot name → id, for the lots Odoo knows of this product */
+  lots: Map<string, number>;
+  quarantine?: { id: number; name: string };
+  /** quants of the event's lots in the warehouse's internal locations (quarantine included) */
+  quants: OdooQuant[];
+}
 
 export interface WarehouseLocations {
   warehouse: { id: number; code: string; viewLocationId: number; stockLocationId: number; name: string };
@@ -53,7 +84,7 @@ export async function warehouseLocations(client: OdooClient, code: string): Prom
 }
 
 /** Everything the checks and the plans need about one event. */
-export async function eventFacts(client: OdooClient, event: QualityEvent, settings: QualitySettings): Promise<EventFacts> {
+export async function eventFacts(client: OdooClient, event: EventScope, settings: QualitySettings): Promise<EventFacts> {
   const facts: EventFacts = { lots: new Map(), quants: [] };
   const [products, wh] = await Promise.all([
     client.searchRead('product.product', [['default_code', '=', event.product]], ['default_code', 'uom_id', 'standard_price', 'tracking'], {

@@ -92,7 +92,9 @@ export async function pendingEvents(db: Db, limit: number): Promise<StoredEvent[
   const rows = (await db('quality_events as e')
     .leftJoin('batches as b', 'b.id', 'e.batch_id')
     .whereNot('e.status', 'applied')
-    .where((q) => q.whereNull('e.batch_id').orWhereIn('b.status', ['approved', 'loading', 'loaded']))
+    .where((q) => {
+      void q.whereNull('e.batch_id').orWhereIn('b.status', ['approved', 'loading', 'loaded']);
+    })
     .orderBy('e.id')
     .limit(limit)
     .select('e.*')) as Array<Record<string, unknown>>;

@@ -7,6 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { EventFacts, OdooQuant } from '../../extract/quality/odoo.ts';
+
+export type { EventFacts, OdooQuant };
 
 export const QUALITY_ACTIONS = ['hold', 'release', 'scrap', 'rework'] as const;
 export type QualityAction = (typeof QUALITY_ACTIONS)[number];
@@ -161,30 +164,6 @@ export function groupFileEvents(events: ReadonlyArray<{ ref: string; event: Qual
 }
 
 // ---- checks against Odoo ------------------------------------------------------------------------
-
-export interface OdooQuant {
-  id: number;
-  locationId: number;
-  location: string;
-  lotId: number;
-  lot: string;
-  quantity: number;
-  reserved: number;
-}
-
-/** What Odoo holds for an event: resolved or missing. */
-export interface EventFacts {
-  product?: { id: number; code: string; uomId: number; cost: number; tracking: string };
-  warehouse?: { id: number; code: string; viewLocationId: number; stockLocationId: number };
-  /** the narrowing location, when the event names one */
-  location?: { id: number; name: string };
-  locationMissing?: boolean;
-  /** lot name → id, for the lots Odoo knows of this product */
-  lots: Map<string, number>;
-  quarantine?: { id: number; name: string };
-  /** quants of the event's lots in the warehouse's internal locations (quarantine included) */
-  quants: OdooQuant[];
-}
 
 /** Events already staged that a release / scrap / hold depends on. */
 export interface EventHistory {

@@ -9,9 +9,14 @@
  */
 import { raise } from './exceptions.ts';
 import type { Rec } from './models.ts';
-import type { CallScope } from './methods.ts';
 import type { Store } from './store.ts';
 import type { Env } from './models.ts';
+
+/** What these methods need of a call (methods.ts's CallScope has more). */
+interface CallScope {
+  store: Store;
+  env: Env;
+}
 
 const idOf = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined);
 const OPEN = new Set(['draft', 'waiting', 'confirmed', 'partially_available', 'assigned']);
