@@ -224,7 +224,7 @@ function readConfigFile(env: Env, cwd: string): { file: string | undefined; valu
 }
 
 /** Known keys of the file that belong to sections other features validate themselves. */
-const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'http', 'alerts', 'opcua']);
+const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'quality', 'http', 'alerts', 'opcua']);
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const { file, values } = readConfigFile(env, cwd);

@@ -14,6 +14,9 @@ import { housekeepingJob } from './housekeeping/housekeeping.ts';
 import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
+import { qualityApplyJob } from './quality/quality-apply.ts';
+import { qualityImportJob } from './quality/quality-import.ts';
+import { qualityReportJob } from './quality/quality-report.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -41,6 +44,9 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationJob,
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
+  qualityApplyJob,
+  qualityImportJob,
+  qualityReportJob,
 ];
 
 export function defaultRegistry(): JobRegistry {

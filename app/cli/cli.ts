@@ -11,6 +11,7 @@ import { registerBatchCommands } from './batches.ts';
 import { registerDaemonCommands } from './daemon.ts';
 import { registerHistorianCommands } from './historian.ts';
 import { ExitCode, redacted } from './io.ts';
+import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
 
 const registry: JobRegistry = defaultRegistry();
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerBatchCommands(program);
   registerDaemonCommands(program, registry);
   registerHistorianCommands(program);
+  registerQualityCommands(program);
   return program;
 }
 

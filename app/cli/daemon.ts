@@ -12,11 +12,17 @@ import { type StatusServer, startStatusServer } from '../http/server.ts';
 import { onSignal, print, withApp } from './io.ts';
 
 /** The status page server and the alert evaluator, for `start` and `serve`; stops them in reverse. */
-async function startOps(app: App, registry: JobRegistry): Promise<{ server: StatusServer | undefined; stop(): Promise<void> }> {
+async function startOps(
+  app: App,
+  registry: JobRegistry,
+  runner: Runner,
+): Promise<{ server: StatusServer | undefined; stop(): Promise<void> }> {
   // validates the config file's `http` and `alerts` sections before anything starts
   const alerts = new AlertEvaluator({ config: app.config, db: app.db, logger: app.logger, registry });
   const server =
-    app.config.httpPort === 'off' ? undefined : await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry });
+    app.config.httpPort === 'off'
+      ? undefined
+      : await startStatusServer({ config: app.config, db: app.db, logger: app.logger, registry, runner });
   alerts.start();
   return {
     server,
@@ -30,9 +36,10 @@ async function startOps(app: App, registry: JobRegistry): Promise<{ server: Stat
 async function runDaemon(app: App, registry: JobRegistry, mode: { worker: boolean; scheduler: boolean; ops?: boolean }): Promise<void> {
   // a wrong config section or job parameter stops the daemon now (exit 2), not at the job's first run in the night
   checkConfiguration(app.config, registry);
-  const ops = mode.ops ? await startOps(app, registry) : undefined;
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
   await runner.start();
+  // the status server queues quality-apply when the QMS posts an event
+  const ops = mode.ops ? await startOps(app, registry, runner) : undefined;
   const scheduler = mode.scheduler ? new Scheduler(app.db.knex, runner, effectiveSchedules(registry, app.config), app.logger) : undefined;
   if (mode.worker) await runner.work();
   scheduler?.start();
@@ -64,10 +71,14 @@ export function registerDaemonCommands(program: Command, registry: JobRegistry):
       withApp(async (app) => {
         if (app.config.httpPort === 'off') throw new ConfigError('MFG_ETL_HTTP_PORT: is off; mfg-etl serve needs a port');
         checkConfiguration(app.config, registry);
-        const ops = await startOps(app, registry);
+        // no workers here: the runner only queues the quality-apply runs the endpoint starts
+        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
+        await runner.start();
+        const ops = await startOps(app, registry, runner);
         const stopped = new Promise<void>((resolve) =>
           onSignal(async () => {
             await ops.stop();
+            await runner.stop();
             resolve();
           }),
         );

@@ -3,6 +3,7 @@
  * phone. Every value goes through the `html` template's escaping.
  */
 import type { Batch } from '../../load/staging/batches.ts';
+import type { OpenHold } from '../../load/quality/staging.ts';
 import type { Incident, LogLine, RowErrorLine } from '../../load/ops/ops.ts';
 import type { JobRun } from '../../load/ops/runs.ts';
 import { humanDuration, type Light, rowCounts } from '../../transform/shared/health.ts';
@@ -335,6 +336,8 @@ export function overviewPage(
     waitingForApproval: number;
     /** app/http/pictures.ts */
     pictures?: SafeHtml | '';
+    /** open quality holds (the section shows when there are any) */
+    holds?: OpenHold[];
   },
 ): SafeHtml {
   const counts = { red: 0, amber: 0, green: 0 };
@@ -348,7 +351,7 @@ export function overviewPage(
         ${counts.red} red · ${counts.amber} amber · ${counts.green} green
         workflows${data.waitingForApproval ? html` · <a href="/batches?status=validated">${data.waitingForApproval} batch${data.waitingForApproval === 1 ? '' : 'es'} waiting for approval</a>` : ''}
       </p>
-      ${incidentsList(data.incidents, ctx)}
+      ${incidentsList(data.incidents, ctx)} ${data.holds?.length ? holdsSection(data.holds, ctx) : ''}
       <section>
         <h2>Workflows</h2>
         ${workflowsTable(data.workflows, ctx)}
@@ -371,6 +374,56 @@ export function overviewPage(
       </section>`,
     { refreshSeconds: 60 },
   );
+}
+
+function holdAge(seconds: number): string {
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+/** Open quality holds: what is in quarantine, since when, and which deliveries / MOs it took stock from. */
+export function holdsSection(holds: readonly OpenHold[], ctx: PageContext): SafeHtml {
+  return html`<section id="quality-holds">
+    <h2>Quality holds (${holds.length} open)</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>Nonconformance</th>
+          <th>Status</th>
+          <th>Warehouse</th>
+          <th>Product</th>
+          <th>Lots</th>
+          <th class="num">Quantity</th>
+          <th class="num">Value</th>
+          <th>Reason</th>
+          <th>Received</th>
+          <th>Age</th>
+          <th>Moved in</th>
+          <th>Blocked</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${holds.map(
+          (h) =>
+            html`<tr>
+              <td>${h.nonconformance}</td>
+              <td>${h.status === 'failed' ? html`<span title="${h.error ?? ''}">failed</span>` : h.status}</td>
+              <td>${h.warehouse}</td>
+              <td>${h.product}</td>
+              <td>${h.lots.join(', ')}</td>
+              <td class="num">${h.quantity}</td>
+              <td class="num">${h.value.toFixed(2)}</td>
+              <td>${h.reason}</td>
+              <td>${time(h.receivedAt, ctx)}</td>
+              <td>${holdAge(h.ageSeconds)}</td>
+              <td>${h.latencyMs === null ? '-' : `${(h.latencyMs / 1000).toFixed(1)} s`}</td>
+              <td>${h.blocked.length ? h.blocked.map((b) => b.name).join(', ') : '-'}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
 }
 
 function filterForm(action: string, fields: { name: string; label: string; value?: string; options: string[] }[]): SafeHtml {

@@ -30,6 +30,9 @@ import { waitingNotice } from '../../transform/shared/health.ts';
 import { createSession, deleteSession, findSession, randomToken } from '../../load/ops/sessions.ts';
 import { jobExpectations, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
+import type { Runner } from '../../jobs/runner.ts';
+import { QualityApi } from './quality-api.ts';
+import { listOpenHolds } from '../../load/quality/staging.ts';
 import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
 import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +55,8 @@ export interface StatusServerOptions {
   port?: number;
   /** delays of the login throttle (tests use short ones) */
   loginThrottle?: Partial<ThrottlePolicy>;
+  /** queues quality-apply when POST /api/quality-events staged an event (else the minutely run applies it) */
+  runner?: Pick<Runner, 'enqueue'>;
 }
 
 const SESSION_COOKIE = 'mfg_etl_session';
@@ -139,6 +144,7 @@ export class StatusServer {
   private readonly publicOrigin: string | undefined;
   private stopping = false;
   private address: string | undefined;
+  private readonly qualityApi: QualityApi;
 
   constructor(private readonly o: StatusServerOptions) {
     this.http = httpSettings(o.config);
@@ -168,6 +174,7 @@ export class StatusServer {
       registry: o.registry,
       approvalWaitHours: this.alerts.approvalWaitHours,
     });
+    this.qualityApi = new QualityApi({ config: o.config, db: o.db, logger: o.logger, runner: o.runner });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 15_000;
@@ -223,6 +230,7 @@ export class StatusServer {
     const timer = setTimeout(() => this.server.closeAllConnections(), 5000);
     await closed;
     clearTimeout(timer);
+    this.qualityApi.close();
   }
 
   // ---- request handling ---------------------------------------------------------------------------
@@ -366,6 +374,22 @@ export class StatusServer {
     if (p === '/favicon.ico') return this.send(r.res, 404, 'text/plain; charset=utf-8', 'not found\n');
     if (p === '/login') return get ? this.loginForm(r) : method === 'POST' ? this.login(r) : this.only(false, () => {}, 'GET, HEAD, POST');
     if (p === '/logout') return this.only(method === 'POST', () => this.logout(r), 'POST');
+    // machine clients: their own bearer tokens, no session or CSRF
+    if (p === '/api/quality-events')
+      return this.only(
+        method === 'POST',
+        async () => {
+          const answer = await this.qualityApi.handle(r.req);
+          this.send(
+            r.res,
+            answer.status,
+            'application/json; charset=utf-8',
+            `${JSON.stringify(this.o.config.redactor.value(answer.body))}\n`,
+            answer.headers,
+          );
+        },
+        'POST',
+      );
 
     const ctx = await this.context(r);
     // with users configured nothing is shown without a login: pages, CSV, reports, decisions
@@ -427,13 +451,14 @@ export class StatusServer {
 
   private async overview(r: Request, ctx: pages.PageContext): Promise<void> {
     const knex = this.o.db.knex;
-    const [flows, incidents, batches, runs, reports, waiting] = await Promise.all([
+    const [flows, incidents, batches, runs, reports, waiting, holds] = await Promise.all([
       workflows(this.o.db, this.o.registry, this.o.config, this.alerts.approvalWaitHours, ctx.now),
       listOpenIncidents(knex),
       listBatches(knex, { limit: 10 }),
       listRuns(knex, { limit: 10 }),
       this.listReports(10),
       knex('batches').where({ status: 'validated' }).count({ n: '*' }).first(),
+      listOpenHolds(knex, ctx.now),
     ]);
     const checkpoints = await checkpointsOf(
       knex,
@@ -452,6 +477,7 @@ export class StatusServer {
         reports: reports.files,
         waitingForApproval,
         pictures,
+        holds,
       }),
     );
   }

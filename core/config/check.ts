@@ -1,6 +1,6 @@
 /**
  * The whole configuration at start-up: what loadConfig cannot see by itself. Every file section
- * (forecast, costs, inventory, historian, http, alerts), the Odoo CA file, and the OPC UA security
+ * (forecast, costs, inventory, quality, historian, http, alerts), the Odoo CA file, and the OPC UA security
  * settings when the historian is configured. One line per mistake (see mistakes.ts).
  */
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { historianSettings } from './historian.ts';
 import { alertSettings, httpSettings } from './http.ts';
 import { inventorySettings } from './inventory.ts';
 import { type ConfigMistake, collect } from './mistakes.ts';
+import { qualitySettings } from './quality.ts';
 
 /** The OPC UA settings that contradict each other (the historian's connection refuses them too). */
 export function opcuaMistakes(
@@ -59,7 +60,7 @@ export function configMistakes(config: Config): string[] {
   lines.push(...caFileMistakes(config.odooCaFile).map(line));
   // "the historian is configured": its server or its section is
   if (config.opcuaEndpoint !== undefined || config.file.historian !== undefined) lines.push(...opcuaMistakes(config).map(line));
-  for (const read of [forecastSettings, costSettings, inventorySettings, historianSettings, httpSettings, alertSettings]) {
+  for (const read of [forecastSettings, costSettings, inventorySettings, qualitySettings, historianSettings, httpSettings, alertSettings]) {
     collect(lines, () => read(config));
   }
   return [...new Set(lines)];

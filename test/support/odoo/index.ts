@@ -2,5 +2,5 @@
 export { OdooTestServer, startOdooTestServer } from './server.ts';
 export type { OdooTestServerOptions, TestUser } from './server.ts';
 export type { CallInfo, CallMatch, CallRecord } from './knobs.ts';
-export { seedMasterData, seedProducts, seedQuants, seedXmlid } from './seed.ts';
+export { seedLotStock, seedMasterData, seedProducts, seedQuants, seedXmlid } from './seed.ts';
 export type { Rec } from './models.ts';

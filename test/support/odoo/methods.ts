@@ -9,6 +9,16 @@ import { Loader } from './load.ts';
 import type { Env, Rec } from './models.ts';
 import { PyFloat, PyTuple, pyRepr } from './py.ts';
 import type { Store } from './store.ts';
+import {
+  assignPickings,
+  confirmPickings,
+  processBackorder,
+  unlinkMoveLines,
+  unreservePickings,
+  unreserveProductions,
+  validatePickings,
+  writeMoveLines,
+} from './stock-moves.ts';
 
 export interface CallScope {
   store: Store;
@@ -132,7 +142,11 @@ function applyInventory(scope: CallScope, ids: number[]): unknown {
 function validateScrap(scope: CallScope, ids: number[]): unknown {
   const { store, env } = scope;
   for (const scrap of existing(scope, ids)) {
-    const quants = store.all('stock.quant').filter((q) => q.product_id === scrap.product_id && q.location_id === scrap.location_id);
+    const quants = store
+      .all('stock.quant')
+      .filter(
+        (q) => q.product_id === scrap.product_id && q.location_id === scrap.location_id && (!scrap.lot_id || q.lot_id === scrap.lot_id),
+      );
     const available = quants.reduce((sum, q) => sum + Number(q.quantity ?? 0), 0);
     const wanted = Number(scrap.scrap_qty ?? 0);
     if (wanted > available) {
@@ -302,7 +316,9 @@ export const METHODS: Record<string, MethodSpec> = {
     access: 'write',
     params: [p('vals', true)],
     run: (scope, ids, kw) => {
-      scope.store.write(scope.model, ids, (kw.vals ?? {}) as Record<string, unknown>, scope.env);
+      const vals = (kw.vals ?? {}) as Record<string, unknown>;
+      if (scope.model === 'stock.move.line') writeMoveLines(scope, ids, vals);
+      else scope.store.write(scope.model, ids, vals, scope.env);
       return true;
     },
   },
@@ -311,7 +327,8 @@ export const METHODS: Record<string, MethodSpec> = {
     access: 'unlink',
     params: [],
     run: (scope, ids) => {
-      scope.store.unlink(scope.model, ids, scope.env);
+      if (scope.model === 'stock.move.line') unlinkMoveLines(scope, ids);
+      else scope.store.unlink(scope.model, ids, scope.env);
       return true;
     },
   },
@@ -353,6 +370,42 @@ export const METHODS: Record<string, MethodSpec> = {
     run: (scope, ids) => applyInventory(scope, ids),
   },
   action_validate: { record: true, access: 'write', models: ['stock.scrap'], params: [], run: (scope, ids) => validateScrap(scope, ids) },
+  action_confirm: {
+    record: true,
+    access: 'write',
+    models: ['stock.picking'],
+    params: [],
+    run: (scope, ids) => confirmPickings(scope, ids),
+  },
+  action_assign: { record: true, access: 'write', models: ['stock.picking'], params: [], run: (scope, ids) => assignPickings(scope, ids) },
+  button_validate: {
+    record: true,
+    access: 'write',
+    models: ['stock.picking'],
+    params: [],
+    run: (scope, ids) => validatePickings(scope, ids),
+  },
+  do_unreserve: {
+    record: true,
+    access: 'write',
+    models: ['stock.picking', 'mrp.production'],
+    params: [],
+    run: (scope, ids) => (scope.model === 'stock.picking' ? unreservePickings(scope, ids) : unreserveProductions(scope, ids)),
+  },
+  process: {
+    record: true,
+    access: 'write',
+    models: ['stock.backorder.confirmation'],
+    params: [],
+    run: (scope, ids) => processBackorder(scope, ids, true),
+  },
+  process_cancel_backorder: {
+    record: true,
+    access: 'write',
+    models: ['stock.backorder.confirmation'],
+    params: [],
+    run: (scope, ids) => processBackorder(scope, ids, false),
+  },
   action_post: { record: true, access: 'write', models: ['account.move'], params: [], run: (scope, ids) => postMoves(scope, ids) },
   button_bom_cost: {
     record: true,

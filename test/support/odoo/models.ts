@@ -547,8 +547,13 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
         { required: true, default: always('internal') },
       ),
       location_id: f.m2o('stock.location', 'Parent Location'),
-      warehouse_id: f.m2o('stock.warehouse', 'Warehouse'),
-      company_id: f.m2o('res.company', 'Company'),
+      // Odoo computes it from the parent's view location (121: WH/Quarantine reads warehouse WH)
+      warehouse_id: f.m2o('stock.warehouse', 'Warehouse', {
+        default: (store, _env, vals) => idOf(store.get('stock.location', idOf(vals.location_id) ?? 0)?.warehouse_id) ?? false,
+      }),
+      company_id: f.m2o('res.company', 'Company', {
+        default: (store, _env, vals) => idOf(store.get('stock.location', idOf(vals.location_id) ?? 0)?.company_id) ?? false,
+      }),
       active: f.bool('Active', { default: TRUE }),
     },
   });
@@ -578,6 +583,190 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
       company_id: f.m2o('res.company', 'Company', {
         readonly: true,
         compute: (rec, store) => idOf(store.get('stock.location', idOf(rec.location_id) ?? 0)?.company_id) ?? false,
+      }),
+    },
+  });
+
+  // transfers (execution captures 125-156 / 120-151): picking types, pickings, moves, move lines
+  const pickingStates: Array<[string, string]> = [
+    ['draft', 'Draft'],
+    ['waiting', 'Waiting Another Operation'],
+    ['confirmed', 'Waiting'],
+    ['assigned', 'Ready'],
+    ['done', 'Done'],
+    ['cancel', 'Cancelled'],
+  ];
+  const moveStates: Array<[string, string]> = [
+    ['draft', 'New'],
+    ['waiting', 'Waiting Another Move'],
+    ['confirmed', 'Waiting Availability'],
+    ['partially_available', 'Partially Available'],
+    ['assigned', 'Available'],
+    ['done', 'Done'],
+    ['cancel', 'Cancelled'],
+  ];
+  add({
+    name: 'stock.picking.type',
+    description: 'Picking Type',
+    order: 'sequence, id',
+    display: (rec, store) => `${store.display('stock.warehouse', idOf(rec.warehouse_id) ?? 0)}: ${String(rec.name ?? '')}`,
+    fields: {
+      name: f.char('Operation Type', { required: true }),
+      code: f.sel(
+        'Type of Operation',
+        [
+          ['incoming', 'Receipt'],
+          ['outgoing', 'Delivery'],
+          ['internal', 'Internal Transfer'],
+          ['mrp_operation', 'Manufacturing'],
+        ],
+        { required: true },
+      ),
+      sequence_code: f.char('Sequence Prefix', { required: true }),
+      sequence: f.int('Sequence'),
+      warehouse_id: f.m2o('stock.warehouse', 'Warehouse'),
+      default_location_src_id: f.m2o('stock.location', 'Default Source Location'),
+      default_location_dest_id: f.m2o('stock.location', 'Default Destination Location'),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+      active: f.bool('Active', { default: TRUE }),
+    },
+  });
+  const pickingType = (store: StoreView, vals: Record<string, unknown>) => store.get('stock.picking.type', idOf(vals.picking_type_id) ?? 0);
+  add({
+    name: 'stock.picking',
+    description: 'Transfer',
+    order: 'priority desc, scheduled_date asc, id desc',
+    fields: {
+      name: f.char('Reference', {
+        default: (store, _env, vals) => {
+          const type = pickingType(store, vals);
+          const wh = store.get('stock.warehouse', idOf(type?.warehouse_id) ?? 0);
+          const code = String(type?.sequence_code ?? 'INT');
+          return `${wh ? `${String(wh.code)}/` : ''}${code}/${String(store.nextSequence(`stock.picking.${type?.id ?? 0}`)).padStart(5, '0')}`;
+        },
+      }),
+      origin: f.char('Source Document'),
+      picking_type_id: f.m2o('stock.picking.type', 'Operation Type', { required: true }),
+      location_id: f.m2o('stock.location', 'Source Location', {
+        required: true,
+        default: (store, _env, vals) => idOf(pickingType(store, vals)?.default_location_src_id) ?? false,
+      }),
+      location_dest_id: f.m2o('stock.location', 'Destination Location', {
+        required: true,
+        default: (store, _env, vals) => idOf(pickingType(store, vals)?.default_location_dest_id) ?? false,
+      }),
+      partner_id: f.m2o('res.partner', 'Contact'),
+      state: f.sel('Status', pickingStates, { default: always('draft') }),
+      priority: f.sel(
+        'Priority',
+        [
+          ['0', 'Normal'],
+          ['1', 'Urgent'],
+        ],
+        { default: always('0') },
+      ),
+      scheduled_date: f.datetime('Scheduled Date', { default: (_s, env) => env.now }),
+      date_done: f.datetime('Date of Transfer'),
+      backorder_id: f.m2o('stock.picking', 'Back Order of'),
+      move_ids: f.o2m('stock.move', 'picking_id', 'Stock Moves'),
+      move_line_ids: f.o2m('stock.move.line', 'picking_id', 'Operations'),
+      products_availability: f.char('Product Availability', {
+        readonly: true,
+        compute: (rec, store) => {
+          if (rec.state === 'done' || rec.state === 'cancel' || rec.state === 'draft') return false;
+          const moves = store.all('stock.move').filter((m) => m.picking_id === rec.id);
+          // a picking with anything reserved reads Available (147: 70 of 100 and still 'Available')
+          return rec.state === 'assigned' || moves.every((m) => m.state === 'assigned') ? 'Available' : 'Not Available';
+        },
+      }),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'stock.move',
+    description: 'Stock Move',
+    order: 'sequence, id',
+    display: (rec, store) =>
+      `${String(rec.reference || '')}/${String(store.get('product.product', idOf(rec.product_id) ?? 0)?.default_code ?? '')}`.replace(
+        /^\//,
+        '',
+      ),
+    fields: {
+      // 19 creates moves without a name (123); 18 needs one (128)
+      ...(v19 ? {} : { name: f.char('Description', { required: true }) }),
+      reference: f.char('Reference', {
+        readonly: true,
+        compute: (rec, store) => (idOf(rec.picking_id) ? String(store.get('stock.picking', rec.picking_id as number)?.name ?? '') : false),
+      }),
+      sequence: f.int('Sequence', { default: always(10) }),
+      product_id: f.m2o('product.product', 'Product', { required: true }),
+      product_uom_qty: f.float('Demand', { required: true, default: always(1), digits: [16, 2] }),
+      product_uom: f.m2o('uom.uom', unitLabel, {
+        required: true,
+        default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store),
+      }),
+      quantity: f.float('Quantity', {
+        readonly: true,
+        digits: [16, 2],
+        compute: (rec, store) =>
+          store
+            .all('stock.move.line')
+            .filter((l) => l.move_id === rec.id)
+            .reduce((sum, l) => sum + Number(l.quantity ?? 0), 0),
+      }),
+      location_id: f.m2o('stock.location', 'Source Location', { required: true }),
+      location_dest_id: f.m2o('stock.location', 'Destination Location', { required: true }),
+      picking_id: f.m2o('stock.picking', 'Transfer'),
+      raw_material_production_id: f.m2o('mrp.production', 'Production Order for components'),
+      state: f.sel('Status', moveStates, { default: always('draft') }),
+      picked: f.bool('Picked'),
+      origin: f.char('Source Document'),
+      move_line_ids: f.o2m('stock.move.line', 'move_id', 'Operations'),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'stock.move.line',
+    description: 'Product Moves (Stock Move Line)',
+    order: 'result_package_id desc, id',
+    fields: {
+      move_id: f.m2o('stock.move', 'Stock Operation'),
+      picking_id: f.m2o('stock.picking', 'Transfer', {
+        default: (store, _env, vals) => idOf(store.get('stock.move', idOf(vals.move_id) ?? 0)?.picking_id) ?? false,
+      }),
+      product_id: f.m2o('product.product', 'Product', {
+        default: (store, _env, vals) => idOf(store.get('stock.move', idOf(vals.move_id) ?? 0)?.product_id) ?? false,
+      }),
+      product_uom_id: f.m2o('uom.uom', unitLabel, {
+        default: (store, _env, vals) => productUom(store, vals.product_id) || defaultUom(store),
+      }),
+      lot_id: f.m2o('stock.lot', 'Lot/Serial Number'),
+      lot_name: f.char('Lot/Serial Number Name'),
+      quantity: f.float('Quantity', { digits: [16, 2] }),
+      location_id: f.m2o('stock.location', 'From', { required: true }),
+      location_dest_id: f.m2o('stock.location', 'To', { required: true }),
+      picked: f.bool('Picked'),
+      reference: f.char('Reference', {
+        readonly: true,
+        compute: (rec, store) => (idOf(rec.picking_id) ? String(store.get('stock.picking', rec.picking_id as number)?.name ?? '') : false),
+      }),
+      state: f.sel('Status', moveStates, {
+        readonly: true,
+        compute: (rec, store) => store.get('stock.move', idOf(rec.move_id) ?? 0)?.state ?? 'draft',
+      }),
+      date: f.datetime('Date', { default: (_s, env) => env.now }),
+      company_id: f.m2o('res.company', 'Company', { required: true, default: company1 }),
+    },
+  });
+  add({
+    name: 'stock.backorder.confirmation',
+    description: 'Backorder Confirmation',
+    fields: {
+      pick_ids: f.m2m('stock.picking', 'Pick', {
+        default: (_s, env) => {
+          const ids = env.context.button_validate_picking_ids;
+          return Array.isArray(ids) ? ids : [];
+        },
       }),
     },
   });

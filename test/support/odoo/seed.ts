@@ -166,6 +166,29 @@ export function seedMasterData(store: Store): void {
     { name: 'YourCompany', code: 'WH', lot_stock_id: 8, view_location_id: 7, company_id: 1 },
     'stock.warehouse0',
   );
+  // operation types of WH (the captures use 2 = Delivery Orders, 7 = Internal Transfers on 19)
+  const types: Array<[number, string, string, string, number, number, string]> = [
+    [1, 'Receipts', 'incoming', 'IN', 4, 8, 'stock.picking_type_in'],
+    [2, 'Delivery Orders', 'outgoing', 'OUT', 8, 5, 'stock.picking_type_out'],
+    [5, 'Internal Transfers', 'internal', 'INT', 8, 8, 'stock.picking_type_internal'],
+  ];
+  for (const [id, name, code, prefix, src, dest, xmlid] of types)
+    put(
+      store,
+      'stock.picking.type',
+      id,
+      {
+        name,
+        code,
+        sequence_code: prefix,
+        warehouse_id: 1,
+        default_location_src_id: src,
+        default_location_dest_id: dest,
+        company_id: 1,
+        active: true,
+      },
+      xmlid,
+    );
   put(
     store,
     'stock.warehouse',
@@ -346,4 +369,32 @@ export function seedProducts(store: Store, count: number, options: { prefix?: st
 export function seedQuants(store: Store, productIds: number[], locationId: number, quantity: number): number[] {
   const env = SYSTEM_ENV();
   return productIds.map((productId) => store.create('stock.quant', { product_id: productId, location_id: locationId, quantity }, env));
+}
+
+/**
+ * A lot-tracked product (`tracking lot`) with its lots and their stock: `lots` are
+ * [lot name, location id, quantity]; quants get increasing in_date in the order given (FIFO).
+ */
+export function seedLotStock(
+  store: Store,
+  product: { code: string; name: string; price?: number },
+  lots: ReadonlyArray<readonly [string, number, number]>,
+): { productId: number; lotIds: Map<string, number> } {
+  const env = SYSTEM_ENV();
+  const productId = store.create(
+    'product.product',
+    { default_code: product.code, name: product.name, is_storable: true, tracking: 'lot', standard_price: product.price ?? 10, uom_id: 1 },
+    env,
+  );
+  const lotIds = new Map<string, number>();
+  lots.forEach(([name, locationId, quantity], i) => {
+    let lot = lotIds.get(name);
+    if (lot === undefined) {
+      lot = store.create('stock.lot', { name, product_id: productId }, env);
+      lotIds.set(name, lot);
+    }
+    const inDate = `2026-01-${String(1 + (i % 28)).padStart(2, '0')} 08:00:00`;
+    store.create('stock.quant', { product_id: productId, location_id: locationId, lot_id: lot, quantity, in_date: inDate }, env);
+  });
+  return { productId, lotIds };
 }
