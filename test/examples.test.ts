@@ -65,10 +65,22 @@ async function expectStaged(db: Knex, batches: readonly FileResult[], folder: ke
   }
 }
 
-it('lists every file of examples/inbox/ (a new example needs its expected line count here)', () => {
+it('lists every file of examples/inbox/ (a new example needs its expected line count here, or a test of its own pipeline)', () => {
   for (const folder of fs.readdirSync(EXAMPLES)) {
-    expect(Object.keys(EXPECTED), folder).toContain(folder);
-    expect(fs.readdirSync(path.join(EXAMPLES, folder)).sort()).toEqual(Object.keys(EXPECTED[folder as keyof typeof EXPECTED]).sort());
+    const files = fs.readdirSync(path.join(EXAMPLES, folder)).sort();
+    if (folder in EXPECTED) {
+      expect(files).toEqual(Object.keys(EXPECTED[folder as keyof typeof EXPECTED]).sort());
+      continue;
+    }
+    // the execution pipelines' examples (quality, suppliers…) are used by test/<folder>/: each file must be named there
+    const testDir = path.join(import.meta.dirname, folder);
+    expect(fs.existsSync(testDir), `examples/inbox/${folder} has no test/${folder}/ using it`).toBe(true);
+    const tests = fs
+      .readdirSync(testDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => fs.readFileSync(path.join(testDir, f), 'utf8'))
+      .join('\n');
+    for (const name of files) expect(tests, `examples/inbox/${folder}/${name} is used by no test in test/${folder}/`).toContain(name);
   }
 });
 
