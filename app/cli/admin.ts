@@ -1,14 +1,8 @@
 /** Administration: migrate, config, hash-password. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openApp } from '../../core/app.ts';
-import { loadConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
-import { migrate } from '../../core/migrate.ts';
-import type { JobRegistry } from '../../jobs/registry.ts';
-import { hashPassword } from '../http/auth.ts';
-import { checkConfiguration } from './checks.ts';
-import { print, printJson, useRedactor } from './io.ts';
+import { print, printJson, type RegistryLoader, useRedactor } from './io.ts';
 
 /** A password from the terminal (not echoed, asked twice) or the first line of stdin. */
 async function readPassword(): Promise<string> {
@@ -45,11 +39,13 @@ async function readPassword(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
 }
 
-export function registerAdminCommands(program: Command, registry: JobRegistry): void {
+export function registerAdminCommands(program: Command, loadRegistry: RegistryLoader): void {
   program
     .command('migrate')
     .description('apply pending staging schema migrations')
     .action(async () => {
+      const { openApp } = await import('../../core/app.ts');
+      const { migrate } = await import('../../core/migrate.ts');
       const app = await openApp({ migrate: false });
       try {
         const applied = await migrate(app.db.knex, app.config.schema, app.logger);
@@ -62,11 +58,13 @@ export function registerAdminCommands(program: Command, registry: JobRegistry): 
     .command('config')
     .description('check the whole configuration and show it (secrets masked)')
     .addOption(new Option('--json', 'machine-readable output'))
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { loadConfig } = await import('../../core/config.ts');
+      const { checkConfiguration } = await import('./checks.ts');
       const config = loadConfig();
       useRedactor(config.redactor);
       // the same check as start, serve, worker and scheduler: every mistake, exit 2
-      checkConfiguration(config, registry);
+      checkConfiguration(config, await loadRegistry());
       const { redactor: _r, file: _f, ...shown } = config;
       if (opts.json) return printJson(shown);
       print(JSON.stringify(config.redactor.value(shown), null, 2));
@@ -83,6 +81,7 @@ export function registerAdminCommands(program: Command, registry: JobRegistry): 
         throw new UsageError('--name needs --user and must be one line');
       const password = await readPassword();
       if (password.length < 8) throw new UsageError('the password must have at least 8 characters');
+      const { hashPassword } = await import('../http/auth.ts');
       const hash = await hashPassword(password);
       print(opts.user ? [opts.user, hash, ...(opts.name ? [opts.name.trim()] : [])].join(':') : hash);
     });

@@ -5,16 +5,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, EtlError, UsageError } from '../../core/errors.ts';
-import { defaultRegistry, type JobRegistry } from '../../jobs/registry.ts';
+import type { JobRegistry } from '../../jobs/registry.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerBatchCommands } from './batches.ts';
 import { registerDaemonCommands } from './daemon.ts';
 import { registerHistorianCommands } from './historian.ts';
-import { ExitCode, redacted } from './io.ts';
+import { ExitCode, redacted, type RegistryLoader } from './io.ts';
 import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
 
-const registry: JobRegistry = defaultRegistry();
+let loaded: Promise<JobRegistry> | undefined;
+// every job and what they import (workbooks, tabular readers, Odoo loaders) load only for the commands that need them
+const registry: RegistryLoader = () => (loaded ??= import('../../jobs/registry.ts').then((m) => m.defaultRegistry()));
 
 function buildProgram(): Command {
   const program = new Command('mfg-etl')

@@ -3,13 +3,23 @@ import type { Command } from 'commander';
 import type { App } from '../../core/app.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
-import { Runner } from '../../jobs/runner.ts';
-import { effectiveSchedules } from '../../schedules/schedule.ts';
-import { Scheduler } from '../../schedules/scheduler.ts';
-import { AlertEvaluator } from '../alerts.ts';
-import { checkConfiguration } from './checks.ts';
-import { type StatusServer, startStatusServer } from '../http/server.ts';
-import { onSignal, print, withApp } from './io.ts';
+import type { Runner } from '../../jobs/runner.ts';
+import type { StatusServer } from '../http/server.ts';
+import { onSignal, print, type RegistryLoader, withApp } from './io.ts';
+
+// the runner, scheduler, status server and alerts load only when a long-running process starts (CLI start-up time)
+const runtime = async () => {
+  const [{ Runner }, { effectiveSchedules }, { Scheduler }, { AlertEvaluator }, { checkConfiguration }, { startStatusServer }] =
+    await Promise.all([
+      import('../../jobs/runner.ts'),
+      import('../../schedules/schedule.ts'),
+      import('../../schedules/scheduler.ts'),
+      import('../alerts.ts'),
+      import('./checks.ts'),
+      import('../http/server.ts'),
+    ]);
+  return { Runner, effectiveSchedules, Scheduler, AlertEvaluator, checkConfiguration, startStatusServer };
+};
 
 /** The status page server and the alert evaluator, for `start` and `serve`; stops them in reverse. */
 async function startOps(
@@ -17,6 +27,7 @@ async function startOps(
   registry: JobRegistry,
   runner: Runner,
 ): Promise<{ server: StatusServer | undefined; stop(): Promise<void> }> {
+  const { AlertEvaluator, startStatusServer } = await runtime();
   // validates the config file's `http` and `alerts` sections before anything starts
   const alerts = new AlertEvaluator({ config: app.config, db: app.db, logger: app.logger, registry });
   const server =
@@ -34,6 +45,7 @@ async function startOps(
 }
 
 async function runDaemon(app: App, registry: JobRegistry, mode: { worker: boolean; scheduler: boolean; ops?: boolean }): Promise<void> {
+  const { Runner, effectiveSchedules, Scheduler, checkConfiguration } = await runtime();
   // a wrong config section or job parameter stops the daemon now (exit 2), not at the job's first run in the night
   checkConfiguration(app.config, registry);
   const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
@@ -59,17 +71,21 @@ async function runDaemon(app: App, registry: JobRegistry, mode: { worker: boolea
   });
 }
 
-export function registerDaemonCommands(program: Command, registry: JobRegistry): void {
+export function registerDaemonCommands(program: Command, loadRegistry: RegistryLoader): void {
   program
     .command('start')
     .description('run the scheduler, a worker, the status page and alerts in this process')
-    .action(async () => withApp((app) => runDaemon(app, registry, { worker: true, scheduler: app.config.scheduler, ops: true })));
+    .action(async () =>
+      withApp(async (app) => runDaemon(app, await loadRegistry(), { worker: true, scheduler: app.config.scheduler, ops: true })),
+    );
   program
     .command('serve')
     .description('serve the status page, /healthz, /readyz and /metrics, and send alerts (no jobs run here)')
     .action(async () =>
       withApp(async (app) => {
         if (app.config.httpPort === 'off') throw new ConfigError('MFG_ETL_HTTP_PORT: is off; mfg-etl serve needs a port');
+        const registry = await loadRegistry();
+        const { checkConfiguration, Runner } = await runtime();
         checkConfiguration(app.config, registry);
         // no workers here: the runner only queues the quality-apply runs the endpoint starts
         const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry });
@@ -89,9 +105,9 @@ export function registerDaemonCommands(program: Command, registry: JobRegistry):
   program
     .command('worker')
     .description('run a worker only (more workers on more machines share the work)')
-    .action(async () => withApp((app) => runDaemon(app, registry, { worker: true, scheduler: false })));
+    .action(async () => withApp(async (app) => runDaemon(app, await loadRegistry(), { worker: true, scheduler: false })));
   program
     .command('scheduler')
     .description('run the scheduler only (enqueues runs at their cron times)')
-    .action(async () => withApp((app) => runDaemon(app, registry, { worker: false, scheduler: true })));
+    .action(async () => withApp(async (app) => runDaemon(app, await loadRegistry(), { worker: false, scheduler: true })));
 }

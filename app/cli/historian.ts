@@ -1,9 +1,7 @@
 /** The OPC UA historian: the client certificate and the plant simulator. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
-import { clientCertificateInfo } from '../../extract/historian/index.ts';
 import { onSignal, positiveId, print, printJson, useRedactor } from './io.ts';
 
 /** three 8-hour shifts in plant time, printed with the simulator's historian section */
@@ -19,6 +17,8 @@ export function registerHistorianCommands(program: Command): void {
     .description('print the OPC UA client certificate (created when missing) and its SHA-1 thumbprint, for the server administrator')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
+      const { loadConfig } = await import('../../core/config.ts');
+      const { clientCertificateInfo } = await import('../../extract/historian/index.ts');
       const config = loadConfig();
       useRedactor(config.redactor);
       const info = await clientCertificateInfo(path.resolve(config.dataDir, 'pki'));
@@ -87,6 +87,7 @@ export function registerHistorianCommands(program: Command): void {
           return { user: pair.slice(0, colon), password: pair.slice(colon + 1) };
         });
         if (!opts.anonymous && users.length === 0) throw new UsageError('--no-anonymous needs at least one --user name:password');
+        const { loadConfig } = await import('../../core/config.ts');
         const config = loadConfig();
         useRedactor(config.redactor);
         for (const u of users) config.redactor.add(u.password);

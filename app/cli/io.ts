@@ -1,7 +1,14 @@
 /** What every command group shares: printing (always redacted), ids and params, the app, signals, exit codes. */
-import { type App, openApp } from '../../core/app.ts';
+import type { App } from '../../core/app.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SecretRedactor } from '../../core/redact.ts';
+import type { JobRegistry } from '../../jobs/registry.ts';
+
+/**
+ * The job registry, loaded on first use: it imports every job (and what they import), which
+ * `--help` and the batch commands do not need (CLI start-up time).
+ */
+export type RegistryLoader = () => Promise<JobRegistry>;
 
 let redactor = new SecretRedactor();
 
@@ -46,6 +53,8 @@ export function collectParam(value: string, previous: Record<string, unknown>): 
 }
 
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  // the database driver, logger and migrations are loaded by the commands that open the app
+  const { openApp } = await import('../../core/app.ts');
   const app = await openApp();
   useRedactor(app.config.redactor);
   try {

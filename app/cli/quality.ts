@@ -2,9 +2,6 @@
 import type { Command } from 'commander';
 import { QUALITY_SCOPE, qualitySettings } from '../../core/config/quality.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
-import { odooOptionsFromConfig } from '../../core/odoo/config.ts';
-import { OdooClient } from '../../core/odoo/index.ts';
-import { setupQuarantine } from '../../jobs/quality/setup.ts';
 import { addToken, listOpenHolds, listTokens, revokeToken } from '../../load/quality/staging.ts';
 import { appendAudit } from '../../load/staging/audit.ts';
 import { table, when } from './format.ts';
@@ -58,6 +55,10 @@ export function registerQualityCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { warehouse?: string[]; json?: boolean }) =>
       withApp(async (app) => {
+        // the Odoo client and the set-up job load for this command only (CLI start-up time)
+        const { odooOptionsFromConfig } = await import('../../core/odoo/config.ts');
+        const { OdooClient } = await import('../../core/odoo/index.ts');
+        const { setupQuarantine } = await import('../../jobs/quality/setup.ts');
         const s = qualitySettings(app.config);
         const options = odooOptionsFromConfig(app.config);
         if (!options)

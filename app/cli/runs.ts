@@ -2,12 +2,8 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../../load/ops/runs.ts';
-import { checkRun } from '../../jobs/checks.ts';
-import { findJob, type JobRegistry } from '../../jobs/registry.ts';
-import { Runner } from '../../jobs/runner.ts';
-import { effectiveSchedules, nextFireTime } from '../../schedules/schedule.ts';
 import { brief, duration, table, terminalProgress, when } from './format.ts';
-import { collectParam, ExitCode, onSignal, positiveId, print, printJson, redacted, withApp } from './io.ts';
+import { collectParam, ExitCode, onSignal, positiveId, print, printJson, redacted, type RegistryLoader, withApp } from './io.ts';
 
 function runRow(r: JobRun): (string | number | null)[] {
   return [
@@ -51,13 +47,15 @@ export function runJson(r: JobRun) {
   };
 }
 
-export function registerRunCommands(program: Command, registry: JobRegistry): void {
+export function registerRunCommands(program: Command, loadRegistry: RegistryLoader): void {
   program
     .command('jobs')
     .description('list jobs with their schedule, next fire time and last run')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) =>
       withApp(async (app) => {
+        const registry = await loadRegistry();
+        const { effectiveSchedules, nextFireTime } = await import('../../schedules/schedule.ts');
         const schedules = new Map(effectiveSchedules(registry, app.config).map((s) => [s.job, s]));
         const last = await lastRunByJob(app.db.knex);
         const rows = [...registry.values()].map((job) => {
@@ -95,6 +93,10 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
     .option('--enqueue', 'hand the run to the workers instead of running it in this process')
     .option('--json', 'print the run record as JSON')
     .action(async (jobName: string, opts: { param: Record<string, unknown>; dryRun?: boolean; enqueue?: boolean; json?: boolean }) => {
+      const registry = await loadRegistry();
+      const { findJob } = await import('../../jobs/registry.ts');
+      const { checkRun } = await import('../../jobs/checks.ts');
+      const { Runner } = await import('../../jobs/runner.ts');
       const job = findJob(registry, jobName);
       await withApp(async (app) => {
         // parameters and the job's config sections are checked before anything is queued (exit 2)
@@ -133,7 +135,7 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
     .option('--json', 'machine-readable output')
     .action(async (opts: { job?: string; limit: string; json?: boolean }) =>
       withApp(async (app) => {
-        if (opts.job) findJob(registry, opts.job);
+        if (opts.job) (await import('../../jobs/registry.ts')).findJob(await loadRegistry(), opts.job);
         const runs = await listRuns(app.db.knex, { job: opts.job, limit: positiveId(opts.limit, '--limit') });
         if (opts.json) return printJson(runs.map(runJson));
         print(table(['RUN', 'JOB', 'TRIGGER', 'STATUS', 'TRY', 'STARTED', 'TOOK', 'RESULT'], runs.map(runRow)));
@@ -183,11 +185,12 @@ export function registerRunCommands(program: Command, registry: JobRegistry): vo
     .option('--json', 'print the run record as JSON')
     .action(async (id: string, opts: { enqueue?: boolean; json?: boolean }) =>
       withApp(async (app) => {
+        const { Runner } = await import('../../jobs/runner.ts');
         const runner = new Runner({
           config: app.config,
           db: app.db,
           logger: app.logger,
-          registry,
+          registry: await loadRegistry(),
           progress: terminalProgress(Boolean(process.stderr.isTTY) && !opts.json),
         });
         await runner.start();

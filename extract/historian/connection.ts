@@ -34,6 +34,11 @@ import {
 const DEFAULT_RECONNECT_TIMEOUT_MS = 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+/** The two lines of node-opcua's NODE-OPCUA-W27 start-up notice (see routeNodeOpcuaLogs). */
+export function isStartupPaddingNotice(text: string): boolean {
+  return text.includes('[NODE-OPCUA-W27]') || text.includes('--security-revert=CVE-2023-46809');
+}
+
 /** where node-opcua's own warnings go: the logger of the connection opened last */
 let nodeOpcuaLogger: Logger | undefined;
 
@@ -49,6 +54,13 @@ export function routeNodeOpcuaLogs(logger?: Logger): void {
     (context: unknown, ...args: unknown[]) => {
       const file = (context as { filename?: string } | undefined)?.filename;
       const text = format(...args).trim();
+      // node-opcua's load-time notice about RSA PKCS#1 v1.5 on Node 20 (NODE-OPCUA-W27: its self-test of a
+      // padding Node 20 disabled for CVE-2023-46809). It changes nothing we do (no flag is set, security
+      // stays as configured) and looked like trouble on every OPC UA command: kept for debug logs only.
+      if (isStartupPaddingNotice(text)) {
+        nodeOpcuaLogger?.debug(`node-opcua: ${text}`, { source: 'node-opcua', file });
+        return;
+      }
       // one level down: our own errors already say what went wrong, node-opcua's lines are detail
       if (nodeOpcuaLogger) nodeOpcuaLogger.log(level === 'error' ? 'warn' : 'debug', `node-opcua: ${text}`, { source: 'node-opcua', file });
       else process.stderr.write(`node-opcua ${level}: ${text}\n`);

@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { TabularFormatError } from './errors.ts';
 import { xlsxRowRef } from './refs.ts';
 import { flattenBatches, type Cell, type TabularRow, type TabularSource } from './types.ts';
@@ -139,7 +139,9 @@ export async function openXlsx(path: string, options: XlsxOptions = {}): Promise
 
   async function* batches(): AsyncIterable<TabularRow[]> {
     const stream = createReadStream(path);
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
+    // exceljs takes most of a second to load: only reading a workbook needs it (CLI start-up)
+    const { stream: xlsxStream } = (await import('exceljs')).default;
+    const reader = new xlsxStream.xlsx.WorkbookReader(stream, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'cache', // needed to tell date cells from numbers

@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type Batch, getBatch, listCheckpoints } from '../staging/batches.ts';
@@ -250,7 +250,8 @@ export async function writeCostReport(
   const base = path.join(reportsDir, `cost-rollup_${batchId}_${date}`);
   const xlsxTmp = `${base}.xlsx.tmp`;
   const csvTmp = `${base}.csv.tmp`;
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: xlsxTmp, useStyles: true, useSharedStrings: false });
+  const { stream } = (await import('exceljs')).default; // loaded when a workbook is written (CLI start-up)
+  const wb = new stream.xlsx.WorkbookWriter({ filename: xlsxTmp, useStyles: true, useSharedStrings: false });
   wb.creator = 'mfg-etl';
   const csv = fs.createWriteStream(csvTmp, { encoding: 'utf8' });
   let lines = 0;

@@ -17,7 +17,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
 import { shiftOee } from '../../transform/historian/oee.ts';
 import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
@@ -145,7 +144,8 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
 
   const csv = new CsvWriter(tmp.csv);
   try {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: tmp.xlsx, useStyles: true, useSharedStrings: false });
+    const { stream } = (await import('exceljs')).default; // loaded when a workbook is written (CLI start-up)
+    const wb = new stream.xlsx.WorkbookWriter({ filename: tmp.xlsx, useStyles: true, useSharedStrings: false });
     wb.creator = 'mfg-etl';
 
     const shiftColumns: Array<[string, number, Style]> = [

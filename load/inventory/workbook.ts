@@ -18,7 +18,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { LocationSummary, ReconciliationTotals, ReportLine } from './staging.ts';
 import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
@@ -413,7 +413,8 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
   const tmpCsv = partial(csv);
   const csvOut = new CsvWriter(tmpCsv);
   try {
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    const { stream } = (await import('exceljs')).default; // loaded when a workbook is written (CLI start-up)
+    const wb = new stream.xlsx.WorkbookWriter({
       filename: tmpXlsx,
       useStyles: true,
       useSharedStrings: false,
