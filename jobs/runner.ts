@@ -72,6 +72,39 @@ const TERMINAL = new Set(['succeeded', 'dead', 'cancelled']);
 /** heartbeats a run may miss before it counts as abandoned */
 const MISSED_BEATS = 4;
 
+/** seconds between two progress lines of one step in a run's log (first and last always logged) */
+const PROGRESS_LOG_SECONDS = 10;
+
+type Progress = (message: string, done?: number, total?: number) => void;
+
+/**
+ * A run's progress goes to the terminal (when one watches) and, every few seconds per step, to the
+ * run's log lines (the status page's run page and the worker's log): step, counts, total and rate.
+ */
+function progressFor(logger: Logger, terminal: Progress | undefined): Progress {
+  const steps = new Map<string, { started: number; logged: number }>();
+  return (message, done, total) => {
+    terminal?.(message, done, total);
+    const now = Date.now();
+    let step = steps.get(message);
+    const first = !step;
+    if (!step) steps.set(message, (step = { started: now, logged: 0 }));
+    const finished = done !== undefined && total !== undefined && done >= total;
+    if (!first && !finished && now - step.logged < PROGRESS_LOG_SECONDS * 1000) return;
+    step.logged = now;
+    const seconds = (now - step.started) / 1000;
+    const perSecond = done !== undefined && seconds >= 1 ? Math.round(done / seconds) : undefined;
+    logger.info(`progress: ${message}`, { done, total, perSecond });
+  };
+}
+
+/** The wait before retry n (1-based) as pg-boss computes it with backoff: between base and twice base seconds. */
+export function retryWait(retryDelaySeconds: number, backoff: boolean, retry: number): { min: number; max: number } {
+  if (!backoff) return { min: retryDelaySeconds, max: retryDelaySeconds };
+  const base = retryDelaySeconds * 2 ** Math.min(16, retry - 1);
+  return { min: base, max: 2 * base };
+}
+
 interface ActiveRun {
   controller: AbortController;
   queueJobId: string;
@@ -270,7 +303,7 @@ export class Runner {
           runId,
           attempt,
           dryRun: queued.data.dryRun,
-          progress: this.o.progress ?? (() => {}),
+          progress: progressFor(logger, this.o.progress),
         },
         params,
       );
@@ -307,12 +340,19 @@ export class Runner {
       const dead = isPermanent(err) || lastAttempt;
       await finishRun(knex, runId, dead ? 'dead' : 'failed', stats, error);
       const level = err instanceof InterruptedError && !dead ? 'warn' : 'error';
-      logger.log(level, dead ? 'run failed for good' : 'run failed, will retry', {
-        ms: Date.now() - started,
-        error: error.message,
-        class: error.class,
-        permanent: isPermanent(err),
-      });
+      const wait = retryWait(queued.retryDelay, queued.retryBackoff, attempt);
+      const retrying = wait.min === wait.max ? `${wait.min} s` : `${wait.min}–${wait.max} s`;
+      logger.log(
+        level,
+        dead ? 'run failed for good' : `attempt ${attempt} of ${queued.retryLimit + 1} failed: ${error.message}; retrying in ${retrying}`,
+        {
+          ms: Date.now() - started,
+          error: error.message,
+          class: error.class,
+          permanent: isPermanent(err),
+          ...(dead ? {} : { retryInSeconds: wait }),
+        },
+      );
       if (dead && !lastAttempt) {
         // retrying cannot help: straight to the dead letters instead of spending the retries
         await this.boss.send(DEAD_LETTER_QUEUE, { ...queued.data, runId } as unknown as object);
@@ -330,6 +370,7 @@ export class Runner {
     const knex = this.o.db.knex;
     const first = await getRun(knex, runId);
     let noticed: number | undefined;
+    let retryNoticed: number | undefined;
     for (;;) {
       const latest = first.queueJobId
         ? ((await knex('job_runs').where({ queue_job_id: first.queueJobId }).orderBy('id', 'desc').first('id')) as
@@ -347,6 +388,17 @@ export class Runner {
         }
       }
       if (TERMINAL.has(run.status) || (run.status === 'failed' && (await this.queueJobOver(run)))) return run;
+      if (run.status === 'failed' && run.id !== retryNoticed && this.o.notice && run.queueJobId) {
+        // what failed and when the next attempt comes, at once, instead of minutes of silence
+        const queued = await this.boss.getJobById(run.job, run.queueJobId);
+        if (queued?.state === 'retry') {
+          retryNoticed = run.id;
+          const seconds = Math.max(0, Math.round((new Date(queued.startAfter).getTime() - Date.now()) / 1000));
+          this.o.notice(
+            `attempt ${run.attempt} of ${queued.retryLimit + 1} failed: ${(run.error?.message ?? 'unknown error').split('\n')[0]}; retrying in ${seconds} s`,
+          );
+        }
+      }
       if (this.stopping) return run;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

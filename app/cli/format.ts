@@ -35,17 +35,43 @@ export function brief(stats: Record<string, unknown>, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Terminal progress on stderr, rewritten in place; silent when not a terminal. */
+const BAR_WIDTH = 24;
+
+/** One progress line: the step, a bar when the total is known, the counts and the rate. */
+export function progressLine(message: string, done: number | undefined, total: number | undefined, seconds: number): string {
+  const parts = [message];
+  if (done !== undefined && total) {
+    const share = Math.min(1, done / total);
+    const filled = Math.round(share * BAR_WIDTH);
+    parts.push(
+      `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`,
+      `${done.toLocaleString('en')}/${total.toLocaleString('en')}`,
+      `${Math.floor(share * 100)}%`,
+    );
+  } else if (done !== undefined) parts.push(done.toLocaleString('en'));
+  if (done !== undefined && seconds >= 1) parts.push(`${Math.round(done / seconds).toLocaleString('en')}/s`);
+  return parts.join(' ');
+}
+
+/**
+ * Terminal progress on stderr, rewritten in place: a bar with counts and rate per step. Silent when
+ * stderr is not a terminal and with --json (the run's log lines carry the progress there).
+ */
 export function terminalProgress(enabled: boolean): (message: string, done?: number, total?: number) => void {
   if (!enabled) return () => {};
   let last = 0;
+  let step = '';
+  let started = 0;
   return (message, done, total) => {
     const now = Date.now();
-    if (now - last < 100 && done !== total) return;
+    if (message !== step) {
+      step = message;
+      started = now;
+    }
+    const finished = done !== undefined && done === total;
+    if (now - last < 100 && !finished) return;
     last = now;
-    const pct = done !== undefined && total ? ` ${Math.floor((done / total) * 100)}%` : '';
-    const count = done !== undefined ? ` ${done}${total ? `/${total}` : ''}` : '';
-    process.stderr.write(`\r\x1b[2K${message}${count}${pct}`);
-    if (done !== undefined && done === total) process.stderr.write('\n');
+    process.stderr.write(`\r\x1b[2K${progressLine(message, done, total, (now - started) / 1000)}`);
+    if (finished) process.stderr.write('\n');
   };
 }

@@ -23,6 +23,8 @@ function runOutcome(run: JobRun): string {
   const head = `run ${run.id} of ${run.job} ${run.status}${run.error ? `: ${run.error.message}` : ''}`;
   const summary = run.stats.summary;
   if (Array.isArray(summary) && summary.every((line) => typeof line === 'string')) return [head, ...summary].join('\n');
+  // a run that died before measuring anything has no stats: no stray `{}`
+  if (Object.keys(run.stats).length === 0) return head;
   return `${head}\n${JSON.stringify(run.stats, null, 2)}`;
 }
 
@@ -90,43 +92,49 @@ export function registerRunCommands(program: Command, loadRegistry: RegistryLoad
     .description('run a job now by name (manual run or rerun), through the same runner as scheduled runs')
     .option('--param <key=value>', 'job parameter, repeatable', collectParam, {})
     .option('--dry-run', 'compute and report without changing anything')
-    .option('--enqueue', 'hand the run to the workers instead of running it in this process')
+    .option('--no-wait', 'queue the run and return at once; a worker (mfg-etl start or worker) runs it')
+    .option('--enqueue', 'the same as --no-wait')
     .option('--json', 'print the run record as JSON')
-    .action(async (jobName: string, opts: { param: Record<string, unknown>; dryRun?: boolean; enqueue?: boolean; json?: boolean }) => {
-      const registry = await loadRegistry();
-      const { findJob } = await import('../../jobs/registry.ts');
-      const { checkRun } = await import('../../jobs/checks.ts');
-      const { Runner } = await import('../../jobs/runner.ts');
-      const job = findJob(registry, jobName);
-      await withApp(async (app) => {
-        // parameters and the job's config sections are checked before anything is queued (exit 2)
-        checkRun(job, app.config, opts.param);
-        const progress = terminalProgress(Boolean(process.stderr.isTTY) && !opts.json);
-        // what the run waits for (another run of the job), at once, on stderr
-        const notice = (line: string) => process.stderr.write(`mfg-etl: ${redacted(line)}\n`);
-        const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress, notice });
-        await runner.start();
-        try {
-          if (opts.enqueue) {
-            const run = await runner.enqueue(jobName, opts.param, { trigger: 'manual', dryRun: opts.dryRun });
+    .action(
+      async (
+        jobName: string,
+        opts: { param: Record<string, unknown>; dryRun?: boolean; wait: boolean; enqueue?: boolean; json?: boolean },
+      ) => {
+        const registry = await loadRegistry();
+        const { findJob } = await import('../../jobs/registry.ts');
+        const { checkRun } = await import('../../jobs/checks.ts');
+        const { Runner } = await import('../../jobs/runner.ts');
+        const job = findJob(registry, jobName);
+        await withApp(async (app) => {
+          // parameters and the job's config sections are checked before anything is queued (exit 2)
+          checkRun(job, app.config, opts.param);
+          const progress = terminalProgress(Boolean(process.stderr.isTTY) && !opts.json);
+          // what the run waits for (another run of the job), at once, on stderr
+          const notice = (line: string) => process.stderr.write(`mfg-etl: ${redacted(line)}\n`);
+          const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry, progress, notice });
+          await runner.start();
+          try {
+            if (opts.enqueue || !opts.wait) {
+              const run = await runner.enqueue(jobName, opts.param, { trigger: 'manual', dryRun: opts.dryRun });
+              if (opts.json) printJson(runJson(run));
+              else print(`run ${run.id} of ${jobName} queued; follow it with: mfg-etl show-run ${run.id}`);
+              return;
+            }
+            // interrupted while waiting or running: the run is cancelled, nothing stays queued
+            onSignal(() => runner.stop({ cancel: true }));
+            const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
+            // a job refused by its settings (e.g. an Odoo key that is not MFG_ETL_ODOO_USER's) is a configuration error: exit 2, one line
+            const misconfigured = run.status !== 'succeeded' && run.error?.class === 'ConfigError';
+            if (misconfigured && !opts.json) throw new ConfigError(run.error?.message ?? 'configuration error');
             if (opts.json) printJson(runJson(run));
-            else print(`run ${run.id} of ${jobName} queued; follow it with: mfg-etl show-run ${run.id}`);
-            return;
+            else print(runOutcome(run));
+            if (run.status !== 'succeeded') throw new ExitCode(misconfigured ? 2 : 1);
+          } finally {
+            await runner.stop();
           }
-          // interrupted while waiting or running: the run is cancelled, nothing stays queued
-          onSignal(() => runner.stop({ cancel: true }));
-          const run = await runner.runNow(jobName, opts.param, { dryRun: opts.dryRun });
-          // a job refused by its settings (e.g. an Odoo key that is not MFG_ETL_ODOO_USER's) is a configuration error: exit 2, one line
-          const misconfigured = run.status !== 'succeeded' && run.error?.class === 'ConfigError';
-          if (misconfigured && !opts.json) throw new ConfigError(run.error?.message ?? 'configuration error');
-          if (opts.json) printJson(runJson(run));
-          else print(runOutcome(run));
-          if (run.status !== 'succeeded') throw new ExitCode(misconfigured ? 2 : 1);
-        } finally {
-          await runner.stop();
-        }
-      });
-    });
+        });
+      },
+    );
   program
     .command('history')
     .description('recent runs, newest first')

@@ -358,6 +358,7 @@ export class OpcuaLink {
     const deadline = Date.now() + this.reconnectTimeoutMs;
     let delay = 250;
     let attempt = 0;
+    let lastLoud = 0;
     let last: unknown = cause;
     for (;;) {
       this.checkAborted();
@@ -372,10 +373,15 @@ export class OpcuaLink {
       }
       const wait = Math.min(delay, deadline - Date.now());
       if (wait <= 0) break;
-      this.logger.debug('OPC UA connection attempt failed, retrying', {
+      // no minute of silence while the historian is down: the first failed attempt and then one line
+      // every ten seconds at info (the others at debug) say what is tried, how often and until when
+      const loud = attempt === 1 || Date.now() - lastLoud >= 10_000;
+      if (loud) lastLoud = Date.now();
+      this.logger.log(loud ? 'info' : 'debug', `connecting to ${this.settings.endpoint} (attempt ${attempt + 1})`, {
         endpoint: this.settings.endpoint,
-        attempt,
+        attempt: attempt + 1,
         retryInMs: wait,
+        givingUpAt: new Date(deadline).toISOString(),
         error: messageOf(last),
       });
       await sleep(wait, this.signal);

@@ -396,6 +396,14 @@ describe('security and credentials', () => {
     );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it('says which endpoint it is connecting to and which attempt while the server is unreachable', async () => {
+    plant.logLines.length = 0;
+    await plant.open({ endpoint: 'opc.tcp://127.0.0.1:9', reconnectTimeoutMs: 1_500 }).catch(() => undefined);
+    const info = plant.logLines.filter((l) => l.level === 'info' && String(l.message).startsWith('connecting to'));
+    expect(info[0]).toMatchObject({ message: 'connecting to opc.tcp://127.0.0.1:9 (attempt 2)', attempt: 2 });
+    expect(info[0]!.error).toBeTruthy();
+  });
 });
 
 describe('the simulated machines', () => {
