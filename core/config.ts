@@ -132,7 +132,7 @@ export const configSchema = z.object({
   /** cost-load: false writes standard prices without Odoo's automatic revaluation (unset: costs.revalue, else true) */
   costRevalue: bool.optional(),
   /** Odoo connection; all of url, db, user and apiKey set means "configured" (see load/odoo/config.ts) */
-  odooUrl: z.url({ protocol: /^https?$/ }).optional(),
+  odooUrl: z.url({ protocol: /^https?$/, ...expected('an http:// or https:// URL') }).optional(),
   odooDb: z.string().min(1).optional(),
   odooUser: z.string().min(1).optional(),
   odooApiKey: z.string().min(1).optional(),
@@ -164,7 +164,7 @@ export const configSchema = z.object({
   httpUsersFile: z.string().min(1).optional(),
   /** bearer token for /metrics (and readiness details) when users are configured */
   httpMetricsToken: z.string().min(16, 'at least 16 characters').optional(),
-  alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  alertWebhookUrl: z.url({ protocol: /^https?$/, ...expected('an http:// or https:// URL') }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
   opcuaEndpoint: z

@@ -342,7 +342,23 @@ export async function importInbox(ctx: JobContext, spec: InboxBatchKind, settleS
   }
   const scan = await scanInbox(root, { settleSeconds });
   if (ctx.dryRun) {
-    return { dryRun: true, ready: scan.ready.map((f) => f.name), waiting: scan.waiting.map((f) => f.name), ignored: scan.ignored };
+    const ready = scan.ready.map((f) => f.name);
+    const waiting = scan.waiting.map((f) => f.name);
+    return {
+      dryRun: true,
+      ready,
+      waiting,
+      ignored: scan.ignored,
+      summary: [
+        `DRY RUN: nothing imported from ${root}`,
+        ready.length ? `${ready.length} file(s) ready: ${ready.join(', ')}` : 'no file ready',
+        ...(waiting.length
+          ? [`${waiting.length} file(s) still being written (taken once unchanged for ${settleSeconds} s): ${waiting.join(', ')}`]
+          : []),
+        ...(scan.ignored.length ? [`${scan.ignored.length} file(s) ignored (temporary, lock or unsupported files)`] : []),
+        ...(ready.length ? [`to import them: mfg-etl run ${IMPORT_JOB[spec.kind] ?? '<import job>'}`] : []),
+      ],
+    };
   }
   for (const file of scan.ready) {
     ctx.signal.throwIfAborted();
@@ -360,5 +376,49 @@ export async function importInbox(ctx: JobContext, spec: InboxBatchKind, settleS
     ignored: scan.ignored.length,
     rowsStaged: results.reduce((sum, r) => sum + r.lines, 0),
     batches: results.map((r) => ({ file: r.file, batchId: r.batchId, status: r.status, outcome: r.outcome })),
+    summary: await importSummary(ctx.db.knex, spec, root, results, scan.waiting.length),
   };
+}
+
+/** The job that imports files of this kind. */
+const IMPORT_JOB: Record<string, string> = { forecast: 'forecast-import', cost_update: 'cost-import', inventory_count: 'count-import' };
+
+/** After a batch of this kind is approved: the job that takes it on. */
+const NEXT_JOB: Record<string, (batchId: number) => string> = {
+  forecast: () => 'mfg-etl run forecast-load',
+  cost_update: () => 'mfg-etl run cost-rollup',
+  inventory_count: (id) => `mfg-etl run inventory-reconciliation --param batch=${id}`,
+};
+
+/** What an import did, for people: per file its batch, what needs a person and the exact next command. */
+async function importSummary(
+  knex: Knex,
+  spec: InboxBatchKind,
+  root: string,
+  results: readonly FileResult[],
+  waiting: number,
+): Promise<string[]> {
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  const rows = results.reduce((sum, r) => sum + r.lines, 0);
+  if (results.length === 0) {
+    return [`no new file in ${root}${waiting ? `; ${waiting} still being written (taken once unchanged)` : ''}`];
+  }
+  const lines = [
+    `read ${results.length} file(s) from ${root}: ${count('staged')} staged (${rows.toLocaleString('en')} lines), ${count('rejected')} rejected, ${count('duplicate')} duplicate(s)`,
+  ];
+  for (const r of results) {
+    const failed = (await listCheckpoints(knex, r.batchId)).filter((c) => !c.passed);
+    const reasons = failed.slice(0, 3).map((c) => `${c.severity === 'error' ? 'error' : 'warning'}: ${c.message}`);
+    if (failed.length > 3) reasons.push(`… and ${failed.length - 3} more: mfg-etl batch ${r.batchId}`);
+    const head = `${r.file} → batch ${r.batchId}`;
+    if (r.outcome === 'duplicate') lines.push(`${head} (identical file already staged, ${r.status}): archived as a duplicate`);
+    else if (r.status === 'rejected')
+      lines.push(`${head} rejected; the report for the sender: ${path.join(root, 'rejected', `${r.file}.report.txt`)}`);
+    else if (r.status === 'validated') lines.push(`${head} validated, awaits approval: mfg-etl approve ${r.batchId} --by <name>`);
+    else if (r.status === 'approved') lines.push(`${head} approved; next: ${(NEXT_JOB[spec.kind] ?? (() => 'its load job'))(r.batchId)}`);
+    else lines.push(`${head} ${r.status}`);
+    lines.push(...reasons.map((reason) => `  ${reason}`));
+  }
+  if (waiting) lines.push(`${waiting} file(s) still being written: taken by a later run`);
+  return lines;
 }

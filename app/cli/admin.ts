@@ -71,7 +71,7 @@ export function registerAdminCommands(program: Command, loadRegistry: RegistryLo
     });
   program
     .command('hash-password')
-    .description('hash a status page password (read from the terminal or stdin) for MFG_ETL_HTTP_USERS_FILE')
+    .description('hash a status page password (at least 8 characters; read from the terminal or stdin) for MFG_ETL_HTTP_USERS_FILE')
     .option('--user <login>', 'print a whole users-file line for this login')
     .option('--name <display name>', 'with --user: the name the audit trail records')
     .action(async (opts: { user?: string; name?: string }) => {

@@ -1,6 +1,8 @@
 /** Staged batches: list, show, approve, reject. */
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.ts';
 import { getBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
+import { BATCH_KINDS, batchStatusSchema } from '../../transform/shared/batch-state.ts';
 import { table, when } from './format.ts';
 import { positiveId, print, printJson, withApp } from './io.ts';
 
@@ -8,12 +10,17 @@ export function registerBatchCommands(program: Command): void {
   program
     .command('batches')
     .description('staged batches, newest first')
-    .option('--kind <kind>', 'forecast, cost_rollup, historian, inventory_count…')
-    .option('--status <status>', 'received, validated, rejected, approved, loading, loaded, load_failed, superseded')
+    .option('--kind <kind>', BATCH_KINDS.join(', '))
+    .option('--status <status>', batchStatusSchema.options.join(', '))
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { kind?: string; status?: string; limit: string; json?: boolean }) =>
-      withApp(async (app) => {
+    .action(async (opts: { kind?: string; status?: string; limit: string; json?: boolean }) => {
+      // a misspelt filter would list nothing and look like "no batches": say so instead (exit 2)
+      if (opts.kind !== undefined && !(BATCH_KINDS as readonly string[]).includes(opts.kind))
+        throw new UsageError(`--kind: unknown batch kind "${opts.kind}"; known kinds: ${BATCH_KINDS.join(', ')}`);
+      if (opts.status !== undefined && !(batchStatusSchema.options as readonly string[]).includes(opts.status))
+        throw new UsageError(`--status: unknown batch status "${opts.status}"; known statuses: ${batchStatusSchema.options.join(', ')}`);
+      return withApp(async (app) => {
         const batches = await listBatches(app.db.knex, { kind: opts.kind, status: opts.status, limit: positiveId(opts.limit, '--limit') });
         if (opts.json) return printJson(batches);
         print(
@@ -22,8 +29,8 @@ export function registerBatchCommands(program: Command): void {
             batches.map((b) => [b.id, b.kind, b.scope, b.version, b.status, when(b.createdAt), b.source]),
           ),
         );
-      }),
-    );
+      });
+    });
   program
     .command('batch <id>')
     .description('one batch with its stats and checkpoint results')

@@ -10,22 +10,43 @@ function runRow(r: JobRun): (string | number | null)[] {
     r.id,
     r.job,
     r.trigger,
-    r.status,
+    r.dryRun ? `${r.status} (dry run)` : r.status,
     r.attempt,
     when(r.startedAt ?? r.queuedAt),
     duration(r.startedAt, r.finishedAt),
-    r.error?.message ?? brief(r.stats),
+    r.error?.message.split('\n')[0] ?? headline(r.stats) ?? brief(r.stats),
   ];
 }
 
-/** A finished run for people: a job's own plain-text summary when it gives one, else its stats. */
-function runOutcome(run: JobRun): string {
-  const head = `run ${run.id} of ${run.job} ${run.status}${run.error ? `: ${run.error.message}` : ''}`;
+/** A run's first summary line, cut to one table cell. */
+function headline(stats: Record<string, unknown>, max = 80): string | undefined {
+  const first = Array.isArray(stats.summary) ? stats.summary[0] : undefined;
+  if (typeof first !== 'string') return undefined;
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+}
+
+/** camelCase stat names as words: rowsStaged → rows staged */
+function words(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * A finished run for people: the job's own plain-text summary when it gives one, else its figures
+ * one per line (never raw JSON; the whole record is behind --json and show-run --json).
+ */
+export function runOutcome(run: JobRun): string {
+  const error = run.error ? `: ${run.error.message}` : '';
+  const head = `run ${run.id} of ${run.job} ${run.status}${run.dryRun ? ' (dry run)' : ''}${error}`;
   const summary = run.stats.summary;
   if (Array.isArray(summary) && summary.every((line) => typeof line === 'string')) return [head, ...summary].join('\n');
   // a run that died before measuring anything has no stats: no stray `{}`
-  if (Object.keys(run.stats).length === 0) return head;
-  return `${head}\n${JSON.stringify(run.stats, null, 2)}`;
+  const figures = Object.entries(run.stats).filter(([, v]) => v === null || typeof v !== 'object');
+  const nested = Object.entries(run.stats).some(([, v]) => v !== null && typeof v === 'object');
+  return [
+    head,
+    ...figures.map(([k, v]) => `  ${words(k)}: ${String(v)}`),
+    ...(nested ? [`details: mfg-etl show-run ${run.id} --json`] : []),
+  ].join('\n');
 }
 
 export function runJson(r: JobRun) {
@@ -159,10 +180,11 @@ export function registerRunCommands(program: Command, loadRegistry: RegistryLoad
         if (opts.json) return printJson(runJson(run));
         print(
           [
-            `run ${run.id}: ${run.job} (${run.trigger}, attempt ${run.attempt}) ${run.status}`,
+            `run ${run.id}: ${run.job} (${run.trigger}, attempt ${run.attempt}) ${run.status}${run.dryRun ? ' (dry run)' : ''}`,
             `queued ${when(run.queuedAt)}  started ${when(run.startedAt)}  finished ${when(run.finishedAt)}`,
             `host ${run.host ?? '-'} pid ${run.pid ?? '-'}${run.dryRun ? '  (dry run)' : ''}`,
             `params ${JSON.stringify(run.params)}`,
+            ...(Array.isArray(run.stats.summary) ? ['summary:', ...(run.stats.summary as unknown[]).map((l) => `  ${String(l)}`)] : []),
             `stats ${JSON.stringify(run.stats, null, 2)}`,
             run.error ? `error (${run.error.class}): ${run.error.message}` : '',
             run.replayOf ? `replay of run ${run.replayOf}` : '',

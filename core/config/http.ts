@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { parseSection } from './mistakes.ts';
+import { expected, parseSection } from './mistakes.ts';
 
 export const httpSectionSchema = z
   .object({
@@ -26,7 +26,7 @@ export const httpSectionSchema = z
      * address of the status page as people reach it (behind a reverse proxy): links in alerts, the
      * Host names the server answers to, and the Origin its forms accept
      */
-    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    publicUrl: z.url({ protocol: /^https?$/, ...expected('an http:// or https:// URL') }).optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { expected } from '../config/mistakes.ts';
 import { ConfigError } from '../errors.ts';
 
 export const OdooProtocolSchema = z.enum(['auto', 'xmlrpc', 'json2']);
@@ -18,7 +19,7 @@ export const OdooRetrySchema = z.object({
 });
 
 export const OdooOptionsSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, '')),
+  url: z.url({ protocol: /^https?$/, ...expected('an http:// or https:// URL') }).transform((value) => value.replace(/\/+$/, '')),
   db: z.string().min(1),
   user: z.string().min(1),
   /** API key (works as the XML-RPC password too) */

@@ -372,7 +372,10 @@ export const costLoadJob = defineJob({
     if (params.batchId !== undefined) {
       const b = batches[0]!;
       if (b.status === 'loaded')
-        return { batches: [{ batchId: b.id, status: 'loaded', written: 0, note: 'already loaded: nothing to write' }] };
+        return {
+          batches: [{ batchId: b.id, status: 'loaded', written: 0, note: 'already loaded: nothing to write' }],
+          summary: [`batch ${b.id} is already loaded: nothing to write`],
+        };
       if (!LOADABLE.includes(b.status)) {
         throw new BatchStateError(
           `batch ${b.id} is ${b.status}; only an approved cost batch (or one whose load failed) can be loaded: approve it first`,
@@ -380,7 +383,14 @@ export const costLoadJob = defineJob({
         );
       }
     }
-    if (batches.length === 0) return { batches: [], note: 'no approved cost batch to load' };
+    if (batches.length === 0)
+      return {
+        batches: [],
+        note: 'no approved cost batch to load',
+        summary: [
+          'no approved cost batch to load (finance approves one with: mfg-etl approve <batch> --by <name>; list them with: mfg-etl batches --kind cost_rollup --status validated)',
+        ],
+      };
     const client = odooClient(ctx);
     if (!client && !ctx.dryRun)
       throw new ConfigError('cost-load needs Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
@@ -393,7 +403,12 @@ export const costLoadJob = defineJob({
       if (refused) {
         for (const batch of batches)
           out.push(await loadBatch(ctx, s, client, batch, { major: version.major, version: version.serverVersion, revalue: true }));
-        return { revalue, refused, batches: out.map((b) => ({ ...b, status: `refused: ${refused}`, revalue, context: {} })) };
+        return {
+          revalue,
+          refused,
+          batches: out.map((b) => ({ ...b, status: `refused: ${refused}`, revalue, context: {} })),
+          summary: [`DRY RUN: the load would be refused: ${refused}`],
+        };
       }
       for (const batch of batches) {
         ctx.signal.throwIfAborted();
@@ -415,6 +430,26 @@ export const costLoadJob = defineJob({
     } finally {
       client?.close();
     }
-    return { revalue, batches: out, written: out.reduce((n, b) => n + b.written, 0) };
+    return { revalue, batches: out, written: out.reduce((n, b) => n + b.written, 0), summary: costLoadSummary(out, ctx.dryRun, revalue) };
   },
 });
+
+/** What cost-load wrote (or would write), for people. */
+function costLoadSummary(out: readonly CostBatchLoad[], dryRun: boolean, revalue: boolean): string[] {
+  const lines = dryRun ? ['DRY RUN: nothing written to Odoo'] : [];
+  for (const b of out) {
+    const figures = [
+      `${b.written} standard prices ${dryRun ? 'to write' : 'written'}`,
+      `${b.unchanged} unchanged`,
+      ...(b.notStandard ? [`${b.notStandard} not on standard costing (left alone)`] : []),
+      ...(b.gone ? [`${b.gone} no longer in Odoo`] : []),
+      ...(b.alreadyWritten ? [`${b.alreadyWritten} written by an earlier run`] : []),
+    ].join(', ');
+    lines.push(
+      `batch ${b.batchId} → ${b.status}: ${figures}; revaluation ${revalue ? 'on' : 'off'}${b.valuationNote ? ` (${b.valuationNote})` : ''}`,
+    );
+    if (b.status === 'load_failed')
+      lines.push(`  needs a person: mfg-etl batch ${b.batchId} lists what Odoo refused; fix it, then mfg-etl run cost-load`);
+  }
+  return lines;
+}

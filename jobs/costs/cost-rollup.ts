@@ -289,7 +289,7 @@ export const costRollupJob = defineJob({
         else if (err.stats.unchanged)
           ctx.logger.info('costs unchanged since the last rollup: no new batch', { batchId: err.stats.sameAsBatchId });
         else if (err.stats.note) ctx.logger.warn(String(err.stats.note));
-        return err.stats;
+        return { ...err.stats, summary: rollupSummary(err.stats) };
       }
       throw err;
     } finally {
@@ -312,12 +312,36 @@ export const costRollupJob = defineJob({
         .update({ stats: JSON.stringify({ ...fresh.stats, report }) });
     }
     ctx.logger.info('cost batch staged', { batchId: batch.id, status: batch.status, report: report?.xlsx });
+    const failed = checkpoints.filter((c) => !c.passed);
     return {
       batchId: batch.id,
       status: batch.status,
       ...stats,
-      failedCheckpoints: checkpoints.filter((c) => !c.passed).map((c) => `${c.severity}: ${c.name}`),
+      failedCheckpoints: failed.map((c) => `${c.severity}: ${c.name}`),
       ...(report ? { report } : {}),
+      summary: [
+        batch.status === 'validated'
+          ? `cost batch ${batch.id} validated, awaits finance's approval: mfg-etl approve ${batch.id} --by <name> (then mfg-etl run cost-load)`
+          : batch.status === 'approved'
+            ? `cost batch ${batch.id} approved; next: mfg-etl run cost-load`
+            : `cost batch ${batch.id} ${batch.status}`,
+        ...failed.map((c) => `  ${c.severity === 'error' ? 'error' : 'warning'}: ${c.message}`),
+        ...(report ? [`report: ${report.xlsx}`] : []),
+      ],
     };
   },
 });
+
+/** The plain-words outcome of a rollup that made no batch (dry run, nothing changed, nothing to do). */
+function rollupSummary(stats: Record<string, unknown>): string[] {
+  if (stats.dryRun && stats.wouldBe) {
+    const checkpoints = (stats.checkpoints as { name: string; passed: boolean; message: string }[] | undefined) ?? [];
+    return [
+      `DRY RUN: nothing kept; the cost batch would be ${String(stats.wouldBe)}`,
+      ...checkpoints.filter((c) => !c.passed).map((c) => `  ${c.name}: ${c.message}`),
+    ];
+  }
+  if (stats.nothingChanged || stats.note) return [`${stats.dryRun ? 'DRY RUN: ' : ''}${String(stats.note)}`];
+  if (stats.unchanged) return [`costs unchanged since cost batch ${String(stats.sameAsBatchId)}: no new batch`];
+  return [];
+}

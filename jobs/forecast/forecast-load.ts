@@ -88,6 +88,29 @@ export interface BatchLoadResult {
   planFile?: string;
 }
 
+/** What a forecast-load did or would do, for people: per batch the rows, what was not sent and why, what needs a person. */
+function loadSummary(results: readonly BatchLoadResult[], dryRunReason: string | undefined): string[] {
+  const lines: string[] = [];
+  if (dryRunReason) lines.push(`DRY RUN (${dryRunReason}): nothing written to Odoo`);
+  for (const r of results) {
+    const counts = r.plan.models.map((m) => `${m.model} ${m.create} create, ${m.update} update, ${m.unchanged} unchanged`).join('; ');
+    const written = Object.values(r.written).reduce((a, b) => a + b, 0);
+    const head = `batch ${r.batchId} (${r.scope} ${r.version}) → ${r.target}`;
+    if (dryRunReason)
+      lines.push(`${head}: would write ${r.plan.writes} rows (${counts || 'nothing'})${r.planFile ? `; plan ${r.planFile}` : ''}`);
+    else
+      lines.push(`${head} ${r.status}: ${written} rows written (${counts || 'nothing'})${r.failed ? `, ${r.failed} refused by Odoo` : ''}`);
+    if (r.plan.skipped.total > 0) {
+      lines.push(`  not sent: ${r.plan.skipped.total} rows`);
+      for (const e of r.plan.skipped.examples) lines.push(`    ${e.ref}: ${e.reason}`);
+    }
+    for (const e of r.errors.slice(0, 3)) lines.push(`  refused ${e.ref}: ${e.message}`);
+    if (r.status === 'load_failed')
+      lines.push(`  needs a person: mfg-etl batch ${r.batchId} lists what Odoo refused; fix it, then mfg-etl run forecast-load`);
+  }
+  return lines;
+}
+
 // ---- plan ---------------------------------------------------------------------------------------
 
 function unique<T>(items: Iterable<T>): T[] {
@@ -417,6 +440,9 @@ export const forecastLoadJob = defineJob({
           rowsFailed: 0,
           odooCalls: 0,
           results: [],
+          summary: [
+            'no approved forecast batch to load (approve one with: mfg-etl approve <batch> --by <name>; list them with: mfg-etl batches --kind forecast --status validated)',
+          ],
         };
       }
       const models = client ? await installedModels(client) : undefined;
@@ -442,6 +468,7 @@ export const forecastLoadJob = defineJob({
         rowsFailed: sum((r) => r.failed),
         odooCalls: client?.calls ?? 0,
         results,
+        summary: loadSummary(results, dryRunReason),
       };
     } finally {
       client?.close();

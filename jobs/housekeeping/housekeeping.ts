@@ -83,6 +83,12 @@ export const housekeepingJob = defineJob({
       reportsRemoved: reportFiles.length,
       // the list itself is what a dry run is for; capped so stats stay small
       files: [...inboxFiles, ...reportFiles].slice(0, 200),
+      summary: [
+        `${ctx.dryRun ? 'DRY RUN: would remove' : 'removed'} ${runsRemoved} run records older than ${runsDays} days, ${inboxFiles.length} processed inbox files older than ${inboxDays} days, ${reportFiles.length} reports older than ${reportsDays} days`,
+        `${ctx.dryRun ? 'would remove' : 'removed'} ${historianSamplesRemoved} raw historian samples older than ${historianDays} days and ${snapshots.snapshots} Odoo stock snapshots (${snapshots.quants} quants)`,
+        'kept: audit events, batches, reconciliations and historian aggregates are never removed',
+        ...(ctx.dryRun && inboxFiles.length + reportFiles.length > 0 ? ['the files: mfg-etl show-run <this run> --json'] : []),
+      ],
     };
   },
 });

@@ -427,6 +427,23 @@ export const inventoryAdjustJob = defineJob({
     const batches = await selectBatches(ctx, params);
     if (batches.length === 0) return { dryRun, batches: [], summary: summaryLines([]) };
     const client = odooClient(ctx);
+    if (!client && dryRun) {
+      // a plan without Odoo: what would be compared, and what is missing to compare it (no dead letter, no alert)
+      const lines = batches.map((b) => {
+        const counted = typeof b.stats.lines === 'number' ? `${b.stats.lines} counted lines` : 'counted lines';
+        return `DRY RUN batch ${b.id} ${b.scope} (${b.status}): ${counted} to compare with Odoo's stock`;
+      });
+      return {
+        dryRun,
+        odoo: null,
+        batches: batches.map((b) => ({ batchId: b.id, warehouse: b.scope, status: b.status, dryRun })),
+        summary: [
+          "DRY RUN without Odoo (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY not set): Odoo's current stock cannot be read, so no adjustment is planned",
+          ...lines,
+          'to plan: set the Odoo connection, then mfg-etl run inventory-adjust (add --param apply=true to write)',
+        ],
+      };
+    }
     if (!client)
       throw new ConfigError(
         'inventory-adjust writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY',

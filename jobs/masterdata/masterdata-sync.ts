@@ -24,6 +24,7 @@ import {
   readSyncStates,
   refreshProductCategories,
   saveSyncState,
+  snapshotFacts,
   stagingTable,
   type SyncState,
   upsertMasterdata,
@@ -281,6 +282,21 @@ export const masterdataSyncJob = defineJob({
   params: masterdataSyncParams,
   async run(ctx, params) {
     const client = odooClient(ctx);
+    if (!client && ctx.dryRun) {
+      // exploring without Odoo: say what the last snapshot holds instead of failing (no dead letter, no alert)
+      const facts = await snapshotFacts(ctx.db.knex);
+      const when = facts.lastSyncAt ? `last synced ${facts.lastSyncAt.toISOString()}` : 'never synced';
+      return {
+        dryRun: true,
+        odoo: null,
+        snapshot: { ...facts, lastSyncAt: facts.lastSyncAt?.toISOString() ?? null },
+        summary: [
+          'DRY RUN without Odoo (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY not set): nothing read, nothing written',
+          `the last master-data snapshot (${when}) holds ${facts.products} products, ${facts.warehouses} warehouses, ${facts.locations} locations, ${facts.boms} BoMs, ${facts.workcenters} work centers`,
+          'to sync: set the Odoo connection, then mfg-etl run masterdata-sync',
+        ],
+      };
+    }
     if (!client) throw notConfigured();
     try {
       const connection = await client.connect();
@@ -324,6 +340,15 @@ export const masterdataSyncJob = defineJob({
         ...totals,
         calls: client.calls,
         models,
+        summary: [
+          `${ctx.dryRun ? 'DRY RUN: ' : ''}read ${totals.read} records from Odoo ${version.serverVersion} (${connection.protocol}); ${ctx.dryRun ? 'wrote nothing' : `${totals.upserted} new or changed, ${totals.deactivated} archived or gone`}`,
+          ...Object.values(models)
+            .filter((m) => m.read > 0 || m.mode === 'skipped')
+            .map(
+              (m) =>
+                `  ${m.model}: ${m.mode === 'skipped' ? 'skipped (not installed)' : `${m.read} read (${m.mode}), ${m.upserted} upserted, ${m.deactivated} deactivated`}`,
+            ),
+        ],
       };
     } finally {
       client.close();

@@ -234,3 +234,19 @@ export async function saveSyncState(
 ): Promise<void> {
   await runSql(db, 'masterdata/save_sync_state', [input.model, input.watermark, input.full, input.runId, JSON.stringify(input.stats)]);
 }
+
+/** What the last master-data snapshot holds (active rows) and when it was last synced; for plans made without Odoo. */
+export interface SnapshotFacts {
+  products: number;
+  warehouses: number;
+  locations: number;
+  boms: number;
+  workcenters: number;
+  lastSyncAt: Date | null;
+}
+
+export async function snapshotFacts(db: Db): Promise<SnapshotFacts> {
+  const [row] = await runSql<Omit<SnapshotFacts, 'lastSyncAt'> & { last_sync_at: Date | null }>(db, 'masterdata/snapshot_facts');
+  const { last_sync_at, ...counts } = row!;
+  return { ...counts, lastSyncAt: last_sync_at };
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressLine } from '../../app/cli/format.ts';
 import { runLogLines } from '../../load/ops/ops.ts';
 import { getRun } from '../../load/ops/runs.ts';
+import { createBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { runCli } from '../support/cli.ts';
 import { type TestApp, testApp } from '../support/staging.ts';
 
@@ -83,5 +84,110 @@ describe('progress and retries you can see', () => {
     expect(progressLine('staging lines', 250, 1000, 2)).toBe('staging lines [######------------------] 250/1,000 25% 125/s');
     expect(progressLine('quants read from Odoo', 12_000, undefined, 4)).toBe('quants read from Odoo 12,000 3,000/s');
     expect(progressLine('rolling up costs', undefined, undefined, 0)).toBe('rolling up costs');
+  });
+});
+
+describe('plain-language results', () => {
+  it('forecast-import ends with what it read and staged, the reasons, and the exact next command', async () => {
+    const folder = path.join(app.env.MFG_ETL_INBOX!, 'forecasts');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'plan.csv'), 'product,warehouse,period,quantity\nA100,WH1,2027-W02,10\nA100,WH1,2027-W03,12\n');
+    const r = await cli(['run', 'forecast-import', '--param', 'settleSeconds=0']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^run \d+ of forecast-import succeeded$/);
+    expect(lines[1]).toMatch(/^read 1 file\(s\) from .*forecasts: 1 staged \(2 lines\), 0 rejected, 0 duplicate\(s\)$/);
+    const batchId = Number(/batch (\d+) validated/.exec(r.stdout)?.[1]);
+    expect(r.stdout).toContain(`plan.csv → batch ${batchId} validated, awaits approval: mfg-etl approve ${batchId} --by <name>`);
+    expect(r.stdout).toContain('(run masterdata-sync)');
+    expect(r.stdout).not.toContain('{');
+    // the JSON behind --json keeps its keys
+    const json = JSON.parse((await cli(['show-run', String(runIdOf(r.stdout)), '--json'])).stdout) as { stats: Record<string, unknown> };
+    expect(json.stats).toMatchObject({ files: 1, staged: 1, rejected: 0, duplicates: 0, rowsStaged: 2 });
+
+    // approved, the load plan says what is not sent and why
+    expect((await cli(['approve', String(batchId), '--by', 'anna'])).code).toBe(0);
+    const load = await cli(['run', 'forecast-load']);
+    expect(load.code, load.stderr).toBe(0);
+    expect(load.stdout).toMatch(/DRY RUN \(Odoo is not configured/);
+    expect(load.stdout).toContain('product A100 is not in the master data snapshot (run masterdata-sync)');
+    expect(load.stdout).not.toContain('{');
+  });
+
+  it('housekeeping and cost-load print sentences, not JSON stats', async () => {
+    const h = await cli(['run', 'housekeeping']);
+    expect(h.code, h.stderr).toBe(0);
+    expect(h.stdout).toMatch(/removed \d+ run records older than 90 days, \d+ processed inbox files older than 30 days/);
+    expect(h.stdout).not.toContain('{');
+    const c = await cli(['run', 'cost-load', '--dry-run']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^run \d+ of cost-load succeeded \(dry run\)\nno approved cost batch to load/);
+  });
+
+  it('approving an approved batch says it is already approved, not that a rejected one must be fixed', async () => {
+    const b = await createBatch(app.db.knex, { kind: 'forecast', scope: 'WH7', version: 'v1', actor: 'test' });
+    await transitionBatch(app.db.knex, b.id, 'validate', { actor: 'test' });
+    await transitionBatch(app.db.knex, b.id, 'approve', { actor: 'anna' });
+    const r = await cli(['approve', String(b.id), '--by', 'bob']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `mfg-etl: batch ${b.id} is approved; cannot approve: it is already approved; its load job writes it to Odoo`,
+    );
+  });
+
+  it('batches refuses an unknown --kind or --status with the known ones (exit 2)', async () => {
+    const kind = await cli(['batches', '--kind', 'forcast']);
+    expect(kind.code).toBe(2);
+    expect(kind.stderr.trim()).toBe(
+      'mfg-etl: --kind: unknown batch kind "forcast"; known kinds: forecast, cost_update, cost_rollup, inventory_count, historian',
+    );
+    const status = await cli(['batches', '--status', 'done']);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('known statuses: received, validated, rejected, approved, loading, loaded, load_failed, superseded');
+  });
+
+  it('an ftp:// Odoo URL is refused saying that http(s) is needed; hash-password --help names the 8 characters', async () => {
+    const r = await cli(['config'], { MFG_ETL_ODOO_URL: 'ftp://odoo.example.com' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('MFG_ETL_ODOO_URL: expected an http:// or https:// URL, got "ftp://odoo.example.com"');
+    expect(r.stderr).not.toMatch(/Invalid URL|valid url/);
+    const help = await cli(['hash-password', '--help']);
+    expect(help.stdout).toContain('at least 8 characters');
+  });
+});
+
+describe('safe exploration', () => {
+  /** dead letters of the job from this run on (an earlier test leaves a real one of masterdata-sync) */
+  const deadLettersSince = async (job: string, runId: number) =>
+    (JSON.parse((await cli(['dead-letters', '--json'])).stdout) as { id: number; job: string }[]).filter(
+      (r) => r.job === job && r.id >= runId,
+    );
+
+  it('masterdata-sync --dry-run without Odoo ends as a dry run from the last snapshot, not a dead letter', async () => {
+    const r = await cli(['run', 'masterdata-sync', '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^run \d+ of masterdata-sync succeeded \(dry run\)\nDRY RUN without Odoo/);
+    expect(r.stdout).toMatch(/the last master-data snapshot \(never synced\) holds 0 products/);
+    expect(await deadLettersSince('masterdata-sync', runIdOf(r.stdout))).toEqual([]);
+    const history = await cli(['history', '--job', 'masterdata-sync']);
+    expect(history.stdout).toContain('succeeded (dry run)');
+    const shown = await cli(['show-run', String(runIdOf(r.stdout))]);
+    expect(shown.stdout.split('\n')[0]).toMatch(/succeeded \(dry run\)$/);
+  });
+
+  it('inventory-adjust without apply=true and without Odoo ends as a plan, not a dead letter', async () => {
+    const b = await createBatch(app.db.knex, { kind: 'inventory_count', scope: 'WH1', version: 'count-1', actor: 'test' });
+    await transitionBatch(app.db.knex, b.id, 'validate', { actor: 'test' });
+    await transitionBatch(app.db.knex, b.id, 'approve', { actor: 'anna' });
+    const r = await cli(['run', 'inventory-adjust']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "DRY RUN without Odoo (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY not set): Odoo's current stock cannot be read",
+    );
+    expect(r.stdout).toContain(`DRY RUN batch ${b.id} WH1 (approved)`);
+    expect((await getRun(app.db.knex, runIdOf(r.stdout))).status).toBe('succeeded');
+    expect(await deadLettersSince('inventory-adjust', runIdOf(r.stdout))).toEqual([]);
+    // the batch is untouched
+    expect((await app.db.knex('batches').where({ id: b.id }).first('status')).status).toBe('approved');
   });
 });

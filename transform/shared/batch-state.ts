@@ -19,6 +19,9 @@ export const batchStatusSchema = z.enum([
 ]);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
+/** The kinds of batch the pipelines stage (for `mfg-etl batches --kind`). */
+export const BATCH_KINDS = ['forecast', 'cost_update', 'cost_rollup', 'inventory_count', 'historian'] as const;
+
 export const batchActionSchema = z.enum(['validate', 'reject', 'approve', 'start_load', 'finish_load', 'fail_load', 'supersede']);
 export type BatchAction = z.infer<typeof batchActionSchema>;
 
@@ -41,10 +44,28 @@ const HINTS: Partial<Record<BatchAction, string>> = {
   reject: 'a batch that is loading or already in Odoo cannot be rejected',
 };
 
+/** Why an action does not apply to a batch in this state, and what to do instead (people read these). */
+const STATE_HINTS: Partial<Record<BatchAction, Partial<Record<BatchStatus, string>>>> = {
+  approve: {
+    received: 'its checks have not finished; wait for the import to validate it',
+    approved: 'it is already approved; its load job writes it to Odoo',
+    loading: 'it is being loaded into Odoo now',
+    loaded: 'it is already in Odoo',
+    load_failed: 'it is already approved; Odoo refused part of it: fix what `mfg-etl batch <id>` lists and run its load job again',
+    superseded: 'a newer approved version replaced it; approve that one instead',
+    rejected: 'a rejected batch must be fixed at the source and imported again',
+  },
+  reject: {
+    rejected: 'it is already rejected',
+    superseded: 'a newer approved version replaced it already; it will never be loaded',
+  },
+};
+
 export function nextStatus(current: BatchStatus, action: BatchAction, batchId?: number): BatchStatus {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(current)) {
-    const hint = HINTS[action] ? `: ${HINTS[action]}` : '';
+    const specific = STATE_HINTS[action]?.[current]?.replace('<id>', String(batchId ?? '<id>'));
+    const hint = specific ? `: ${specific}` : HINTS[action] ? `: ${HINTS[action]}` : '';
     throw new BatchStateError(`batch ${batchId ?? '?'} is ${current}; cannot ${action.replace('_', ' ')}${hint}`, {
       context: { batchId, status: current, action },
     });
