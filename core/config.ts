@@ -223,6 +223,14 @@ function readConfigFile(env: Env, cwd: string): { file: string | undefined; valu
   return { file, values: values as Record<string, unknown> };
 }
 
+/** Top-level keys starting with `//` are comments (JSON has none): `mfg-etl init` writes its explanations so. */
+export function isComment(key: string): boolean {
+  return key.startsWith('//');
+}
+
+/** Folders a config file may give relative to itself (`mfg-etl init` writes ./data, ./inbox, ./reports). */
+const FILE_RELATIVE_PATHS = ['dataDir', 'inbox', 'reports'] as const;
+
 /** Known keys of the file that belong to sections other features validate themselves. */
 const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'quality', 'http', 'alerts', 'opcua']);
 
@@ -235,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const knownKeys = [...Object.keys(SETTINGS), 'jobs', ...FOREIGN_SECTIONS];
 
   for (const [key, value] of Object.entries(values)) {
+    if (isComment(key)) continue;
     if (key in SETTINGS || key === 'jobs') {
       input[key] = value;
       source[key] = key;
@@ -268,6 +277,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   throwMistakes(mistakes);
   if (!parsed.success) throw new ConfigError('configuration is not valid');
   const config = parsed.data;
+  // a folder the file gives relative to itself, so the config works from any working directory (env values stay as given)
+  for (const key of FILE_RELATIVE_PATHS) {
+    if (file && source[key] === key && !path.isAbsolute(config[key])) config[key] = path.resolve(path.dirname(file), config[key]);
+  }
   redactor.add(config.databaseUrl);
   for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
     if (setting.secret) redactor.add(typeof input[key] === 'string' ? (input[key] as string) : undefined);

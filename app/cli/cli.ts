@@ -10,6 +10,7 @@ import { registerAdminCommands } from './admin.ts';
 import { registerBatchCommands } from './batches.ts';
 import { registerDaemonCommands } from './daemon.ts';
 import { registerHistorianCommands } from './historian.ts';
+import { registerInitCommands } from './init.ts';
 import { ExitCode, redacted, type RegistryLoader } from './io.ts';
 import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // one file per command group; their order is the order of `mfg-etl --help`
+  registerInitCommands(program);
   registerAdminCommands(program, registry);
   registerRunCommands(program, registry);
   registerBatchCommands(program);
