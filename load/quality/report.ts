@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { StreamedSheet, streamedZipOptions } from '../workbooks/xlsx-rows.ts';
 import type { OpenHold } from './staging.ts';
@@ -69,7 +69,8 @@ export async function writeHoldsReport(dir: string, date: string, holds: readonl
   const xlsx = path.join(dir, `quality-holds-${date}.xlsx`);
   const csv = path.join(dir, `quality-holds-${date}.csv`);
   const partial = (file: string) => path.join(dir, `.${path.basename(file)}.${process.pid}.partial`);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const { stream } = (await import('exceljs')).default; // loaded when a workbook is written (CLI start-up)
+  const wb = new stream.xlsx.WorkbookWriter({
     filename: partial(xlsx),
     useStyles: true,
     useSharedStrings: false,
