@@ -56,6 +56,7 @@ const SETTINGS = {
   dataDir: { env: 'MFG_ETL_DATA_DIR' },
   inbox: { env: 'MFG_ETL_INBOX' },
   reports: { env: 'MFG_ETL_REPORTS' },
+  outbox: { env: 'MFG_ETL_OUTBOX' },
   logLevel: { env: 'MFG_ETL_LOG_LEVEL' },
   logFormat: { env: 'MFG_ETL_LOG_FORMAT' },
   timezone: { env: 'MFG_ETL_TIMEZONE' },
@@ -111,6 +112,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   inbox: z.string().min(1).default('./inbox'),
   reports: z.string().min(1).default('./reports'),
+  /** files mfg-etl sends out (suppliers/<code>/ purchase order files, …), written atomically */
+  outbox: z.string().min(1).default('./outbox'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   logFormat: z.enum(['json', 'pretty']).optional(),
   timezone: z.string().refine(isTimeZone, expected('an IANA time zone such as Europe/Berlin')).optional(),
@@ -224,7 +227,18 @@ function readConfigFile(env: Env, cwd: string): { file: string | undefined; valu
 }
 
 /** Known keys of the file that belong to sections other features validate themselves. */
-const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'quality', 'http', 'alerts', 'opcua']);
+const FOREIGN_SECTIONS = new Set([
+  'historian',
+  'odoo',
+  'forecast',
+  'costs',
+  'inventory',
+  'quality',
+  'http',
+  'alerts',
+  'opcua',
+  'suppliers',
+]);
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const { file, values } = readConfigFile(env, cwd);

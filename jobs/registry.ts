@@ -17,6 +17,7 @@ import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
 import { qualityReportJob } from './quality/quality-report.ts';
+import { supplierPoExportJob } from './suppliers/supplier-po-export.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -47,6 +48,7 @@ export const defaultJobs: readonly JobDefinition[] = [
   qualityApplyJob,
   qualityImportJob,
   qualityReportJob,
+  supplierPoExportJob,
 ];
 
 export function defaultRegistry(): JobRegistry {

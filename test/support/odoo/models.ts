@@ -6,6 +6,7 @@
  * `property_valuation` periodic / real_time. MPS models exist only with `enterprise`.
  */
 import { raise, type OdooException } from './exceptions.ts';
+import { purchaseExtraFields, purchaseModels } from './purchase.ts';
 
 export type FieldType =
   | 'char'
@@ -75,6 +76,14 @@ export interface ModelDef {
   constraints?: Array<(rec: Rec, store: StoreView) => OdooException | undefined>;
   /** extra records to write when a record is created (product.template for a product.product) */
   onCreate?: (rec: Rec, store: StoreView, env: Env) => void;
+  /** side effects after every create / write of a record (e.g. purchase.ts: a line's date on its moves) */
+  afterWrite?: (store: HookStore, rec: Rec, vals: Record<string, unknown>, env: Env, created: boolean) => void;
+}
+
+/** What an afterWrite hook may do: write through the ORM, or patch stored values (journaled). */
+export interface HookStore extends StoreView {
+  write(model: string, ids: number[], input: Record<string, unknown>, env: Env): void;
+  patch(model: string, id: number, changes: Record<string, unknown>): void;
 }
 
 // ---- field builders -----------------------------------------------------------------------------
@@ -1294,6 +1303,13 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
           : undefined,
     ],
   });
+
+  // the supplier flow (purchase.ts): its own models and the partner fields it reads
+  for (const def of purchaseModels(v19)) add(def);
+  for (const [model, fields] of Object.entries(purchaseExtraFields())) {
+    const def = models.find((m) => m.name === model);
+    if (def) Object.assign(def.fields, fields);
+  }
 
   return new Map(models.map((model) => [model.name, model]));
 }

@@ -182,6 +182,11 @@ export class Store implements StoreView {
     return current;
   }
 
+  /** Stored values changed as they are (no conversion, no checks), journaled: for afterWrite hooks. */
+  patch(model: string, id: number, changes: Record<string, unknown>): void {
+    this.patchRaw(model, id, changes);
+  }
+
   /** Seeding: put a record as is (fixed id), no defaults, no checks. */
   insert(model: string, rec: Rec): void {
     this.insertRawUnjournaled(model, { ...rec });
@@ -531,6 +536,7 @@ export class Store implements StoreView {
   }
 
   private afterWrite(model: string, rec: Rec, vals: Record<string, unknown>, env: Env, created: boolean, withVariant: boolean): void {
+    this.models.get(model)?.afterWrite?.(this, rec, vals, env, created);
     if (model === 'product.template' && created && withVariant) {
       this.create('product.product', { product_tmpl_id: rec.id, default_code: vals.default_code ?? false }, env);
     }
