@@ -17,6 +17,8 @@ import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
 import { qualityReportJob } from './quality/quality-report.ts';
+import { supplierImportJob } from './suppliers/supplier-import.ts';
+import { supplierLoadJob } from './suppliers/supplier-load.ts';
 import { supplierPoExportJob } from './suppliers/supplier-po-export.ts';
 import type { JobDefinition } from './job.ts';
 
@@ -48,6 +50,8 @@ export const defaultJobs: readonly JobDefinition[] = [
   qualityApplyJob,
   qualityImportJob,
   qualityReportJob,
+  supplierImportJob,
+  supplierLoadJob,
   supplierPoExportJob,
 ];
 

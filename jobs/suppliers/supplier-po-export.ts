@@ -9,34 +9,21 @@
 import { z } from 'zod';
 import { supplierSettings } from '../../core/config/suppliers.ts';
 import { ConfigError } from '../../core/errors.ts';
-import {
-  findPartners,
-  readPartners,
-  readPoLines,
-  readProducts,
-  readSupplierInfo,
-  type SupplierInfo,
-} from '../../extract/suppliers/odoo.ts';
+import { findPartners, readPartners, readPoLines, readProducts, readSupplierInfo } from '../../extract/suppliers/odoo.ts';
 import { csvText, workbookBuffer } from '../../load/suppliers/files.ts';
 import { outboxFolder, writeAtomically } from '../../load/suppliers/outbox.ts';
 import { saveSnapshot, sentLines } from '../../load/suppliers/staging.ts';
-import { EXPORT_COLUMNS, exportCells, planExport, SUPPLIER_COLUMNS, supplierCode } from '../../transform/suppliers/export-plan.ts';
+import {
+  EXPORT_COLUMNS,
+  exportCells,
+  planExport,
+  SUPPLIER_COLUMNS,
+  supplierCode,
+  vendorCodes,
+} from '../../transform/suppliers/export-plan.ts';
 import { plantDate } from '../../transform/shared/time-zone.ts';
 import { defineJob } from '../job.ts';
 import { odooClient } from '../resources.ts';
-
-/** The vendor's own code for a product: its pricelist row for the variant, else for the template. */
-export function vendorCodes(infos: readonly SupplierInfo[], tmplOf: (productId: number) => number | null) {
-  const sorted = [...infos].sort((a, b) => a.sequence - b.sequence);
-  return (partnerId: number, productId: number | null): string | null => {
-    if (productId === null) return null;
-    const tmpl = tmplOf(productId);
-    const hit =
-      sorted.find((i) => i.partnerId === partnerId && i.productId === productId && i.code) ??
-      sorted.find((i) => i.partnerId === partnerId && i.productId === null && i.tmplId === tmpl && i.code);
-    return hit?.code ?? null;
-  };
-}
 
 export const supplierPoExportJob = defineJob({
   name: 'supplier-po-export',

@@ -179,3 +179,15 @@ export async function forecastComponentDemand(db: Db, from: string, to: string):
   ]);
   return rows.map((r) => ({ productId: Number(r.product_id), periodStart: dateText(r.period_start)!, qty: Number(r.qty) }));
 }
+
+/** Units by lower-case name from the master data snapshot: conversion group and size. */
+export async function unitsByName(db: Db, names: readonly string[]): Promise<Map<string, { group: string; ratio: number }>> {
+  const out = new Map<string, { group: string; ratio: number }>();
+  if (!names.length) return out;
+  const rows = (await db('md_uoms')
+    .where('active', true)
+    .whereRaw('lower(name) = any(?)', [[...new Set(names.map((n) => n.toLowerCase()))]])
+    .select('name', 'ref_group', 'ref_ratio')) as Array<{ name: string; ref_group: string; ref_ratio: string }>;
+  for (const r of rows) out.set(r.name.toLowerCase(), { group: r.ref_group, ratio: Number(r.ref_ratio) });
+  return out;
+}

@@ -220,3 +220,19 @@ export function exportCells(r: ExportRow): Array<string | number | null> {
     null,
   ];
 }
+
+/** The vendor's own code for a product: its pricelist row for the variant, else for the template. */
+export function vendorCodes(
+  infos: ReadonlyArray<{ partnerId: number; productId: number | null; tmplId: number | null; code: string | null; sequence: number }>,
+  tmplOf: (productId: number) => number | null,
+) {
+  const sorted = [...infos].sort((a, b) => a.sequence - b.sequence);
+  return (partnerId: number, productId: number | null): string | null => {
+    if (productId === null) return null;
+    const tmpl = tmplOf(productId);
+    const hit =
+      sorted.find((i) => i.partnerId === partnerId && i.productId === productId && i.code) ??
+      sorted.find((i) => i.partnerId === partnerId && i.productId === null && i.tmplId === tmpl && i.code);
+    return hit?.code ?? null;
+  };
+}
