@@ -14,6 +14,7 @@ import { housekeepingJob } from './housekeeping/housekeeping.ts';
 import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
+import { materialShortagesJob } from './suppliers/material-shortages.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
 import { qualityReportJob } from './quality/quality-report.ts';
@@ -47,6 +48,7 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationJob,
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
+  materialShortagesJob,
   qualityApplyJob,
   qualityImportJob,
   qualityReportJob,

@@ -108,12 +108,13 @@ function toLines(rows: readonly OdooRecord[], uomField: string): PoLine[] {
  */
 export async function readPoLines(
   client: Client,
-  filter: { partnerIds?: readonly number[]; poNames?: readonly string[] },
+  filter: { partnerIds?: readonly number[]; poNames?: readonly string[]; productIds?: readonly number[] },
 ): Promise<PoLine[]> {
   const uomField = await lineUomField(client);
   const domain: OdooDomain = [['order_id.state', '=', 'purchase']];
   if (filter.partnerIds) domain.push(['order_id.partner_id', 'in', [...filter.partnerIds]]);
   if (filter.poNames) domain.push(['order_id.name', 'in', [...filter.poNames]]);
+  if (filter.productIds) domain.push(['product_id', 'in', [...filter.productIds]]);
   const rows = await client.searchReadAll('purchase.order.line', domain, [...LINE_FIELDS, uomField, ...LINE_TAIL]);
   return toLines(rows, uomField);
 }

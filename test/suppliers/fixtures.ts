@@ -38,6 +38,7 @@ export async function supplierWorld(
   version: 18 | 19,
   jobs: readonly JobDefinition[],
   file: Record<string, unknown> = {},
+  env: Record<string, string> = {},
 ): Promise<SupplierWorld> {
   const server = await startOdooTestServer({ version });
   const vendor = server.create('res.partner', { name: 'Wood Corner', ref: 'WOODC', email: 'orders@woodcorner.example' });
@@ -61,6 +62,7 @@ export async function supplierWorld(
       MFG_ETL_ODOO_API_KEY: server.adminApiKey,
       MFG_ETL_INBOX_SETTLE_SECONDS: '0',
       MFG_ETL_TIMEZONE: 'UTC',
+      ...env,
     },
     file,
   );
