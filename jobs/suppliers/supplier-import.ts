@@ -13,7 +13,7 @@ import { type SupplierSettings, supplierSettings } from '../../core/config/suppl
 import { ConfigError } from '../../core/errors.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
-import { readPoLines, readProducts, readSupplierInfo } from '../../extract/suppliers/odoo.ts';
+import { type Product, readPoLines, readProducts, readSupplierInfo, type SupplierInfo } from '../../extract/suppliers/odoo.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
 import { deleteConfirmationLines, receivedWhenSent, stageConfirmationLines, unitsByName } from '../../load/suppliers/staging.ts';
@@ -35,9 +35,36 @@ import { odooClient } from '../resources.ts';
 
 export const SUPPLIER_FILES = { kind: 'supplier_confirmation', folder: 'suppliers' } as const;
 
+/** Products and vendor pricelists read once per run, whatever the number of files. */
+function odooCache(client: OdooClient) {
+  const products = new Map<number, Product>();
+  const infos = new Map<number, SupplierInfo[]>();
+  return {
+    async products(ids: readonly number[]): Promise<Map<number, Product>> {
+      const missing = [...new Set(ids)].filter((id) => !products.has(id));
+      for (const [id, p] of await readProducts(client, missing)) products.set(id, p);
+      return products;
+    },
+    async vendorInfo(vendors: readonly number[]): Promise<SupplierInfo[]> {
+      const missing = vendors.filter((v) => !infos.has(v));
+      if (missing.length) {
+        const rows = await readSupplierInfo(client, missing);
+        for (const v of missing)
+          infos.set(
+            v,
+            rows.filter((r) => r.partnerId === v),
+          );
+      }
+      return vendors.flatMap((v) => infos.get(v) ?? []);
+    },
+  };
+}
+type OdooCache = ReturnType<typeof odooCache>;
+
 async function stageFile(
   ctx: JobContext,
   s: SupplierSettings,
+  cache: OdooCache,
   client: OdooClient,
   trx: Knex.Transaction,
   claimed: ClaimedFile,
@@ -61,15 +88,15 @@ async function stageFile(
   parser.finish();
   const summary = parser.summary();
 
-  // what Odoo has for the orders the file names
+  // what Odoo has for the orders the file names; products and vendor codes only when the file needs them
   const poNames = [...new Set(lines.map((l) => l.poName))];
   const open = poNames.length ? await readPoLines(client, { poNames }) : [];
-  const products = await readProducts(
-    client,
-    open.flatMap((l) => (l.productId ? [l.productId] : [])),
-  );
+  const byCode = lines.some((l) => l.lineId === null && l.linePos === null);
+  const withLots = lines.some((l) => l.lot !== null);
+  const products =
+    byCode || withLots ? await cache.products(open.flatMap((l) => (l.productId ? [l.productId] : []))) : new Map<number, Product>();
   const vendors = [...new Set(open.map((l) => l.partnerId))];
-  const codeOf = vendorCodes(vendors.length ? await readSupplierInfo(client, vendors) : [], (id) => products.get(id)?.tmplId ?? null);
+  const codeOf = vendorCodes(byCode ? await cache.vendorInfo(vendors) : [], (id) => products.get(id)?.tmplId ?? null);
   const sentReceived = await receivedWhenSent(
     trx,
     open.map((l) => l.id),
@@ -149,9 +176,10 @@ export const supplierImportJob = defineJob({
     if (!client)
       throw new ConfigError('supplier-import matches files to purchase orders in Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     try {
+      const cache = odooCache(client);
       const kind: InboxBatchKind = {
         ...SUPPLIER_FILES,
-        stage: (trx, claimed, sha) => stageFile(ctx, s, client, trx, claimed, sha),
+        stage: (trx, claimed, sha) => stageFile(ctx, s, cache, client, trx, claimed, sha),
         report: ({ fileName, batch, checkpoints, rowErrors }) =>
           supplierFileReport({
             fileName,

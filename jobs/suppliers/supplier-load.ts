@@ -1,16 +1,17 @@
 /**
  * supplier-load: approved supplier files into Odoo, exactly once per file line.
  *
- *   approved supplier_confirmation batches (oldest first) → what Odoo holds now (the purchase
- *   lines, their receipt moves and move lines, known lots) → plan (transform/suppliers/load-plan.ts)
- *   → loading → confirmed dates (purchase line date_planned + the open receipt moves' date, one
- *   write per model and date) and ASNs (the receipt move's move lines with quantities and lots,
- *   one write per move), each recorded in the ledger as soon as it landed → loaded (or
- *   load_failed: a rerun continues where the ledger says it stopped).
+ *   approved supplier_confirmation batches (oldest first, all in one pass) → what Odoo holds now
+ *   (the purchase lines, their receipt moves and move lines, known lots: one read each for all
+ *   files) → plan per file (transform/suppliers/load-plan.ts) → loading → confirmed dates as
+ *   `load` rows by database id (purchase line date_planned, then the open receipt moves' date;
+ *   a few calls per thousand lines) and ASNs (the receipt move's move lines with quantities and
+ *   lots, one write per move), each recorded in the ledger as soon as it landed → loaded, or
+ *   load_failed when Odoo refused a row (a rerun does only what the ledger does not hold).
  *
  * A line received since the file was made is refused (conflict) and reported; the receipt is
  * never validated (the warehouse does that). The outcome of every file line is kept
- * (supplier_load_results) and written as `<reports>/supplier-load_<batch>_<run>.csv`.
+ * (supplier_load_results, load_row_errors) and written as `<reports>/supplier-load_<batch>_run<run>.csv`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,25 +20,40 @@ import { supplierSettings } from '../../core/config/suppliers.ts';
 import { ConfigError, describeError } from '../../core/errors.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
 import { readLots, readMoveLines, readMoves, readPoLinesById } from '../../extract/suppliers/odoo.ts';
-import { batchLedgerHashes } from '../../load/odoo-ledger/ledger.ts';
-import { recordInLedger, writeGroups, type WriteGroup } from '../../load/odoo-ledger/write.ts';
+import { appendLedger, batchLedgerHashes } from '../../load/odoo-ledger/ledger.ts';
 import { saveLoadErrors } from '../../load/odoo-ledger/load-errors.ts';
+import { ledgerRows, recordInLedger, writeGroups, type WriteGroup } from '../../load/odoo-ledger/write.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { csvText } from '../../load/suppliers/files.ts';
-import { confirmationLines, saveLoadResults } from '../../load/suppliers/staging.ts';
-import { type Entry, type LineOutcome, planSupplierLoad } from '../../transform/suppliers/load-plan.ts';
+import { confirmationLines, saveLoadResults, type StagedConfirmation } from '../../load/suppliers/staging.ts';
+import {
+  type DateWrite,
+  type Entry,
+  type LineOutcome,
+  planSupplierLoad,
+  type SupplierLoadPlan,
+} from '../../transform/suppliers/load-plan.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { SUPPLIER_FILES } from './supplier-import.ts';
 
-async function loadBatch(ctx: JobContext, client: OdooClient, batch: Batch): Promise<Record<string, unknown>> {
+interface Pass {
+  batch: Batch;
+  lines: StagedConfirmation[];
+  plan: SupplierLoadPlan;
+  outcomes: LineOutcome[];
+}
+
+/** What Odoo holds for every line of these files, read once for all of them. */
+async function plans(ctx: JobContext, client: OdooClient, batches: readonly Batch[]): Promise<Pass[]> {
   const knex = ctx.db.knex;
-  const lines = await confirmationLines(knex, batch.id);
-  const live = await readPoLinesById(client, [...new Set(lines.map((l) => l.poLineId))]);
-  const moveIds = [...new Set([...live.values()].flatMap((l) => l.moveIds))];
-  const moves = new Map((await readMoves(client, moveIds)).map((m) => [m.id, m]));
-  const shippedLines = new Set(lines.filter((l) => l.shippedQty !== null).map((l) => l.poLineId));
+  const staged = new Map<number, StagedConfirmation[]>();
+  for (const b of batches) staged.set(b.id, await confirmationLines(knex, b.id));
+  const all = [...staged.values()].flat();
+  const live = await readPoLinesById(client, [...new Set(all.map((l) => l.poLineId))]);
+  const moves = new Map((await readMoves(client, [...new Set([...live.values()].flatMap((l) => l.moveIds))])).map((m) => [m.id, m]));
+  const shippedLines = new Set(all.filter((l) => l.shippedQty !== null).map((l) => l.poLineId));
   const asnMoves = [...moves.values()].filter((m) => m.purchaseLineId !== null && shippedLines.has(m.purchaseLineId));
   const moveLines = new Map(
     (
@@ -47,103 +63,94 @@ async function loadBatch(ctx: JobContext, client: OdooClient, batch: Batch): Pro
       )
     ).map((ml) => [ml.id, ml]),
   );
-  const lotNames = lines.flatMap((l) => (l.lot !== null && l.shippedQty !== null ? [l.lot] : []));
+  const lotNames = all.flatMap((l) => (l.lot !== null && l.shippedQty !== null ? [l.lot] : []));
   const lots = await readLots(
     client,
     asnMoves.map((m) => m.productId),
     lotNames,
   );
-  const plan = planSupplierLoad(
-    batch.id,
-    lines,
-    live,
-    moves,
-    moveLines,
-    lots,
-    {
-      dates: await batchLedgerHashes(knex, batch.id, 'purchase.order.line'),
-      asn: await batchLedgerHashes(knex, batch.id, 'stock.move'),
-    },
-    ctx.config.timezone,
-  );
-  const planned = {
-    dateWrites: plan.dates.length,
-    datesToWrite: plan.dates.reduce((n, g) => n + g.entries.length, 0),
-    asnWrites: plan.asn.length,
-  };
-  if (ctx.dryRun) return { batchId: batch.id, dryRun: true, ...planned, outcomes: plan.outcomes.length };
+  const out: Pass[] = [];
+  for (const batch of batches) {
+    const lines = staged.get(batch.id)!;
+    const plan = planSupplierLoad(
+      batch.id,
+      lines,
+      live,
+      moves,
+      moveLines,
+      lots,
+      { dates: await batchLedgerHashes(knex, batch.id, 'purchase.order.line'), asn: await batchLedgerHashes(knex, batch.id, 'stock.move') },
+      ctx.config.timezone,
+    );
+    out.push({ batch, lines, plan, outcomes: [...plan.outcomes] });
+  }
+  return out;
+}
 
-  if (batch.status !== 'loading') await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId } });
-  const outcomes: LineOutcome[] = [...plan.outcomes];
-  const ref = new Map(lines.map((l) => [l.lineNo, l.sourceRef]));
-  const dateGroups: Array<WriteGroup<Entry>> = plan.dates.map((g) => ({
-    entries: g.entries,
-    write: async () => {
-      await client.write('purchase.order.line', g.poLineIds, { date_planned: g.date });
-      await client.write('stock.move', g.moveIds, { date: g.date });
-    },
-  }));
-  const dates = await writeGroups(dateGroups, { record: recordInLedger(knex, 'purchase.order.line', ctx.runId), signal: ctx.signal });
-  const asnGroups: Array<WriteGroup<Entry>> = dates.failure
-    ? []
-    : plan.asn.map((a) => ({
-        entries: a.entries,
-        write: async () => void (await client.write('stock.move', [a.moveId], { move_line_ids: a.commands })),
-      }));
-  const asn = await writeGroups(asnGroups, { record: recordInLedger(knex, 'stock.move', ctx.runId), signal: ctx.signal });
-  const done = (written: ReadonlyArray<{ entry: Entry }>, action: 'date' | 'asn') => {
-    for (const { entry } of written)
-      outcomes.push({ lineNo: entry.lineNo, sourceRef: ref.get(entry.lineNo) ?? '', action, outcome: 'written', message: '' });
-  };
-  done(dates.written, 'date');
-  done(asn.written, 'asn');
-  const failure = dates.failure ?? asn.failure;
-  if (failure) {
-    const message = describeError(failure.error).message;
-    for (const { entry } of failure.entries)
-      outcomes.push({
-        lineNo: entry.lineNo,
-        sourceRef: ref.get(entry.lineNo) ?? '',
-        action: dates.failure ? 'date' : 'asn',
-        outcome: 'failed',
-        message,
+/**
+ * The confirmed dates of every file of the pass: purchase lines first, then their moves, as
+ * `load` rows by database id; a file line is written when its purchase line and all its moves
+ * were taken, and is recorded in the ledger then.
+ */
+async function writeDates(ctx: JobContext, client: OdooClient, passes: readonly Pass[]): Promise<{ calls: number; error?: unknown }> {
+  const items = passes.flatMap((p) => p.plan.dates.map((d) => ({ pass: p, d })));
+  const failed = new Map<DateWrite, string>();
+  let calls = 0;
+  try {
+    const lineItems = items.filter((i) => i.d.writeLine);
+    if (lineItems.length) {
+      const res = await client.loadRecords(
+        'purchase.order.line',
+        ['.id', 'date_planned'],
+        lineItems.map((i) => [String(i.d.poLineId), i.d.date]),
+      );
+      calls += res.calls;
+      res.rows.forEach((r, n) => {
+        if (!r.ok) failed.set(lineItems[n]!.d, r.message);
       });
+    }
+    const moveItems = items.filter((i) => !failed.has(i.d)).flatMap((i) => i.d.moveIds.map((moveId) => ({ i, moveId })));
+    if (moveItems.length) {
+      const res = await client.loadRecords(
+        'stock.move',
+        ['.id', 'date'],
+        moveItems.map((m) => [String(m.moveId), m.i.d.date]),
+      );
+      calls += res.calls;
+      res.rows.forEach((r, n) => {
+        if (!r.ok) failed.set(moveItems[n]!.i.d, r.message);
+      });
+    }
+  } catch (error) {
+    const message = describeError(error).message;
+    for (const i of items) if (!failed.has(i.d)) failed.set(i.d, message);
+    // what landed before the error is unknown row by row: nothing is recorded, a rerun writes the same dates again
+    for (const i of items) i.pass.outcomes.push(outcome(i.pass, i.d.entry, 'date', 'failed', failed.get(i.d)!));
+    return { calls, error };
   }
-  outcomes.sort((a, b) => a.lineNo - b.lineNo || a.action.localeCompare(b.action));
-  await saveLoadResults(knex, batch.id, ctx.runId, outcomes);
-  const refused = outcomes.filter((o) => o.outcome === 'conflict' || o.outcome === 'failed');
-  await saveLoadErrors(
-    knex,
-    batch.id,
-    ctx.runId,
-    refused.map((o) => ({
-      model: o.action === 'date' ? 'purchase.order.line' : 'stock.move',
-      key: `${batch.id}/${o.lineNo}/${o.action}`,
-      ref: `row ${o.sourceRef}`,
-      message: o.message,
-    })),
+  const written = items.filter((i) => !failed.has(i.d));
+  await appendLedger(
+    ctx.db.knex,
+    ledgerRows(
+      'purchase.order.line',
+      ctx.runId,
+      written.map((i) => ({ entry: i.d.entry, id: i.d.poLineId })),
+      false,
+    ),
   );
-  const report = await writeLoadReport(ctx, batch, outcomes);
-  const count = (outcome: LineOutcome['outcome']) => outcomes.filter((o) => o.outcome === outcome).length;
-  const stats = {
-    runId: ctx.runId,
-    written: count('written'),
-    unchanged: count('unchanged'),
-    conflicts: count('conflict'),
-    failed: count('failed'),
-    writeCalls: dates.calls * 2 + asn.calls,
-    report,
+  for (const i of items)
+    i.pass.outcomes.push(outcome(i.pass, i.d.entry, 'date', failed.has(i.d) ? 'failed' : 'written', failed.get(i.d) ?? ''));
+  return { calls };
+}
+
+function outcome(p: Pass, entry: Entry, action: 'date' | 'asn', result: LineOutcome['outcome'], message: string): LineOutcome {
+  return {
+    lineNo: entry.lineNo,
+    sourceRef: p.lines.find((l) => l.lineNo === entry.lineNo)?.sourceRef ?? '',
+    action,
+    outcome: result,
+    message,
   };
-  if (failure) {
-    await transitionBatch(knex, batch.id, 'fail_load', {
-      actor: ACTOR,
-      reason: describeError(failure.error).message,
-      stats: { load: stats },
-    });
-    return { batchId: batch.id, status: 'load_failed', ...stats };
-  }
-  await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { load: stats } });
-  return { batchId: batch.id, status: 'loaded', ...stats };
 }
 
 async function writeLoadReport(ctx: JobContext, batch: Batch, outcomes: readonly LineOutcome[]): Promise<string> {
@@ -156,6 +163,42 @@ async function writeLoadReport(ctx: JobContext, batch: Batch, outcomes: readonly
     csvText([`row of ${String(batch.stats.fileName ?? batch.source ?? 'the file')}`, 'action', 'outcome', 'message'], rows),
   );
   return file;
+}
+
+async function finish(ctx: JobContext, p: Pass, writeCalls: number): Promise<Record<string, unknown>> {
+  const knex = ctx.db.knex;
+  p.outcomes.sort((a, b) => a.lineNo - b.lineNo || a.action.localeCompare(b.action));
+  await saveLoadResults(knex, p.batch.id, ctx.runId, p.outcomes);
+  const refused = p.outcomes.filter((o) => o.outcome === 'conflict' || o.outcome === 'failed');
+  await saveLoadErrors(
+    knex,
+    p.batch.id,
+    ctx.runId,
+    refused.map((o) => ({
+      model: o.action === 'date' ? 'purchase.order.line' : 'stock.move',
+      key: `${p.batch.id}/${o.lineNo}/${o.action}`,
+      ref: `row ${o.sourceRef}`,
+      message: o.message,
+    })),
+  );
+  const report = await writeLoadReport(ctx, p.batch, p.outcomes);
+  const count = (o: LineOutcome['outcome']) => p.outcomes.filter((x) => x.outcome === o).length;
+  const stats = {
+    runId: ctx.runId,
+    written: count('written'),
+    unchanged: count('unchanged'),
+    conflicts: count('conflict'),
+    failed: count('failed'),
+    writeCalls,
+    report,
+  };
+  if (stats.failed > 0) {
+    const reason = refused.find((o) => o.outcome === 'failed')?.message ?? 'Odoo refused rows';
+    await transitionBatch(knex, p.batch.id, 'fail_load', { actor: ACTOR, reason, stats: { load: stats } });
+    return { batchId: p.batch.id, status: 'load_failed', ...stats };
+  }
+  await transitionBatch(knex, p.batch.id, 'finish_load', { actor: ACTOR, stats: { load: stats } });
+  return { batchId: p.batch.id, status: 'loaded', ...stats };
 }
 
 export const supplierLoadJob = defineJob({
@@ -174,12 +217,45 @@ export const supplierLoadJob = defineJob({
         .whereIn('status', ['approved', 'loading', 'load_failed'])
         .orderBy('id');
       if (params.batchId) q.where({ id: params.batchId });
-      const ids = ((await q.select('id')) as Array<{ id: number }>).map((r) => Number(r.id));
+      const batches: Batch[] = [];
+      for (const r of (await q.select('id')) as Array<{ id: number }>) batches.push(await getBatch(ctx.db.knex, Number(r.id)));
+      if (batches.length === 0) return { batches: [], written: 0, unchanged: 0, conflicts: 0, failed: 0 };
+      const passes = await plans(ctx, client, batches);
+      if (ctx.dryRun)
+        return {
+          dryRun: true,
+          batches: passes.map((p) => ({
+            batchId: p.batch.id,
+            dates: p.plan.dates.length,
+            asnWrites: p.plan.asn.length,
+            outcomes: p.plan.outcomes.length,
+          })),
+        };
+      for (const p of passes)
+        if (p.batch.status !== 'loading')
+          await transitionBatch(ctx.db.knex, p.batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId } });
+
+      const dates = await writeDates(ctx, client, passes);
+      let asnCalls = 0;
+      let asnError: unknown;
+      if (!dates.error)
+        for (const p of passes) {
+          const groups: Array<WriteGroup<Entry>> = p.plan.asn.map((a) => ({
+            entries: a.entries,
+            write: async () => void (await client.write('stock.move', [a.moveId], { move_line_ids: a.commands })),
+          }));
+          const asn = await writeGroups(groups, { record: recordInLedger(ctx.db.knex, 'stock.move', ctx.runId), signal: ctx.signal });
+          asnCalls += asn.calls;
+          for (const { entry } of asn.written) p.outcomes.push(outcome(p, entry, 'asn', 'written', ''));
+          if (asn.failure) {
+            asnError ??= asn.failure.error;
+            const message = describeError(asn.failure.error).message;
+            for (const { entry } of asn.failure.entries) p.outcomes.push(outcome(p, entry, 'asn', 'failed', message));
+          }
+        }
       const results: Array<Record<string, unknown>> = [];
-      for (const id of ids) {
-        ctx.signal.throwIfAborted();
-        results.push(await loadBatch(ctx, client, await getBatch(ctx.db.knex, id)));
-      }
+      for (const p of passes) results.push(await finish(ctx, p, p === passes[0] ? dates.calls + asnCalls : 0));
+      if (dates.error) throw dates.error; // the run fails and is retried; the batches say load_failed meanwhile
       const sum = (k: string) => results.reduce((n, r) => n + Number(r[k] ?? 0), 0);
       return {
         batches: results,
@@ -187,6 +263,8 @@ export const supplierLoadJob = defineJob({
         unchanged: sum('unchanged'),
         conflicts: sum('conflicts'),
         failed: sum('failed'),
+        writeCalls: dates.calls + asnCalls,
+        ...(asnError ? { error: describeError(asnError).message } : {}),
       };
     } finally {
       client.close();

@@ -7,7 +7,8 @@
  *   date       a confirmed date → the line's date_planned and the `date` of its open receipt
  *              moves (Odoo moves only the moves' deadline when date_planned is written,
  *              execution captures 165-167; the receipt's scheduled date follows the moves' date),
- *              grouped by date: one write per model and date whatever the number of lines;
+ *              sent as rows of `load` by database id: a few calls per thousand lines, whatever
+ *              the number of distinct dates;
  *   asn        shipped quantities and lots → the open receipt move's move lines, one write per
  *              move (`move_line_ids` commands: existing lines updated, new ones added with
  *              lot_id for a lot Odoo knows or lot_name for a new one, the rest removed). The
@@ -67,12 +68,14 @@ export interface Entry {
   lineNo: number;
 }
 
-export interface DateGroup {
+export interface DateWrite {
+  entry: Entry;
+  poLineId: number;
   /** 'YYYY-MM-DD HH:MM:SS' UTC */
   date: string;
-  poLineIds: number[];
+  /** false: the line already has the date, only its moves do not */
+  writeLine: boolean;
   moveIds: number[];
-  entries: Array<{ entry: Entry; id: number }>;
 }
 
 export type MoveLineCommand = [0, 0, Record<string, unknown>] | [1, number, Record<string, unknown>] | [2, number];
@@ -92,7 +95,7 @@ export interface LineOutcome {
 }
 
 export interface SupplierLoadPlan {
-  dates: DateGroup[];
+  dates: DateWrite[];
   asn: AsnWrite[];
   /** every line's outcome except the writes still to do (those are in dates / asn) */
   outcomes: LineOutcome[];
@@ -127,7 +130,7 @@ export function planSupplierLoad(
   timeZone: string,
 ): SupplierLoadPlan {
   const outcomes: LineOutcome[] = [];
-  const groups = new Map<string, DateGroup>();
+  const dates: DateWrite[] = [];
   const conflictOf = (l: PlanLine): string | undefined => {
     const now = live.get(l.poLineId);
     if (!now) return `${l.poName}: the purchase line no longer exists in Odoo`;
@@ -171,11 +174,13 @@ export function planSupplierLoad(
       });
       continue;
     }
-    const group = groups.get(target) ?? { date: target, poLineIds: [], moveIds: [], entries: [] };
-    groups.set(target, group);
-    if (lineToWrite && !group.poLineIds.includes(l.poLineId)) group.poLineIds.push(l.poLineId);
-    for (const id of movesToWrite) if (!group.moveIds.includes(id)) group.moveIds.push(id);
-    group.entries.push({ entry: { key, batchId, hash, op: 'update', lineNo: l.lineNo }, id: l.poLineId });
+    dates.push({
+      entry: { key, batchId, hash, op: 'update', lineNo: l.lineNo },
+      poLineId: l.poLineId,
+      date: target,
+      writeLine: lineToWrite,
+      moveIds: movesToWrite,
+    });
   }
 
   // ASN: the shipped rows of a purchase line together (one row per lot)
@@ -201,7 +206,7 @@ export function planSupplierLoad(
       .filter((m): m is LiveMove => m !== undefined && OPEN(m))
       .sort((a, b) => a.id - b.id)[0];
     if (!move) {
-      all('failed', `${rows[0]!.poName}: no open receipt for this line in Odoo`);
+      all('conflict', `${rows[0]!.poName}: no open receipt for this line in Odoo (received or cancelled): nothing pre-filled`);
       continue;
     }
     const wanted = rows.map((r) => {
@@ -258,5 +263,5 @@ export function planSupplierLoad(
       entries: rows.map((r) => ({ entry: { key: asnKey(batchId, r.lineNo), batchId, hash, op: 'update', lineNo: r.lineNo }, id: move.id })),
     });
   }
-  return { dates: [...groups.values()].sort((a, b) => a.date.localeCompare(b.date)), asn, outcomes };
+  return { dates, asn, outcomes };
 }
