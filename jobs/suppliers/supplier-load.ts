@@ -255,7 +255,7 @@ export const supplierLoadJob = defineJob({
         }
       const results: Array<Record<string, unknown>> = [];
       for (const p of passes) results.push(await finish(ctx, p, p === passes[0] ? dates.calls + asnCalls : 0));
-      if (dates.error) throw dates.error; // the run fails and is retried; the batches say load_failed meanwhile
+      if (dates.error) throw dates.error instanceof Error ? dates.error : new Error(describeError(dates.error).message); // the run fails and is retried; the batches say load_failed meanwhile
       const sum = (k: string) => results.reduce((n, r) => n + Number(r[k] ?? 0), 0);
       return {
         batches: results,

@@ -6,7 +6,6 @@
  * `property_valuation` periodic / real_time. MPS models exist only with `enterprise`.
  */
 import { raise, type OdooException } from './exceptions.ts';
-import { purchaseExtraFields, purchaseModels } from './purchase.ts';
 
 export type FieldType =
   | 'char'
@@ -199,12 +198,20 @@ function avgCost18(rec: Rec, store: StoreView): number {
 
 // ---- the registry -------------------------------------------------------------------------------
 
+/** Models defined in their own files (purchase-models.ts), registered by the Store. */
+export interface ModelExtension {
+  models(v19: boolean): Array<Omit<ModelDef, 'fields' | 'order'> & { order?: string; fields: Record<string, FieldDef> }>;
+  /** fields added to models defined here */
+  fields(): Record<string, Record<string, FieldDef>>;
+}
+
 export interface ModelOptions {
   version: 18 | 19;
   enterprise: boolean;
+  extensions?: readonly ModelExtension[];
 }
 
-export function buildModels({ version, enterprise }: ModelOptions): Map<string, ModelDef> {
+export function buildModels({ version, enterprise, extensions = [] }: ModelOptions): Map<string, ModelDef> {
   const v19 = version >= 19;
   const models: ModelDef[] = [];
   const add = (def: Omit<ModelDef, 'order'> & { order?: string }) =>
@@ -1304,11 +1311,12 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
     ],
   });
 
-  // the supplier flow (purchase.ts): its own models and the partner fields it reads
-  for (const def of purchaseModels(v19)) add(def);
-  for (const [model, fields] of Object.entries(purchaseExtraFields())) {
-    const def = models.find((m) => m.name === model);
-    if (def) Object.assign(def.fields, fields);
+  for (const extension of extensions) {
+    for (const def of extension.models(v19)) add(def);
+    for (const [model, fields] of Object.entries(extension.fields())) {
+      const def = models.find((m) => m.name === model);
+      if (def) Object.assign(def.fields, fields);
+    }
   }
 
   return new Map(models.map((model) => [model.name, model]));

@@ -6,6 +6,7 @@
 import { OdooException, RequiredFieldMissing, frames, raise } from './exceptions.ts';
 import { buildModels, type Env, type FieldDef, type ModelDef, type Rec, type StoreView } from './models.ts';
 import { PyFloat, pyFloatRepr, pyFloatRound, pyRepr } from './py.ts';
+import { PURCHASE_EXTENSION } from './purchase-models.ts';
 
 export function utcNow(): string {
   return new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -35,7 +36,7 @@ export class Store implements StoreView {
     readonly version: 18 | 19,
     readonly enterprise: boolean,
   ) {
-    this.models = buildModels({ version, enterprise });
+    this.models = buildModels({ version, enterprise, extensions: [PURCHASE_EXTENSION] });
     for (const name of this.models.keys()) this.tables.set(name, new Map());
   }
 
