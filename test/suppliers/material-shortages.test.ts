@@ -37,6 +37,7 @@ describe.each([18, 19] as const)('material-shortages against Odoo %i', (version)
   const mo = (state: string, component: number, qty: number, date: string) => {
     const production = w.server.create('mrp.production', { product_id: w.panel, product_qty: 1, state });
     w.server.create('stock.move', {
+      ...(version === 18 ? { name: 'component' } : {}),
       product_id: component,
       product_uom_qty: qty,
       date,

@@ -201,8 +201,8 @@ function avgCost18(rec: Rec, store: StoreView): number {
 /** Models defined in their own files (purchase-models.ts), registered by the Store. */
 export interface ModelExtension {
   models(v19: boolean): Array<Omit<ModelDef, 'fields' | 'order'> & { order?: string; fields: Record<string, FieldDef> }>;
-  /** fields added to models defined here */
-  fields(): Record<string, Record<string, FieldDef>>;
+  /** changes to models defined here (fields added or replaced, constraints, hooks), per model */
+  extend(v19: boolean): Record<string, (def: ModelDef) => void>;
 }
 
 export interface ModelOptions {
@@ -1313,9 +1313,9 @@ export function buildModels({ version, enterprise, extensions = [] }: ModelOptio
 
   for (const extension of extensions) {
     for (const def of extension.models(v19)) add(def);
-    for (const [model, fields] of Object.entries(extension.fields())) {
+    for (const [model, change] of Object.entries(extension.extend(v19))) {
       const def = models.find((m) => m.name === model);
-      if (def) Object.assign(def.fields, fields);
+      if (def) change(def);
     }
   }
 

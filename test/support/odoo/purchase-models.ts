@@ -1,8 +1,8 @@
 /**
  * SUPPLIER FLOW block of the test server (kept apart from the other models to ease merging):
- * purchase orders and lines, receipts (stock.picking / stock.move / stock.move.line), vendor
- * pricelists (product.supplierinfo) and the partner fields the supplier pipeline reads (ref,
- * email). Behaviour as in the execution captures 157-180 (18, XML-RPC) / 152-176 (19, JSON-2):
+ * purchase orders and lines and vendor pricelists (product.supplierinfo), plus what the flow adds
+ * to the transfers of models.ts / stock-moves.ts (receipt moves' purchase line, date and deadline,
+ * the scheduled date computed from the moves) and the partner fields it reads (ref, email). Behaviour as in the execution captures 157-180 (18, XML-RPC) / 152-176 (19, JSON-2):
  *   - button_confirm makes the receipt: one move per line (date and deadline = the line's
  *     date_planned), one move line pre-filled with the whole demand and no lot (165/169);
  *   - writing a line's date_planned moves only its open moves' date_deadline (165-168 / 161-164):
@@ -140,7 +140,7 @@ export function purchaseModels(
         compute: (rec, store) => {
           const pickings = pickingsOfOrder(store, rec.id).map((id) => store.get('stock.picking', id)!);
           if (pickings.length === 0) return false;
-          const states = pickings.map((p) => pickingState(store, p));
+          const states = pickings.map((p) => String(p.state));
           if (states.every((s) => s === 'done' || s === 'cancel')) return 'full';
           if (states.some((s) => s === 'done')) return 'partial';
           return 'pending';
@@ -234,183 +234,7 @@ export function purchaseModels(
     },
   });
 
-  models.push({
-    name: 'stock.picking',
-    description: 'Transfer',
-    order: 'priority desc, id desc',
-    fields: {
-      name: fd('char', 'Reference', { default: always('/') }),
-      origin: fd('char', 'Source Document'),
-      partner_id: m2o('res.partner', 'Contact'),
-      priority: fd('selection', 'Priority', {
-        selection: [
-          ['0', 'Normal'],
-          ['1', 'Urgent'],
-        ],
-        default: always('0'),
-      }),
-      move_type: fd('selection', 'Shipping Policy', {
-        selection: [
-          ['direct', 'As soon as possible'],
-          ['one', 'When all products are ready'],
-        ],
-        default: always('direct'),
-      }),
-      state: fd('selection', 'Status', {
-        selection: [
-          ['draft', 'Draft'],
-          ['waiting', 'Waiting Another Operation'],
-          ['confirmed', 'Waiting'],
-          ['assigned', 'Ready'],
-          ['done', 'Done'],
-          ['cancel', 'Cancelled'],
-        ],
-        compute: (rec, store) => pickingState(store, rec),
-      }),
-      // _compute_scheduled_date: the earliest date of the open moves (latest with move_type one)
-      scheduled_date: fd('datetime', 'Scheduled Date', {
-        compute: (rec, store) => {
-          const dates = movesOfPicking(store, rec.id)
-            .filter(OPEN)
-            .map((m) => String(m.date))
-            .sort();
-          if (dates.length === 0) return rec.scheduled_date_stored ?? false;
-          return rec.move_type === 'one' ? dates[dates.length - 1] : dates[0];
-        },
-      }),
-      scheduled_date_stored: fd('datetime', 'Scheduled Date (stored)'),
-      date_deadline: fd('datetime', 'Deadline', {
-        compute: (rec, store) => {
-          const dates = movesOfPicking(store, rec.id)
-            .filter((m) => OPEN(m) && m.date_deadline)
-            .map((m) => String(m.date_deadline))
-            .sort();
-          return dates[0] ?? false;
-        },
-      }),
-      date_done: fd('datetime', 'Date of Transfer'),
-      backorder_id: m2o('stock.picking', 'Back Order of'),
-      location_id: m2o('stock.location', 'Source Location'),
-      location_dest_id: m2o('stock.location', 'Destination Location'),
-      move_ids: o2m('stock.move', 'picking_id', 'Stock Moves'),
-      move_line_ids: o2m('stock.move.line', 'picking_id', 'Operations'),
-      company_id: m2o('res.company', 'Company', { default: always(1) }),
-    },
-  });
-
-  models.push({
-    name: 'stock.move',
-    description: 'Stock Move',
-    order: 'sequence, id',
-    // 169: "P00012/FURN_5623: Vendors>Stock"
-    display: (rec, store) => {
-      const product = store.get('product.product', idOf(rec.product_id) ?? 0);
-      const name = (id: unknown) => String(store.get('stock.location', idOf(id) ?? 0)?.name ?? '');
-      const ref = String(rec.origin || store.get('stock.picking', idOf(rec.picking_id) ?? 0)?.name || '');
-      return `${ref ? `${ref}/` : ''}${String(product?.default_code ?? product?.name ?? '')}: ${name(rec.location_id)}>${name(rec.location_dest_id)}`;
-    },
-    fields: {
-      ...(v19 ? {} : { name: fd('char', 'Description') }),
-      sequence: fd('integer', 'Sequence', { default: always(10) }),
-      origin: fd('char', 'Source Document'),
-      product_id: m2o('product.product', 'Product', { required: true }),
-      product_uom_qty: fd('float', 'Demand', { required: true, default: always(0) }),
-      product_uom: m2o('uom.uom', 'Unit', {
-        default: (store, _env, vals) => idOf(store.get('product.product', idOf(vals.product_id) ?? 0)?.uom_id) ?? false,
-      }),
-      quantity: fd('float', 'Quantity', { compute: (rec, store) => moveQuantity(store, rec.id) }),
-      date: fd('datetime', 'Date Scheduled', { required: true, default: (_s, env) => env.now }),
-      date_deadline: fd('datetime', 'Deadline'),
-      state: fd('selection', 'Status', {
-        selection: [
-          ['draft', 'New'],
-          ['waiting', 'Waiting Another Move'],
-          ['confirmed', 'Waiting Availability'],
-          ['partially_available', 'Partially Available'],
-          ['assigned', 'Available'],
-          ['done', 'Done'],
-          ['cancel', 'Cancelled'],
-        ],
-        default: always('draft'),
-      }),
-      picked: fd('boolean', 'Picked'),
-      picking_id: m2o('stock.picking', 'Transfer'),
-      purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
-      raw_material_production_id: m2o('mrp.production', 'Production Order for components'),
-      location_id: m2o('stock.location', 'Source Location', { required: true, default: always(4) }),
-      location_dest_id: m2o('stock.location', 'Destination Location', { required: true, default: always(8) }),
-      move_line_ids: o2m('stock.move.line', 'move_id', 'Move Lines'),
-      company_id: m2o('res.company', 'Company', { default: always(1) }),
-    },
-    // move_line_ids commands (171 / 167) change what the move holds
-    afterWrite: (store, rec, vals) => {
-      if ('move_line_ids' in vals) refreshMoveState(store, rec.id);
-    },
-  });
-
-  models.push({
-    name: 'stock.move.line',
-    description: 'Product Moves (Stock Move Line)',
-    order: 'id',
-    fields: {
-      move_id: m2o('stock.move', 'Stock Operation'),
-      picking_id: m2o('stock.picking', 'Transfer'),
-      product_id: m2o('product.product', 'Product', {
-        default: (store, _env, vals) => idOf(store.get('stock.move', idOf(vals.move_id) ?? 0)?.product_id) ?? false,
-      }),
-      product_uom_id: m2o('uom.uom', 'Unit', {
-        default: (store, _env, vals) => idOf(store.get('product.product', idOf(vals.product_id) ?? 0)?.uom_id) ?? false,
-      }),
-      lot_id: m2o('stock.lot', 'Lot/Serial Number'),
-      lot_name: fd('char', 'Lot/Serial Number Name'),
-      quantity: fd('float', 'Quantity'),
-      picked: fd('boolean', 'Picked'),
-      location_id: m2o('stock.location', 'From', {
-        default: (store, _env, vals) => idOf(store.get('stock.move', idOf(vals.move_id) ?? 0)?.location_id) ?? false,
-      }),
-      location_dest_id: m2o('stock.location', 'To', {
-        default: (store, _env, vals) => idOf(store.get('stock.move', idOf(vals.move_id) ?? 0)?.location_dest_id) ?? false,
-      }),
-      state: fd('selection', 'Status', {
-        selection: [
-          ['draft', 'New'],
-          ['waiting', 'Waiting Another Move'],
-          ['confirmed', 'Waiting Availability'],
-          ['partially_available', 'Partially Available'],
-          ['assigned', 'Available'],
-          ['done', 'Done'],
-          ['cancel', 'Cancelled'],
-        ],
-        compute: (rec, store) => store.get('stock.move', idOf(rec.move_id) ?? 0)?.state ?? false,
-      }),
-      company_id: m2o('res.company', 'Company', { default: always(1) }),
-    },
-    constraints: [
-      (rec, store) => {
-        const lot = store.get('stock.lot', idOf(rec.lot_id) ?? 0);
-        if (!lot || lot.product_id === rec.product_id) return undefined;
-        // 096 (18) / 091 (19)
-        return store.version >= 19
-          ? raise.validation(`The Lot/Serial number (${String(lot.name)}) is linked to another product.`)
-          : raise.validation(
-              `This lot ${String(lot.name)} is incompatible with this product ${store.display('product.product', idOf(rec.product_id) ?? 0)}`,
-            );
-      },
-    ],
-    afterWrite: (store, rec) => refreshMoveState(store, idOf(rec.move_id)),
-  });
   return models;
-}
-
-/** The receipt's state from its moves (stock.picking _compute_state, move_type direct). */
-function pickingState(store: StoreView, picking: Rec): string {
-  const moves = movesOfPicking(store, picking.id);
-  if (moves.length === 0) return 'draft';
-  if (moves.every((m) => m.state === 'cancel')) return 'cancel';
-  if (moves.every((m) => m.state === 'done' || m.state === 'cancel')) return 'done';
-  const open = moves.filter(OPEN);
-  if (open.some((m) => m.state === 'assigned' || m.state === 'partially_available')) return 'assigned';
-  return 'confirmed';
 }
 
 /** An open move reads assigned with its demand in move lines, partially_available below it (173 / 169). */
@@ -423,10 +247,72 @@ function refreshMoveState(store: HookStore, moveId: number | undefined): void {
   if (state !== move.state) store.patch('stock.move', move.id, { state });
 }
 
-/** Extra fields of models defined elsewhere: the vendor's code (ref) and address for the supplier files. */
-export function purchaseExtraFields(): Record<string, Record<string, FieldDef>> {
-  return { 'res.partner': { ref: fd('char', 'Reference'), email: fd('char', 'Email') } };
+const lotOfAnotherProduct = (rec: Rec, store: StoreView) => {
+  const lot = store.get('stock.lot', idOf(rec.lot_id) ?? 0);
+  if (!lot || lot.product_id === rec.product_id) return undefined;
+  // 096 (18) / 091 (19)
+  return store.version >= 19
+    ? raise.validation(`The Lot/Serial number (${String(lot.name)}) is linked to another product.`)
+    : raise.validation(
+        `This lot ${String(lot.name)} is incompatible with this product ${store.display('product.product', idOf(rec.product_id) ?? 0)}`,
+      );
+};
+
+/**
+ * What the supplier flow adds to models defined in models.ts: the vendor's code (ref) and
+ * address; receipt moves linked to their purchase line with a date and a deadline; a transfer's
+ * scheduled date and deadline computed from its open moves (Odoo's _compute_scheduled_date,
+ * move_type direct: the earliest); move_line_ids commands on a move keep its state in step; a lot
+ * of another product is refused.
+ */
+function extendModels(): Record<string, (def: ModelDef) => void> {
+  return {
+    'res.partner': (def) => Object.assign(def.fields, { ref: fd('char', 'Reference'), email: fd('char', 'Email') }),
+    'stock.move': (def) => {
+      Object.assign(def.fields, {
+        purchase_line_id: m2o('purchase.order.line', 'Purchase Order Line'),
+        date: fd('datetime', 'Date Scheduled', { required: true, default: (_s, env) => env.now }),
+        date_deadline: fd('datetime', 'Deadline'),
+      });
+      const before = def.afterWrite;
+      def.afterWrite = (store, rec, vals, env, created) => {
+        before?.(store, rec, vals, env, created);
+        if (!created && 'move_line_ids' in vals) refreshMoveState(store, rec.id);
+      };
+    },
+    'stock.picking': (def) =>
+      Object.assign(def.fields, {
+        scheduled_date: fd('datetime', 'Scheduled Date', {
+          compute: (rec, store) => {
+            const moves = movesOfPicking(store, rec.id);
+            const open = moves
+              .filter(OPEN)
+              .map((m) => String(m.date))
+              .sort();
+            if (open.length) return open[0];
+            return (
+              moves
+                .map((m) => String(m.date))
+                .sort()
+                .at(-1) ??
+              rec.create_date ??
+              false
+            );
+          },
+        }),
+        date_deadline: fd('datetime', 'Deadline', {
+          compute: (rec, store) =>
+            movesOfPicking(store, rec.id)
+              .filter((m) => OPEN(m) && m.date_deadline)
+              .map((m) => String(m.date_deadline))
+              .sort()[0] ?? false,
+        }),
+      }),
+    'stock.move.line': (def) => {
+      def.constraints = [...(def.constraints ?? []), lotOfAnotherProduct];
+    },
+  };
 }
 
 /** The supplier flow's models and partner fields, registered by the Store. */
-export const PURCHASE_EXTENSION: ModelExtension = { models: purchaseModels, fields: purchaseExtraFields };
+export const PURCHASE_EXTENSION: ModelExtension = { models: purchaseModels, extend: extendModels };

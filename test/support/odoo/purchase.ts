@@ -20,6 +20,7 @@ function buttonConfirm(store: Store, env: Env, ids: number[]): unknown {
       'stock.picking',
       {
         name: `WH/IN/${String(store.nextSequence('stock.picking.in') + 6).padStart(5, '0')}`,
+        picking_type_id: store.xmlidToId('stock.picking_type_in') ?? 1,
         origin: order.name,
         partner_id: order.partner_id,
         location_id: 4,
@@ -53,6 +54,7 @@ function buttonConfirm(store: Store, env: Env, ids: number[]): unknown {
         env,
       );
     }
+    store.write('stock.picking', [picking], { state: 'assigned' }, env);
   }
   return true;
 }
@@ -95,7 +97,14 @@ export function receive(store: Store, lineId: number, quantity: number): void {
     for (const line of store.all('stock.move.line').filter((l) => l.move_id === move.id)) store.unlink('stock.move.line', [line.id], env);
     store.create(
       'stock.move.line',
-      { move_id: move.id, picking_id: move.picking_id, quantity, picked: true, location_id: 4, location_dest_id: 8 },
+      {
+        move_id: move.id,
+        picking_id: move.picking_id,
+        quantity,
+        picked: true,
+        location_id: move.location_id,
+        location_dest_id: move.location_dest_id,
+      },
       env,
     );
     store.patch('stock.move', move.id, { state: 'done', product_uom_qty: quantity, picked: true });
@@ -103,7 +112,10 @@ export function receive(store: Store, lineId: number, quantity: number): void {
       const rest = store.create(
         'stock.move',
         {
+          ...(store.version >= 19 ? {} : { name: move.name }),
           origin: move.origin,
+          location_id: move.location_id,
+          location_dest_id: move.location_dest_id,
           product_id: move.product_id,
           product_uom_qty: demand - quantity,
           date: move.date,
@@ -114,8 +126,19 @@ export function receive(store: Store, lineId: number, quantity: number): void {
         },
         env,
       );
-      store.create('stock.move.line', { move_id: rest, picking_id: move.picking_id, quantity: demand - quantity }, env);
+      store.create(
+        'stock.move.line',
+        { move_id: rest, picking_id: move.picking_id, quantity: demand - quantity, location_id: 4, location_dest_id: 8 },
+        env,
+      );
     }
+    const open = store.all('stock.move').some((m) => m.picking_id === move.picking_id && OPEN(m));
+    store.write(
+      'stock.picking',
+      [Number(move.picking_id)],
+      { state: open ? 'assigned' : 'done', ...(open ? {} : { date_done: env.now }) },
+      env,
+    );
   });
 }
 
