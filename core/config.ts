@@ -93,6 +93,8 @@ const SETTINGS = {
   // a webhook URL embeds its token
   alertWebhookUrl: { env: 'MFG_ETL_ALERT_WEBHOOK_URL', secret: true },
   alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
+  // a relay URL may carry its password
+  smtpUrl: { env: 'MFG_ETL_SMTP_URL', secret: true },
   opcuaEndpoint: { env: 'MFG_ETL_OPCUA_ENDPOINT' },
   opcuaSecurityMode: { env: 'MFG_ETL_OPCUA_SECURITY_MODE' },
   opcuaSecurityPolicy: { env: 'MFG_ETL_OPCUA_SECURITY_POLICY' },
@@ -169,6 +171,11 @@ export const configSchema = z.object({
   httpMetricsToken: z.string().min(16, 'at least 16 characters').optional(),
   alertWebhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
+  /** SMTP relay for files sent by mail (supplier-po-export with a `suppliers.email` section) */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/[^/\s]+/, expected('an smtp:// or smtps:// URL such as smtps://user:password@relay.example.com:465'))
+    .optional(),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
   opcuaEndpoint: z
     .string()

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { parseSection } from './mistakes.ts';
+import { expected, parseSection } from './mistakes.ts';
 import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
 
 const checkpointSetting = (severity: Severity, threshold: number) =>
@@ -53,6 +53,20 @@ export const supplierSettingsSchema = z
     sheet: z.string().optional(),
     maxErrors: z.number().int().positive().default(1000),
     checkpoints: supplierCheckpointSettingsSchema,
+    /** supplier-po-export also mails the files to the vendor's e-mail address through MFG_ETL_SMTP_URL */
+    email: z
+      .object({
+        from: z.string().regex(/^[^\s@<>,;]+@[^\s@<>,;]+$/, expected('a sender address such as purchasing@example.com')),
+        /** {code}, {name} and {date} are replaced */
+        subject: z.string().min(1).default('Purchase orders {code} {date}'),
+        text: z
+          .string()
+          .default(
+            'Dear supplier,\n\nattached are our open purchase order lines. Please fill in the highlighted columns and send the file back.\n',
+          ),
+      })
+      .strict()
+      .optional(),
     /** material-shortages: weeks ahead, counted from the current week's Monday */
     shortageWeeks: z.number().int().positive().max(104).default(8),
   })

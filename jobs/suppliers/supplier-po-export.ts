@@ -4,14 +4,17 @@
  * XLSX (a sheet a person reads, the columns they fill in highlighted) and the same as CSV in
  * `<outbox>/suppliers/<supplier code>/`, written atomically. What was sent is kept per line, so
  * the next export marks only what changed, and supplier-load knows what had been received when
- * the file was made.
+ * the file was made. With a `suppliers.email` section and MFG_ETL_SMTP_URL, each supplier with an
+ * e-mail address in Odoo also gets both files by mail (a failed mail is reported in the run's
+ * stats and logged; the files stay in the outbox).
  */
 import { z } from 'zod';
 import { supplierSettings } from '../../core/config/suppliers.ts';
-import { ConfigError } from '../../core/errors.ts';
+import { ConfigError, describeError } from '../../core/errors.ts';
 import { findPartners, readPartners, readPoLines, readProducts, readSupplierInfo } from '../../extract/suppliers/odoo.ts';
 import { csvText, workbookBuffer } from '../../load/suppliers/files.ts';
 import { outboxFolder, writeAtomically } from '../../load/suppliers/outbox.ts';
+import { sendMail } from '../../load/suppliers/smtp.ts';
 import { saveSnapshot, sentLines } from '../../load/suppliers/staging.ts';
 import {
   EXPORT_COLUMNS,
@@ -77,7 +80,10 @@ export const supplierPoExportJob = defineJob({
         };
 
       const today = plantDate(ctx.config.timezone);
-      const written: Array<{ supplier: string; xlsx: string; csv: string; lines: number }> = [];
+      const written: Array<{ supplier: string; xlsx: string; csv: string; lines: number; mailedTo?: string[]; mailError?: string }> = [];
+      const mail = s.email && ctx.config.smtpUrl ? { ...s.email, url: ctx.config.smtpUrl } : undefined;
+      if (s.email && !ctx.config.smtpUrl)
+        ctx.logger.warn('suppliers.email is set but MFG_ETL_SMTP_URL is not: files are only written to the outbox');
       for (const file of plan.files) {
         ctx.signal.throwIfAborted();
         const partner = partners.get(file.partnerId);
@@ -98,12 +104,52 @@ export const supplierPoExportJob = defineJob({
         ]);
         const xlsxPath = await writeAtomically(dir, `${base}.xlsx`, xlsx);
         const csvPath = await writeAtomically(dir, `${base}.csv`, csvText(EXPORT_COLUMNS, rows));
-        written.push({ supplier: file.supplierCode, xlsx: xlsxPath, csv: csvPath, lines: file.rows.length });
+        const entry: (typeof written)[number] = { supplier: file.supplierCode, xlsx: xlsxPath, csv: csvPath, lines: file.rows.length };
+        const to = (partner?.email ?? '')
+          .split(/[,;]/)
+          .map((a) => a.trim())
+          .filter((a) => /^[^\s@<>]+@[^\s@<>]+$/.test(a));
+        if (mail && to.length) {
+          const fill = (t: string) =>
+            t
+              .replace(/\{code\}/g, file.supplierCode)
+              .replace(/\{name\}/g, partner?.name ?? '')
+              .replace(/\{date\}/g, today);
+          try {
+            await sendMail(mail.url, {
+              from: mail.from,
+              to,
+              subject: fill(mail.subject),
+              text: fill(mail.text),
+              attachments: [
+                {
+                  filename: `${base}.xlsx`,
+                  contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+                  content: xlsx,
+                },
+                { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', content: Buffer.from(csvText(EXPORT_COLUMNS, rows)) },
+              ],
+            });
+            entry.mailedTo = to;
+          } catch (err) {
+            // the files are in the outbox either way: a failed mail is reported, not a failed run
+            entry.mailError = describeError(err).message;
+            ctx.logger.warn('purchase order mail not sent', { supplier: file.supplierCode, error: entry.mailError });
+          }
+        }
+        written.push(entry);
         ctx.progress('supplier files written', written.length, plan.files.length);
       }
       await saveSnapshot(ctx.db.knex, ctx.runId, plan.snapshot);
       ctx.logger.info('purchase order files written', summary);
-      return { ...summary, files: written };
+      const mailStats = mail
+        ? {
+            mailed: written.filter((w) => w.mailedTo).length,
+            mailFailed: written.filter((w) => w.mailError).length,
+            noEmail: written.filter((w) => !w.mailedTo && !w.mailError).length,
+          }
+        : {};
+      return { ...summary, ...mailStats, files: written };
     } finally {
       client.close();
     }

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../core/config.ts';
+import { describeSettings, loadConfig } from '../../core/config.ts';
 import { configMistakes } from '../../core/config/check.ts';
 import { supplierSettings } from '../../core/config/suppliers.ts';
 
@@ -15,6 +15,16 @@ describe('suppliers settings', () => {
     expect(supplierSettings({ file: {} })).toMatchObject({ approval: 'auto-unless-warnings', maxDateShiftDays: 14, shortageWeeks: 8 });
     expect(loadConfig({}, os.tmpdir()).outbox).toBe('./outbox');
     expect(loadConfig({ MFG_ETL_OUTBOX: '/srv/outbox' }, os.tmpdir()).outbox).toBe('/srv/outbox');
+  });
+
+  it('takes an smtp:// or smtps:// relay URL as a secret, and refuses anything else', () => {
+    const config = loadConfig({ MFG_ETL_SMTP_URL: 'smtps://buyer:s3cret-pw@relay.example.com:465' }, os.tmpdir());
+    expect(describeSettings(config).find((x) => x.key === 'smtpUrl')?.value).toBe('[redacted]');
+    expect(config.redactor.text('relay smtps://buyer:s3cret-pw@relay.example.com:465 failed')).not.toContain('s3cret-pw');
+    expect(() => loadConfig({ MFG_ETL_SMTP_URL: 'http://relay.example.com' }, os.tmpdir())).toThrow(
+      /MFG_ETL_SMTP_URL: expected an smtp:\/\/ or smtps:\/\/ URL/,
+    );
+    expect(() => supplierSettings({ file: { suppliers: { email: { from: 'not an address' } } } })).toThrow(/suppliers\.email\.from/);
   });
 
   it('reports every mistake of the section at start, one line each, with the full key', () => {
