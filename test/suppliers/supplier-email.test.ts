@@ -43,14 +43,25 @@ function smtpServer(received: Received[]): net.Server {
         if (i < 0) return;
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 2);
-        if (/^EHLO /i.test(line)) socket.write('250-test relay\r\n250 8BITMIME\r\n');
-        else if (/^MAIL FROM:/i.test(line)) ((mail.from = line.slice(10)), socket.write('250 ok\r\n'));
-        else if (/^RCPT TO:/i.test(line)) {
-          if (line.includes('refused.example')) socket.write('550 no such user\r\n');
-          else (mail.to.push(line.slice(8)), socket.write('250 ok\r\n'));
-        } else if (/^DATA/i.test(line)) ((inData = true), socket.write('354 go ahead\r\n'));
-        else if (/^QUIT/i.test(line)) (socket.write('221 bye\r\n'), socket.end());
-        else socket.write('502 not implemented\r\n');
+        if (/^EHLO /i.test(line)) {
+          socket.write('250-test relay\r\n250 8BITMIME\r\n');
+        } else if (/^MAIL FROM:/i.test(line)) {
+          mail.from = line.slice(10);
+          socket.write('250 ok\r\n');
+        } else if (/^RCPT TO:/i.test(line)) {
+          if (line.includes('refused.example')) {
+            socket.write('550 no such user\r\n');
+          } else {
+            mail.to.push(line.slice(8));
+            socket.write('250 ok\r\n');
+          }
+        } else if (/^DATA/i.test(line)) {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (/^QUIT/i.test(line)) {
+          socket.write('221 bye\r\n');
+          socket.end();
+        } else socket.write('502 not implemented\r\n');
       }
     });
   });
