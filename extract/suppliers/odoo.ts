@@ -102,7 +102,7 @@ function toLines(rows: readonly OdooRecord[], uomField: string): PoLine[] {
 }
 
 /**
- * Lines of confirmed purchase orders (state purchase), of the given vendors (all when
+ * Lines of confirmed purchase orders (state purchase, or done = locked), of the given vendors (all when
  * undefined) or of the given order names. Lines of every line of those orders, so the line
  * numbers are the order's own.
  */
@@ -111,7 +111,8 @@ export async function readPoLines(
   filter: { partnerIds?: readonly number[]; poNames?: readonly string[]; productIds?: readonly number[] },
 ): Promise<PoLine[]> {
   const uomField = await lineUomField(client);
-  const domain: OdooDomain = [['order_id.state', '=', 'purchase']];
+  // 'done' is Locked in Odoo 17+: still received against
+  const domain: OdooDomain = [['order_id.state', 'in', ['purchase', 'done']]];
   if (filter.partnerIds) domain.push(['order_id.partner_id', 'in', [...filter.partnerIds]]);
   if (filter.poNames) domain.push(['order_id.name', 'in', [...filter.poNames]]);
   if (filter.productIds) domain.push(['product_id', 'in', [...filter.productIds]]);

@@ -69,9 +69,9 @@ export const supplierPoExportJob = defineJob({
         codes,
         ctx.config.timezone,
       );
-      const totals = { new: 0, changed: 0, cancelled: 0, unchanged: 0 };
+      const totals = { new: 0, changed: 0, cancelled: 0, received: 0, unchanged: 0 };
       for (const f of plan.files) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += f.counts[k];
-      const summary = { openLines: lines.length, suppliers: plan.files.length, ...totals };
+      const summary = { openLines: lines.filter((l) => l.qtyReceived < l.qty).length, suppliers: plan.files.length, ...totals };
       if (ctx.dryRun)
         return {
           dryRun: true,
@@ -95,7 +95,7 @@ export const supplierPoExportJob = defineJob({
             name: 'Purchase orders',
             title: [
               `Purchase order lines for ${partner?.name ?? file.supplierCode} (${file.supplierCode}), ${today}`,
-              `Fill in the highlighted columns (dates as YYYY-MM-DD) and send the file back. Status: new, changed or cancelled since the last file.`,
+              `Fill in the highlighted columns (dates as YYYY-MM-DD) and send the file back. Status: new, changed, cancelled or received since the last file.`,
             ],
             header: EXPORT_COLUMNS,
             rows,

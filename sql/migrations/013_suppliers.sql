@@ -3,7 +3,8 @@
 -- shortages already alerted.
 
 -- The last state of each purchase order line as it was sent to its supplier: the next export
--- marks a line new (not here), changed (another hash) or cancelled (here, gone from Odoo).
+-- marks a line new (not here), changed (another hash), received (in full since) or cancelled
+-- (gone from the confirmed orders); `cancelled` = closed, sent for the last time.
 create table supplier_export_lines (
   po_line_id     bigint primary key,
   partner_id     bigint not null,

@@ -10,6 +10,7 @@ import { supplierPoExportJob } from '../../jobs/suppliers/supplier-po-export.ts'
 import { outboxFolder, writeAtomically } from '../../load/suppliers/outbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import { EXPORT_COLUMNS } from '../../transform/suppliers/export-plan.ts';
+import { receive } from '../support/odoo/purchase.ts';
 import { outboxCsv, type SupplierWorld, supplierWorld } from './fixtures.ts';
 
 describe.each([18, 19] as const)('supplier-po-export against Odoo %i', (version) => {
@@ -57,7 +58,8 @@ describe.each([18, 19] as const)('supplier-po-export against Odoo %i', (version)
     expect(rows.length - header - 1).toBe(2);
   });
 
-  it('marks changed and cancelled lines on the next export and leaves unchanged suppliers without a file', async () => {
+  it('marks changed, received and cancelled lines on the next export and leaves unchanged suppliers without a file', async () => {
+    receive(w.server.store, first.lineIds[0]!, 10); // received in full: no longer open
     w.server.store.transaction(() =>
       w.server.store.write(
         'purchase.order.line',
@@ -70,11 +72,11 @@ describe.each([18, 19] as const)('supplier-po-export against Odoo %i', (version)
       w.server.store.write('purchase.order', [second.orderId], { state: 'cancel' }, { uid: 2, now: '2026-12-05 00:00:00', context: {} }),
     );
     const r = await w.run('supplier-po-export');
-    expect(r.stats).toMatchObject({ suppliers: 2, new: 0, changed: 1, cancelled: 1, unchanged: 1 });
+    expect(r.stats).toMatchObject({ suppliers: 2, new: 0, changed: 1, cancelled: 1, received: 1, unchanged: 0 });
     const latest = outboxCsv(w.outbox, 'WOODC').at(-1)!;
-    expect(latest.rows.slice(1).map((r) => [r[0], r[4]])).toEqual([
-      ['', 'FURN_5623'],
-      ['changed', 'FURN_7023'],
+    expect(latest.rows.slice(1).map((r) => [r[0], r[4], r[11]])).toEqual([
+      ['received', 'FURN_5623', '10'],
+      ['changed', 'FURN_7023', '0'],
     ]);
     const cancelled = outboxCsv(w.outbox, String(w.other)).at(-1)!;
     expect(cancelled.rows[1]!.slice(0, 3)).toEqual(['cancelled', second.name, '1']);

@@ -1,13 +1,13 @@
 /**
  * The purchase order files for suppliers: which lines go to which supplier, marked against what
- * was sent last time (new, changed, cancelled; unchanged lines are repeated so the file is the
- * supplier's whole open picture), and the columns the supplier fills in. A supplier gets a file
- * only when something of theirs is new, changed or cancelled. Pure.
+ * was sent last time (new, changed, cancelled, received in full; unchanged open lines are repeated
+ * so the file is the supplier's whole open picture), and the columns the supplier fills in. A
+ * supplier gets a file only when something of theirs is new, changed, cancelled or received. Pure.
  */
 import { payloadHash } from '../shared/odoo-write.ts';
 import { localDate } from '../shared/plant-time.ts';
 
-export type LineMark = 'new' | 'changed' | 'cancelled' | '';
+export type LineMark = 'new' | 'changed' | 'cancelled' | 'received' | '';
 
 /** The columns of the file, in order; the last six are the supplier's. */
 export const EXPORT_COLUMNS = [
@@ -133,7 +133,12 @@ export function planExport(
     else byPartner.set(partnerId, [row]);
   };
   const seen = new Set<number>();
+  const received = new Map<number, ExportLineInput>();
   for (const l of lines) {
+    if (l.qty > 0 && l.qtyReceived >= l.qty - 1e-9) {
+      received.set(l.id, l); // received in full: no longer open
+      continue;
+    }
     seen.add(l.id);
     const hash = lineHash(l);
     const last = before.get(l.id);
@@ -165,28 +170,29 @@ export function planExport(
   }
   for (const s of sent) {
     if (seen.has(s.poLineId) || s.cancelled) continue;
-    // sent before, no longer an open line of a confirmed order: cancelled (or the order was)
+    // sent before, no longer open: received in full, or cancelled (the line or its order)
+    const done = received.get(s.poLineId);
     push(s.partnerId, {
-      mark: 'cancelled',
+      mark: done ? 'received' : 'cancelled',
       poLineId: s.poLineId,
       poName: s.poName,
       lineNo: s.lineNo,
-      productCode: '',
-      supplierProductCode: '',
-      description: '',
-      qty: 0,
-      unit: '',
-      price: 0,
-      requestedDate: '',
-      qtyReceived: 0,
+      productCode: done?.productCode ?? '',
+      supplierProductCode: done?.supplierProductCode ?? '',
+      description: done?.description ?? '',
+      qty: done?.qty ?? 0,
+      unit: done?.uomName ?? '',
+      price: done?.price ?? 0,
+      requestedDate: done ? plantDateOf(done.datePlanned, timeZone) : '',
+      qtyReceived: done?.qtyReceived ?? 0,
     });
-    snapshot.push({ ...s, qtyReceived: 0, cancelled: true });
+    snapshot.push({ ...s, qtyReceived: done?.qtyReceived ?? 0, cancelled: true });
   }
   const files: SupplierFile[] = [];
   for (const [partnerId, rows] of byPartner) {
-    const counts = { new: 0, changed: 0, cancelled: 0, unchanged: 0 };
+    const counts = { new: 0, changed: 0, cancelled: 0, received: 0, unchanged: 0 };
     for (const r of rows) counts[r.mark === '' ? 'unchanged' : r.mark]++;
-    if (counts.new + counts.changed + counts.cancelled === 0) continue;
+    if (counts.new + counts.changed + counts.cancelled + counts.received === 0) continue;
     rows.sort((a, b) => a.poName.localeCompare(b.poName) || a.lineNo - b.lineNo);
     files.push({ partnerId, supplierCode: codes.get(partnerId) ?? String(partnerId), rows, counts });
   }

@@ -134,7 +134,8 @@ export function planSupplierLoad(
   const conflictOf = (l: PlanLine): string | undefined => {
     const now = live.get(l.poLineId);
     if (!now) return `${l.poName}: the purchase line no longer exists in Odoo`;
-    if (now.state !== 'purchase') return `${l.poName}: the order is ${now.state === 'cancel' ? 'cancelled' : now.state} in Odoo`;
+    if (now.state !== 'purchase' && now.state !== 'done')
+      return `${l.poName}: the order is ${now.state === 'cancel' ? 'cancelled' : now.state} in Odoo`;
     if (now.qtyReceived > l.qtyReceived + 1e-9)
       return `${l.poName}: ${now.qtyReceived} received since the file was made (then ${l.qtyReceived}); nothing written for this line, check it with the supplier`;
     return undefined;

@@ -4,7 +4,8 @@
  * `suppliers.columns`). A line is identified by PO number and the line (number, Odoo line id, our
  * product code or the supplier's), and carries what the supplier filled in: confirmed quantity
  * and date, shipped quantity, ship date, lot, their reference. Rows with a PO but nothing filled
- * in are skipped (the supplier did not answer for that line), as are lines marked cancelled.
+ * in are skipped (the supplier did not answer for that line), as are lines marked cancelled or
+ * received.
  * Pure: rows come from extract/tabular.
  */
 import { DataValidationError } from '../../core/errors.ts';
@@ -155,7 +156,8 @@ export class SupplierFileParser {
         value: shownCell(value),
         message,
       });
-    if (text(cell('status'))?.toLowerCase() === 'cancelled') return;
+    const status = text(cell('status'))?.toLowerCase();
+    if (status === 'cancelled' || status === 'received') return;
     const qty = (field: SupplierField): number | null => {
       const v = cell(field);
       if (v === null || (typeof v === 'string' && v.trim() === '')) return null;
