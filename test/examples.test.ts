@@ -25,7 +25,7 @@ import { type TestApp, testApp } from './support/staging.ts';
 const EXAMPLES = fileURLToPath(new URL('../examples/inbox/', import.meta.url));
 
 /** every example file of an inbox folder with the lines it must stage */
-const EXPECTED: Record<'forecasts' | 'costs' | 'counts' | 'suppliers', Record<string, number>> = {
+const EXPECTED: Record<'forecasts' | 'costs' | 'counts', Record<string, number>> = {
   forecasts: {
     'P01_2027-01_long.csv': 36, // 3 products × 12 weeks, long layout
     'P02_2027-01_wide.csv': 48, // 4 products × 12 ISO-week columns, German headers and decimals
@@ -39,10 +39,6 @@ const EXPECTED: Record<'forecasts' | 'costs' | 'counts' | 'suppliers', Record<st
   counts: {
     'P01-count_2026-11-30.csv': 8,
     'P02-count_2026-11-30.xlsx': 5,
-  },
-  // staged (and loaded) against purchase orders in Odoo by test/suppliers/supplier-import-load.test.ts
-  suppliers: {
-    'WOODC-confirmation.csv': 3,
   },
 };
 
