@@ -56,6 +56,7 @@ const SETTINGS = {
   dataDir: { env: 'MFG_ETL_DATA_DIR' },
   inbox: { env: 'MFG_ETL_INBOX' },
   reports: { env: 'MFG_ETL_REPORTS' },
+  outbox: { env: 'MFG_ETL_OUTBOX' },
   logLevel: { env: 'MFG_ETL_LOG_LEVEL' },
   logFormat: { env: 'MFG_ETL_LOG_FORMAT' },
   timezone: { env: 'MFG_ETL_TIMEZONE' },
@@ -92,6 +93,8 @@ const SETTINGS = {
   // a webhook URL embeds its token
   alertWebhookUrl: { env: 'MFG_ETL_ALERT_WEBHOOK_URL', secret: true },
   alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
+  // a relay URL may carry its password
+  smtpUrl: { env: 'MFG_ETL_SMTP_URL', secret: true },
   opcuaEndpoint: { env: 'MFG_ETL_OPCUA_ENDPOINT' },
   opcuaSecurityMode: { env: 'MFG_ETL_OPCUA_SECURITY_MODE' },
   opcuaSecurityPolicy: { env: 'MFG_ETL_OPCUA_SECURITY_POLICY' },
@@ -111,6 +114,8 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   inbox: z.string().min(1).default('./inbox'),
   reports: z.string().min(1).default('./reports'),
+  /** files mfg-etl sends out (suppliers/<code>/ purchase order files, …), written atomically */
+  outbox: z.string().min(1).default('./outbox'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   logFormat: z.enum(['json', 'pretty']).optional(),
   timezone: z.string().refine(isTimeZone, expected('an IANA time zone such as Europe/Berlin')).optional(),
@@ -166,6 +171,11 @@ export const configSchema = z.object({
   httpMetricsToken: z.string().min(16, 'at least 16 characters').optional(),
   alertWebhookUrl: z.url({ protocol: /^https?$/, ...expected('an http:// or https:// URL') }).optional(),
   alertIntervalSeconds: z.coerce.number().min(1).default(60),
+  /** SMTP relay for files sent by mail (supplier-po-export with a `suppliers.email` section) */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/[^/\s]+/, expected('an smtp:// or smtps:// URL such as smtps://user:password@relay.example.com:465'))
+    .optional(),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
   opcuaEndpoint: z
     .string()
@@ -232,7 +242,18 @@ export function isComment(key: string): boolean {
 const FILE_RELATIVE_PATHS = ['dataDir', 'inbox', 'reports'] as const;
 
 /** Known keys of the file that belong to sections other features validate themselves. */
-const FOREIGN_SECTIONS = new Set(['historian', 'odoo', 'forecast', 'costs', 'inventory', 'quality', 'http', 'alerts', 'opcua']);
+const FOREIGN_SECTIONS = new Set([
+  'historian',
+  'odoo',
+  'forecast',
+  'costs',
+  'inventory',
+  'quality',
+  'http',
+  'alerts',
+  'opcua',
+  'suppliers',
+]);
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const { file, values } = readConfigFile(env, cwd);

@@ -14,9 +14,13 @@ import { housekeepingJob } from './housekeeping/housekeeping.ts';
 import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
+import { materialShortagesJob } from './suppliers/material-shortages.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
 import { qualityReportJob } from './quality/quality-report.ts';
+import { supplierImportJob } from './suppliers/supplier-import.ts';
+import { supplierLoadJob } from './suppliers/supplier-load.ts';
+import { supplierPoExportJob } from './suppliers/supplier-po-export.ts';
 import type { JobDefinition } from './job.ts';
 
 export type JobRegistry = ReadonlyMap<string, JobDefinition>;
@@ -44,9 +48,13 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationJob,
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
+  materialShortagesJob,
   qualityApplyJob,
   qualityImportJob,
   qualityReportJob,
+  supplierImportJob,
+  supplierLoadJob,
+  supplierPoExportJob,
 ];
 
 export function defaultRegistry(): JobRegistry {

@@ -16,6 +16,7 @@ import { getBatch } from '../load/staging/batches.ts';
 import { COST_UPDATE_ALIASES } from '../transform/costs/updates.ts';
 import { DEFAULT_ALIASES } from '../transform/forecast/columns.ts';
 import { COUNT_ALIASES } from '../transform/inventory/count-parser.ts';
+import { SUPPLIER_ALIASES } from '../transform/suppliers/parse.ts';
 import type { Knex } from 'knex';
 import { forecastHarness, loadMasterData, runImport } from './support/forecast.ts';
 import { inventoryHarness, loadDemoMasterData, runOk } from './support/inventory.ts';
@@ -137,15 +138,25 @@ describe('example counts (German CSV, English XLSX)', () => {
   });
 });
 
-it('README lists every built-in header name of the forecast, cost update and count files', () => {
+it('README lists every built-in header name of the forecast, cost update, count and supplier files', () => {
   const readme = fs.readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
   const rows = new Map<string, string>();
-  for (const m of readme.matchAll(/^\| (forecasts|costs|counts) \| ([a-z ]+) \| (.+) \|$/gm)) rows.set(`${m[1]} ${m[2]}`, m[3]!);
-  const label: Record<string, string> = { validFrom: 'valid from', counted_at: 'counted at' };
+  for (const m of readme.matchAll(/^\| (forecasts|costs|counts|suppliers) \| ([a-z ]+) \| (.+) \|$/gm)) rows.set(`${m[1]} ${m[2]}`, m[3]!);
+  const label: Record<string, string> = {
+    validFrom: 'valid from',
+    counted_at: 'counted at',
+    lineId: 'line id',
+    supplierCode: 'supplier code',
+    confirmedQty: 'confirmed qty',
+    confirmedDate: 'confirmed date',
+    shippedQty: 'shipped qty',
+    shipDate: 'ship date',
+  };
   for (const [inbox, aliases] of [
     ['forecasts', DEFAULT_ALIASES],
     ['costs', COST_UPDATE_ALIASES],
     ['counts', COUNT_ALIASES],
+    ['suppliers', SUPPLIER_ALIASES],
   ] as const) {
     for (const [field, names] of Object.entries(aliases)) {
       const row = rows.get(`${inbox} ${label[field] ?? field}`);

@@ -1,6 +1,6 @@
 /**
  * The whole configuration at start-up: what loadConfig cannot see by itself. Every file section
- * (forecast, costs, inventory, quality, historian, http, alerts), the Odoo CA file, and the OPC UA security
+ * (forecast, costs, inventory, quality, historian, http, alerts, suppliers), the Odoo CA file, and the OPC UA security
  * settings when the historian is configured. One line per mistake (see mistakes.ts).
  */
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { forecastSettings } from './forecast.ts';
 import { historianSettings } from './historian.ts';
 import { alertSettings, httpSettings } from './http.ts';
 import { inventorySettings } from './inventory.ts';
+import { supplierSettings } from './suppliers.ts';
 import { type ConfigMistake, collect } from './mistakes.ts';
 import { qualitySettings } from './quality.ts';
 
@@ -60,7 +61,16 @@ export function configMistakes(config: Config): string[] {
   lines.push(...caFileMistakes(config.odooCaFile).map(line));
   // "the historian is configured": its server or its section is
   if (config.opcuaEndpoint !== undefined || config.file.historian !== undefined) lines.push(...opcuaMistakes(config).map(line));
-  for (const read of [forecastSettings, costSettings, inventorySettings, qualitySettings, historianSettings, httpSettings, alertSettings]) {
+  for (const read of [
+    forecastSettings,
+    costSettings,
+    inventorySettings,
+    qualitySettings,
+    historianSettings,
+    httpSettings,
+    alertSettings,
+    supplierSettings,
+  ]) {
     collect(lines, () => read(config));
   }
   return [...new Set(lines)];

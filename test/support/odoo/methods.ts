@@ -6,6 +6,7 @@
 import { raise, type OdooException } from './exceptions.ts';
 import { searchRecords } from './domain.ts';
 import { Loader } from './load.ts';
+import { PURCHASE_METHODS } from './purchase.ts';
 import type { Env, Rec } from './models.ts';
 import { PyFloat, PyTuple, pyRepr } from './py.ts';
 import type { Store } from './store.ts';
@@ -424,7 +425,7 @@ export const METHODS: Record<string, MethodSpec> = {
 };
 
 export function findMethod(model: string, method: string): MethodSpec | undefined {
-  const spec = METHODS[method];
+  const spec = METHODS[method] ?? PURCHASE_METHODS[method];
   if (!spec || (spec.models && !spec.models.includes(model))) return undefined;
   return spec;
 }

@@ -75,6 +75,14 @@ export interface ModelDef {
   constraints?: Array<(rec: Rec, store: StoreView) => OdooException | undefined>;
   /** extra records to write when a record is created (product.template for a product.product) */
   onCreate?: (rec: Rec, store: StoreView, env: Env) => void;
+  /** side effects after every create / write of a record (e.g. purchase.ts: a line's date on its moves) */
+  afterWrite?: (store: HookStore, rec: Rec, vals: Record<string, unknown>, env: Env, created: boolean) => void;
+}
+
+/** What an afterWrite hook may do: write through the ORM, or patch stored values (journaled). */
+export interface HookStore extends StoreView {
+  write(model: string, ids: number[], input: Record<string, unknown>, env: Env): void;
+  patch(model: string, id: number, changes: Record<string, unknown>): void;
 }
 
 // ---- field builders -----------------------------------------------------------------------------
@@ -190,12 +198,20 @@ function avgCost18(rec: Rec, store: StoreView): number {
 
 // ---- the registry -------------------------------------------------------------------------------
 
+/** Models defined in their own files (purchase-models.ts), registered by the Store. */
+export interface ModelExtension {
+  models(v19: boolean): Array<Omit<ModelDef, 'fields' | 'order'> & { order?: string; fields: Record<string, FieldDef> }>;
+  /** changes to models defined here (fields added or replaced, constraints, hooks), per model */
+  extend(v19: boolean): Record<string, (def: ModelDef) => void>;
+}
+
 export interface ModelOptions {
   version: 18 | 19;
   enterprise: boolean;
+  extensions?: readonly ModelExtension[];
 }
 
-export function buildModels({ version, enterprise }: ModelOptions): Map<string, ModelDef> {
+export function buildModels({ version, enterprise, extensions = [] }: ModelOptions): Map<string, ModelDef> {
   const v19 = version >= 19;
   const models: ModelDef[] = [];
   const add = (def: Omit<ModelDef, 'order'> & { order?: string }) =>
@@ -1294,6 +1310,14 @@ export function buildModels({ version, enterprise }: ModelOptions): Map<string, 
           : undefined,
     ],
   });
+
+  for (const extension of extensions) {
+    for (const def of extension.models(v19)) add(def);
+    for (const [model, change] of Object.entries(extension.extend(v19))) {
+      const def = models.find((m) => m.name === model);
+      if (def) change(def);
+    }
+  }
 
   return new Map(models.map((model) => [model.name, model]));
 }

@@ -6,6 +6,7 @@
 import { OdooException, RequiredFieldMissing, frames, raise } from './exceptions.ts';
 import { buildModels, type Env, type FieldDef, type ModelDef, type Rec, type StoreView } from './models.ts';
 import { PyFloat, pyFloatRepr, pyFloatRound, pyRepr } from './py.ts';
+import { PURCHASE_EXTENSION } from './purchase-models.ts';
 
 export function utcNow(): string {
   return new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -35,7 +36,7 @@ export class Store implements StoreView {
     readonly version: 18 | 19,
     readonly enterprise: boolean,
   ) {
-    this.models = buildModels({ version, enterprise });
+    this.models = buildModels({ version, enterprise, extensions: [PURCHASE_EXTENSION] });
     for (const name of this.models.keys()) this.tables.set(name, new Map());
   }
 
@@ -180,6 +181,11 @@ export class Store implements StoreView {
     }
     this.nextIds.set(model, current + 1);
     return current;
+  }
+
+  /** Stored values changed as they are (no conversion, no checks), journaled: for afterWrite hooks. */
+  patch(model: string, id: number, changes: Record<string, unknown>): void {
+    this.patchRaw(model, id, changes);
   }
 
   /** Seeding: put a record as is (fixed id), no defaults, no checks. */
@@ -531,6 +537,7 @@ export class Store implements StoreView {
   }
 
   private afterWrite(model: string, rec: Rec, vals: Record<string, unknown>, env: Env, created: boolean, withVariant: boolean): void {
+    this.models.get(model)?.afterWrite?.(this, rec, vals, env, created);
     if (model === 'product.template' && created && withVariant) {
       this.create('product.product', { product_tmpl_id: rec.id, default_code: vals.default_code ?? false }, env);
     }
