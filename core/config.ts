@@ -238,8 +238,8 @@ export function isComment(key: string): boolean {
   return key.startsWith('//');
 }
 
-/** Folders a config file may give relative to itself (`mfg-etl init` writes ./data, ./inbox, ./reports). */
-const FILE_RELATIVE_PATHS = ['dataDir', 'inbox', 'reports'] as const;
+/** Folders a config file may give relative to itself (`mfg-etl init` writes ./data, ./inbox, ./reports, ./outbox). */
+const FILE_RELATIVE_PATHS = ['dataDir', 'inbox', 'reports', 'outbox'] as const;
 
 /** Known keys of the file that belong to sections other features validate themselves. */
 const FOREIGN_SECTIONS = new Set([

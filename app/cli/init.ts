@@ -12,8 +12,8 @@ import { print } from './io.ts';
 
 export const CONFIG_FILE = 'mfg-etl.config.json';
 
-/** The inbox folders the import jobs read (forecast-import, cost-import, count-import). */
-export const INBOX_FOLDERS = ['forecasts', 'costs', 'counts'] as const;
+/** The inbox folders the import jobs read (forecast-import, cost-import, count-import, quality-import, supplier-import). */
+export const INBOX_FOLDERS = ['forecasts', 'costs', 'counts', 'quality', 'suppliers'] as const;
 
 /** Where `npm run demo` writes its working folder (examples/demo.ts: MFG_ETL_DEMO_DIR, else ./demo of the checkout). */
 function demoFolder(): string {
@@ -21,7 +21,10 @@ function demoFolder(): string {
 }
 
 /** The config file's content: `//` keys are comments (loadConfig skips them); paths are relative to the file. */
-export function initialConfig(folders: { dataDir: string; inbox: string; reports: string }, demo: boolean): Record<string, unknown> {
+export function initialConfig(
+  folders: { dataDir: string; inbox: string; reports: string; outbox: string },
+  demo: boolean,
+): Record<string, unknown> {
   return {
     '//': [
       `mfg-etl configuration, written by mfg-etl init${demo ? ' --demo' : ''}. Keys starting with // are comments.`,
@@ -33,10 +36,12 @@ export function initialConfig(folders: { dataDir: string; inbox: string; reports
       'dataDir: the embedded database (used while MFG_ETL_DATABASE_URL is not set) and the OPC UA certificates.',
       `inbox: planners and warehouses drop files into ${INBOX_FOLDERS.map((f) => `inbox/${f}`).join(', ')}; processed files move to archive/ or rejected/ below them.`,
       'reports: workbooks, plans and reports the jobs write (the status page lists them).',
+      'outbox: files for the outside world (suppliers/<code>/ purchase order files), written atomically.',
     ],
     dataDir: folders.dataDir,
     inbox: folders.inbox,
     reports: folders.reports,
+    outbox: folders.outbox,
     '// odoo': [
       'Without Odoo every load is a plan (nothing is sent). To connect, set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB and',
       'MFG_ETL_ODOO_USER (here as odooUrl, odooDb, odooUser if you like) and MFG_ETL_ODOO_API_KEY or MFG_ETL_ODOO_API_KEY_FILE;',
@@ -49,7 +54,7 @@ export function initialConfig(folders: { dataDir: string; inbox: string; reports
 export function registerInitCommands(program: Command): void {
   program
     .command('init')
-    .description(`write a commented ${CONFIG_FILE} and the data, inbox and reports folders in the current directory (asks nothing)`)
+    .description(`write a commented ${CONFIG_FILE} and the data, inbox, reports and outbox folders in the current directory (asks nothing)`)
     .option('--demo', "point the folders at the demo's data (run npm run demo first)")
     .option('--force', `overwrite an existing ${CONFIG_FILE}`)
     .action((opts: { demo?: boolean; force?: boolean }) => {
@@ -63,8 +68,13 @@ export function registerInitCommands(program: Command): void {
         return r.startsWith('..') || path.isAbsolute(r) ? p : `./${r.split(path.sep).join('/')}`;
       };
       const folders = demo
-        ? { dataDir: rel(path.join(demo, 'data')), inbox: rel(path.join(demo, 'inbox')), reports: rel(path.join(demo, 'reports')) }
-        : { dataDir: './data', inbox: './inbox', reports: './reports' };
+        ? {
+            dataDir: rel(path.join(demo, 'data')),
+            inbox: rel(path.join(demo, 'inbox')),
+            reports: rel(path.join(demo, 'reports')),
+            outbox: rel(path.join(demo, 'outbox')),
+          }
+        : { dataDir: './data', inbox: './inbox', reports: './reports', outbox: './outbox' };
       const made: string[] = [];
       const mkdir = (dir: string) => {
         if (!fs.existsSync(dir)) made.push(path.relative(cwd, dir) || dir);
@@ -74,6 +84,7 @@ export function registerInitCommands(program: Command): void {
       mkdir(abs(folders.dataDir));
       for (const f of INBOX_FOLDERS) mkdir(path.join(abs(folders.inbox), f));
       mkdir(abs(folders.reports));
+      mkdir(abs(folders.outbox));
       fs.writeFileSync(file, `${JSON.stringify(initialConfig(folders, Boolean(demo)), null, 2)}\n`);
       print(
         [

@@ -32,10 +32,19 @@ describe('mfg-etl init', () => {
     const r = await runCli(['init'], {}, dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`wrote ${path.join(dir, 'mfg-etl.config.json')}`);
-    for (const folder of ['data', 'inbox/forecasts', 'inbox/costs', 'inbox/counts', 'reports'])
+    for (const folder of [
+      'data',
+      'inbox/forecasts',
+      'inbox/costs',
+      'inbox/counts',
+      'inbox/quality',
+      'inbox/suppliers',
+      'reports',
+      'outbox',
+    ])
       expect(fs.statSync(path.join(dir, folder)).isDirectory(), folder).toBe(true);
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'mfg-etl.config.json'), 'utf8')) as Record<string, unknown>;
-    expect(file).toMatchObject({ dataDir: './data', inbox: './inbox', reports: './reports' });
+    expect(file).toMatchObject({ dataDir: './data', inbox: './inbox', reports: './reports', outbox: './outbox' });
     expect(Object.keys(file).filter((k) => k.startsWith('//')).length).toBeGreaterThanOrEqual(3);
 
     // the comments are accepted and the folders come from the file, with no MFG_ETL_* set
@@ -43,6 +52,7 @@ describe('mfg-etl init', () => {
       dataDir: path.join(dir, 'data'),
       inbox: path.join(dir, 'inbox'),
       reports: path.join(dir, 'reports'),
+      outbox: path.join(dir, 'outbox'),
       configFile: path.join(dir, 'mfg-etl.config.json'),
     });
     const jobs = await runCli(['run', 'forecast-import', '--dry-run'], {}, dir, 120_000);
