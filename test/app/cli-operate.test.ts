@@ -2,6 +2,8 @@
  * Pleasant to operate (issue 17): what a person running `mfg-etl` sees. Runs, retries and progress
  * say what happens; `run --no-wait` queues and returns.
  */
+import { QUALITY_INBOX } from '../../jobs/quality/quality-import.ts';
+import { SUPPLIER_FILES } from '../../jobs/suppliers/supplier-import.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,8 +141,10 @@ describe('plain-language results', () => {
     const kind = await cli(['batches', '--kind', 'forcast']);
     expect(kind.code).toBe(2);
     expect(kind.stderr.trim()).toBe(
-      'mfg-etl: --kind: unknown batch kind "forcast"; known kinds: forecast, cost_update, cost_rollup, inventory_count, historian',
+      'mfg-etl: --kind: unknown batch kind "forcast"; known kinds: forecast, cost_update, cost_rollup, inventory_count, historian, quality_events, supplier_confirmation',
     );
+    // every kind an inbox job stages is a kind people can list (the runbook's supplier and quality commands)
+    for (const known of [QUALITY_INBOX.kind, SUPPLIER_FILES.kind]) expect((await cli(['batches', '--kind', known])).code, known).toBe(0);
     const status = await cli(['batches', '--status', 'done']);
     expect(status.code).toBe(2);
     expect(status.stderr).toContain('known statuses: received, validated, rejected, approved, loading, loaded, load_failed, superseded');

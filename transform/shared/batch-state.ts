@@ -20,7 +20,15 @@ export const batchStatusSchema = z.enum([
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /** The kinds of batch the pipelines stage (for `mfg-etl batches --kind`). */
-export const BATCH_KINDS = ['forecast', 'cost_update', 'cost_rollup', 'inventory_count', 'historian'] as const;
+export const BATCH_KINDS = [
+  'forecast',
+  'cost_update',
+  'cost_rollup',
+  'inventory_count',
+  'historian',
+  'quality_events',
+  'supplier_confirmation',
+] as const;
 
 export const batchActionSchema = z.enum(['validate', 'reject', 'approve', 'start_load', 'finish_load', 'fail_load', 'supersede']);
 export type BatchAction = z.infer<typeof batchActionSchema>;
