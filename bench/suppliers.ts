@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   const ok = within.export && within.import && within.load;
   out();
   out(
-    `calls per 1,000 lines (target ≤ ${TARGET_CALLS_PER_1000} per job): export ${fmt(exported.m.callsPer1000, 2)} ${within.export ? 'ok' : 'MISSED'}, import ${fmt(imported.m.callsPer1000, 2)} ${within.import ? 'ok' : 'MISSED'} (one read per file: ${SHAPE.vendors} files), load ${fmt(loaded.m.callsPer1000, 2)} ${within.load ? 'ok' : 'MISSED'}; round trip ${fmt(per1000(totalCalls), 2)}`,
+    `calls per 1,000 lines (target ≤ ${TARGET_CALLS_PER_1000} per job): export ${fmt(exported.m.callsPer1000, 2)} ${within.export ? 'ok' : 'MISSED'}, import ${fmt(imported.m.callsPer1000, 2)} ${within.import ? 'ok' : 'MISSED'} (the lines of all ${SHAPE.vendors} files in one paged read), load ${fmt(loaded.m.callsPer1000, 2)} ${within.load ? 'ok' : 'MISSED'}; round trip ${fmt(per1000(totalCalls), 2)}`,
   );
   out(
     JSON.stringify({

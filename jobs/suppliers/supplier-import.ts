@@ -12,8 +12,9 @@ import type { Knex } from 'knex';
 import { type SupplierSettings, supplierSettings } from '../../core/config/suppliers.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
-import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
-import { type Product, readPoLines, readProducts, readSupplierInfo, type SupplierInfo } from '../../extract/suppliers/odoo.ts';
+import path from 'node:path';
+import { type ClaimedFile, listProcessing, scanInbox } from '../../extract/inbox/inbox.ts';
+import { type PoLine, type Product, readPoLines, readProducts, readSupplierInfo, type SupplierInfo } from '../../extract/suppliers/odoo.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import type { Batch } from '../../load/staging/batches.ts';
 import { deleteConfirmationLines, receivedWhenSent, stageConfirmationLines, unitsByName } from '../../load/suppliers/staging.ts';
@@ -35,11 +36,26 @@ import { odooClient } from '../resources.ts';
 
 export const SUPPLIER_FILES = { kind: 'supplier_confirmation', folder: 'suppliers' } as const;
 
-/** Products and vendor pricelists read once per run, whatever the number of files. */
+/**
+ * Purchase order lines, products and vendor pricelists read once per run, whatever the number of
+ * files: the run reads the lines of every order its files name up front (`prefetch`), and a file
+ * then gets the lines of its own orders from here (a name not read yet is read then).
+ */
 function odooCache(client: OdooClient) {
+  const orders = new Map<string, PoLine[]>();
   const products = new Map<number, Product>();
   const infos = new Map<number, SupplierInfo[]>();
   return {
+    /** the lines of the confirmed orders of these names (as readPoLines with `poNames`) */
+    async poLines(names: readonly string[]): Promise<PoLine[]> {
+      const wanted = [...new Set(names)];
+      const missing = wanted.filter((n) => !orders.has(n));
+      if (missing.length) {
+        for (const n of missing) orders.set(n, []);
+        for (const l of await readPoLines(client, { poNames: missing })) orders.get(l.poName)?.push(l);
+      }
+      return wanted.flatMap((n) => orders.get(n) ?? []);
+    },
     async products(ids: readonly number[]): Promise<Map<number, Product>> {
       const missing = [...new Set(ids)].filter((id) => !products.has(id));
       for (const [id, p] of await readProducts(client, missing)) products.set(id, p);
@@ -61,20 +77,8 @@ function odooCache(client: OdooClient) {
 }
 type OdooCache = ReturnType<typeof odooCache>;
 
-async function stageFile(
-  ctx: JobContext,
-  s: SupplierSettings,
-  cache: OdooCache,
-  client: OdooClient,
-  trx: Knex.Transaction,
-  claimed: ClaimedFile,
-  sha: string,
-): Promise<Batch> {
-  const batch = await startInboxBatch(ctx, trx, SUPPLIER_FILES, claimed, sha, {
-    scope: `${stem(claimed.name)}@${claimed.claimId}`,
-    version: stem(claimed.name),
-  });
-  const source = await openTabular(claimed.path, { fileName: claimed.name, xlsx: { sheet: s.sheet } });
+async function parseFile(ctx: JobContext, s: SupplierSettings, file: string, fileName: string) {
+  const source = await openTabular(file, { fileName, xlsx: { sheet: s.sheet } });
   const parser = new SupplierFileParser({
     mapping: s.columns as Partial<Record<SupplierField, string | string[]>> | undefined,
     numberLocale: s.locale,
@@ -86,11 +90,48 @@ async function stageFile(
     for (const row of rows) parser.push(row, lines);
   }
   parser.finish();
-  const summary = parser.summary();
+  return { source, lines, summary: parser.summary() };
+}
+
+/**
+ * Reads, in one go, the purchase order lines of every order named by the files this run is about
+ * to take (left in processing/ by an interrupted run, and those ready in the inbox). A file that
+ * cannot be read here is left to its import, which reports it; a file that changes or arrives
+ * meanwhile has its missing orders read when it is staged.
+ */
+async function prefetchOrders(ctx: JobContext, s: SupplierSettings, cache: OdooCache, settleSeconds: number): Promise<void> {
+  const root = path.join(ctx.config.inbox, SUPPLIER_FILES.folder);
+  const files = [...(await listProcessing(root)), ...(await scanInbox(root, { settleSeconds })).ready];
+  const names = new Set<string>();
+  for (const f of files) {
+    ctx.signal.throwIfAborted();
+    try {
+      for (const l of (await parseFile(ctx, s, f.path, f.name)).lines) names.add(l.poName);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.logger.debug('supplier file not read ahead (its import reads it again)', { file: f.name });
+    }
+  }
+  if (names.size) await cache.poLines([...names]);
+}
+
+async function stageFile(
+  ctx: JobContext,
+  s: SupplierSettings,
+  cache: OdooCache,
+  trx: Knex.Transaction,
+  claimed: ClaimedFile,
+  sha: string,
+): Promise<Batch> {
+  const batch = await startInboxBatch(ctx, trx, SUPPLIER_FILES, claimed, sha, {
+    scope: `${stem(claimed.name)}@${claimed.claimId}`,
+    version: stem(claimed.name),
+  });
+  const { source, lines, summary } = await parseFile(ctx, s, claimed.path, claimed.name);
 
   // what Odoo has for the orders the file names; products and vendor codes only when the file needs them
   const poNames = [...new Set(lines.map((l) => l.poName))];
-  const open = poNames.length ? await readPoLines(client, { poNames }) : [];
+  const open = poNames.length ? await cache.poLines(poNames) : [];
   const byCode = lines.some((l) => l.lineId === null && l.linePos === null);
   const withLots = lines.some((l) => l.lot !== null);
   const products =
@@ -177,9 +218,11 @@ export const supplierImportJob = defineJob({
       throw new ConfigError('supplier-import matches files to purchase orders in Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     try {
       const cache = odooCache(client);
+      const settleSeconds = params.settleSeconds ?? ctx.config.inboxSettleSeconds;
+      if (!ctx.dryRun) await prefetchOrders(ctx, s, cache, settleSeconds);
       const kind: InboxBatchKind = {
         ...SUPPLIER_FILES,
-        stage: (trx, claimed, sha) => stageFile(ctx, s, cache, client, trx, claimed, sha),
+        stage: (trx, claimed, sha) => stageFile(ctx, s, cache, trx, claimed, sha),
         report: ({ fileName, batch, checkpoints, rowErrors }) =>
           supplierFileReport({
             fileName,
@@ -191,7 +234,7 @@ export const supplierImportJob = defineJob({
             errorsListed: rowErrors.length,
           }),
       };
-      return await importInbox(ctx, kind, params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+      return await importInbox(ctx, kind, settleSeconds);
     } finally {
       client.close();
     }

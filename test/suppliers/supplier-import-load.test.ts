@@ -185,4 +185,30 @@ describe.each([18, 19] as const)('supplier files into Odoo %i', (version) => {
     expect(errors).toContain('P09999 is not a confirmed purchase order');
     expect(errors).toContain('not tracked by lot');
   });
+
+  it('reads the purchase lines of all the files of a run in one search_read, each file still matched and checked on its own', async () => {
+    const a = w.order([{ productId: w.panel, qty: 6, date: '2026-12-16 10:00:00' }]);
+    const b = w.order([{ productId: w.panel, qty: 7, date: '2026-12-16 10:00:00' }]);
+    await w.run('supplier-po-export');
+    drop('WOODC-run-a.csv', ['PO,Line,Confirmed qty,Confirmed date', `${a.name},1,6,2026-12-18`].join('\n') + '\n');
+    drop(
+      'WOODC-run-b.csv',
+      ['PO,Line,Confirmed qty,Confirmed date', `${b.name},1,9,2026-12-18`, 'P09998,1,1,2026-12-18'].join('\n') + '\n',
+    );
+    const before = w.server.calls('purchase.order.line', 'search_read').length;
+    const r = await w.run('supplier-import');
+    expect(r.stats).toMatchObject({ files: 2, staged: 1, rejected: 1 });
+    expect(w.server.calls('purchase.order.line', 'search_read').length - before).toBe(1);
+    const outcome = Object.fromEntries((r.stats.batches as Row[]).map((x) => [x.file, x.status]));
+    expect(outcome).toEqual({ 'WOODC-run-a.csv': 'approved', 'WOODC-run-b.csv': 'rejected' });
+    const rejected = path.join(w.inbox, 'rejected');
+    const errors = fs.readFileSync(
+      path.join(
+        rejected,
+        fs.readdirSync(rejected).find((f) => f.startsWith('WOODC-run-b') && f.endsWith('.errors.csv'))!,
+      ),
+      'utf8',
+    );
+    expect(errors).toContain('P09998 is not a confirmed purchase order');
+  });
 });
