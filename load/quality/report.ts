@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
+import { printOptions } from '../workbooks/print.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { StreamedSheet, streamedZipOptions } from '../workbooks/xlsx-rows.ts';
 import type { OpenHold } from './staging.ts';
@@ -64,6 +65,8 @@ function holdCells(h: OpenHold): Array<string | number | Date> {
   ];
 }
 
+const HOLD_WIDTHS = [16, 10, 10, 14, 24, 10, 12, 24, 20, 8, 30];
+
 export async function writeHoldsReport(dir: string, date: string, holds: readonly OpenHold[]): Promise<{ xlsx: string; csv: string }> {
   fs.mkdirSync(dir, { recursive: true });
   const xlsx = path.join(dir, `quality-holds-${date}.xlsx`);
@@ -80,14 +83,16 @@ export async function writeHoldsReport(dir: string, date: string, holds: readonl
   const byReason = new StreamedSheet(wb, 'By reason', ['Reason', 'Holds', 'Quantity', 'Value'], {
     widths: [30, 10, 12, 14],
     headerStyle: HEADER_STYLE,
+    print: printOptions({ title: `Quality holds: value on hold by reason`, run: date, widths: [30, 10, 12, 14] }),
   });
   for (const t of valueByReason(holds))
     await byReason.addRow([t.reason, t.holds, t.quantity, Math.round(t.value * 100) / 100], [undefined, undefined, undefined, MONEY]);
   await byReason.commit();
   const sheet = new StreamedSheet(wb, 'Open holds', HOLD_COLUMNS, {
-    widths: [16, 10, 10, 14, 24, 10, 12, 24, 20, 8, 30],
+    widths: HOLD_WIDTHS,
     headerStyle: HEADER_STYLE,
     autoFilterRows: holds.length,
+    print: printOptions({ title: `Quality holds: open holds`, run: date, widths: HOLD_WIDTHS }),
   });
   const dateStyle = { numFmt: 'yyyy-mm-dd hh:mm' };
   for (const h of holds)

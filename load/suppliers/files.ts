@@ -3,8 +3,9 @@
  * report) built in memory with exceljs, and the same tables as CSV (UTF-8 with BOM, CRLF). Text is
  * written as values, never formulas, and protected against formula injection.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
+import { printOptions } from '../workbooks/print.ts';
 
 export type Value = string | number | null;
 
@@ -26,7 +27,8 @@ function cell(v: Value): ExcelJS.CellValue {
 }
 
 export async function workbookBuffer(sheets: readonly SheetSpec[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const { Workbook } = (await import('exceljs')).default; // loaded when a workbook is written (CLI start-up)
+  const wb = new Workbook();
   wb.creator = 'mfg-etl';
   for (const s of sheets) {
     const ws = wb.addWorksheet(s.name);
@@ -38,6 +40,11 @@ export async function workbookBuffer(sheets: readonly SheetSpec[]): Promise<Buff
       for (let i = s.fillFrom; i < s.header.length; i++)
         headerRow.getCell(i + 1).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFF2CC' } };
     ws.views = [{ state: 'frozen', ySplit: headerRow.number }];
+    // prints like the other workbooks: fit to one page wide, the header row on every page
+    const widths = s.header.map((h) => Math.max(10, Math.min(40, h.length + 4)));
+    const print = printOptions({ title: s.title?.[0] ?? s.name, run: s.title?.[1] ?? 'mfg-etl', widths, headerRow: headerRow.number });
+    ws.pageSetup = { ...ws.pageSetup, ...print.pageSetup };
+    ws.headerFooter = { ...ws.headerFooter, ...print.headerFooter };
     for (const r of s.rows) ws.addRow(r.map(cell));
     s.header.forEach((h, i) => {
       ws.getColumn(i + 1).width = Math.max(10, Math.min(40, h.length + 4));

@@ -9,6 +9,7 @@
  * message when they are missing outside CI; in CI (CI=true) missing tools fail the test.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +17,8 @@ import { costRollupJob } from '../../jobs/costs/cost-rollup.ts';
 import { createRegistry } from '../../jobs/registry.ts';
 import { Runner } from '../../jobs/runner.ts';
 import { writeOeeReport } from '../../load/historian/oee-workbook.ts';
+import { writeHoldsReport } from '../../load/quality/report.ts';
+import { workbookBuffer } from '../../load/suppliers/files.ts';
 import { writeInventoryReport, type InventoryReportInput } from '../../load/inventory/workbook.ts';
 import type { ReportLine } from '../../load/inventory/staging.ts';
 import { createBatch, transitionBatch } from '../../load/staging/batches.ts';
@@ -211,6 +214,36 @@ describe('workbooks that print', () => {
         expect(ws.headerFooter.oddFooter, where).toContain('&A');
         const width = ws.columns.reduce((sum, c) => sum + (c.width ?? 9), 0);
         expect(ws.pageSetup.orientation, where).toBe(width > 95 ? 'landscape' : 'portrait');
+      }
+    }
+  });
+
+  it('the quality holds report and the supplier files print the same way (one page wide, header row on every page, frozen)', async () => {
+    const quality = await writeHoldsReport(path.join(tmp.dir, 'quality'), '2026-12-05', []);
+    const supplier = path.join(tmp.dir, 'supplier.xlsx');
+    fs.writeFileSync(
+      supplier,
+      await workbookBuffer([
+        {
+          name: 'Purchase order lines',
+          title: ['Purchase orders for WOODC', 'run 7'],
+          header: ['PO', 'Line', 'Product'],
+          rows: [['P0001', 1, 'X']],
+        },
+      ]),
+    );
+    for (const [name, file] of [
+      ['quality', quality.xlsx],
+      ['supplier', supplier],
+    ] as const) {
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(file);
+      for (const ws of wb.worksheets) {
+        const where = `${name} / ${ws.name}`;
+        expect(ws.pageSetup, where).toMatchObject({ fitToPage: true, fitToWidth: 1, fitToHeight: 0, paperSize: 9 });
+        expect(ws.pageSetup.printTitlesRow, where).toMatch(/^\d+:\d+$/);
+        expect(ws.views[0], where).toMatchObject({ state: 'frozen' });
+        expect(ws.headerFooter.oddFooter, where).toContain('&A');
       }
     }
   });
