@@ -9,6 +9,8 @@ import type { JobRun } from '../../load/ops/runs.ts';
 import { humanDuration, type Light, rowCounts } from '../../transform/shared/health.ts';
 import type { Workflow } from '../ops.ts';
 import { href, html, query, type SafeHtml } from './html.ts';
+import { versionCompareSection } from './pictures.ts';
+import type { VersionCompare } from '../../load/forecast/staging.ts';
 
 export interface Viewer {
   login: string;
@@ -576,6 +578,8 @@ export interface BatchPageData {
   audit: { at: Date; actor: string; action: string; details: Record<string, unknown> }[];
   /** outcome of an action just taken, or why it was refused */
   notice?: { ok: boolean; text: string };
+  /** a forecast version against the previous approved one of its scope, if there is one */
+  compare?: VersionCompare;
 }
 
 function decisionForms(ctx: PageContext, b: Batch): SafeHtml {
@@ -646,7 +650,7 @@ export function batchPage(ctx: PageContext, d: BatchPageData): SafeHtml {
             : ''
         }
       </dl>
-      ${decisionForms(ctx, b)}
+      ${decisionForms(ctx, b)} ${d.compare ? versionCompareSection(d.compare, b.id) : ''}
       <section>
         <h2>Checkpoints</h2>
         ${

@@ -6,6 +6,7 @@
  */
 import { shiftOee } from '../../transform/historian/oee.ts';
 import type { AssetWeek, LocationImpact, RunDot } from '../../load/ops/charts.ts';
+import type { VersionCompare } from '../../load/forecast/staging.ts';
 import { barChart, dotTimeline, type LineSeries, lineChart } from './charts.ts';
 import { html, type SafeHtml } from './html.ts';
 
@@ -87,5 +88,36 @@ export function picturesSection(d: PictureData): SafeHtml | '' {
   return html`<section id="pictures">
     <h2>Pictures</h2>
     ${parts}
+  </section>`;
+}
+
+/**
+ * The batch page's picture of a forecast version against the previous approved version of the
+ * same scope: the total of each by period (two lines) and the top movers (one bar per product,
+ * the change in base units: down left, up right).
+ */
+export function versionCompareSection(c: VersionCompare, batchId: number): SafeHtml {
+  const series: LineSeries[] = [
+    { label: `this version (#${batchId})`, points: c.periods.map((p) => ({ x: p.period, y: p.current })) },
+    { label: `previous approved (#${c.previousBatchId})`, points: c.periods.map((p) => ({ x: p.period, y: p.previous })) },
+  ];
+  return html`<section id="version-compare">
+    <h2>Against the previous approved version</h2>
+    <figure>
+      <figcaption>Total quantity by period, against <a href="/batches/${c.previousBatchId}">batch #${c.previousBatchId}</a></figcaption>
+      ${lineChart('forecast-periods', 'Total forecast quantity by period, this version and the previous approved one', series)}
+    </figure>
+    ${
+      c.movers.length === 0
+        ? html`<p class="muted">No product changed.</p>`
+        : html`<figure>
+            <figcaption>Top movers: the products with the largest absolute change</figcaption>
+            ${barChart(
+              'forecast-movers',
+              'Products with the largest change against the previous approved version',
+              c.movers.map((m) => ({ label: m.product, value: m.change })),
+            )}
+          </figure>`
+    }
   </section>`;
 }

@@ -40,6 +40,7 @@ import type { SafeHtml } from './html.ts';
 import { createMetricsRegistry } from './metrics.ts';
 import * as pages from './pages.ts';
 import { picturesSection } from './pictures.ts';
+import { forecastVersionCompare } from '../../load/forecast/staging.ts';
 import { chartOeeWeeks, chartReconciliationLocations, chartRuns } from '../../load/ops/charts.ts';
 import { historianSettings } from '../../core/config/historian.ts';
 import { checkReadiness } from './readiness.ts';
@@ -545,13 +546,14 @@ export class StatusServer {
     const knex = this.o.db.knex;
     const batch = id ? await findBatch(knex, id) : undefined;
     if (!batch) throw new HttpError(404, `Batch ${id ?? ''} does not exist.`);
-    const [checkpoints, rowErrors, loadErrors, audit] = await Promise.all([
+    const [checkpoints, rowErrors, loadErrors, audit, compare] = await Promise.all([
       listCheckpoints(knex, batch.id),
       batchRowErrors(knex, batch.id),
       loadRowErrors(knex, batch.id),
       batchAudit(knex, batch.id),
+      batch.kind === 'forecast' && batch.scope ? forecastVersionCompare(knex, batch) : undefined,
     ]);
-    return { batch, checkpoints, rowErrors, loadErrors, audit };
+    return { batch, checkpoints, rowErrors, loadErrors, audit, ...(compare ? { compare } : {}) };
   }
 
   private async batch(r: Request, ctx: pages.PageContext, id: number | undefined): Promise<void> {

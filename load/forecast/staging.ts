@@ -318,6 +318,34 @@ export async function previousApprovedForecast(db: Db, scope: string, beforeBatc
   return row?.id as number | undefined;
 }
 
+export interface VersionCompare {
+  previousBatchId: number;
+  /** total quantity per period (YYYY-MM-DD), null where a version has no lines in that period */
+  periods: Array<{ period: string; current: number | null; previous: number | null }>;
+  /** products with the largest absolute change, biggest first */
+  movers: Array<{ product: string; current: number; previous: number; change: number }>;
+}
+
+/**
+ * A forecast version against the previous approved version of the same scope (the one the
+ * delta checkpoints compared it with): totals by period and the top movers. Undefined when there
+ * is no previous approved version.
+ */
+export async function forecastVersionCompare(
+  db: Db,
+  batch: { id: number; scope: string },
+  topMovers = 10,
+): Promise<VersionCompare | undefined> {
+  const previousBatchId = await previousApprovedForecast(db, batch.scope, batch.id);
+  if (previousBatchId === undefined) return undefined;
+  const [row] = await runSql<{ periods: VersionCompare['periods']; movers: VersionCompare['movers'] }>(db, 'forecast/version_compare', [
+    batch.id,
+    previousBatchId,
+    topMovers,
+  ]);
+  return { previousBatchId, periods: row?.periods ?? [], movers: row?.movers ?? [] };
+}
+
 export interface MeasureInput {
   batchId: number;
   currentPeriod: string;

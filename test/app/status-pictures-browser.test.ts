@@ -6,7 +6,7 @@
  * (the page's strict policy stays: the pictures are inline SVG with presentation attributes).
  */
 import fs from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DataValidationError } from '../../core/errors.ts';
@@ -43,6 +43,21 @@ let app: TestApp;
 let server: StatusServer;
 let base: string;
 let browser: Browser;
+let versions: { previous: number; rejected: number; current: number };
+
+async function watchCsp(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { violations: string[] }).violations ??= [];
+      (window as unknown as { violations: string[] }).violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return violations;
+}
 
 async function seedReconciliation(): Promise<void> {
   const knex = app.db.knex;
@@ -91,6 +106,41 @@ async function seedReconciliation(): Promise<void> {
   ]);
 }
 
+/** two versions of scope PIC (the first approved, a rejected one in between) and their lines */
+async function seedForecastVersions(): Promise<{ previous: number; rejected: number; current: number }> {
+  const knex = app.db.knex;
+  const version = async (v: string, status: string, lines: Array<[string, string, number]>) => {
+    const b = await createBatch(knex, { kind: 'forecast', scope: 'PIC', version: v, actor: 'test' });
+    await knex('batches').where({ id: b.id }).update({ status });
+    await knex('forecast_lines').insert(
+      lines.map(([product, period, q], i) => ({
+        batch_id: b.id,
+        line_no: i + 1,
+        product_code: product,
+        warehouse_code: 'WH1',
+        period_start: period,
+        quantity: q,
+        source_quantity: q,
+        source_ref: String(i + 2),
+      })),
+    );
+    return b.id;
+  };
+  const weeks = ['2026-01-05', '2026-01-12', '2026-01-19'];
+  const previous = await version('v1', 'approved', [
+    ...weeks.map((w) => ['P1', w, 10] as [string, string, number]),
+    ...weeks.map((w) => ['P2', w, 5] as [string, string, number]),
+  ]);
+  const rejected = await version('v2', 'rejected', [['P9', '2026-01-05', 1000]]);
+  // P1 doubles (+30), P2 is dropped (-15), P3 is new (+8), and one more week
+  const current = await version('v3', 'validated', [
+    ...weeks.map((w) => ['P1', w, 20] as [string, string, number]),
+    ['P3', '2026-01-19', 4],
+    ['P3', '2026-01-26', 4],
+  ]);
+  return { previous, rejected, current };
+}
+
 async function seedShifts(): Promise<void> {
   const knex = app.db.knex;
   const batch = await createBatch(knex, { kind: 'historian', scope: 'pictures', version: 'w1', actor: 'test' });
@@ -127,6 +177,7 @@ beforeAll(async () => {
   await runner.stop();
   await seedReconciliation();
   await seedShifts();
+  versions = await seedForecastVersions();
   server = new StatusServer({ config: app.config, db: app.db, logger: app.logger, registry, port: 0 });
   base = await server.listen();
   browser = await chromium.launch({
@@ -151,16 +202,7 @@ afterAll(async () => {
 describe('pictures on the status page', () => {
   it('draws runs, stock value by location and availability/quality per asset as inline SVG, with no CSP violation', async () => {
     const page = await browser.newPage();
-    const violations: string[] = [];
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
-    });
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        (window as unknown as { violations: string[] }).violations ??= [];
-        (window as unknown as { violations: string[] }).violations.push(`${e.violatedDirective} ${e.blockedURI}`);
-      });
-    });
+    const violations = await watchCsp(page);
     try {
       const response = await page.goto(`${base}/`);
       expect(response!.headers()['content-security-policy']).toContain("default-src 'none'");
@@ -197,6 +239,40 @@ describe('pictures on the status page', () => {
       }
       // nothing inside the SVGs needs a style attribute or element, nor a script
       expect(await section.locator('svg [style], svg style, svg script').count()).toBe(0);
+      expect(violations).toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { violations?: string[] }).violations ?? [])).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('draws a forecast version against the previous approved one of its scope: totals by period and the top movers', async () => {
+    const page = await browser.newPage();
+    const violations = await watchCsp(page);
+    try {
+      const response = await page.goto(`${base}/batches/${versions.current}`);
+      expect(response!.status()).toBe(200);
+      expect(response!.headers()['content-security-policy']).toContain("default-src 'none'");
+      const section = page.locator('#version-compare');
+      // compared with the approved version, not the rejected one in between
+      expect(await section.locator(`a[href="/batches/${versions.previous}"]`).count()).toBe(1);
+      const periods = section.locator('svg[data-chart="forecast-periods"]');
+      const series = await periods
+        .locator('g.series')
+        .evaluateAll((els) => els.map((e) => [e.getAttribute('data-series'), e.getAttribute('data-points')]));
+      expect(series).toEqual([
+        [`this version (#${versions.current})`, '4'],
+        [`previous approved (#${versions.previous})`, '3'],
+      ]);
+      const bars = section.locator('svg[data-chart="forecast-movers"] rect.bar');
+      expect(await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))))).toEqual([30, -15, 8]);
+      const labels = await section.locator('svg[data-chart="forecast-movers"] text').allTextContents();
+      expect(labels.map((t) => t.trim()).filter((t) => /^P\d$/.test(t))).toEqual(['P1', 'P2', 'P3']);
+      expect(await section.locator('svg [style], svg style, svg script').count()).toBe(0);
+
+      // the first version of a scope has nothing to compare with
+      await page.goto(`${base}/batches/${versions.previous}`);
+      expect(await page.locator('#version-compare').count()).toBe(0);
       expect(violations).toEqual([]);
       expect(await page.evaluate(() => (window as unknown as { violations?: string[] }).violations ?? [])).toEqual([]);
     } finally {
