@@ -3,7 +3,8 @@
  *
  *  - `<name>.xlsx`, streamed with exceljs' WorkbookWriter (memory stays flat for large warehouses):
  *      Summary        run metadata (sources, snapshot time, tolerances), totals, the comparison with
- *                     the previous run, and a table per location and product category;
+ *                     the previous run, a table per location and product category, and the net
+ *                     value impact per location with a native bar chart of it (load/workbooks/chart.ts);
  *      Discrepancies  largest value impact first; frozen header, autofilter, number and currency
  *                     formats, short and over (and the missing classes) in distinct colours;
  *      All lines      every line in location / product / lot order, with its status;
@@ -24,6 +25,7 @@ import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type CellValue, type Style, StreamedSheet, streamedZipOptions } from '../workbooks/xlsx-rows.ts';
 import { printOptions, runLabel, type SheetPrintOptions } from '../workbooks/print.ts';
+import { addCharts, type ChartSpec } from '../workbooks/chart.ts';
 
 export const SHEETS = { summary: 'Summary', discrepancies: 'Discrepancies', all: 'All lines' } as const;
 
@@ -374,7 +376,17 @@ function printFor(input: InventoryReportInput, widths: readonly number[]): Sheet
   });
 }
 
-async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): Promise<void> {
+/** the Summary's chart shows at most this many locations, the largest net value impact first */
+export const CHART_LOCATIONS = 25;
+/** the chart's height in rows */
+const CHART_ROWS = 22;
+
+/**
+ * Summary: the head through exceljs, the table per location and category streamed (thousands of
+ * rows), then the net value impact per location (the largest first) that the Summary's native
+ * bar chart below it reads. Returns that chart.
+ */
+async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: InventoryReportInput): Promise<ChartSpec | undefined> {
   const table = new StreamedSheet(wb, SHEETS.summary, SUMMARY_TABLE, {
     widths: SUMMARY_WIDTHS,
     headerStyle: HEADER_STYLE,
@@ -401,7 +413,31 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: Inven
     sum.net += r.value_impact_net;
   }
   await table.addRow(['Total', '', sum.lines, sum.matched, sum.discrepancies, sum.moved, sum.abs, sum.net], totalStyles);
+
+  const net = new Map<string, number>();
+  for (const r of input.byLocation) net.set(r.location_name, (net.get(r.location_name) ?? 0) + r.value_impact_net);
+  const locations = [...net].sort(([a, x], [b, y]) => Math.abs(y) - Math.abs(x) || a.localeCompare(b)).slice(0, CHART_LOCATIONS);
+  let chart: ChartSpec | undefined;
+  if (locations.length > 0) {
+    const heading = `Net value impact per location, largest first${net.size > CHART_LOCATIONS ? ` (the ${CHART_LOCATIONS} largest)` : ''}`;
+    await table.addRow([], []);
+    await table.addRow([heading], [{ font: bold }]);
+    await table.addRow(['Location', 'Net value impact'], [HEADER_STYLE, HEADER_STYLE]);
+    const first = table.rows + 1;
+    for (const [location, value] of locations) await table.addRow([location, value], [undefined, money]);
+    const last = table.rows;
+    chart = {
+      sheet: SHEETS.summary,
+      kind: 'bar',
+      title: `Stock value impact by location (${input.currency})`,
+      categories: { range: { col: 0, fromRow: first, toRow: last }, labels: locations.map(([l]) => l) },
+      series: [{ name: 'Net value impact', range: { col: 1, fromRow: first, toRow: last }, values: locations.map(([, v]) => v) }],
+      // below the block, as wide as the table (0-based rows: `last` is the row after the block)
+      anchor: { fromCol: 0, fromRow: last + 1, toCol: 6, toRow: last + 1 + Math.max(CHART_ROWS, locations.length + 6) },
+    };
+  }
   await table.commit();
+  return chart;
 }
 
 export async function writeInventoryReport(input: InventoryReportInput): Promise<InventoryReportFiles> {
@@ -422,7 +458,7 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
     } as unknown as Partial<ExcelJS.stream.xlsx.WorkbookStreamWriterOptions>);
     wb.creator = 'mfg-etl';
     wb.created = input.meta.generatedAt;
-    await writeSummary(wb, input);
+    const chart = await writeSummary(wb, input);
 
     const styles = buildStyles(input.currency);
     const headers = (withStatus: boolean) => COLUMNS.filter((c) => withStatus || !c.onlyAll);
@@ -477,6 +513,7 @@ export async function writeInventoryReport(input: InventoryReportInput): Promise
     }
     await all.commit();
     await wb.commit();
+    if (chart) await addCharts(tmpXlsx, [chart]);
     await rename(tmpXlsx, xlsx);
     await rename(tmpCsv, csv);
     return { xlsx, csv, discrepancyRows: disc.rows - 1, allRows: all.rows - 1 };

@@ -332,12 +332,17 @@ describe('the XLSX report', () => {
       'Absolute value impact',
       'Net value impact',
     ]);
-    const total = rows.at(-1)!;
-    expect(total[0]).toBe('Total');
+    const total = rows.find((r) => r[0] === 'Total')!;
     expect(total[2]).toBe(lines.length);
     expect(total[4]).toBe(9);
-    const netCell = ws.getRow(ws.rowCount).getCell(8);
+    let totalRow = 0;
+    ws.eachRow((row, n) => (totalRow ||= row.getCell(1).value === 'Total' ? n : 0));
+    const netCell = ws.getRow(totalRow).getCell(8);
     expect(netCell.numFmt).toBe(FORMATS.money('USD'));
+    // below the table, the net value impact per location the Summary's chart reads
+    const block = rows.slice(rows.findIndex((r) => r[0] === 'Location' && r[1] === 'Net value impact') + 1);
+    expect(block.length).toBeGreaterThan(0);
+    expect(block.reduce((sum, r) => sum + Number(r[1]), 0)).toBeCloseTo(net, 6);
   });
 });
 
