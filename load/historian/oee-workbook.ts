@@ -9,6 +9,8 @@
  *   Downtime events  wall-clock minutes (Odoo's own duration follows the work center calendar),
  *                    loss reason, Odoo status
  *   Scrap            quantity per (asset, product, shift), Odoo status
+ *   Per asset and day availability and quality per asset and shift date (of the day's summed
+ *                    counts), with two native line charts of them (load/workbooks/chart.ts)
  *
  * Times are the plant's wall clock. Text is formula-safe; both files are written under a
  * temporary name and renamed when complete.
@@ -17,15 +19,17 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
+import type ExcelJS from 'exceljs';
 import type { Knex } from 'knex';
-import { shiftOee } from '../../transform/historian/oee.ts';
+import { shiftOee, sumCounts } from '../../transform/historian/oee.ts';
 import { localParts, wallClock } from '../../transform/shared/plant-time.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { downtimeReportRows, scrapReportRows, type ShiftReportRow, shiftReportRows, type StatusEntry } from './load-staging.ts';
 import { type CellValue, type Style, StreamedSheet } from '../workbooks/xlsx-rows.ts';
 import { printOptions, runLabel } from '../workbooks/print.ts';
+import { addCharts, type ChartSpec } from '../workbooks/chart.ts';
 
-export const OEE_SHEETS = { shifts: 'OEE by shift', downtime: 'Downtime events', scrap: 'Scrap' } as const;
+export const OEE_SHEETS = { shifts: 'OEE by shift', downtime: 'Downtime events', scrap: 'Scrap', days: 'Per asset and day' } as const;
 
 /** the issue's required columns first, then the rest */
 export const OEE_CSV_HEADER = [
@@ -123,6 +127,55 @@ class CsvWriter {
 
 function shiftFigures(r: ShiftReportRow, asset: OeeAssetSettings | undefined) {
   return { ...shiftOee(r, asset?.idealRatePerHour), workcenter: asset?.workcenter ?? r.asset, ideal: asset?.idealRatePerHour ?? null };
+}
+
+/** the height of each chart on the Per asset and day sheet, in rows */
+const CHART_ROWS = 18;
+
+/**
+ * Per asset and day: availability and quality of each asset's summed counts per shift date (a
+ * column per asset and figure), and a line chart of each below the table, one line per asset.
+ */
+async function writeDays(
+  wb: ExcelJS.stream.xlsx.WorkbookWriter,
+  shifts: readonly ShiftReportRow[],
+  print: (widths: readonly number[]) => ReturnType<typeof printOptions>,
+): Promise<ChartSpec[]> {
+  const assets = [...new Set(shifts.map((r) => r.asset))].sort();
+  const dates = [...new Set(shifts.map((r) => r.shiftDate))].sort();
+  const byKey = new Map<string, ShiftReportRow[]>();
+  for (const r of shifts) byKey.set(`${r.asset}\u0000${r.shiftDate}`, [...(byKey.get(`${r.asset}\u0000${r.shiftDate}`) ?? []), r]);
+  const figures = (asset: string, date: string) => {
+    const rows = byKey.get(`${asset}\u0000${date}`);
+    return rows ? shiftOee(sumCounts(rows)) : undefined;
+  };
+  const header = ['Shift date', ...assets.map((a) => `${a} availability`), ...assets.map((a) => `${a} quality`)];
+  const widths = header.map((_, i) => (i === 0 ? 11 : 14));
+  const sheet = new StreamedSheet(wb, OEE_SHEETS.days, header, { widths, headerStyle: HEADER_STYLE, print: print(widths) });
+  const styles = header.map((_, i) => (i === 0 ? S.text : S.percent));
+  for (const date of dates) {
+    const f = assets.map((a) => figures(a, date));
+    await sheet.addRow([date, ...f.map((x) => x?.availability ?? null), ...f.map((x) => x?.quality ?? null)], styles);
+  }
+  await sheet.commit();
+  if (dates.length === 0) return [];
+  const first = 2;
+  const last = dates.length + 1;
+  const chart = (metric: 'availability' | 'quality', offset: number, top: number): ChartSpec => ({
+    sheet: OEE_SHEETS.days,
+    kind: 'line',
+    title: `${metric === 'availability' ? 'Availability' : 'Quality'} per asset and day`,
+    categories: { range: { col: 0, fromRow: first, toRow: last }, labels: dates },
+    series: assets.map((asset, i) => ({
+      name: asset,
+      range: { col: offset + i, fromRow: first, toRow: last },
+      values: dates.map((d) => figures(asset, d)?.[metric] ?? null),
+    })),
+    valueFormat: '0%',
+    anchor: { fromCol: 0, fromRow: top, toCol: Math.max(7, header.length), toRow: top + CHART_ROWS },
+  });
+  // 0-based rows: `last` is the row after the table
+  return [chart('availability', 1, last + 1), chart('quality', 1 + assets.length, last + 2 + CHART_ROWS)];
 }
 
 /** Writes the OEE report of the shift dates [from, to]; answers the paths and row counts. */
@@ -325,7 +378,9 @@ export async function writeOeeReport(db: Knex, options: OeeReportOptions): Promi
       );
     }
     await wsc.commit();
+    const charts = await writeDays(wb, shifts, print);
     await wb.commit();
+    await addCharts(tmp.xlsx, charts);
     await rename(tmp.xlsx, files.xlsx);
     await rename(tmp.csv, files.csv);
   } catch (err) {

@@ -212,7 +212,7 @@ describe('OEE report without Odoo', () => {
     expect(rows.some((r) => r.startsWith(`"'=cmd|calc",`))).toBe(true); // quoted: it holds a separator (|)
   });
 
-  it('writes the XLSX: three sheets, header rows, percent formats, frozen header and autofilter, statuses "not loaded"', async () => {
+  it('writes the XLSX: four sheets, header rows, percent formats, frozen header and autofilter, statuses "not loaded"', async () => {
     const files = await writeOeeReport(app.db.knex, {
       dir: app.config.reports,
       from: '2026-01-24',
@@ -223,7 +223,7 @@ describe('OEE report without Odoo', () => {
     expect(files.xlsx.endsWith('oee_2026-01-24_2026-01-25.xlsx')).toBe(true);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(files.xlsx);
-    expect(wb.worksheets.map((w) => w.name)).toEqual([OEE_SHEETS.shifts, OEE_SHEETS.downtime, OEE_SHEETS.scrap]);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([OEE_SHEETS.shifts, OEE_SHEETS.downtime, OEE_SHEETS.scrap, OEE_SHEETS.days]);
 
     const ws = wb.getWorksheet(OEE_SHEETS.shifts)!;
     const header = (ws.getRow(1).values as unknown[]).slice(1);
@@ -274,5 +274,15 @@ describe('OEE report without Odoo', () => {
     expect(sh).toEqual(expect.arrayContaining(['Product', 'Quantity', 'Odoo status']));
     expect(sc.getRow(2).getCell(sh.indexOf('Odoo status') + 1).value).toBe('not loaded');
     expect(sc.getRow(2).getCell(sh.indexOf('Quantity') + 1).value).toBe(18);
+
+    // per asset and day: the day's summed counts (M1's idle shift B adds nothing)
+    const days = wb.getWorksheet(OEE_SHEETS.days)!;
+    const dayHeader = (days.getRow(1).values as unknown[]).slice(1);
+    expect(dayHeader[0]).toBe('Shift date');
+    expect(dayHeader).toEqual(expect.arrayContaining(['M1 availability', 'M1 quality']));
+    expect(days.getRow(2).getCell(1).value).toBe('2026-01-24');
+    expect(days.getRow(2).getCell(dayHeader.indexOf('M1 availability') + 1).value).toBeCloseTo(360 / 420, 6);
+    expect(days.getRow(2).getCell(dayHeader.indexOf('M1 quality') + 1).value).toBeCloseTo(324 / 342, 6);
+    expect(days.getRow(2).getCell(dayHeader.indexOf('M1 quality') + 1).numFmt).toBe(OEE_FORMATS.percent);
   });
 });

@@ -19,7 +19,10 @@ import { CHART_LOCATIONS, type InventoryReportInput, writeInventoryReport } from
 import type { LocationSummary } from '../../load/inventory/staging.ts';
 import { addCharts } from '../../load/workbooks/chart.ts';
 import { readZipEntry, zipEntries } from '../../load/workbooks/zip.ts';
+import { OEE_SHEETS, writeOeeReport } from '../../load/historian/oee-workbook.ts';
+import { createBatch } from '../../load/staging/batches.ts';
 import { makeTmpDir } from '../fixtures/files.ts';
+import { type TestApp, testApp } from '../support/staging.ts';
 
 const CHROMIUM = process.env.MFG_ETL_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -122,9 +125,46 @@ async function parseXml(xml: string, names: readonly string[]): Promise<Parsed> 
 }
 
 let file: string;
+let oeeFile: string;
+let app: TestApp;
+
+/** two assets, three days, two shifts a day: WELD-01 loses more time and more parts each day */
+async function writeOee(): Promise<string> {
+  const knex = app.db.knex;
+  const batch = await createBatch(knex, { kind: 'historian', scope: 'charts', version: 'w1', actor: 'test' });
+  const rows = [];
+  for (const [d, date] of ['2026-02-02', '2026-02-03', '2026-02-04'].entries()) {
+    for (const asset of ['PRESS-01', 'WELD-01']) {
+      const worse = asset === 'WELD-01' ? d + 1 : 0;
+      for (const [shift, from, to] of [
+        ['A', '05', '13'],
+        ['B', '13', '21'],
+      ] as const) {
+        rows.push({
+          asset,
+          shift_date: date,
+          shift,
+          start_at: `${date}T${from}:00:00Z`,
+          end_at: `${date}T${to}:00:00Z`,
+          good: 300 - worse * 20,
+          scrap: 10 * worse,
+          running_minutes: 400 - worse * 40,
+          down_minutes: 40 + worse * 40,
+          idle_minutes: 40,
+          complete: true,
+          batch_id: batch.id,
+        });
+      }
+    }
+  }
+  await knex('historian_shifts').insert(rows);
+  return (await writeOeeReport(knex, { dir: tmp.dir, from: '2026-02-02', to: '2026-02-04', timeZone: 'Europe/Berlin', runId: 31 })).xlsx;
+}
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set MFG_ETL_TEST_CHROMIUM)`);
+  app = await testApp('wbcharts');
+  oeeFile = await writeOee();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
   file = (
     await writeInventoryReport(
@@ -140,6 +180,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await app?.cleanup();
   await tmp.cleanup();
 });
 
@@ -260,14 +301,66 @@ describe('native charts in the workbooks', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Discrepancies', 'All lines']);
   });
 
+  it('draws availability and quality per asset and day in the OEE workbook as two line charts, a line per asset', async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(oeeFile);
+    const ws = wb.getWorksheet(OEE_SHEETS.days)!;
+    expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual([
+      'Shift date',
+      'PRESS-01 availability',
+      'WELD-01 availability',
+      'PRESS-01 quality',
+      'WELD-01 quality',
+    ]);
+    expect(ws.getRow(4).getCell(1).value).toBe('2026-02-04');
+    expect(ws.getRow(4).getCell(3).value).toBeCloseTo(280 / 440, 6); // WELD-01, day 3: running 280, down 160
+
+    const p = await parts(oeeFile);
+    const sheetPart = 'xl/worksheets/sheet4.xml';
+    const sheet = await parseXml(p.get(sheetPart)!, ['drawing']);
+    expect(sheet.error).toBeNull();
+    expect(sheet.find('drawing')).toHaveLength(1);
+    const drawing = await parseXml(p.get('xl/drawings/drawing1.xml')!, ['twoCellAnchor', 'chart']);
+    expect(drawing.error).toBeNull();
+    expect(drawing.find('twoCellAnchor')).toHaveLength(2);
+    const expected = {
+      'xl/charts/chart1.xml': ['Availability per asset and day', ['$B$2:$B$4', '$C$2:$C$4']],
+      'xl/charts/chart2.xml': ['Quality per asset and day', ['$D$2:$D$4', '$E$2:$E$4']],
+    } as const;
+    for (const [part, [title, columns]] of Object.entries(expected)) {
+      const chart = await parseXml(p.get(part)!, ['lineChart', 'ser', 'tx', 'f', 't', 'legend']);
+      expect(chart.error, part).toBeNull();
+      expect(chart.find('lineChart'), part).toHaveLength(1);
+      expect(chart.find('ser'), part).toHaveLength(2);
+      expect(chart.find('t').map((t) => t.text)).toContain(title);
+      expect(chart.find('legend'), part).toHaveLength(1);
+      const refs = chart.find('f').map((f) => f.text);
+      expect(refs).toEqual([
+        `'Per asset and day'!$A$2:$A$4`,
+        `'Per asset and day'!${columns[0]}`,
+        `'Per asset and day'!$A$2:$A$4`,
+        `'Per asset and day'!${columns[1]}`,
+      ]);
+    }
+  });
+
   it.skipIf(!tools && !ci)(
-    'LibreOffice converts the workbook with its chart: the chart title (in no cell) is drawn on the Summary',
+    'LibreOffice converts the workbooks with their charts: each chart title (in no cell) is drawn on its sheet',
     async () => {
       expect(tools, 'soffice and pdftotext must be installed in CI (see .ci/run)').toBe(true);
       const out = path.join(tmp.dir, 'pdf');
       execFileSync(
         'soffice',
-        [`-env:UserInstallation=file://${path.join(tmp.dir, 'lo-profile')}`, '--headless', '--convert-to', 'pdf', '--outdir', out, file],
+        [
+          `-env:UserInstallation=file://${path.join(tmp.dir, 'lo-profile')}`,
+          '--headless',
+          '--convert-to',
+          'pdf',
+          '--outdir',
+          out,
+          file,
+          oeeFile,
+        ],
         { stdio: 'pipe', timeout: 50_000 },
       );
       const text = execFileSync('pdftotext', ['-layout', path.join(out, 'inventory-charts.pdf'), '-'], { encoding: 'utf8' });
@@ -278,6 +371,16 @@ describe('native charts in the workbooks', () => {
       expect(summary).toContain('Stock value impact by location (EUR)');
       // the value axis' labels are drawn too, beyond the cells' money figures
       expect(summary).toMatch(/-40\s+-30\s+-20\s+-10\s+0\s+10\s+20\s+30/);
+
+      const oee = execFileSync('pdftotext', ['-layout', path.join(out, path.basename(oeeFile).replace(/\.xlsx$/, '.pdf')), '-'], {
+        encoding: 'utf8',
+      });
+      const days = oee
+        .split('\f')
+        .filter((page) => /Per asset and day\s+Page/.test(page))
+        .join('\n');
+      expect(days).toContain('Availability per asset and day');
+      expect(days).toContain('Quality per asset and day');
     },
     60_000,
   );
