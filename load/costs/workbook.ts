@@ -3,7 +3,8 @@
  * the same per-product lines beside it.
  *
  *   Summary   the batch (status, who approved, settings), totals by product category, the
- *             checkpoints with what they measured, and what Odoo recorded when it was loaded
+ *             checkpoints with what they measured, and what Odoo recorded when it was loaded;
+ *             below, a native bar chart of the revaluation impact by category (load/workbooks/chart.ts)
  *   Costs     one row per product: BoM, material / operations / overhead, new and current cost,
  *             delta, delta %, quantity on hand, revaluation impact (what Odoo will book) beside what
  *             it booked, rolled-up kinds, load status
@@ -23,6 +24,7 @@ import type { Knex } from 'knex';
 import { csvField, escapeSpreadsheetText } from '../../core/spreadsheet-text.ts';
 import { type Batch, getBatch, listCheckpoints } from '../staging/batches.ts';
 import { frozenHeader, printOptions, runLabel, type SheetPrintOptions } from '../workbooks/print.ts';
+import { addCharts, type ChartSpec } from '../workbooks/chart.ts';
 import { categoryTotals, type CostLine, costLinePages, listValuationRecords } from './staging.ts';
 
 /** the CSV header: the issue's required columns first, then the rest */
@@ -157,7 +159,7 @@ async function writeSummary(
   db: Knex,
   batch: Batch,
   print: (widths: readonly number[]) => SheetPrintOptions,
-): Promise<number> {
+): Promise<ChartSpec | undefined> {
   const ws = wb.addWorksheet('Summary', { views: frozenHeader(1), ...print(SUMMARY_WIDTHS) });
   ws.columns = SUMMARY_WIDTHS.map((width) => ({ width }));
   const bold = { font: { bold: true } } as const;
@@ -166,6 +168,7 @@ async function writeSummary(
     if (style) row.font = style.font;
     for (const [col, fmt] of Object.entries(formats)) row.getCell(Number(col)).numFmt = fmt;
     row.commit();
+    return row.number;
   };
   const s = batch.stats;
   add([`Cost rollup batch ${batch.id}`], { font: { bold: true, size: 14 } });
@@ -201,8 +204,10 @@ async function writeSummary(
   );
   const totals = await categoryTotals(db, batch.id);
   const sum = { products: 0, costed: 0, changed: 0, before: 0, after: 0, impact: 0, booked: null as number | null };
+  let firstRow = 0;
+  let lastRow = 0;
   for (const t of totals) {
-    add(
+    lastRow = add(
       [t.category, t.products, t.costed, t.changed, t.stockValueBefore, t.stockValueAfter, t.revaluationImpact, t.bookedRevaluation],
       undefined,
       {
@@ -212,6 +217,7 @@ async function writeSummary(
         8: MONEY,
       },
     );
+    firstRow ||= lastRow;
     if (t.bookedRevaluation !== null) sum.booked = (sum.booked ?? 0) + t.bookedRevaluation;
     sum.products += t.products;
     sum.costed += t.costed;
@@ -227,12 +233,24 @@ async function writeSummary(
     8: MONEY,
   });
   add([]);
-  add(['Checkpoint', 'Severity', 'Result', 'Message'], bold);
+  let lastSheetRow = add(['Checkpoint', 'Severity', 'Result', 'Message'], bold);
   for (const c of await listCheckpoints(db, batch.id)) {
-    add([c.name, c.severity, c.passed ? 'passed' : c.severity === 'error' ? 'FAILED' : 'WARNING', c.message]);
+    lastSheetRow = add([c.name, c.severity, c.passed ? 'passed' : c.severity === 'error' ? 'FAILED' : 'WARNING', c.message]);
   }
   ws.commit();
-  return totals.length;
+  if (totals.length === 0) return undefined;
+  // below the checkpoints (0-based rows: lastSheetRow is the row after them)
+  const top = lastSheetRow + 1;
+  return {
+    sheet: 'Summary',
+    kind: 'bar',
+    title: 'Revaluation impact by product category',
+    categories: { range: { col: 0, fromRow: firstRow, toRow: lastRow }, labels: totals.map((t) => t.category) },
+    series: [
+      { name: 'Revaluation impact', range: { col: 6, fromRow: firstRow, toRow: lastRow }, values: totals.map((t) => t.revaluationImpact) },
+    ],
+    anchor: { fromCol: 0, fromRow: top, toCol: 6, toRow: top + Math.max(16, totals.length + 6) },
+  };
 }
 
 const ODOO_WIDTHS = [16, 24, 10, 14, 12, 14, 60] as const;
@@ -258,7 +276,7 @@ export async function writeCostReport(
   const run = runLabel({ runId: options.runId, batchId, date });
   const print = (widths: readonly number[]) => printOptions({ title: `Cost rollup batch ${batchId}`, run, widths });
   try {
-    await writeSummary(wb, db, batch, print);
+    const chart = await writeSummary(wb, db, batch, print);
 
     const ws = wb.addWorksheet('Costs', { views: frozenHeader(1, 1), ...print(XLSX_COLUMNS.map((c) => c.width)) });
     ws.columns = XLSX_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
@@ -307,6 +325,7 @@ export async function writeCostReport(
       od.commit();
     }
     await wb.commit();
+    if (chart) await addCharts(xlsxTmp, [chart]);
     csv.end();
     await once(csv, 'finish');
     await rename(xlsxTmp, `${base}.xlsx`);

@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ import { writeInventoryReport, type InventoryReportInput } from '../../load/inve
 import type { ReportLine } from '../../load/inventory/staging.ts';
 import { createBatch, transitionBatch } from '../../load/staging/batches.ts';
 import { CostFixture } from '../costs/cost-fixtures.ts';
+import { readZipEntry, zipEntries } from '../../load/workbooks/zip.ts';
 import { makeTmpDir } from '../fixtures/files.ts';
 import { type TestApp, testApp } from '../support/staging.ts';
 
@@ -248,6 +250,39 @@ describe('workbooks that print', () => {
     }
   });
 
+  it('the cost Summary carries a native bar chart of the revaluation impact by category over its category rows', async () => {
+    const fh = await open(files.costs, 'r');
+    let chart: string;
+    try {
+      const entry = (await zipEntries(fh, files.costs)).find((e) => e.name === 'xl/charts/chart1.xml');
+      expect(entry, 'chart part').toBeDefined();
+      chart = (await readZipEntry(fh, entry!)).toString('utf8');
+    } finally {
+      await fh.close();
+    }
+    expect(chart).toContain('<c:barChart>');
+    expect(chart).toContain('<a:t>Revaluation impact by product category</a:t>');
+    const refs = [...chart.matchAll(/<c:f>([^<]*)<\/c:f>/g)].map((m) => m[1]!.replace(/&apos;|'/g, "'"));
+    const [, from, to] = /^'Summary'!\$A\$(\d+):\$A\$(\d+)$/.exec(refs[0]!)!;
+    expect(refs[1]).toBe(`'Summary'!$G$${from}:$G$${to}`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(files.costs);
+    const ws = wb.getWorksheet('Summary')!;
+    expect(ws.getRow(Number(from) - 1).getCell(1).value).toBe('Category');
+    expect(ws.getRow(Number(to) + 1).getCell(1).value).toBe('Total');
+    const categories = [];
+    for (let r = Number(from); r <= Number(to); r++) categories.push(ws.getRow(r).getCell(1).value);
+    expect(categories.length).toBeGreaterThan(0);
+    // the chart's cached labels are those cells
+    const cached = [
+      ...chart
+        .split('<c:strCache>')[1]!
+        .split('</c:strCache>')[0]!
+        .matchAll(/<c:v>([^<]*)<\/c:v>/g),
+    ].map((m) => m[1]);
+    expect(cached).toEqual(categories);
+  });
+
   it.skipIf(!tools && !ci)(
     'converted to PDF by LibreOffice: each sheet one page wide (last column on its first page), header repeated, sane page count',
     async () => {
@@ -293,6 +328,7 @@ describe('workbooks that print', () => {
           expect(own.length, `${where}: page count`).toBeLessThanOrEqual(Math.ceil(ws.rowCount / 25) + 1);
         }
         expect(page, `${name}: every page belongs to a sheet`).toBe(pages.length);
+        if (name === 'costs') expect(pages.join('\n'), 'the chart is drawn').toContain('Revaluation impact by product category');
       }
     },
     60_000,
