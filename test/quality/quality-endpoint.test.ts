@@ -207,4 +207,13 @@ describe('POST /api/quality-events', () => {
     expect(lotStock(h, 'L-030')).toEqual({ [STOCK]: 63 });
     expect(lotStock(h, 'L-029')).toEqual({ [STOCK]: 80 });
   });
+
+  it('takes JSON lines of the endpoint event from the inbox too (one event a line)', async () => {
+    fs.writeFileSync(path.join(h.root, 'holds.jsonl'), `${JSON.stringify(hold('NC-J1', { lots: ['L-030'] }))}\n`);
+    const run = await h.runner.runNow('quality-import', { settleSeconds: 0 });
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(run.stats.batches).toMatchObject([{ file: 'holds.jsonl', status: 'approved' }]);
+    expect(lotStock(h, 'L-030')).toEqual({ [h.quarantineId]: 63 });
+    expect(transfersOf('NC-J1')).toHaveLength(1);
+  });
 });
