@@ -33,6 +33,7 @@ import {
   getBatch,
   listCheckpoints,
   recordCheckpoints,
+  setBatchFigures,
   type StoredCheckpoint,
   transitionBatch,
 } from '../load/staging/batches.ts';
@@ -94,6 +95,22 @@ export function startInboxBatch(
     actor: ACTOR,
     stats: { claimId: claimed.claimId },
   });
+}
+
+/**
+ * The end of staging one file: its figures on the batch, a rejected file's lines dropped (the file
+ * itself is kept in rejected/ with its report; its lines would only take space), then the verdict.
+ */
+export async function concludeStagedFile(
+  trx: Knex.Transaction,
+  batchId: number,
+  figures: { stats: Record<string, unknown>; scope?: string; version?: string },
+  verdictOf: { results: readonly CheckpointResult[]; policy: ApprovalPolicy },
+  rejectedLines?: { rejected: boolean; drop: (trx: Knex.Transaction, batchId: number) => Promise<unknown> },
+): Promise<Batch> {
+  await setBatchFigures(trx, batchId, figures);
+  if (rejectedLines?.rejected) await rejectedLines.drop(trx, batchId);
+  return concludeBatch(trx, batchId, verdictOf.results, verdictOf.policy);
 }
 
 /** Records the verdict of the checkpoints: rejected, validated (waiting for a person) or approved. */

@@ -22,7 +22,7 @@ import {
 } from '../../transform/costs/index.ts';
 import { plantDate } from '../../transform/shared/time-zone.ts';
 import {
-  concludeBatch,
+  concludeStagedFile,
   importInbox,
   type InboxBatchKind,
   recordFindings,
@@ -120,11 +120,13 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
     errorCount: summary.errorCount + findings.lineProblems,
     errorsListed: summary.errors.length + findings.lineProblems,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ stats: JSON.stringify(stats) });
-  if (findings.rejected) await deleteCostUpdateLines(trx, batch.id);
-  return concludeBatch(trx, batch.id, results, u.approval);
+  return concludeStagedFile(
+    trx,
+    batch.id,
+    { stats },
+    { results, policy: u.approval },
+    { rejected: findings.rejected, drop: deleteCostUpdateLines },
+  );
 }
 
 export const costImportJob = defineJob({

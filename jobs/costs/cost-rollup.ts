@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { flag } from '../../core/flags.ts';
 import { readPriceDigits, readStockValues, type ValuationMode } from '../../extract/costs/odoo.ts';
 import { writeCostReport } from '../../load/costs/workbook.ts';
-import { type Batch, createBatch, getBatch, recordCheckpoints } from '../../load/staging/batches.ts';
+import { type Batch, createBatch, getBatch, recordCheckpoints, setBatchFigures } from '../../load/staging/batches.ts';
 import {
   latestRollupBatch,
   measureRollup,
@@ -228,9 +228,7 @@ async function stageRollup(
     overheadCategories: overhead.percents.size,
     rollupSeconds: Math.round(rollupSeconds * 1000) / 1000,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ stats: JSON.stringify(stats) });
+  await setBatchFigures(trx, batch.id, { stats });
   const concluded = await concludeBatch(trx, batch.id, checkpoints, s.approval);
   return { batch: concluded, stats, checkpoints };
 }

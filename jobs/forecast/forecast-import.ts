@@ -22,7 +22,7 @@ import { forecastReport } from '../../transform/forecast/report-text.ts';
 import { type ColumnMapping, ForecastTally, labelsFromFileName, parseForecastRows } from '../../transform/forecast/index.ts';
 import { createPeriodNormaliser } from '../../transform/forecast/periods.ts';
 import {
-  concludeBatch,
+  concludeStagedFile,
   importInbox,
   type InboxBatchKind,
   recordFindings,
@@ -115,13 +115,13 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
     errorsListed: summary.errors.length + findings.lineProblems,
     previousBatchId: previousBatchId ?? null,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ scope, version, stats: JSON.stringify(stats) });
-
-  // a rejected file is kept in rejected/ with its report: its lines would only take space
-  if (findings.rejected) await deleteForecastLines(trx, batch.id);
-  return concludeBatch(trx, batch.id, results, s.approval);
+  return concludeStagedFile(
+    trx,
+    batch.id,
+    { stats, scope, version },
+    { results, policy: s.approval },
+    { rejected: findings.rejected, drop: deleteForecastLines },
+  );
 }
 
 export const forecastImportJob = defineJob({

@@ -36,7 +36,7 @@ import { z } from 'zod';
 import { historianSettings } from '../../core/config/historian.ts';
 import { isoTime } from '../../core/config/values.ts';
 import { type HistorianConnection, openHistorian, opcuaSettings } from '../../extract/historian/index.ts';
-import { createBatch, recordCheckpoints } from '../../load/staging/batches.ts';
+import { createBatch, recordCheckpoints, setBatchFigures } from '../../load/staging/batches.ts';
 import {
   advanceWatermarks,
   emptySampleColumns,
@@ -389,9 +389,7 @@ async function stageRun(
       writeMs: Math.round(performance.now() - writeStarted),
     },
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ stats: JSON.stringify(stats) });
+  await setBatchFigures(trx, batch.id, { stats });
   const concluded = await concludeBatch(trx, batch.id, results, s.approval);
   return {
     batchId: concluded.id,

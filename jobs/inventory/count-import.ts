@@ -25,7 +25,7 @@ import {
   parseCountRows,
 } from '../../transform/inventory/index.ts';
 import {
-  concludeBatch,
+  concludeStagedFile,
   importInbox,
   type InboxBatchKind,
   recordFindings,
@@ -117,13 +117,13 @@ export async function stageCountFile(
     errorCount: summary.errorCount + findings.lineProblems,
     errorsListed: summary.errors.length + findings.lineProblems,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ scope, version: stem(claimed.name), stats: JSON.stringify(stats) });
-
-  // a rejected file is kept in rejected/ with its report: its lines would only take space
-  if (findings.rejected) await deleteCountLines(trx, batch.id);
-  return concludeBatch(trx, batch.id, results, s.approval);
+  return concludeStagedFile(
+    trx,
+    batch.id,
+    { stats, scope, version: stem(claimed.name) },
+    { results, policy: s.approval },
+    { rejected: findings.rejected, drop: deleteCountLines },
+  );
 }
 
 /** The inbox kind of count files (stage + rejection report). */

@@ -28,7 +28,7 @@ import {
   type QualityEvent,
   type QualityFileLine,
 } from '../../transform/quality/events.ts';
-import { concludeBatch, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch } from '../inbox-batches.ts';
+import { concludeStagedFile, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { checkEvent } from './intake.ts';
@@ -163,10 +163,7 @@ async function stageQualityFile(
     repeats,
     errorCount: problems.length,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ scope: 'quality', stats: JSON.stringify(stats) });
-  return concludeBatch(trx, batch.id, results, s.approval);
+  return concludeStagedFile(trx, batch.id, { stats, scope: 'quality' }, { results, policy: s.approval });
 }
 
 export function qualityInboxKind(ctx: JobContext, s: QualitySettings, client: OdooClient): InboxBatchKind {

@@ -23,7 +23,7 @@ import { lineRowErrors, matchLines, supplierCheckpoints, supplierFileReport } fr
 import { SupplierFileParser, type SupplierLine, type SupplierField } from '../../transform/suppliers/parse.ts';
 import { plantDate } from '../../transform/shared/time-zone.ts';
 import {
-  concludeBatch,
+  concludeStagedFile,
   importInbox,
   type InboxBatchKind,
   inboxImportParams,
@@ -198,11 +198,13 @@ async function stageFile(
     errorCount: summary.errorCount + findings.lineProblems,
     errorsListed: summary.errors.length + findings.lineProblems,
   };
-  await trx('batches')
-    .where({ id: batch.id })
-    .update({ stats: JSON.stringify(stats) });
-  if (findings.rejected) await deleteConfirmationLines(trx, batch.id);
-  return concludeBatch(trx, batch.id, results, s.approval);
+  return concludeStagedFile(
+    trx,
+    batch.id,
+    { stats },
+    { results, policy: s.approval },
+    { rejected: findings.rejected, drop: deleteConfirmationLines },
+  );
 }
 
 export const supplierImportJob = defineJob({

@@ -118,6 +118,21 @@ export async function createBatch(db: Db, batch: NewBatch): Promise<Batch> {
   return created;
 }
 
+/** What staging measured on a batch (its stats), and the scope and version a file declared once it was read. */
+export async function setBatchFigures(
+  db: Db,
+  id: number,
+  figures: { stats: Record<string, unknown>; scope?: string; version?: string },
+): Promise<void> {
+  await db('batches')
+    .where({ id })
+    .update({
+      ...(figures.scope === undefined ? {} : { scope: figures.scope }),
+      ...(figures.version === undefined ? {} : { version: figures.version }),
+      stats: JSON.stringify(figures.stats),
+    });
+}
+
 export async function findBatch(db: Db, id: number): Promise<Batch | undefined> {
   const row = await db('batches').where({ id }).first();
   return row ? toBatch(row as BatchRow) : undefined;
