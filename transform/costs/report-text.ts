@@ -1,7 +1,7 @@
 /**
  * The plain-words report beside a cost update file (`<name>.report.txt`). Pure text building.
  */
-import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult, fileOutcome } from '../shared/checkpoints.ts';
 
 export interface CostUpdateReportInput {
   fileName: string;
@@ -13,18 +13,12 @@ export interface CostUpdateReportInput {
   errorsListed: number;
 }
 
-function outcome(status: string): string {
-  switch (status) {
-    case 'rejected':
-      return 'REJECTED: no cost of this file is used. Fix the problems below and drop the corrected file into the inbox again.';
-    case 'approved':
-      return 'ACCEPTED and approved: the next cost-rollup uses these costs.';
-    case 'validated':
-      return 'ACCEPTED, waiting for approval: some checks need a person to look (WARNING below); approve it with mfg-etl approve.';
-    default:
-      return `status: ${status}`;
-  }
-}
+const outcome = (status: string): string =>
+  fileOutcome(status, {
+    rejected: 'REJECTED: no cost of this file is used. Fix the problems below and drop the corrected file into the inbox again.',
+    approved: 'ACCEPTED and approved: the next cost-rollup uses these costs.',
+    validated: 'ACCEPTED, waiting for approval: some checks need a person to look (WARNING below); approve it with mfg-etl approve.',
+  });
 
 export function costUpdateReport(r: CostUpdateReportInput): string {
   const s = r.stats;

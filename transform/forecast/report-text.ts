@@ -2,7 +2,7 @@
  * The plain-words report a planner reads beside a forecast file (`<name>.report.txt`), and the
  * checkpoint lines of the errors CSV. Pure text building.
  */
-import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult, fileOutcome } from '../shared/checkpoints.ts';
 
 export interface ReportInput {
   fileName: string;
@@ -18,18 +18,12 @@ export interface ReportInput {
 
 const num = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : String(v ?? '-'));
 
-function outcome(status: string): string {
-  switch (status) {
-    case 'rejected':
-      return 'REJECTED: nothing was staged. Fix the problems below and drop the corrected file into the inbox again.';
-    case 'approved':
-      return 'ACCEPTED and approved automatically (every checkpoint passed).';
-    case 'validated':
-      return 'ACCEPTED, waiting for approval: some checkpoints need a person to look (see WARNING below).';
-    default:
-      return `status: ${status}`;
-  }
-}
+const outcome = (status: string): string =>
+  fileOutcome(status, {
+    rejected: 'REJECTED: nothing was staged. Fix the problems below and drop the corrected file into the inbox again.',
+    approved: 'ACCEPTED and approved automatically (every checkpoint passed).',
+    validated: 'ACCEPTED, waiting for approval: some checkpoints need a person to look (see WARNING below).',
+  });
 
 export function forecastReport(r: ReportInput): string {
   const s = r.stats;

@@ -2,25 +2,19 @@
  * Plain-words texts of the inventory jobs: the report beside a rejected count file
  * (`<name>.report.txt`) and the short summary a run leaves in its stats for the CLI. Pure.
  */
-import { checksAndRowProblems, type CheckpointResult } from '../shared/checkpoints.ts';
+import { checksAndRowProblems, type CheckpointResult, fileOutcome } from '../shared/checkpoints.ts';
 
 const num = (v: unknown, digits = 3) =>
   typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v ?? '-');
 const money = (v: number, currency: string) =>
   `${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
 
-function outcome(status: string): string {
-  switch (status) {
-    case 'rejected':
-      return 'REJECTED: nothing was staged. Fix the problems below and drop the corrected file into the inbox again.';
-    case 'approved':
-      return 'ACCEPTED and approved automatically.';
-    case 'validated':
-      return 'ACCEPTED: it is reconciled with Odoo; it must be approved (mfg-etl approve) before inventory-adjust may apply it.';
-    default:
-      return `status: ${status}`;
-  }
-}
+const outcome = (status: string): string =>
+  fileOutcome(status, {
+    rejected: 'REJECTED: nothing was staged. Fix the problems below and drop the corrected file into the inbox again.',
+    approved: 'ACCEPTED and approved automatically.',
+    validated: 'ACCEPTED: it is reconciled with Odoo; it must be approved (mfg-etl approve) before inventory-adjust may apply it.',
+  });
 
 export interface CountReportInput {
   fileName: string;

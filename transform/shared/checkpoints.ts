@@ -144,3 +144,8 @@ export function referenceCheckpoint(
     passed ? `all ${f.what}s known` : `${f.unknown} unknown ${f.what}s${examplesText(f.examples)}`,
   );
 }
+
+/** The first line of a file report: what became of the file, in the words of its pipeline. */
+export function fileOutcome(status: string, says: { rejected: string; approved: string; validated: string }): string {
+  return status === 'rejected' || status === 'approved' || status === 'validated' ? says[status] : `status: ${status}`;
+}

@@ -13,6 +13,7 @@ import {
   examplesText,
   parseErrorsCheckpoint,
   type RowError,
+  fileOutcome,
 } from '../shared/checkpoints.ts';
 import type { SupplierLine } from './parse.ts';
 
@@ -240,18 +241,12 @@ export function lineRowErrors(matched: readonly MatchedLine[], failed: (check: s
   return out;
 }
 
-function outcome(status: string): string {
-  switch (status) {
-    case 'rejected':
-      return 'REJECTED: nothing of this file goes to Odoo. Fix the problems below and send the corrected file again.';
-    case 'approved':
-      return 'ACCEPTED and approved: supplier-load writes the confirmed dates and pre-fills the receipts.';
-    case 'validated':
-      return 'ACCEPTED, waiting for approval: some checks need a person to look (WARNING below); approve it with mfg-etl approve.';
-    default:
-      return `status: ${status}`;
-  }
-}
+const outcome = (status: string): string =>
+  fileOutcome(status, {
+    rejected: 'REJECTED: nothing of this file goes to Odoo. Fix the problems below and send the corrected file again.',
+    approved: 'ACCEPTED and approved: supplier-load writes the confirmed dates and pre-fills the receipts.',
+    validated: 'ACCEPTED, waiting for approval: some checks need a person to look (WARNING below); approve it with mfg-etl approve.',
+  });
 
 export function supplierFileReport(r: {
   fileName: string;
