@@ -10,6 +10,7 @@ import {
   checkpointResult,
   duplicateKeysCheckpoint,
   examplesText,
+  negativeQuantityCheckpoint,
   parseErrorsCheckpoint,
   referenceCheckpoint,
 } from '../shared/checkpoints.ts';
@@ -97,21 +98,7 @@ export function forecastCheckpoints(m: ForecastMeasures, s: ForecastCheckpointSe
       ),
     );
   }
-  {
-    const c = s.negative_quantity;
-    const passed = m.lines.negative_lines <= c.threshold;
-    out.push(
-      checkpointResult(
-        'negative_quantity',
-        c.severity,
-        passed,
-        { lines: m.lines.negative_lines, examples: m.lines.negative_examples ?? [], threshold: c.threshold },
-        passed
-          ? 'no negative quantities'
-          : `${m.lines.negative_lines} negative quantities (rows${examplesText(m.lines.negative_examples)})`,
-      ),
-    );
-  }
+  out.push(negativeQuantityCheckpoint(m.lines, s.negative_quantity));
   {
     const c = s.zero_total;
     const passed = m.lines.total_quantity !== 0;

@@ -149,3 +149,18 @@ export function referenceCheckpoint(
 export function fileOutcome(status: string, says: { rejected: string; approved: string; validated: string }): string {
   return status === 'rejected' || status === 'approved' || status === 'validated' ? says[status] : `status: ${status}`;
 }
+
+/** negative_quantity: lines with a quantity below zero (threshold: how many may pass), with example rows. */
+export function negativeQuantityCheckpoint(
+  lines: { negative_lines: number; negative_examples: string[] | null },
+  c: { severity: Severity; threshold: number },
+): CheckpointResult {
+  const passed = lines.negative_lines <= c.threshold;
+  return checkpointResult(
+    'negative_quantity',
+    c.severity,
+    passed,
+    { lines: lines.negative_lines, examples: lines.negative_examples ?? [], threshold: c.threshold },
+    passed ? 'no negative quantities' : `${lines.negative_lines} negative quantities (rows${examplesText(lines.negative_examples)})`,
+  );
+}
