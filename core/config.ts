@@ -95,6 +95,8 @@ const SETTINGS = {
   alertIntervalSeconds: { env: 'MFG_ETL_ALERT_INTERVAL_SECONDS' },
   // a relay URL may carry its password
   smtpUrl: { env: 'MFG_ETL_SMTP_URL', secret: true },
+  // bearer token of the MES endpoint (mes.url)
+  mesToken: { env: 'MFG_ETL_MES_TOKEN', secret: true },
   opcuaEndpoint: { env: 'MFG_ETL_OPCUA_ENDPOINT' },
   opcuaSecurityMode: { env: 'MFG_ETL_OPCUA_SECURITY_MODE' },
   opcuaSecurityPolicy: { env: 'MFG_ETL_OPCUA_SECURITY_POLICY' },
@@ -176,6 +178,8 @@ export const configSchema = z.object({
     .string()
     .regex(/^smtps?:\/\/[^/\s]+/, expected('an smtp:// or smtps:// URL such as smtps://user:password@relay.example.com:465'))
     .optional(),
+  /** bearer token sent with every message POSTed to the MES (the config file's mes.url) */
+  mesToken: z.string().min(1).optional(),
   /** the plant historian (historian-extract); the file's `historian` section holds tags and shifts */
   opcuaEndpoint: z
     .string()
@@ -253,6 +257,7 @@ const FOREIGN_SECTIONS = new Set([
   'alerts',
   'opcua',
   'suppliers',
+  'mes',
 ]);
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {

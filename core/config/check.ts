@@ -1,6 +1,6 @@
 /**
  * The whole configuration at start-up: what loadConfig cannot see by itself. Every file section
- * (forecast, costs, inventory, quality, historian, http, alerts, suppliers), the Odoo CA file, and the OPC UA security
+ * (forecast, costs, inventory, quality, historian, http, alerts, suppliers, mes), the Odoo CA file, and the OPC UA security
  * settings when the historian is configured. One line per mistake (see mistakes.ts).
  */
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { historianSettings } from './historian.ts';
 import { alertSettings, httpSettings } from './http.ts';
 import { inventorySettings } from './inventory.ts';
 import { supplierSettings } from './suppliers.ts';
+import { mesSettings } from './mes.ts';
 import { type ConfigMistake, collect } from './mistakes.ts';
 import { qualitySettings } from './quality.ts';
 
@@ -70,6 +71,7 @@ export function configMistakes(config: Config): string[] {
     httpSettings,
     alertSettings,
     supplierSettings,
+    mesSettings,
   ]) {
     collect(lines, () => read(config));
   }
