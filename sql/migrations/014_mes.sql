@@ -33,3 +33,8 @@ create table mes_messages (
   run_id        bigint references job_runs(id) on delete set null
 );
 create index mes_messages_mo_idx on mes_messages (mo_name, id);
+
+-- A refused or overdue release is an incident of its own kind (alerted once per incident, key "mes:<MO>").
+alter table alert_incidents drop constraint alert_incidents_kind_check;
+alter table alert_incidents add constraint alert_incidents_kind_check
+  check (kind in ('dead_letter', 'late', 'approval_wait', 'reconciliation', 'mes_release'));
