@@ -4,6 +4,7 @@
  * version, the summary journal entry, reading back what Odoo recorded, and the settings.
  */
 import { describe, expect, it } from 'vitest';
+import { parseDateCell } from '../../extract/tabular/dates.ts';
 import type { TabularRow } from '../../extract/tabular/types.ts';
 import { readValuationRecords } from '../../load/costs/odoo.ts';
 import {
@@ -13,7 +14,6 @@ import {
   floatRound,
   kitCycle,
   parseCostSettings,
-  parseValidFrom,
   planLoad,
   priceKey,
   priceHash,
@@ -84,9 +84,11 @@ describe('cost update parsing', () => {
   it('takes the valid-from date of the run when the file has no such column, and refuses files without a header', () => {
     expect(parse(rows(['product', 'price'], ['X', 2])).lines[0]).toMatchObject({ validFrom: '2026-05-01', currency: null, companyCost: 2 });
     expect(() => parse(rows(['a', 'b'], ['1', '2']))).toThrow(/No header row found/);
-    expect(() => parse(rows(['product', 'cost', 'price'], ['X', 1, 2]))).toThrow(/two columns for cost/);
-    expect(parseValidFrom('2026-2-3')).toBe('2026-02-03');
-    expect(parseValidFrom('02/03/2026')).toBeUndefined();
+    expect(() => parse(rows(['product', 'cost', 'price'], ['X', 1, 2]))).toThrow(
+      /two cost columns \("cost" and "price"\); configure costs.updates.columns/,
+    );
+    expect(parseDateCell('2026-2-3')).toBe('2026-02-03');
+    expect(parseDateCell('02/03/2026')).toBeUndefined();
   });
 });
 

@@ -4,13 +4,13 @@
  * above it are fine); costs are read with the file's number style; a cost in a currency without
  * a configured rate is an error, never taken as is. Pure: rows come from extract/tabular.
  */
-import { DataValidationError } from '../../core/errors.ts';
-import { normalizeHeader } from '../../extract/tabular/header.ts';
+import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
+import { type ColumnMapping, HeaderColumns, RowErrors } from '../../extract/tabular/columns.ts';
+import { parseDateCell } from '../../extract/tabular/dates.ts';
 import { NumberReader, type NumberLocaleSetting } from '../../extract/tabular/numbers.ts';
 import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
 import type { RowError } from '../shared/checkpoints.ts';
-import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
 
 export const COST_UPDATE_FIELDS = ['product', 'cost', 'currency', 'validFrom', 'unit'] as const;
 export type CostUpdateField = (typeof COST_UPDATE_FIELDS)[number];
@@ -83,7 +83,7 @@ export interface CostUpdateLine {
 }
 
 export interface CostUpdateParseOptions {
-  mapping?: Partial<Record<CostUpdateField, string | string[]>>;
+  mapping?: ColumnMapping<CostUpdateField>;
   numberLocale?: NumberLocaleSetting;
   maxErrors?: number;
   maxHeaderScan?: number;
@@ -106,85 +106,47 @@ export interface CostUpdateSummary {
   currencies: string[];
 }
 
-type AliasIndex = ReadonlyMap<string, CostUpdateField>;
-
-function buildAliases(mapping: CostUpdateParseOptions['mapping'] = {}): AliasIndex {
-  const index = new Map<string, CostUpdateField>();
-  for (const field of COST_UPDATE_FIELDS) {
-    const configured = mapping[field];
-    const names = configured === undefined ? COST_UPDATE_ALIASES[field] : Array.isArray(configured) ? configured : [configured];
-    for (const name of names) {
-      const key = normalizeHeader(name);
-      if (key && (!index.has(key) || configured !== undefined)) index.set(key, field);
-    }
-  }
-  return index;
-}
-
-function validDate(y: number, m: number, d: number): string | undefined {
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d || y < 1900 || y > 2999) return undefined;
-  return date.toISOString().slice(0, 10);
-}
-
-/** A valid-from cell as YYYY-MM-DD: XLSX dates, ISO dates, DD.MM.YYYY; anything else is refused. */
-export function parseValidFrom(cell: Cell): string | undefined {
-  if (cell instanceof Date)
-    return Number.isNaN(cell.getTime()) ? undefined : validDate(cell.getUTCFullYear(), cell.getUTCMonth() + 1, cell.getUTCDate());
-  if (typeof cell !== 'string') return undefined;
-  const text = cell.trim();
-  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?$/.exec(text) ?? /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text);
-  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(text);
-  if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]));
-  return undefined;
-}
-
 /**
  * The synchronous core: push rows, take lines. Errors are collected (capped at maxErrors, all
  * counted); only a file without a usable header throws.
  */
 export class CostUpdateParser {
-  private readonly aliases: AliasIndex;
+  private readonly header: HeaderColumns<CostUpdateField>;
   private readonly numbers: NumberReader;
-  private readonly maxErrors: number;
-  private readonly maxHeaderScan: number;
-  private columns: Partial<Record<CostUpdateField, number>> | undefined;
-  private names: string[] = [];
-  private headerRef: string | undefined;
-  private scanned = 0;
-  private closest: { ref: string; found: CostUpdateField[] } | undefined;
-  private readonly errors: RowError[] = [];
-  private errorCount = 0;
+  private readonly errors: RowErrors;
   private currencyErrors = 0;
   private rowCount = 0;
   private lineCount = 0;
   private readonly currencies = new Set<string>();
 
   constructor(private readonly options: CostUpdateParseOptions) {
-    this.aliases = buildAliases(options.mapping);
+    this.header = new HeaderColumns({
+      fields: COST_UPDATE_FIELDS,
+      aliases: COST_UPDATE_ALIASES,
+      mapping: options.mapping,
+      mappingMode: 'replace',
+      duplicates: 'refuse',
+      accepts: (found) => found.product !== undefined && found.cost !== undefined,
+      expected:
+        'a product column (product, sku, part number…) and a cost column (cost, standard cost, price…), optionally currency, valid from and unit',
+      configKey: 'costs.updates.columns',
+      maxScan: options.maxHeaderScan,
+    });
     this.numbers = new NumberReader(options.numberLocale ?? 'auto');
-    this.maxErrors = options.maxErrors ?? 1000;
-    this.maxHeaderScan = options.maxHeaderScan ?? 20;
+    this.errors = new RowErrors(options.maxErrors ?? 1000);
   }
 
   push(row: TabularRow, out: CostUpdateLine[]): void {
-    if (this.columns === undefined) {
-      this.seekHeader(row);
+    const c = this.header.columns;
+    if (c === undefined) {
+      this.header.seek(row);
       return;
     }
     if (isBlankRow(row.cells)) return;
     this.rowCount++;
-    const c = this.columns;
-    const cell = (field: CostUpdateField): Cell => (c[field] === undefined ? null : (row.cells[c[field]!] ?? null));
+    const cell = (field: CostUpdateField): Cell => this.header.cell(row, field);
     const problems: RowError[] = [];
-    const fail = (field: CostUpdateField, value: Cell, message: string) =>
-      problems.push({
-        ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!),
-        column: this.names[c[field] ?? -1] ?? field,
-        value: shownCell(value),
-        message,
-      });
+    const fail = (field: CostUpdateField, value: Cell, message: string) => problems.push(this.header.problem(row, field, value, message));
 
     const productCell = cell('product');
     const productCode = productCell === null ? '' : String(productCell instanceof Date ? shownCell(productCell) : productCell).trim();
@@ -210,7 +172,7 @@ export class CostUpdateParser {
     let validFrom = this.options.defaultValidFrom;
     if (c.validFrom !== undefined) {
       const v = cell('validFrom');
-      const parsed = parseValidFrom(v);
+      const parsed = parseDateCell(v);
       if (parsed === undefined)
         fail('validFrom', v, v === null || v === '' ? 'valid from is empty' : 'not a date: write it as YYYY-MM-DD (or DD.MM.YYYY)');
       else validFrom = parsed;
@@ -233,8 +195,7 @@ export class CostUpdateParser {
       }
     }
     if (problems.length > 0) {
-      this.errorCount += problems.length;
-      for (const p of problems) if (this.errors.length < this.maxErrors) this.errors.push(p);
+      this.errors.add(...problems);
       return;
     }
     this.lineCount++;
@@ -252,56 +213,19 @@ export class CostUpdateParser {
   }
 
   finish(): void {
-    if (this.columns === undefined) this.failNoHeader();
+    this.header.requireHeader();
   }
 
   summary(): CostUpdateSummary {
-    const columns: Partial<Record<CostUpdateField, string>> = {};
-    if (this.columns) for (const [field, index] of Object.entries(this.columns)) columns[field as CostUpdateField] = this.names[index]!;
     return {
-      headerRef: this.headerRef,
-      columns,
+      headerRef: this.header.headerRef,
+      columns: this.header.columnNames(),
       rows: this.rowCount,
       lines: this.lineCount,
-      errors: this.errors.slice(),
-      errorCount: this.errorCount,
+      errors: this.errors.list(),
+      errorCount: this.errors.count,
       currencyErrors: this.currencyErrors,
       currencies: [...this.currencies].sort(),
     };
-  }
-
-  private seekHeader(row: TabularRow): void {
-    this.scanned++;
-    const found: Partial<Record<CostUpdateField, number>> = {};
-    const duplicated: CostUpdateField[] = [];
-    row.cells.forEach((cell, index) => {
-      const field = this.aliases.get(normalizeHeader(cell));
-      if (field === undefined) return;
-      if (found[field] !== undefined) duplicated.push(field);
-      else found[field] = index;
-    });
-    if (found.product !== undefined && found.cost !== undefined) {
-      if (duplicated.length > 0) {
-        throw new DataValidationError(`Header row ${row.ref}: two columns for ${duplicated.join(', ')}; configure costs.updates.columns.`, {
-          context: { ref: row.ref },
-        });
-      }
-      this.columns = found;
-      this.names = row.cells.map((c) => shownCell(c));
-      this.headerRef = row.ref;
-      return;
-    }
-    const keys = Object.keys(found) as CostUpdateField[];
-    if (this.closest === undefined || keys.length > this.closest.found.length) this.closest = { ref: row.ref, found: keys };
-    if (this.scanned >= this.maxHeaderScan) this.failNoHeader();
-  }
-
-  private failNoHeader(): never {
-    const hint =
-      this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
-    throw new DataValidationError(
-      `No header row found in the first ${this.maxHeaderScan} rows: expected a product column (product, sku, part number…) and a cost column (cost, standard cost, price…), optionally currency, valid from and unit.${hint}`,
-      { context: { scannedRows: this.scanned } },
-    );
   }
 }

@@ -12,14 +12,12 @@
  *  - errors are collected, not thrown, up to `maxErrors` (the total is counted). Only a file
  *    without a usable header throws (DataValidationError: the file is rejected as unreadable).
  */
-import { DataValidationError } from '../../core/errors.ts';
-import { normalizeHeader } from '../../extract/tabular/header.ts';
+import { HeaderColumns, RowErrors } from '../../extract/tabular/columns.ts';
 import { NumberReader, type NumberLocale, type NumberLocaleSetting } from '../../extract/tabular/numbers.ts';
-import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
 import type { RowError } from '../shared/checkpoints.ts';
 import { parseCountTime } from './time.ts';
-import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
+import { isBlankRow } from '../../extract/tabular/cells.ts';
 
 export const COUNT_FIELDS = ['location', 'warehouse', 'product', 'lot', 'quantity', 'unit', 'counted_at'] as const;
 export type CountField = (typeof COUNT_FIELDS)[number];
@@ -163,40 +161,15 @@ const MAX_TEXT: Record<CountField, number> = {
   counted_at: 0,
 };
 
-type AliasIndex = Map<string, CountField>;
-
-export function buildCountAliases(mapping: CountColumnMapping = {}): AliasIndex {
-  const index: AliasIndex = new Map();
-  // configured names first: they win over a built-in alias of another field
-  for (const field of COUNT_FIELDS) {
-    const configured = mapping[field];
-    const names = configured === undefined ? [] : typeof configured === 'string' ? [configured] : configured;
-    for (const name of names) index.set(normalizeHeader(name), field);
-  }
-  for (const field of COUNT_FIELDS)
-    for (const alias of COUNT_ALIASES[field]) if (!index.has(normalizeHeader(alias))) index.set(normalizeHeader(alias), field);
-  return index;
-}
-
 export class CountRowParser {
-  private readonly aliases: AliasIndex;
+  private readonly header: HeaderColumns<CountField>;
   private readonly numbers: NumberReader;
-  private readonly maxErrors: number;
-  private readonly maxHeaderScan: number;
   private readonly maxPending: number;
   private readonly timeZone: string;
 
-  private columns: Partial<Record<CountField, number>> | undefined;
-  private names: string[] = [];
-  private ignored: string[] = [];
-  private headerRef: string | undefined;
-  private scanned = 0;
-  private closest: { ref: string; found: CountField[] } | undefined;
-
   private readonly pending: TabularRow[] = [];
   private allowDefer = true;
-  private readonly errors: RowError[] = [];
-  private errorCount = 0;
+  private readonly errors: RowErrors;
   private rowCount = 0;
   private blankRows = 0;
   private lineCount = 0;
@@ -205,17 +178,27 @@ export class CountRowParser {
   private readonly timeCache = new Map<string | number, ReturnType<typeof parseCountTime>>();
 
   constructor(options: CountParseOptions) {
-    this.aliases = buildCountAliases(options.mapping);
+    this.header = new HeaderColumns({
+      fields: COUNT_FIELDS,
+      aliases: COUNT_ALIASES,
+      mapping: options.mapping,
+      mappingMode: 'add',
+      duplicates: 'refuse',
+      accepts: (found) => REQUIRED.every((f) => found[f] !== undefined),
+      expected:
+        'a location column (location, bin, lagerplatz…), a product column (product, sku, item…) and a quantity column (quantity, qty, counted…)',
+      configKey: 'inventory.columns',
+      maxScan: options.maxHeaderScan,
+    });
     this.numbers = new NumberReader(options.numberLocale ?? 'auto');
-    this.maxErrors = options.maxErrors ?? 1000;
-    this.maxHeaderScan = options.maxHeaderScan ?? 20;
+    this.errors = new RowErrors(options.maxErrors ?? 1000);
     this.maxPending = options.maxPendingRows ?? 10_000;
     this.timeZone = options.timeZone;
   }
 
   push(row: TabularRow, out: CountLine[]): void {
-    if (this.columns === undefined) {
-      this.seekHeader(row);
+    if (this.header.columns === undefined) {
+      this.header.seek(row);
       return;
     }
     const before = this.numbers.locale;
@@ -224,68 +207,24 @@ export class CountRowParser {
   }
 
   finish(out: CountLine[]): void {
-    if (this.columns === undefined) this.failNoHeader();
+    this.header.requireHeader();
     this.releasePending(out);
   }
 
   summary(): CountParseSummary {
-    const columns: Partial<Record<CountField, string>> = {};
-    for (const [field, index] of Object.entries(this.columns ?? {})) columns[field as CountField] = this.names[index]!;
     return {
-      headerRef: this.headerRef,
-      columns,
-      ignoredColumns: this.ignored,
+      headerRef: this.header.headerRef,
+      columns: this.header.columnNames(),
+      ignoredColumns: this.header.ignoredColumns(),
       rows: this.rowCount,
       blankRows: this.blankRows,
       lines: this.lineCount,
-      errors: this.errors.slice(),
-      errorCount: this.errorCount,
+      errors: this.errors.list(),
+      errorCount: this.errors.count,
       numberLocale: this.numbers.locale,
       firstCountedAt: this.firstCountedAt,
       lastCountedAt: this.lastCountedAt,
     };
-  }
-
-  // ---- header ---------------------------------------------------------------------------------
-
-  private seekHeader(row: TabularRow): void {
-    this.scanned++;
-    const found: Partial<Record<CountField, number>> = {};
-    const conflicts: string[] = [];
-    const names = row.cells.map((c) => (c === null ? '' : c instanceof Date ? c.toISOString() : String(c).trim()));
-    names.forEach((name, index) => {
-      const field = this.aliases.get(normalizeHeader(name));
-      if (field === undefined) return;
-      if (found[field] !== undefined) conflicts.push(`two ${field} columns ("${names[found[field]!]}" and "${name}")`);
-      else found[field] = index;
-    });
-    const complete = REQUIRED.every((f) => found[f] !== undefined);
-    if (complete && conflicts.length > 0) {
-      throw new DataValidationError(
-        `Header row ${row.ref}: ${conflicts.join(', ')}; configure inventory.columns to say which one to read.`,
-        { context: { ref: row.ref } },
-      );
-    }
-    if (complete) {
-      this.columns = found;
-      this.names = names;
-      this.headerRef = row.ref;
-      const used = new Set(Object.values(found));
-      this.ignored = names.filter((n, i) => n !== '' && !used.has(i));
-      return;
-    }
-    const have = (Object.keys(found) as CountField[]).filter((f) => found[f] !== undefined);
-    if (this.closest === undefined || have.length > this.closest.found.length) this.closest = { ref: row.ref, found: have };
-    if (this.scanned >= this.maxHeaderScan) this.failNoHeader();
-  }
-
-  private failNoHeader(): never {
-    const hint =
-      this.closest && this.closest.found.length > 0 ? ` Closest was row ${this.closest.ref}, with ${this.closest.found.join(', ')}.` : '';
-    throw new DataValidationError(
-      `No header row found in the first ${this.maxHeaderScan} rows: expected a location column (location, bin, lagerplatz…), a product column (product, sku, item…) and a quantity column (quantity, qty, counted…).${hint}`,
-      { context: { scannedRows: this.scanned } },
-    );
   }
 
   // ---- rows -----------------------------------------------------------------------------------
@@ -297,21 +236,20 @@ export class CountRowParser {
       return;
     }
     const errors: RowError[] = [];
-    const c = this.columns!;
-    const location = this.text(cells, c.location, row, 'location', true, errors);
-    const product = this.text(cells, c.product, row, 'product', true, errors);
-    const warehouse = this.text(cells, c.warehouse, row, 'warehouse', false, errors);
-    const lot = this.text(cells, c.lot, row, 'lot', false, errors);
-    const unit = this.text(cells, c.unit, row, 'unit', false, errors);
-    const countedAt = this.countTime(cells, c.counted_at, row, errors);
-    const q = this.quantity(cells, c.quantity!, row, errors);
+    const location = this.text(row, 'location', true, errors);
+    const product = this.text(row, 'product', true, errors);
+    const warehouse = this.text(row, 'warehouse', false, errors);
+    const lot = this.text(row, 'lot', false, errors);
+    const unit = this.text(row, 'unit', false, errors);
+    const countedAt = this.countTime(row, errors);
+    const q = this.quantity(row, errors);
     if (q === 'defer') {
       this.pending.push(row);
       return;
     }
     this.rowCount++;
     if (errors.length > 0) {
-      for (const e of errors) this.addError(e);
+      this.errors.add(...errors);
       return;
     }
     out.push({ location: location!, warehouse, product: product!, lot, quantity: q!, unit, countedAt, sourceRef: row.ref });
@@ -336,41 +274,33 @@ export class CountRowParser {
 
   // ---- cells ----------------------------------------------------------------------------------
 
-  private error(row: TabularRow, index: number, cell: Cell, message: string, errors: RowError[]): void {
-    errors.push({ ref: cellRef(row.ref, Math.max(index, 0)), column: this.names[index] ?? '', value: shownCell(cell, true), message });
+  private error(row: TabularRow, field: CountField, cell: Cell, message: string, errors: RowError[]): void {
+    errors.push(this.header.problem(row, field, cell, message, true));
   }
 
-  private text(
-    cells: readonly Cell[],
-    index: number | undefined,
-    row: TabularRow,
-    field: CountField,
-    required: boolean,
-    errors: RowError[],
-  ): string | undefined {
-    if (index === undefined) return undefined;
-    const cell = cells[index] ?? null;
+  private text(row: TabularRow, field: CountField, required: boolean, errors: RowError[]): string | undefined {
+    if (this.header.columns?.[field] === undefined) return undefined;
+    const cell = this.header.cell(row, field);
     let value: string | undefined;
     if (typeof cell === 'string') value = cell.trim();
     else if (typeof cell === 'number' && Number.isFinite(cell)) value = String(cell);
     else if (cell instanceof Date) {
-      this.error(row, index, cell, `${field} is a date, not a code`, errors);
+      this.error(row, field, cell, `${field} is a date, not a code`, errors);
       return undefined;
     }
     if (value === undefined || value === '') {
-      if (required) this.error(row, index, cell, `${field} is empty`, errors);
+      if (required) this.error(row, field, cell, `${field} is empty`, errors);
       return undefined;
     }
     if (value.length > MAX_TEXT[field]) {
-      this.error(row, index, cell, `${field} is longer than ${MAX_TEXT[field]} characters`, errors);
+      this.error(row, field, cell, `${field} is longer than ${MAX_TEXT[field]} characters`, errors);
       return undefined;
     }
     return value;
   }
 
-  private countTime(cells: readonly Cell[], index: number | undefined, row: TabularRow, errors: RowError[]): Date | undefined {
-    if (index === undefined) return undefined;
-    const cell = cells[index] ?? null;
+  private countTime(row: TabularRow, errors: RowError[]): Date | undefined {
+    const cell = this.header.cell(row, 'counted_at');
     if (cell === null || (typeof cell === 'string' && cell.trim() === '')) return undefined;
     const key = cell instanceof Date ? cell.getTime() : cell;
     let parsed = this.timeCache.get(key);
@@ -380,35 +310,30 @@ export class CountRowParser {
       this.timeCache.set(key, parsed);
     }
     if (parsed.at) return parsed.at;
-    this.error(row, index, cell, `counted at ${parsed.error}`, errors);
+    this.error(row, 'counted_at', cell, `counted at ${parsed.error}`, errors);
     return undefined;
   }
 
-  private quantity(cells: readonly Cell[], index: number, row: TabularRow, errors: RowError[]): number | undefined | 'defer' {
-    const cell = cells[index] ?? null;
+  private quantity(row: TabularRow, errors: RowError[]): number | undefined | 'defer' {
+    const cell = this.header.cell(row, 'quantity');
     if (typeof cell === 'number') {
       if (Number.isFinite(cell)) return cell;
-      this.error(row, index, cell, 'quantity is not a finite number', errors);
+      this.error(row, 'quantity', cell, 'quantity is not a finite number', errors);
       return undefined;
     }
     if (typeof cell === 'string' && cell.trim() !== '') {
       const value = this.numbers.read(cell);
       if (!Number.isNaN(value)) return value;
       if (this.numbers.problem === 'ambiguous' && this.allowDefer && this.pending.length < this.maxPending) return 'defer';
-      this.error(row, index, cell, `quantity ${this.numbers.describe(cell)}`, errors);
+      this.error(row, 'quantity', cell, `quantity ${this.numbers.describe(cell)}`, errors);
       return undefined;
     }
     if (cell instanceof Date) {
-      this.error(row, index, cell, 'quantity is a date, not a number', errors);
+      this.error(row, 'quantity', cell, 'quantity is a date, not a number', errors);
       return undefined;
     }
-    this.error(row, index, cell, 'quantity is empty', errors);
+    this.error(row, 'quantity', cell, 'quantity is empty', errors);
     return undefined;
-  }
-
-  private addError(error: RowError): void {
-    this.errorCount++;
-    if (this.errors.length < this.maxErrors) this.errors.push(error);
   }
 }
 

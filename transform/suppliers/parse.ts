@@ -8,11 +8,10 @@
  * received.
  * Pure: rows come from extract/tabular.
  */
-import { DataValidationError } from '../../core/errors.ts';
 import { isBlankRow, shownCell } from '../../extract/tabular/cells.ts';
-import { normalizeHeader } from '../../extract/tabular/header.ts';
+import { type ColumnMapping, HeaderColumns, RowErrors } from '../../extract/tabular/columns.ts';
+import { parseDateCell } from '../../extract/tabular/dates.ts';
 import { NumberReader, type NumberLocaleSetting } from '../../extract/tabular/numbers.ts';
-import { cellRef } from '../../extract/tabular/refs.ts';
 import type { Cell, TabularRow } from '../../extract/tabular/types.ts';
 import type { RowError } from '../shared/checkpoints.ts';
 
@@ -68,7 +67,7 @@ export interface SupplierLine {
 }
 
 export interface SupplierParseOptions {
-  mapping?: Partial<Record<SupplierField, string | string[]>>;
+  mapping?: ColumnMapping<SupplierField>;
   numberLocale?: NumberLocaleSetting;
   maxErrors?: number;
   maxHeaderScan?: number;
@@ -85,25 +84,6 @@ export interface SupplierParseSummary {
   errorCount: number;
 }
 
-function validDate(y: number, m: number, d: number): string | undefined {
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d || y < 1900 || y > 2999) return undefined;
-  return date.toISOString().slice(0, 10);
-}
-
-/** A date cell as YYYY-MM-DD: XLSX dates, ISO dates, DD.MM.YYYY; anything else is refused. */
-export function parseDateCell(cell: Cell): string | undefined {
-  if (cell instanceof Date)
-    return Number.isNaN(cell.getTime()) ? undefined : validDate(cell.getUTCFullYear(), cell.getUTCMonth() + 1, cell.getUTCDate());
-  if (typeof cell !== 'string') return undefined;
-  const text = cell.trim();
-  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?$/.exec(text) ?? /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(text);
-  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
-  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(text);
-  if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]));
-  return undefined;
-}
-
 const text = (cell: Cell): string | null => {
   if (cell === null) return null;
   const t = (cell instanceof Date ? shownCell(cell) : String(cell)).trim();
@@ -111,51 +91,41 @@ const text = (cell: Cell): string | null => {
 };
 
 export class SupplierFileParser {
-  private readonly aliases = new Map<string, SupplierField>();
+  private readonly header: HeaderColumns<SupplierField>;
   private readonly numbers: NumberReader;
-  private readonly maxErrors: number;
-  private readonly maxHeaderScan: number;
-  private columns: Partial<Record<SupplierField, number>> | undefined;
-  private names: string[] = [];
-  private headerRef: string | undefined;
-  private scanned = 0;
-  private readonly errors: RowError[] = [];
-  private errorCount = 0;
+  private readonly errors: RowErrors;
   private rowCount = 0;
   private lineCount = 0;
   private untouched = 0;
 
   constructor(options: SupplierParseOptions = {}) {
-    for (const field of SUPPLIER_FIELDS) {
-      const configured = options.mapping?.[field];
-      const names = configured === undefined ? SUPPLIER_ALIASES[field] : Array.isArray(configured) ? configured : [configured];
-      for (const name of names) {
-        const key = normalizeHeader(name);
-        if (key && (!this.aliases.has(key) || configured !== undefined)) this.aliases.set(key, field);
-      }
-    }
+    this.header = new HeaderColumns({
+      fields: SUPPLIER_FIELDS,
+      aliases: SUPPLIER_ALIASES,
+      mapping: options.mapping,
+      mappingMode: 'replace',
+      duplicates: 'first',
+      accepts: (found) =>
+        found.po !== undefined && (found.confirmedQty !== undefined || found.confirmedDate !== undefined || found.shippedQty !== undefined),
+      expected:
+        'a PO column (PO, purchase order…) and at least one of confirmed qty, confirmed date or shipped qty, beside the line (line, line id, product or supplier code)',
+      configKey: 'suppliers.columns',
+      maxScan: options.maxHeaderScan,
+    });
     this.numbers = new NumberReader(options.numberLocale ?? 'auto');
-    this.maxErrors = options.maxErrors ?? 1000;
-    this.maxHeaderScan = options.maxHeaderScan ?? 20;
+    this.errors = new RowErrors(options.maxErrors ?? 1000);
   }
 
   push(row: TabularRow, out: SupplierLine[]): void {
-    if (this.columns === undefined) {
-      this.seekHeader(row);
+    if (this.header.columns === undefined) {
+      this.header.seek(row);
       return;
     }
     if (isBlankRow(row.cells)) return;
     this.rowCount++;
-    const c = this.columns;
-    const cell = (field: SupplierField): Cell => (c[field] === undefined ? null : (row.cells[c[field]!] ?? null));
+    const cell = (field: SupplierField): Cell => this.header.cell(row, field);
     const problems: RowError[] = [];
-    const fail = (field: SupplierField, value: Cell, message: string) =>
-      problems.push({
-        ref: c[field] === undefined ? row.ref : cellRef(row.ref, c[field]!),
-        column: this.names[c[field] ?? -1] ?? field,
-        value: shownCell(value),
-        message,
-      });
+    const fail = (field: SupplierField, value: Cell, message: string) => problems.push(this.header.problem(row, field, value, message));
     const status = text(cell('status'))?.toLowerCase();
     if (status === 'cancelled' || status === 'received') return;
     const qty = (field: SupplierField): number | null => {
@@ -209,8 +179,7 @@ export class SupplierFileParser {
     if (lineId === null && linePos === null && productCode === null && supplierCode === null && problems.length === 0)
       fail('line', null, 'the line is not identified: give the line number, our product code or your product code');
     if (problems.length > 0) {
-      this.errorCount += problems.length;
-      for (const p of problems) if (this.errors.length < this.maxErrors) this.errors.push(p);
+      this.errors.add(...problems);
       return;
     }
     this.lineCount++;
@@ -233,44 +202,18 @@ export class SupplierFileParser {
   }
 
   finish(): void {
-    if (this.columns === undefined) this.failNoHeader();
+    this.header.requireHeader();
   }
 
   summary(): SupplierParseSummary {
-    const columns: Partial<Record<SupplierField, string>> = {};
-    if (this.columns) for (const [field, index] of Object.entries(this.columns)) columns[field as SupplierField] = this.names[index]!;
     return {
-      headerRef: this.headerRef,
-      columns,
+      headerRef: this.header.headerRef,
+      columns: this.header.columnNames(),
       rows: this.rowCount,
       lines: this.lineCount,
       untouched: this.untouched,
-      errors: this.errors.slice(),
-      errorCount: this.errorCount,
+      errors: this.errors.list(),
+      errorCount: this.errors.count,
     };
-  }
-
-  private seekHeader(row: TabularRow): void {
-    this.scanned++;
-    const found: Partial<Record<SupplierField, number>> = {};
-    row.cells.forEach((cell, index) => {
-      const field = this.aliases.get(normalizeHeader(cell));
-      if (field !== undefined && found[field] === undefined) found[field] = index;
-    });
-    const answers = found.confirmedQty !== undefined || found.confirmedDate !== undefined || found.shippedQty !== undefined;
-    if (found.po !== undefined && answers) {
-      this.columns = found;
-      this.names = row.cells.map((c) => shownCell(c));
-      this.headerRef = row.ref;
-      return;
-    }
-    if (this.scanned >= this.maxHeaderScan) this.failNoHeader();
-  }
-
-  private failNoHeader(): never {
-    throw new DataValidationError(
-      `No header row found in the first ${this.maxHeaderScan} rows: expected a PO column (PO, purchase order…) and at least one of confirmed qty, confirmed date or shipped qty, beside the line (line, line id, product or supplier code).`,
-      { context: { scannedRows: this.scanned } },
-    );
   }
 }
