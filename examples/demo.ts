@@ -161,13 +161,15 @@ async function main(): Promise<void> {
     // the shop floor: a simulated OPC UA historian, its aggregates, the downtime/scrap plan and the OEE report
     await runHistorianDemo(app, out);
     out();
-    const envHint = `MFG_ETL_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'} MFG_ETL_INBOX=${path.relative(process.cwd(), config.inbox)}`;
+    // the reports folder too, or the status page says "No reports yet"
+    const rel = (dir: string) => path.relative(process.cwd(), dir) || '.';
+    const envHint = `MFG_ETL_DATA_DIR=${rel(config.dataDir)} MFG_ETL_INBOX=${rel(config.inbox)} MFG_ETL_REPORTS=${rel(config.reports)}`;
     out('Where things are:');
     out(`  archived files:  ${path.join(inbox, 'archive')}`);
     out(`  rejected files:  ${path.join(inbox, 'rejected')} (each with .errors.csv and .report.txt)`);
     out(`  reports:         ${config.reports} (cost-rollup, inventory-reconciliation and OEE workbooks, load plans)`);
     out(`  staging data:    ${path.join(config.dataDir, 'pglite')}`);
-    out('Try:');
+    out('Try (or run `mfg-etl init --demo` in an empty folder once, then the same commands without the variables):');
     out(`  ${envHint} npx mfg-etl batches`);
     out(`  ${envHint} npx mfg-etl batch <id>`);
     out(`  ${envHint} npx mfg-etl history`);
