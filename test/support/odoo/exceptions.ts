@@ -148,6 +148,26 @@ export const MARSHAL_NONE_TRACEBACK =
   frame('/usr/lib/python3.11/xmlrpc/client.py', 540, 'dump_nil', 'raise TypeError("cannot marshal None unless allow_none is enabled")') +
   'TypeError: cannot marshal None unless allow_none is enabled\n';
 
+/** 041: the method ran and was committed, its result (a recordset) cannot be sent. */
+export function marshalObjectTraceback(pyType: string): string {
+  return (
+    'Traceback (most recent call last):\n' +
+    // Python marks the failing subscript with ~ and ^ here
+    '  File "/usr/lib/python3.11/xmlrpc/client.py", line 522, in __dump\n    f = self.dispatch[type(value)]\n        ~~~~~~~~~~~~~^^^^^^^^^^^^^\n' +
+    `KeyError: <class '${pyType}'>\n\nDuring handling of the above exception, another exception occurred:\n\n` +
+    'Traceback (most recent call last):\n' +
+    frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 161, 'xmlrpc_2', 'response = self._xmlrpc(service)') +
+    frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 140, '_xmlrpc', 'return dumps((result,))') +
+    frame('/opt/odoo/odoo/addons/base/controllers/rpc.py', 114, 'dumps', 'response = OdooMarshaller(allow_none=False).dumps(params)', {
+      start: 11,
+      length: 50,
+    }) +
+    frame('/usr/lib/python3.11/xmlrpc/client.py', 514, 'dumps', 'dump(v, write)') +
+    frame('/usr/lib/python3.11/xmlrpc/client.py', 526, '__dump', 'raise TypeError("cannot marshal %s objects" % type(value))') +
+    `TypeError: cannot marshal <class '${pyType}'> objects\n`
+  );
+}
+
 /** What the last traceback line says: builtins unqualified, werkzeug with its status text. */
 function exceptionLine(e: OdooException): string {
   const shown = e.pyClass.startsWith('builtins.') ? e.pyClass.slice('builtins.'.length) : e.pyClass;

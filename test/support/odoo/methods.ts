@@ -6,6 +6,7 @@
 import { raise, type OdooException } from './exceptions.ts';
 import { searchRecords } from './domain.ts';
 import { Loader } from './load.ts';
+import { findMrpMethod } from './mrp.ts';
 import { PURCHASE_METHODS } from './purchase.ts';
 import type { Env, Rec } from './models.ts';
 import { PyFloat, PyTuple, pyRepr } from './py.ts';
@@ -424,7 +425,9 @@ export const METHODS: Record<string, MethodSpec> = {
   },
 };
 
-export function findMethod(model: string, method: string): MethodSpec | undefined {
+export function findMethod(model: string, method: string, version: 18 | 19 = 19): MethodSpec | undefined {
+  const mrp = findMrpMethod(model, method, version);
+  if (mrp) return mrp;
   const spec = METHODS[method] ?? PURCHASE_METHODS[method];
   if (!spec || (spec.models && !spec.models.includes(model))) return undefined;
   return spec;

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileDomain } from './domain.ts';
-import { MARSHAL_NONE_TRACEBACK, OdooException, json2Error, raise, xmlrpcFault } from './exceptions.ts';
+import { MARSHAL_NONE_TRACEBACK, OdooException, json2Error, marshalObjectTraceback, raise, xmlrpcFault } from './exceptions.ts';
 import { CallStats, Knobs, type CallInfo, type CallRecord } from './knobs.ts';
 import { accessDenied, bindNamed, bindPositional, findMethod, type CallScope, type MethodSpec } from './methods.ts';
 import type { Env, Rec } from './models.ts';
@@ -234,9 +234,10 @@ export class OdooTestServer {
       let xml: string;
       try {
         xml = dumpResponse(value);
-      } catch {
+      } catch (err) {
         // Odoo's marshaller has allow_none=False: the transaction is already committed here
-        xml = dumpFault(1, MARSHAL_NONE_TRACEBACK);
+        const object = /cannot marshal <class '([^']+)'> objects/.exec(err instanceof Error ? err.message : '');
+        xml = dumpFault(1, object ? marshalObjectTraceback(object[1] as string) : MARSHAL_NONE_TRACEBACK);
       }
       send(res, 200, XML_TYPE, xml, { 'X-Content-Type-Options': 'nosniff' });
     };
@@ -374,7 +375,7 @@ export class OdooTestServer {
             : `Private methods (such as ${method}) cannot be called remotely.`,
         );
       }
-      const spec = findMethod(model, method);
+      const spec = findMethod(model, method, this.version);
       if (!spec)
         throw json2
           ? raise.notFound(`The method '${model}.${method}' does not exist`)

@@ -6,6 +6,7 @@
 import { OdooException, RequiredFieldMissing, frames, raise } from './exceptions.ts';
 import { buildModels, type Env, type FieldDef, type ModelDef, type Rec, type StoreView } from './models.ts';
 import { PyFloat, pyFloatRepr, pyFloatRound, pyRepr } from './py.ts';
+import { MRP_EXTENSION } from './mrp-models.ts';
 import { PURCHASE_EXTENSION } from './purchase-models.ts';
 
 export function utcNow(): string {
@@ -36,7 +37,7 @@ export class Store implements StoreView {
     readonly version: 18 | 19,
     readonly enterprise: boolean,
   ) {
-    this.models = buildModels({ version, enterprise, extensions: [PURCHASE_EXTENSION] });
+    this.models = buildModels({ version, enterprise, extensions: [PURCHASE_EXTENSION, MRP_EXTENSION] });
     for (const name of this.models.keys()) this.tables.set(name, new Map());
   }
 

@@ -120,6 +120,8 @@ function dump(value: unknown, out: string[]): void {
     out.push(Number.isInteger(value) ? `<value><int>${value}</int></value>\n` : `<value><double>${pyFloatRepr(value)}</double></value>\n`);
   } else if (typeof value === 'string') {
     out.push(`<value><string>${escape(value)}</string></value>\n`);
+  } else if (value instanceof Unmarshallable) {
+    throw new TypeError(`cannot marshal <class '${value.pyType}'> objects`);
   } else if (Array.isArray(value)) {
     out.push('<value><array><data>\n');
     for (const item of value) dump(item, out);
@@ -136,6 +138,11 @@ function dump(value: unknown, out: string[]): void {
   } else {
     throw new TypeError('cannot marshal None unless allow_none is enabled');
   }
+}
+
+/** A Python object the marshaller cannot send (18's stock.lot.create answers a recordset, 041). */
+export class Unmarshallable {
+  constructor(readonly pyType: string) {}
 }
 
 export function dumpResponse(value: unknown): string {
