@@ -407,6 +407,9 @@ function extendModels(v19: boolean): Record<string, (def: ModelDef) => void> {
         }),
         quantity: fd('float', 'Quantity', { readonly: true, digits: [16, 2], compute: (rec, store) => moveQuantity(store, rec.id) }),
       });
+      const lines = def.fields.move_line_ids;
+      if (lines)
+        def.fields.move_line_ids = { ...lines, children: (rec, store) => ids(children(store, 'stock.move.line', 'move_id', rec.id)) };
       def.fields.date ??= fd('datetime', 'Date Scheduled', { default: (_s, env) => env.now });
       indexed(def, ['raw_material_production_id', 'production_id']);
     },

@@ -574,7 +574,8 @@ export class Store implements StoreView {
     if (field === 'id') return rec.id;
     if (field === 'display_name') return this.display(model, rec.id);
     let raw: unknown = fd.compute ? fd.compute(rec, this) : rec[field];
-    if (fd.type === 'one2many' && !fd.compute) {
+    if (fd.type === 'one2many' && !fd.compute && fd.children) raw = fd.children(rec, this);
+    else if (fd.type === 'one2many' && !fd.compute) {
       raw = this.all(fd.relation as string)
         .filter((child) => child[fd.inverse as string] === rec.id)
         .map((child) => child.id);
