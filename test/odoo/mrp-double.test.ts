@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { confirmedProduction, seedMrpExecution, startOdooTestServer, type OdooTestServer } from '../support/odoo/index.ts';
+import { confirmedProduction, runMrp, seedMrpExecution, startOdooTestServer, type OdooTestServer } from '../support/odoo/index.ts';
 import { parseMethodCall } from '../support/odoo/xmlrpc-codec.ts';
 
 const CAPTURES = new URL('../support/odoo/captures/', import.meta.url);
@@ -602,6 +602,19 @@ describe('MRP seed helpers', () => {
       expect(ms).toBeLessThan(15000);
       const last = server.store.get('mrp.production', ids[1999] as number);
       expect(last?.state).toBe('confirmed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runMrp plays the floor: a started work order puts the MO in progress with an open time row', async () => {
+    const server = await startOdooTestServer({ version: 18 });
+    try {
+      const id = confirmedProduction(server, { qty: 3 });
+      const [first] = server.store.all('mrp.workorder').filter((w) => w.production_id === id);
+      expect(runMrp(server, 'mrp.workorder', 'button_start', [first?.id as number])).toBeNull();
+      expect(server.store.get('mrp.production', id)).toMatchObject({ state: 'progress', qty_producing: 3 });
+      expect(server.store.all('mrp.workcenter.productivity').filter((r) => r.workorder_id === first?.id && !r.date_end)).toHaveLength(1);
     } finally {
       await server.close();
     }
