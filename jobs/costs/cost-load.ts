@@ -32,6 +32,7 @@ import { recordInLedger, writeGroups } from '../../load/odoo-ledger/write.ts';
 import {
   costLine,
   loadCandidates,
+  updateLineSources,
   markLoadStatus,
   refreshSnapshotPrices,
   revaluationTotals,
@@ -190,13 +191,18 @@ async function loadBatch(
   const prices = new Map<number, number>();
   const failedIds = new Set<number>();
   const lineOf = new Map(plan.lines.map((l) => [l.productId, l]));
+  // lineage: a bought component's price comes from a line of a cost update file; a made product's is computed
+  const asOf = typeof batch.stats.asOf === 'string' ? batch.stats.asOf : batch.createdAt.toISOString().slice(0, 10);
+  const sources = await updateLineSources(knex, batch.id, asOf);
   let failure: unknown;
   // one write per price group, recorded in the ledger as soon as it went through
   const writes = await writeGroups(
     plan.groups.map((group) => ({
       entries: group.ids.map((id) => {
         const line = lineOf.get(id)!;
-        return { entry: { key: line.key, batchId: batch.id, hash: line.hash, op: 'update' as const, price: group.price }, id };
+        const source = sources.get(id);
+        const lineage = source ? { lines: [source.lineNo], sourceBatchId: source.sourceBatchId } : {};
+        return { entry: { key: line.key, batchId: batch.id, hash: line.hash, op: 'update' as const, price: group.price, ...lineage }, id };
       }),
       write: () => writePrice(client, group.price, group.ids, context),
     })),

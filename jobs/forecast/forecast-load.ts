@@ -270,6 +270,7 @@ async function applyPlan(
           ref: row.ref,
           message: `not sent: ${row.dependsOn} was rejected (${cause})`,
           details: { dependsOn: row.dependsOn },
+          ...(row.lines ? { lines: row.lines } : {}),
         });
         return false;
       });
@@ -302,6 +303,7 @@ async function applyPlan(
           ref: f.entry.ref,
           message: f.message,
           details: { values: f.entry.values, messages: f.messages },
+          ...(f.entry.lines ? { lines: f.entry.lines } : {}),
         });
       }
     }

@@ -37,6 +37,7 @@ import { ConfigError, DataValidationError, NotFoundError } from '../../core/erro
 import { findLots, type QuantRow, readQuantPages, readQuants } from '../../extract/inventory/odoo-quants.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
 import { type ApplyOutcome, applyQuants, INVENTORY_MODE } from '../../load/inventory/odoo-adjust.ts';
+import { appendLedger } from '../../load/odoo-ledger/ledger.ts';
 import { writeGroups } from '../../load/odoo-ledger/write.ts';
 import { appendAudit } from '../../load/staging/audit.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
@@ -55,7 +56,7 @@ import {
 } from '../../load/inventory/staging.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { localDate } from '../../transform/inventory/index.ts';
-import { DONE, EPSILON, lotsToFind, type PlanItem, planAdjust, withLots } from '../../transform/inventory/adjust-plan.ts';
+import { DONE, EPSILON, keyOf, lotsToFind, type PlanItem, planAdjust, withLots } from '../../transform/inventory/adjust-plan.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { inventorySettings } from '../../core/config/inventory.ts';
 import { ACTOR } from '../inbox-batches.ts';
@@ -132,7 +133,7 @@ async function buildPlan(
   quants: readonly QuantRow[],
   ledger: Map<string, AdjustRow>,
   zeroMissing: boolean,
-): Promise<PlanItem[]> {
+): Promise<{ plan: PlanItem[]; lines: Map<string, number[]> }> {
   const knex = ctx.db.knex;
   const tracking = new Map<number, string>();
   for (const r of (await knex('md_products').whereNotNull('tracking').select('odoo_id', 'tracking')) as {
@@ -140,8 +141,11 @@ async function buildPlan(
     tracking: string;
   }[])
     tracking.set(Number(r.odoo_id), r.tracking);
-  const plan = planAdjust({ keys: await countKeys(knex, batch.id), quants, ledger, tracking, zeroMissing });
-  return withLots(plan, await findLots(client, lotsToFind(plan)));
+  const keys = await countKeys(knex, batch.id);
+  const plan = planAdjust({ keys, quants, ledger, tracking, zeroMissing });
+  // lineage: the count lines behind each key (a quant a full count zeroes has none)
+  const lines = new Map(keys.map((k) => [keyOf(k.locationId, k.productId, k.lotName), k.lineNos]));
+  return { plan: withLots(plan, await findLots(client, lotsToFind(plan))), lines };
 }
 
 interface BatchResult {
@@ -217,7 +221,7 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
 
   const ledger = await adjustLedger(knex, batch.id);
   const { quants } = await readFresh(ctx, client, warehouse, await countedLocationIds(knex, batch.id));
-  const plan = await buildPlan(ctx, client, batch, quants, ledger, params.zeroMissing);
+  const { plan, lines } = await buildPlan(ctx, client, batch, quants, ledger, params.zeroMissing);
   const tally = (items: readonly { action?: string; status?: string }[], field: 'action' | 'status') => {
     const out: Record<string, number> = {};
     for (const i of items) out[i[field]!] = (out[i[field]!] ?? 0) + 1;
@@ -317,6 +321,22 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
       record: async (done) => {
         for (const { entry: p, id } of done) rows.set(p.key, row(p, 'written', null, id));
         await save(done.map((d) => d.entry.key));
+        // the load ledger too: lineage of a quant names the count lines behind it
+        await appendLedger(
+          knex,
+          done.map(({ entry: p, id }) => ({
+            batchId: batch.id,
+            businessKey: `quant:${p.key}`,
+            odooModel: 'stock.quant',
+            odooId: id,
+            externalId: null,
+            operation: p.action === 'create' ? ('create' as const) : ('update' as const),
+            payloadHash: String(p.countedQty),
+            runId: ctx.runId,
+            sourceBatchId: batch.id,
+            sourceLines: lines.get(p.key) ?? [],
+          })),
+        );
       },
     },
   );

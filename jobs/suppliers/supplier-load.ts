@@ -179,6 +179,7 @@ async function finish(ctx: JobContext, p: Pass, writeCalls: number): Promise<Rec
       key: `${p.batch.id}/${o.lineNo}/${o.action}`,
       ref: `row ${o.sourceRef}`,
       message: o.message,
+      lines: [o.lineNo],
     })),
   );
   const report = await writeLoadReport(ctx, p.batch, p.outcomes);

@@ -528,3 +528,16 @@ export async function productCategories(
     parentId: num(r.parent_id),
   }));
 }
+
+/** Lineage: per product of a rollup whose cost came from a cost update file, that file's batch and line. */
+export async function updateLineSources(
+  db: Db,
+  rollupBatchId: number,
+  asOf: string,
+): Promise<Map<number, { sourceBatchId: number; lineNo: number }>> {
+  const rows = await runSql<{ product_id: string; source_batch_id: string; line_no: number }>(db, 'costs/update_line_sources', [
+    rollupBatchId,
+    asOf,
+  ]);
+  return new Map(rows.map((r) => [Number(r.product_id), { sourceBatchId: Number(r.source_batch_id), lineNo: Number(r.line_no) }]));
+}

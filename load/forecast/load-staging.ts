@@ -59,6 +59,7 @@ export async function readBatchCells(db: Db, batchId: number): Promise<ForecastC
     periodStart: String(r.period_start),
     quantity: num(r.quantity),
     lines: Number(r.lines),
+    lineNos: (r.line_nos as Array<number | string>).map(Number),
   }));
 }
 
@@ -91,5 +92,5 @@ export async function droppedOrderpoints(db: Db, warehouseIds: readonly number[]
 export function skippedErrors(skipped: readonly SkippedRow[]): LoadRowError[] {
   return skipped
     .filter((s) => s.kind === 'error')
-    .map((s) => ({ model: s.model, key: s.key ?? '', ref: s.ref, message: s.reason, details: { kind: s.kind } }));
+    .map((s) => ({ model: s.model, key: s.key ?? '', ref: s.ref, message: s.reason, details: { kind: s.kind }, ...(s.lines ? { lines: s.lines } : {}) }));
 }

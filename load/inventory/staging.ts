@@ -546,7 +546,9 @@ export async function saveAdjustRows(db: Db, rows: readonly AdjustRow[], runId: 
 export async function countKeys(
   db: Db,
   batchId: number,
-): Promise<Array<{ locationId: number; productId: number; lotName: string; quantity: number; countedAt: Date; refs: string[] }>> {
+): Promise<
+  Array<{ locationId: number; productId: number; lotName: string; quantity: number; countedAt: Date; refs: string[]; lineNos: number[] }>
+> {
   const rows = (await db('inventory_count_lines')
     .where({ batch_id: batchId })
     .whereNotNull('location_id')
@@ -560,6 +562,7 @@ export async function countKeys(
       db.raw('sum(quantity)::float8 as quantity'),
       db.raw('max(counted_at) as counted_at'),
       db.raw('array_agg(source_ref order by line_no) as refs'),
+      db.raw('array_agg(line_no order by line_no) as line_nos'),
     )
     .orderByRaw("location_id, product_id, coalesce(lot_name, '')")) as Row[];
   return rows.map((r) => ({
@@ -569,5 +572,6 @@ export async function countKeys(
     quantity: Number(r.quantity),
     countedAt: r.counted_at as Date,
     refs: r.refs as string[],
+    lineNos: (r.line_nos as Array<number | string>).map(Number),
   }));
 }

@@ -19,6 +19,10 @@ export interface LedgerEntry {
   operation: LedgerOperation;
   payloadHash: string;
   runId: number | null;
+  /** the batch whose file holds `sourceLines` (default: none; see sql/migrations/016_lineage.sql) */
+  sourceBatchId?: number | null;
+  /** line_no of the staged lines the write came from; [] = from the absence of a line; null/absent = no file line */
+  sourceLines?: readonly number[] | null;
 }
 
 export interface LedgerLast {
@@ -70,6 +74,9 @@ export async function appendLedger(db: Db, entries: readonly LedgerEntry[]): Pro
       list.map((e) => e.externalId),
       list.map((e) => e.operation),
       list.map((e) => e.payloadHash),
+      list.map((e) => e.sourceBatchId ?? null),
+      // int[][] would have to be rectangular: each row's lines go as an array literal
+      list.map((e) => (e.sourceLines ? `{${e.sourceLines.join(',')}}` : null)),
     ]);
   }
 }

@@ -14,6 +14,8 @@ export interface LoadRowError {
   ref: string;
   message: string;
   details?: Record<string, unknown>;
+  /** line_no of the batch's staged lines behind the row (lineage) */
+  lines?: readonly number[];
 }
 
 export async function saveLoadErrors(db: Db, batchId: number, runId: number, errors: readonly LoadRowError[]): Promise<void> {
@@ -27,6 +29,7 @@ export async function saveLoadErrors(db: Db, batchId: number, runId: number, err
         ref: e.ref,
         message: e.message,
         details: JSON.stringify(e.details ?? {}),
+        source_lines: e.lines ? [...e.lines] : null,
       })),
     );
   }

@@ -18,12 +18,28 @@ import { appendLedger, type LedgerEntry } from './ledger.ts';
 
 type Db = Knex | Knex.Transaction;
 
-/** One planned write: its business key, its batch, the payload hash, create or update. */
+/**
+ * One planned write: its business key, its batch, the payload hash, create or update, and the
+ * file lines it came from (lineage): `lines` are line_no of the batch's staged lines (several
+ * when one record sums several lines; [] when the write comes from a line's absence), of
+ * `sourceBatchId` when the lines are another batch's (default: `batchId`).
+ */
 export interface WriteEntry {
   key: string;
   batchId: number | null;
   hash: string;
   op: 'create' | 'update';
+  lines?: readonly number[];
+  sourceBatchId?: number;
+}
+
+/** The lineage columns of a write's ledger row. */
+export function sourceOf(entry: Pick<WriteEntry, 'batchId' | 'lines' | 'sourceBatchId'>): {
+  sourceBatchId: number | null;
+  sourceLines: readonly number[] | null;
+} {
+  if (!entry.lines) return { sourceBatchId: entry.sourceBatchId ?? null, sourceLines: null };
+  return { sourceBatchId: entry.sourceBatchId ?? entry.batchId, sourceLines: entry.lines };
 }
 
 /** A write sent through `load`: its cells, the external id first. */
@@ -53,6 +69,7 @@ export function ledgerRows(
     operation: entry.op,
     payloadHash: entry.hash,
     runId,
+    ...sourceOf(entry),
   }));
 }
 

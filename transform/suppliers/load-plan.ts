@@ -66,6 +66,8 @@ export interface Entry {
   hash: string;
   op: 'create' | 'update';
   lineNo: number;
+  /** [lineNo]: the file line the write comes from (lineage) */
+  lines: number[];
 }
 
 export interface DateWrite {
@@ -176,7 +178,7 @@ export function planSupplierLoad(
       continue;
     }
     dates.push({
-      entry: { key, batchId, hash, op: 'update', lineNo: l.lineNo },
+      entry: { key, batchId, hash, op: 'update', lineNo: l.lineNo, lines: [l.lineNo] },
       poLineId: l.poLineId,
       date: target,
       writeLine: lineToWrite,
@@ -261,7 +263,7 @@ export function planSupplierLoad(
     asn.push({
       moveId: move.id,
       commands,
-      entries: rows.map((r) => ({ entry: { key: asnKey(batchId, r.lineNo), batchId, hash, op: 'update', lineNo: r.lineNo }, id: move.id })),
+      entries: rows.map((r) => ({ entry: { key: asnKey(batchId, r.lineNo), batchId, hash, op: 'update', lineNo: r.lineNo, lines: [r.lineNo] }, id: move.id })),
     });
   }
   return { dates, asn, outcomes };

@@ -30,6 +30,8 @@ export interface ForecastCell {
   quantity: number | null;
   /** staged lines summed into this cell */
   lines: number;
+  /** their line_no (lineage); absent: not known */
+  lineNos?: number[];
 }
 
 export interface TargetRow {
@@ -49,6 +51,8 @@ export interface TargetRow {
   dependsOn?: string;
   /** why the row exists besides this version's lines */
   reason?: 'dropped';
+  /** line_no of the staged lines behind the row (lineage); [] for a row a dropped line makes */
+  lines?: number[];
 }
 
 export interface TargetSet {
@@ -66,6 +70,8 @@ export interface SkippedRow {
   key?: string;
   ref: string;
   reason: string;
+  /** line_no of the staged lines behind it */
+  lines?: number[];
 }
 
 export function cellRef(productCode: string, warehouseCode: string, periodStart?: string): string {
@@ -81,6 +87,12 @@ function makeRow(
 ): TargetRow {
   const cells = [xmlid(key), ...rest];
   return { model, key, cells, hash: payloadHash(model, fields, cells), ...meta };
+}
+
+/** The line numbers of cells, when staging gave them. */
+function linesOf(cells: readonly ForecastCell[]): { lines?: number[] } {
+  if (cells.some((c) => c.lineNos === undefined)) return {};
+  return { lines: cells.flatMap((c) => c.lineNos!).sort((a, b) => a - b) };
 }
 
 /** Company column only when every row knows its company: an empty cell would clear a required field. */
@@ -99,9 +111,15 @@ function usable(
     const ref = cellRef(c.productCode, c.warehouseCode, c.periodStart);
     if (c.productId === null || c.warehouseId === null) {
       const what = c.productId === null ? `product ${c.productCode}` : `warehouse ${c.warehouseCode}`;
-      skipped.push({ kind: 'unresolved', model, ref, reason: `${what} is not in the master data snapshot (run masterdata-sync)` });
+      skipped.push({
+        kind: 'unresolved',
+        model,
+        ref,
+        reason: `${what} is not in the master data snapshot (run masterdata-sync)`,
+        ...linesOf([c]),
+      });
     } else if (c.quantity === null) {
-      skipped.push({ kind: 'no_quantity', model, ref, reason: 'no quantity in the product unit (unit not convertible)' });
+      skipped.push({ kind: 'no_quantity', model, ref, reason: 'no quantity in the product unit (unit not convertible)', ...linesOf([c]) });
     } else {
       out.push(c as ForecastCell & { productId: number; warehouseId: number });
     }
@@ -133,17 +151,27 @@ export function mpsTargets(cells: readonly ForecastCell[], dropped: readonly Dro
 
   const schedules = new Map<
     string,
-    { warehouseId: number; productId: number; companyId: number | null; productCode: string; warehouseCode: string }
+    {
+      warehouseId: number;
+      productId: number;
+      companyId: number | null;
+      productCode: string;
+      warehouseCode: string;
+      cells: ForecastCell[];
+    }
   >();
   for (const c of good) {
     const key = scheduleKey(c.warehouseId, c.productId);
-    if (!schedules.has(key))
+    const known = schedules.get(key);
+    if (known) known.cells.push(c);
+    else
       schedules.set(key, {
         warehouseId: c.warehouseId,
         productId: c.productId,
         companyId: c.companyId,
         productCode: c.productCode,
         warehouseCode: c.warehouseCode,
+        cells: [c],
       });
   }
   const withCompany = companyColumn([...schedules.values()].map((s) => s.companyId));
@@ -165,6 +193,7 @@ export function mpsTargets(cells: readonly ForecastCell[], dropped: readonly Dro
         },
         productId: s.productId,
         warehouseId: s.warehouseId,
+        ...linesOf(s.cells),
       },
     ),
   );
@@ -184,6 +213,7 @@ export function mpsTargets(cells: readonly ForecastCell[], dropped: readonly Dro
         productId: c.productId,
         warehouseId: c.warehouseId,
         dependsOn: schedule,
+        ...linesOf([c]),
       },
     );
   });
@@ -206,6 +236,7 @@ export function mpsTargets(cells: readonly ForecastCell[], dropped: readonly Dro
         // the schedule was loaded with an earlier version; it is a dependency only when this version has it too
         dependsOn: schedules.has(schedule) ? schedule : undefined,
         reason: 'dropped',
+        lines: [],
       }),
     );
   }
@@ -267,11 +298,15 @@ export function orderpointTargets(
 ): OrderpointTargets {
   const model = MODELS.orderpoint;
   const skipped: SkippedRow[] = [];
-  const groups = new Map<string, { first: ForecastCell & { productId: number; warehouseId: number }; periods: PeriodDemand[] }>();
+  const groups = new Map<
+    string,
+    { first: ForecastCell & { productId: number; warehouseId: number }; periods: PeriodDemand[]; cells: ForecastCell[] }
+  >();
   for (const c of usable(cells, model, skipped)) {
     const key = orderpointKey(c.warehouseId, c.productId);
-    const group = groups.get(key) ?? { first: c, periods: [] };
+    const group = groups.get(key) ?? { first: c, periods: [], cells: [] };
     group.periods.push({ periodStart: c.periodStart, quantity: c.quantity as number });
+    group.cells.push(c);
     groups.set(key, group);
   }
 
@@ -287,20 +322,22 @@ export function orderpointTargets(
     max: number;
     values: Record<string, string | number | null>;
     reason?: 'dropped';
+    lines?: number[];
   }
   const pending: Pending[] = [];
-  const noLocation = (key: string, productCode: string, warehouseCode: string) =>
+  const noLocation = (key: string, productCode: string, warehouseCode: string, lines: { lines?: number[] }) =>
     skipped.push({
       kind: 'error',
       model,
       key,
       ref: cellRef(productCode, warehouseCode),
       reason: `warehouse ${warehouseCode} has no stock location in the master data snapshot (run masterdata-sync)`,
+      ...lines,
     });
 
-  for (const [key, { first, periods }] of groups) {
+  for (const [key, { first, periods, cells: groupCells }] of groups) {
     if (first.lotStockId === null) {
-      noLocation(key, first.productCode, first.warehouseCode);
+      noLocation(key, first.productCode, first.warehouseCode, linesOf(groupCells));
       continue;
     }
     const lead = o.leadTimes.get(first.productId) ?? { days: o.defaultLeadDays, source: 'default' };
@@ -336,6 +373,7 @@ export function orderpointTargets(
         coverDemand: Number(levels.coverDemand.toFixed(6)),
         reviewDemand: Number(levels.reviewDemand.toFixed(6)),
       },
+      ...linesOf(groupCells),
     });
   }
   for (const d of dropped) {
@@ -344,7 +382,7 @@ export function orderpointTargets(
     const productCode = d.productCode ?? `product#${d.productId}`;
     const warehouseCode = d.warehouseCode ?? `warehouse#${d.warehouseId}`;
     if (d.lotStockId === null) {
-      noLocation(key, productCode, warehouseCode);
+      noLocation(key, productCode, warehouseCode, { lines: [] });
       continue;
     }
     pending.push({
@@ -365,6 +403,7 @@ export function orderpointTargets(
         note: 'not in this version: no forecast demand',
       },
       reason: 'dropped',
+      lines: [],
     });
   }
 
@@ -397,6 +436,7 @@ export function orderpointTargets(
         productId: p.productId,
         warehouseId: p.warehouseId,
         ...(p.reason ? { reason: p.reason } : {}),
+        ...(p.lines ? { lines: p.lines } : {}),
       },
     ),
   );
