@@ -11,6 +11,7 @@ import { registerBatchCommands } from './batches.ts';
 import { registerDaemonCommands } from './daemon.ts';
 import { registerHistorianCommands } from './historian.ts';
 import { registerInitCommands } from './init.ts';
+import { registerLineageCommands } from './lineage.ts';
 import { ExitCode, redacted, type RegistryLoader } from './io.ts';
 import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerAdminCommands(program, registry);
   registerRunCommands(program, registry);
   registerBatchCommands(program);
+  registerLineageCommands(program);
   registerDaemonCommands(program, registry);
   registerHistorianCommands(program);
   registerQualityCommands(program);

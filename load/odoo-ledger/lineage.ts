@@ -204,6 +204,8 @@ export interface BatchLineage {
   lines: FileLine[];
   /** the line_no to pass as `after` for the next page; null: this was the last */
   nextAfter: number | null;
+  /** for the whole file, when no line is staged (a rejected file keeps none) */
+  note?: string;
 }
 
 export interface FileLineage {
@@ -324,6 +326,7 @@ export async function lineageOfFile(db: Db, pathOrSha: string, o: { after?: numb
       })),
       lines,
       nextAfter: lines.length === limit ? lines[lines.length - 1]!.line : null,
+      ...(Number(sum?.staged ?? 0) === 0 ? { note: batchReason(batch) } : {}),
     });
   }
   return { query: redactSecrets(pathOrSha), sha256, batches: out };
