@@ -626,7 +626,11 @@ export function batchPage(ctx: PageContext, d: BatchPageData): SafeHtml {
       ${d.notice ? html`<p class="notice notice-${d.notice.ok ? 'green' : 'red'}" id="notice">${d.notice.text}</p>` : ''}
       <dl class="facts">
         <dt>Source</dt>
-        <dd>${b.source ?? '–'}</dd>
+        <dd>
+          ${b.source ?? '–'}${b.source || b.sourceSha256
+            ? html` · <a href="${query('/lineage', { file: b.sourceSha256 ?? b.source })}" id="file-lineage">where each line went</a>`
+            : ''}
+        </dd>
         <dt>Created</dt>
         <dd>
           ${time(b.createdAt, ctx)} by ${b.createdBy}${b.runId ? html` in <a href="${href('runs', b.runId)}">run #${b.runId}</a>` : ''}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Config } from '../../core/config.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import type { Database } from '../../core/db.ts';
-import { BatchStateError, ConfigError, NotFoundError } from '../../core/errors.ts';
+import { BatchStateError, ConfigError, NotFoundError, UsageError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { findBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
 import {
@@ -38,6 +38,7 @@ import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttl
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SafeHtml } from './html.ts';
 import { createMetricsRegistry } from './metrics.ts';
+import * as lineagePages from './lineage-page.ts';
 import * as pages from './pages.ts';
 import { picturesSection } from './pictures.ts';
 import { forecastVersionCompare } from '../../load/forecast/staging.ts';
@@ -408,6 +409,7 @@ export class StatusServer {
     if ((m = /^\/batches\/(\d+)\/errors\.csv$/.exec(p))) return this.only(get, () => this.errorsCsv(r, positiveInt(m![1])));
     if ((m = /^\/batches\/(\d+)\/(approve|reject)$/.exec(p)))
       return this.only(method === 'POST', () => this.decide(r, ctx, positiveInt(m![1]), m![2] as 'approve' | 'reject'), 'POST');
+    if (p === '/lineage') return this.only(get, () => this.lineage(r, ctx));
     if (p === '/reports' || p === '/reports/') return this.only(get, () => this.reports(r, ctx));
     if (p.startsWith('/reports/')) return this.only(get, () => this.download(r, p.slice('/reports/'.length)));
     throw new HttpError(404, `There is no page ${p}.`);
@@ -561,6 +563,36 @@ export class StatusServer {
     const done = r.url.searchParams.get('done');
     if (done === 'approved' || done === 'rejected') data.notice = { ok: true, text: `Batch ${data.batch.id} ${done}.` };
     this.page(r, pages.batchPage(ctx, data));
+  }
+
+  /** /lineage?model=…&id=… or /lineage?file=<path|sha256>[&after=<line>]; the lookup form without them. */
+  private async lineage(r: Request, ctx: pages.PageContext): Promise<void> {
+    const q = r.url.searchParams;
+    const model = q.get('model')?.trim() ?? '';
+    const id = q.get('id')?.trim() ?? '';
+    const file = q.get('file')?.trim() ?? '';
+    if (!model && !id && !file) return this.page(r, lineagePages.lineageLookupPage(ctx));
+    const { lineageOfFile, lineageOfRecord } = await import('../../load/odoo-ledger/lineage.ts');
+    try {
+      if (file) {
+        const after = positiveInt(q.get('after') ?? undefined);
+        // a page never hashes files of the server's disk: a path is looked up as the inbox recorded it
+        const f = await lineageOfFile(this.o.db.knex, file, { ...(after ? { after } : {}), limit: 1000, hashFiles: false });
+        return this.page(r, lineagePages.fileLineagePage(ctx, f));
+      }
+      const n = positiveInt(id);
+      if (!n) throw new UsageError(`"${id}" is not an Odoo record id (a positive whole number)`);
+      const writes = await lineageOfRecord(this.o.db.knex, model, n);
+      return this.page(r, lineagePages.recordLineagePage(ctx, model, n, writes));
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof UsageError)
+        return this.page(
+          r,
+          lineagePages.lineageLookupPage(ctx, { model, id, file, error: this.o.config.redactor.text(err.message) }),
+          err instanceof NotFoundError ? 404 : 400,
+        );
+      throw err;
+    }
   }
 
   private async errorsCsv(r: Request, id: number | undefined): Promise<void> {

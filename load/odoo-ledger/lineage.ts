@@ -223,19 +223,20 @@ async function sha256Of(file: string): Promise<string> {
 }
 
 /** The batches of a file given by sha256, by a path on disk (hashed), or by the path / name the inbox recorded. */
-async function fileBatches(db: Db, pathOrSha: string): Promise<{ sha256: string | null; batches: FileBatch[] }> {
+async function fileBatches(db: Db, pathOrSha: string, hashFiles: boolean): Promise<{ sha256: string | null; batches: FileBatch[] }> {
   const query = pathOrSha.trim();
   if (query === '') throw new UsageError('give a file path, a file name or the sha256 of a file');
   let sha: string | null = SHA256.test(query) ? query.toLowerCase() : null;
   let name: string | null = null;
   if (!sha) {
     name = path.basename(query);
-    try {
-      const real = await realpath(query);
-      if ((await stat(real)).isFile()) sha = await sha256Of(real);
-    } catch {
-      // not on this disk (archived, moved, another host): found by the path the inbox recorded
-    }
+    if (hashFiles)
+      try {
+        const real = await realpath(query);
+        if ((await stat(real)).isFile()) sha = await sha256Of(real);
+      } catch {
+        // not on this disk (archived, moved, another host): found by the path the inbox recorded
+      }
   }
   const rows = await runSql(db, 'odoo-ledger/lineage_file_batches', [sha, sha ? null : query, name]);
   const batches = rows.map(
@@ -283,8 +284,12 @@ function batchReason(b: FileBatch): string {
  * Where each line of a file went, per batch made from the file (newest first): one page of
  * `limit` lines after line_no `after`. Throws NotFoundError when no batch came from the file.
  */
-export async function lineageOfFile(db: Db, pathOrSha: string, o: { after?: number; limit?: number } = {}): Promise<FileLineage> {
-  const { sha256, batches } = await fileBatches(db, pathOrSha);
+export async function lineageOfFile(
+  db: Db,
+  pathOrSha: string,
+  o: { after?: number; limit?: number; /** a path on this disk is hashed (CLI); false for the status page */ hashFiles?: boolean } = {},
+): Promise<FileLineage> {
+  const { sha256, batches } = await fileBatches(db, pathOrSha, o.hashFiles ?? true);
   if (batches.length === 0)
     throw new NotFoundError(
       `no batch was made from ${redactSecrets(pathOrSha)} — give the file itself, its sha256, or the inbox path a batch shows (mfg-etl batches)`,
