@@ -7,7 +7,8 @@ import { positiveId, print, printJson, withApp } from './io.ts';
 
 function approvalText(a: Approval): string {
   if (!a.at) return 'not approved';
-  if (a.auto) return `auto-approved ${when(a.at)}${a.comment ? ` (${a.comment.replace(/^auto-approved\s*/, '').replace(/^\((.*)\)$/, '$1')})` : ''}`;
+  if (a.auto)
+    return `auto-approved ${when(a.at)}${a.comment ? ` (${a.comment.replace(/^auto-approved\s*/, '').replace(/^\((.*)\)$/, '$1')})` : ''}`;
   return `approved ${when(a.at)} by ${a.by ?? '?'}${a.comment ? `: ${a.comment}` : ''}`;
 }
 
@@ -25,7 +26,9 @@ export function recordLineageText(model: string, id: number, writes: readonly Re
     if (w.lines && w.lines.length > 0) {
       const shown = w.lines.slice(0, LINES_SHOWN).map((l) => l.ref ?? `#${l.line}`);
       const more = (w.lineCount ?? w.lines.length) - shown.length;
-      out.push(`  line${shown.length > 1 ? 's' : ' '}     ${shown.join(', ')}${more > 0 ? ` and ${more} more (--json lists ${w.lines.length})` : ''}`);
+      out.push(
+        `  line${shown.length > 1 ? 's' : ' '}     ${shown.join(', ')}${more > 0 ? ` and ${more} more (--json lists ${w.lines.length})` : ''}`,
+      );
     }
     if (w.noFile) out.push(`  file      ${w.noFile}`);
     if (w.file && w.batch && w.file.batchId !== w.batch.id)
@@ -53,7 +56,11 @@ export function fileLineageText(f: FileLineage): string {
     out.push(
       `batch ${batch.id}: ${batch.kind} ${batch.scope} version ${batch.version} — ${batch.status}`,
       `file ${batch.source ?? '-'} (sha256 ${batch.sha256 ?? '-'}), staged ${when(batch.createdAt)}`,
-      batch.approval ? approvalText(batch.approval) : batch.rejected ? `rejected ${when(batch.rejected.at)}: ${batch.rejected.reason ?? ''}` : 'not approved',
+      batch.approval
+        ? approvalText(batch.approval)
+        : batch.rejected
+          ? `rejected ${when(batch.rejected.at)}: ${batch.rejected.reason ?? ''}`
+          : 'not approved',
       `${b.staged} staged line(s), ${b.written} reached Odoo in ${b.writes} write(s); ${b.rowErrors.length} line(s) never staged`,
     );
     const rows = b.lines.map((l) => [
@@ -81,25 +88,29 @@ export function registerLineageCommands(program: Command): void {
     .option('--after <line>', 'with --file: list the lines after this line number (pages of --limit)')
     .option('--limit <n>', 'with --file: lines listed per batch', '1000')
     .option('--json', 'machine-readable output')
-    .action(async (model: string | undefined, id: string | undefined, opts: { file?: string; after?: string; limit: string; json?: boolean }) => {
-      const { lineageOfFile, lineageOfRecord } = await import('../../load/odoo-ledger/lineage.ts');
-      if (opts.file !== undefined) {
-        if (model !== undefined) throw new UsageError('give either <model> <id> or --file, not both');
-        const after = opts.after === undefined ? undefined : positiveId(opts.after, '--after');
-        const limit = positiveId(opts.limit, '--limit');
+    .action(
+      async (model: string | undefined, id: string | undefined, opts: { file?: string; after?: string; limit: string; json?: boolean }) => {
+        const { lineageOfFile, lineageOfRecord } = await import('../../load/odoo-ledger/lineage.ts');
+        if (opts.file !== undefined) {
+          if (model !== undefined) throw new UsageError('give either <model> <id> or --file, not both');
+          const after = opts.after === undefined ? undefined : positiveId(opts.after, '--after');
+          const limit = positiveId(opts.limit, '--limit');
+          return withApp(async (app) => {
+            const f = await lineageOfFile(app.db.knex, opts.file!, { ...(after !== undefined ? { after } : {}), limit });
+            if (opts.json) printJson(f);
+            else print(fileLineageText(f));
+          });
+        }
+        if (model === undefined || id === undefined)
+          throw new UsageError(
+            'usage: mfg-etl lineage <model> <id> (e.g. mfg-etl lineage stock.quant 42) or mfg-etl lineage --file <path|sha256>',
+          );
+        const recordId = positiveId(id, 'record id');
         return withApp(async (app) => {
-          const f = await lineageOfFile(app.db.knex, opts.file!, { ...(after !== undefined ? { after } : {}), limit });
-          if (opts.json) printJson(f);
-          else print(fileLineageText(f));
+          const writes = await lineageOfRecord(app.db.knex, model, recordId);
+          if (opts.json) printJson({ model, id: recordId, writes });
+          else print(recordLineageText(model, recordId, writes));
         });
-      }
-      if (model === undefined || id === undefined)
-        throw new UsageError('usage: mfg-etl lineage <model> <id> (e.g. mfg-etl lineage stock.quant 42) or mfg-etl lineage --file <path|sha256>');
-      const recordId = positiveId(id, 'record id');
-      return withApp(async (app) => {
-        const writes = await lineageOfRecord(app.db.knex, model, recordId);
-        if (opts.json) printJson({ model, id: recordId, writes });
-        else print(recordLineageText(model, recordId, writes));
-      });
-    });
+      },
+    );
 }

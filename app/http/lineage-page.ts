@@ -64,27 +64,36 @@ export function recordLineagePage(ctx: PageContext, model: string, id: number, w
                 <td>${time(w.at, ctx)}</td>
                 <td>${w.operation} <span class="muted small">${w.businessKey}</span></td>
                 <td>
-                  ${w.file
-                    ? html`<a href="${query('/lineage', { file: w.file.sha256 ?? w.file.path })}">${w.file.path ?? w.file.name ?? '?'}</a>${w.batch &&
-                        w.file.batchId !== w.batch.id
-                          ? html`<br /><span class="small"
-                                >from <a href="${href('batches', w.file.batchId)}">batch #${w.file.batchId}</a> (${w.file.kind}),
-                                ${approvalHtml(w.file.approval, ctx)}</span
-                              >`
-                          : ''}`
-                    : html`<span class="muted">${w.noFile ?? ''}</span>`}
+                  ${
+                    w.file
+                      ? html`<a href="${query('/lineage', { file: w.file.sha256 ?? w.file.path })}">${w.file.path ?? w.file.name ?? '?'}</a
+                          >${
+                            w.batch && w.file.batchId !== w.batch.id
+                              ? html`<br /><span class="small"
+                                    >from <a href="${href('batches', w.file.batchId)}">batch #${w.file.batchId}</a> (${w.file.kind}),
+                                    ${approvalHtml(w.file.approval, ctx)}</span
+                                  >`
+                              : ''
+                          }`
+                      : html`<span class="muted">${w.noFile ?? ''}</span>`
+                  }
                 </td>
                 <td>${lines.join(', ')}${more > 0 ? html` <span class="muted">and ${more} more</span>` : ''}</td>
                 <td>
-                  ${w.batch
-                    ? html`<a href="${href('batches', w.batch.id)}">#${w.batch.id}</a> ${w.batch.kind} ${w.batch.scope} ${w.batch.version}`
-                    : html`<span class="muted">none</span>`}
+                  ${
+                    w.batch
+                      ? html`<a href="${href('batches', w.batch.id)}">#${w.batch.id}</a> ${w.batch.kind} ${w.batch.scope} ${w.batch.version}`
+                      : html`<span class="muted">none</span>`
+                  }
                 </td>
                 <td>${w.batch ? approvalHtml(w.batch.approval, ctx) : ''}</td>
                 <td>
-                  ${w.run
-                    ? html`<a href="${href('runs', w.run.id)}">#${w.run.id}</a> ${w.run.job} (${w.run.trigger}) ${time(w.run.startedAt, ctx)}`
-                    : html`<span class="muted">removed</span>`}
+                  ${
+                    w.run
+                      ? html`<a href="${href('runs', w.run.id)}">#${w.run.id}</a> ${w.run.job} (${w.run.trigger})
+                          ${time(w.run.startedAt, ctx)}`
+                      : html`<span class="muted">removed</span>`
+                  }
                 </td>
               </tr>`;
             })}
@@ -101,53 +110,66 @@ export function fileLineagePage(ctx: PageContext, f: FileLineage): SafeHtml {
     `Lineage of ${f.query}`,
     html`<h1>Lineage of ${f.query}</h1>
       ${f.batches.map(
-        (b) => html`<section>
-          <h2><a href="${href('batches', b.batch.id)}">Batch #${b.batch.id}</a>: ${b.batch.kind} ${b.batch.scope} ${b.batch.version} — ${b.batch.status}</h2>
-          <p>
-            ${b.batch.source ?? ''} <span class="muted small">sha256 ${b.batch.sha256 ?? '–'}</span><br />
-            ${b.batch.approval ? html`Approved: ${approvalHtml(b.batch.approval, ctx)}<br />` : ''} ${b.staged} staged line(s), ${b.written}
-            reached Odoo in ${b.writes} write(s); ${b.rowErrors.length} line(s) never staged.
-          </p>
-          ${b.note ? html`<p class="notice notice-red">${b.note}</p>` : ''}
-          ${b.lines.length
-            ? html`<div class="scroll">
-                <table class="lineage-lines">
-                  <thead>
-                    <tr>
-                      <th>Line</th>
-                      <th>Went to</th>
-                      <th>Why not</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${b.lines.map(
-                      (l) => html`<tr>
-                        <td>${l.ref}</td>
-                        <td>
-                          ${l.went.map(
-                            (w) =>
-                              html`<a href="${query('/lineage', { model: w.model, id: w.id ?? undefined })}">${w.operation} ${w.model} ${w.id ?? '?'}</a>${w.lines > 1
-                                  ? html` <span class="muted small">(with ${w.lines - 1} other line(s))</span>`
-                                  : ''}<br />`,
-                          )}
-                        </td>
-                        <td>${l.why.join('; ')}</td>
-                      </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-            : ''}
-          ${b.nextAfter !== null
-            ? html`<p><a href="${query('/lineage', { file: f.sha256 ?? f.query, after: b.nextAfter })}">More lines</a></p>`
-            : ''}
-          ${b.rowErrors.length
-            ? html`<h3>Never staged (row errors of the import)</h3>
-                <ul>
-                  ${b.rowErrors.map((e) => html`<li>${e.ref}${e.column ? ` [${e.column}]` : ''}: ${e.message}</li>`)}
-                </ul>`
-            : ''}
-        </section>`,
+        (b) =>
+          html`<section>
+            <h2>
+              <a href="${href('batches', b.batch.id)}">Batch #${b.batch.id}</a>: ${b.batch.kind} ${b.batch.scope} ${b.batch.version} —
+              ${b.batch.status}
+            </h2>
+            <p>
+              ${b.batch.source ?? ''} <span class="muted small">sha256 ${b.batch.sha256 ?? '–'}</span><br />
+              ${b.batch.approval ? html`Approved: ${approvalHtml(b.batch.approval, ctx)}<br />` : ''} ${b.staged} staged line(s),
+              ${b.written} reached Odoo in ${b.writes} write(s); ${b.rowErrors.length} line(s) never staged.
+            </p>
+            ${b.note ? html`<p class="notice notice-red">${b.note}</p>` : ''}
+            ${
+              b.lines.length
+                ? html`<div class="scroll">
+                    <table class="lineage-lines">
+                      <thead>
+                        <tr>
+                          <th>Line</th>
+                          <th>Went to</th>
+                          <th>Why not</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${b.lines.map(
+                          (l) =>
+                            html`<tr>
+                              <td>${l.ref}</td>
+                              <td>
+                                ${l.went.map(
+                                  (w) =>
+                                    html`<a href="${query('/lineage', { model: w.model, id: w.id ?? undefined })}"
+                                        >${w.operation} ${w.model} ${w.id ?? '?'}</a
+                                      >${
+                                        w.lines > 1 ? html` <span class="muted small">(with ${w.lines - 1} other line(s))</span>` : ''
+                                      }<br />`,
+                                )}
+                              </td>
+                              <td>${l.why.join('; ')}</td>
+                            </tr>`,
+                        )}
+                      </tbody>
+                    </table>
+                  </div>`
+                : ''
+            }
+            ${
+              b.nextAfter !== null
+                ? html`<p><a href="${query('/lineage', { file: f.sha256 ?? f.query, after: b.nextAfter })}">More lines</a></p>`
+                : ''
+            }
+            ${
+              b.rowErrors.length
+                ? html`<h3>Never staged (row errors of the import)</h3>
+                    <ul>
+                      ${b.rowErrors.map((e) => html`<li>${e.ref}${e.column ? ` [${e.column}]` : ''}: ${e.message}</li>`)}
+                    </ul>`
+                : ''
+            }
+          </section>`,
       )}
       ${lookupForm('', '', f.query)}`,
   );

@@ -627,9 +627,11 @@ export function batchPage(ctx: PageContext, d: BatchPageData): SafeHtml {
       <dl class="facts">
         <dt>Source</dt>
         <dd>
-          ${b.source ?? '–'}${b.source || b.sourceSha256
-            ? html` · <a href="${query('/lineage', { file: b.sourceSha256 ?? b.source })}" id="file-lineage">where each line went</a>`
-            : ''}
+          ${b.source ?? '–'}${
+            b.source || b.sourceSha256
+              ? html` · <a href="${query('/lineage', { file: b.sourceSha256 ?? b.source })}" id="file-lineage">where each line went</a>`
+              : ''
+          }
         </dd>
         <dt>Created</dt>
         <dd>

@@ -92,5 +92,12 @@ export async function droppedOrderpoints(db: Db, warehouseIds: readonly number[]
 export function skippedErrors(skipped: readonly SkippedRow[]): LoadRowError[] {
   return skipped
     .filter((s) => s.kind === 'error')
-    .map((s) => ({ model: s.model, key: s.key ?? '', ref: s.ref, message: s.reason, details: { kind: s.kind }, ...(s.lines ? { lines: s.lines } : {}) }));
+    .map((s) => ({
+      model: s.model,
+      key: s.key ?? '',
+      ref: s.ref,
+      message: s.reason,
+      details: { kind: s.kind },
+      ...(s.lines ? { lines: s.lines } : {}),
+    }));
 }

@@ -78,7 +78,8 @@ function approvalOf(by: unknown, at: unknown, comment: unknown): Approval {
 function noFileReason(kind: string | null, source: string | null, lines: unknown, batchId: number | null, businessKey: string): string {
   if (kind === 'historian') return `no file: historian data (${source ?? 'OPC UA tags'}, the batch's time range)`;
   if (kind === 'cost_rollup') return 'no file line: a price computed by the rollup from the bills of materials and component costs';
-  if (Array.isArray(lines) && lines.length === 0) return 'no line: written because the file no longer has this record (a dropped line is zeroed)';
+  if (Array.isArray(lines) && lines.length === 0)
+    return 'no line: written because the file no longer has this record (a dropped line is zeroed)';
   if (batchId === null) return `no batch: written by an event (${businessKey}), not from a file`;
   return 'lines not recorded: written before lineage (migration 016)';
 }
@@ -100,7 +101,9 @@ export async function lineageOfRecord(db: Db, model: string, id: number): Promis
     const refOf = new Map(refs.map((x) => [Number(x.line), x.ref]));
     const sourceLines = r.source_lines as Array<number | string> | null;
     const lines =
-      sourceLines === null ? null : sourceLines.slice(0, MAX_LINES_LISTED).map((l) => ({ line: Number(l), ref: str(refOf.get(Number(l))) }));
+      sourceLines === null
+        ? null
+        : sourceLines.slice(0, MAX_LINES_LISTED).map((l) => ({ line: Number(l), ref: str(refOf.get(Number(l))) }));
     const write: RecordWrite = {
       ledgerId: Number(r.ledger_id),
       model: String(r.odoo_model),
@@ -239,20 +242,18 @@ async function fileBatches(db: Db, pathOrSha: string, hashFiles: boolean): Promi
       }
   }
   const rows = await runSql(db, 'odoo-ledger/lineage_file_batches', [sha, sha ? null : query, name]);
-  const batches = rows.map(
-    (r): FileBatch => ({
-      id: Number(r.id),
-      kind: String(r.kind),
-      scope: String(r.scope),
-      version: String(r.version),
-      status: String(r.status),
-      source: str(r.source),
-      sha256: str(r.source_sha256),
-      createdAt: r.created_at as Date,
-      approval: r.approved_at ? approvalOf(r.approved_by, r.approved_at, r.approval_comment) : null,
-      rejected: r.rejected_at ? { by: str(r.rejected_by), at: r.rejected_at as Date, reason: str(r.reject_reason) } : null,
-    }),
-  );
+  const batches = rows.map((r): FileBatch => ({
+    id: Number(r.id),
+    kind: String(r.kind),
+    scope: String(r.scope),
+    version: String(r.version),
+    status: String(r.status),
+    source: str(r.source),
+    sha256: str(r.source_sha256),
+    createdAt: r.created_at as Date,
+    approval: r.approved_at ? approvalOf(r.approved_by, r.approved_at, r.approval_comment) : null,
+    rejected: r.rejected_at ? { by: str(r.rejected_by), at: r.rejected_at as Date, reason: str(r.reject_reason) } : null,
+  }));
   return { sha256: sha, batches };
 }
 

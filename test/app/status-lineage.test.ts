@@ -115,7 +115,9 @@ describe('the lineage page', () => {
   it("lists a file's lines with where they went or why not, and the batch page links to it", async () => {
     const r = await asViewer(`${base}/lineage?file=${SHA}`);
     expect(r.status).toBe(200);
-    expect(r.text).toMatch(/Plan!D12<\/td>\s*<td>\s*<a href="\/lineage\?model=mrp\.product\.forecast&amp;id=41">create mrp\.product\.forecast 41<\/a>/);
+    expect(r.text).toMatch(
+      /Plan!D12<\/td>\s*<td>\s*<a href="\/lineage\?model=mrp\.product\.forecast&amp;id=41">create mrp\.product\.forecast 41<\/a>/,
+    );
     expect(r.text).toMatch(/Plan!E12<\/td>[\s\S]*?not loaded yet: batch \d+ is approved/);
     expect(r.text).not.toContain('Hunter2secret');
     const page = await asViewer(`${base}/batches/${batchId}`);

@@ -33,7 +33,13 @@ const run = async (job: string, params: Record<string, unknown> = {}): Promise<J
 
 beforeAll(async () => {
   server = await startOdooTestServer({ version: 19 });
-  const sub = server.create('product.product', { default_code: 'ETL-SUB', name: 'ETL-SUB', standard_price: 0, is_storable: true, categ_id: 1 });
+  const sub = server.create('product.product', {
+    default_code: 'ETL-SUB',
+    name: 'ETL-SUB',
+    standard_price: 0,
+    is_storable: true,
+    categ_id: 1,
+  });
   server.create('mrp.bom', {
     product_tmpl_id: server.store.get('product.product', sub)!.product_tmpl_id,
     product_qty: 1,
@@ -70,7 +76,10 @@ describe('cost-load lineage', () => {
     await run('masterdata-sync', { full: true });
     const inbox = path.join(app.config.inbox, 'costs');
     fs.mkdirSync(inbox, { recursive: true });
-    fs.writeFileSync(path.join(inbox, 'panels.csv'), 'Product,Cost,Valid from,Unit\nFURN_7023,85.5,2026-01-01,Units\nFURN_7023,90,2099-01-01,Units\n');
+    fs.writeFileSync(
+      path.join(inbox, 'panels.csv'),
+      'Product,Cost,Valid from,Unit\nFURN_7023,85.5,2026-01-01,Units\nFURN_7023,90,2099-01-01,Units\n',
+    );
     const imported = await run('cost-import', { settleSeconds: 0 });
     const staged = (imported.stats.batches as Array<{ batchId: number; status: string }>)[0]!;
     updateBatch = staged.batchId;

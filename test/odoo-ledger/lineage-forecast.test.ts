@@ -64,7 +64,13 @@ async function version(name: string, sha: string, lines: Array<{ product: string
   await stageForecastLines(
     knex,
     batch.id,
-    lines.map((l, i) => ({ product: l.product, warehouse: 'WH', periodStart: week(l.week), quantity: l.quantity, sourceRef: String(i + 2) })),
+    lines.map((l, i) => ({
+      product: l.product,
+      warehouse: 'WH',
+      periodStart: week(l.week),
+      quantity: l.quantity,
+      sourceRef: String(i + 2),
+    })),
     1,
   );
   await transitionBatch(knex, batch.id, 'validate', { actor: 'test' });
@@ -78,7 +84,8 @@ const forecastRecord = (code: string, w: number) => {
   const schedule = server.records('mrp.production.schedule').find((s) => s.product_id === product[code])!;
   return {
     schedule: schedule.id,
-    forecast: server.records('mrp.product.forecast').find((f) => f.production_schedule_id === schedule.id && String(f.date) === week(w))!.id,
+    forecast: server.records('mrp.product.forecast').find((f) => f.production_schedule_id === schedule.id && String(f.date) === week(w))!
+      .id,
   };
 };
 

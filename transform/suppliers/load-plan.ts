@@ -263,7 +263,10 @@ export function planSupplierLoad(
     asn.push({
       moveId: move.id,
       commands,
-      entries: rows.map((r) => ({ entry: { key: asnKey(batchId, r.lineNo), batchId, hash, op: 'update', lineNo: r.lineNo, lines: [r.lineNo] }, id: move.id })),
+      entries: rows.map((r) => ({
+        entry: { key: asnKey(batchId, r.lineNo), batchId, hash, op: 'update', lineNo: r.lineNo, lines: [r.lineNo] },
+        id: move.id,
+      })),
     });
   }
   return { dates, asn, outcomes };
