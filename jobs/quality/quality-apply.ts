@@ -156,6 +156,8 @@ async function applyEvent(ctx: Pick<JobContext, 'db' | 'runId' | 'signal'>, clie
   const plan: Plan = saved ?? (e.action === 'hold' ? await planHold(client, s, stored) : await planRelease(db, client, s, stored));
   if (!saved) await savePlan(db, stored.id, plan as unknown as Record<string, unknown>);
   const key = eventKey(e);
+  // lineage: the file batch and lines the event came from (an event over HTTP has none)
+  const lineage = { batchId: stored.batchId, sourceBatchId: stored.batchId, sourceLines: stored.batchId === null ? null : stored.sourceLines };
 
   if (plan.kind === 'scrap') {
     const keys = plan.lots.map((l) => `${key}/${l.lot}`);
@@ -173,7 +175,7 @@ async function applyEvent(ctx: Pick<JobContext, 'db' | 'runId' | 'signal'>, clie
       });
       await appendLedger(db, [
         {
-          batchId: null,
+          ...lineage,
           businessKey: k,
           odooModel: 'stock.scrap',
           odooId: r.scrapId,
@@ -226,7 +228,7 @@ async function applyEvent(ctx: Pick<JobContext, 'db' | 'runId' | 'signal'>, clie
           await appendLedger(
             trx,
             written.map(({ entry, id }) => ({
-              batchId: null,
+              ...lineage,
               businessKey: entry.key,
               odooModel: 'stock.picking',
               odooId: id,

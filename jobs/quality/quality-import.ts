@@ -131,7 +131,7 @@ async function stageQualityFile(
       for (const message of found) problems.push({ ref: refs.join(', '), column: 'nonconformance', value: event.nonconformance, message });
       continue;
     }
-    await stageEvent(trx, { event, hash, source: `file:${claimed.name}`, batchId: batch.id, receivedAt });
+    await stageEvent(trx, { event, hash, source: `file:${claimed.name}`, batchId: batch.id, receivedAt, refs });
     staged++;
   }
   const results: CheckpointResult[] = [

@@ -80,7 +80,7 @@ function noFileReason(kind: string | null, source: string | null, lines: unknown
   if (kind === 'cost_rollup') return 'no file line: a price computed by the rollup from the bills of materials and component costs';
   if (Array.isArray(lines) && lines.length === 0)
     return 'no line: written because the file no longer has this record (a dropped line is zeroed)';
-  if (batchId === null) return `no batch: written by an event (${businessKey}), not from a file`;
+  if (batchId === null) return `no file: written for an event a client sent over the API (${businessKey})`;
   return 'lines not recorded: written before lineage (migration 016)';
 }
 

@@ -25,6 +25,15 @@ export interface StoredEvent {
   appliedAt: Date | null;
   result: Record<string, unknown> | null;
   error: string | null;
+  /** the file batch it came from (null: over HTTP) and the file lines that make it (lineage) */
+  batchId: number | null;
+  sourceLines: number[] | null;
+}
+
+/** A file line's number from its place in the file: "12" → 12, "Sheet1!12" → 12. */
+export function lineNumberOf(ref: string): number | null {
+  const m = /(\d+)$/.exec(ref);
+  return m ? Number(m[1]) : null;
 }
 
 function toEvent(r: Record<string, unknown>): StoredEvent {
@@ -40,14 +49,17 @@ function toEvent(r: Record<string, unknown>): StoredEvent {
     appliedAt: (r.applied_at as Date | null) ?? null,
     result: (r.result as Record<string, unknown> | null) ?? null,
     error: (r.error as string | null) ?? null,
+    batchId: r.batch_id === null || r.batch_id === undefined ? null : Number(r.batch_id),
+    sourceLines: Array.isArray(r.source_lines) ? (r.source_lines as Array<number | string>).map(Number) : null,
   };
 }
 
 /** Stages an event once: a new id, the same id for the same content, or a conflict with the stored one. */
 export async function stageEvent(
   db: Db,
-  o: { event: QualityEvent; hash: string; source: string; batchId?: number | null; receivedAt: Date },
+  o: { event: QualityEvent; hash: string; source: string; batchId?: number | null; receivedAt: Date; refs?: readonly string[] },
 ): Promise<{ id: number; outcome: StageOutcome }> {
+  const refs = o.refs?.filter((r) => lineNumberOf(r) !== null);
   const rows = await runSql<{ id: string }>(db, 'quality/stage_event', [
     o.event.nonconformance,
     o.event.action,
@@ -56,6 +68,8 @@ export async function stageEvent(
     o.source,
     o.batchId ?? null,
     o.receivedAt,
+    refs ? refs.map((r) => lineNumberOf(r)) : null,
+    refs ?? null,
   ]);
   if (rows[0]) return { id: Number(rows[0].id), outcome: 'staged' };
   const existing = (await db('quality_events')

@@ -16,6 +16,11 @@
 alter table load_ledger add column source_batch_id bigint references batches(id) on delete set null;
 alter table load_ledger add column source_lines integer[];
 alter table load_row_errors add column source_lines integer[];
+-- quality events from a file: the file lines that make the event (a hold over several lots is
+-- one event from several lines), numbered by their row, with their place in the file; an
+-- event over HTTP has none (its source says which client sent it)
+alter table quality_events add column source_lines integer[];
+alter table quality_events add column source_refs text[];
 
 -- every write of one Odoo record, newest first
 create index load_ledger_record_idx on load_ledger (odoo_model, odoo_id, id desc) where odoo_id is not null;
@@ -34,4 +39,9 @@ create view lineage_staged_lines as
   union all
   select batch_id, line_no, source_ref from inventory_count_lines
   union all
-  select batch_id, line_no, source_ref from supplier_confirmation_lines;
+  select batch_id, line_no, source_ref from supplier_confirmation_lines
+  union all
+  select q.batch_id, x.line_no, x.source_ref
+  from quality_events q
+  cross join lateral unnest(q.source_lines, q.source_refs) as x(line_no, source_ref)
+  where q.batch_id is not null;
