@@ -157,7 +157,11 @@ async function applyEvent(ctx: Pick<JobContext, 'db' | 'runId' | 'signal'>, clie
   if (!saved) await savePlan(db, stored.id, plan as unknown as Record<string, unknown>);
   const key = eventKey(e);
   // lineage: the file batch and lines the event came from (an event over HTTP has none)
-  const lineage = { batchId: stored.batchId, sourceBatchId: stored.batchId, sourceLines: stored.batchId === null ? null : stored.sourceLines };
+  const lineage = {
+    batchId: stored.batchId,
+    sourceBatchId: stored.batchId,
+    sourceLines: stored.batchId === null ? null : stored.sourceLines,
+  };
 
   if (plan.kind === 'scrap') {
     const keys = plan.lots.map((l) => `${key}/${l.lot}`);
