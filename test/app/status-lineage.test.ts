@@ -136,6 +136,34 @@ describe('the lineage page', () => {
   });
 });
 
+describe('writes without a file line', () => {
+  it('a historian write says its source is OPC UA tags, not a file', async () => {
+    const knex = app.db.knex;
+    const batch = await createBatch(knex, {
+      kind: 'historian',
+      scope: 'line 1',
+      version: '2026-12-05',
+      source: 'opc.tcp://plc:4840',
+      actor: 'test',
+    });
+    await appendLedger(knex, [
+      {
+        batchId: batch.id,
+        businessKey: 'oee_wc1_20261205',
+        odooModel: 'mrp.workcenter.productivity',
+        odooId: 9,
+        externalId: null,
+        operation: 'create',
+        payloadHash: 'h',
+        runId,
+      },
+    ]);
+    const r = await asViewer(`${base}/lineage?model=mrp.workcenter.productivity&id=9`);
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('no file: historian data (opc.tcp://plc:4840');
+  });
+});
+
 describe('mfg-etl lineage', () => {
   const cli = (args: string[]) => runCli(args, { ...app.env, MFG_ETL_LOG_LEVEL: 'warn' }, app.dir);
 
