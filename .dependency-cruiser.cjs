@@ -61,12 +61,12 @@ module.exports = {
     {
       name: 'schedules-import-only-the-job-runtime',
       comment:
-        'schedules/ decides when jobs run: it needs the job runtime (job, registry, runner, resources, inbox-batches) and load/ops (runs), never a pipeline.',
+        'schedules/ decides when jobs run: it needs the job runtime (job, registry, catalog, runner, resources, inbox-batches) and load/ops (runs), never a pipeline.',
       severity: 'error',
       from: { path: '^schedules/' },
       to: {
         path: '^(extract|transform|load|jobs|app)/',
-        pathNot: ['^jobs/(job|registry|runner|resources|inbox-batches)\\.ts$', '^load/ops/'],
+        pathNot: ['^jobs/(job|registry|catalog|runner|resources|inbox-batches)\\.ts$', '^load/ops/'],
       },
     },
     {

@@ -1,7 +1,8 @@
 /**
  * Applies sql/migrations/*.sql in name order. Each file runs in its own transaction under a
  * transaction-level advisory lock (keyed by schema), re-checking the migrations table inside the
- * lock, so two processes migrating at once apply each file exactly once.
+ * lock, so two processes migrating at once apply each file exactly once. When every file is
+ * already recorded, one plain query says so and nothing is locked.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,11 +28,27 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+// the schema or its migrations table does not exist yet
+const NOT_THERE = new Set(['42P01', '3F000']);
+
+async function upToDate(knex: Knex, s: string, files: string[]): Promise<boolean> {
+  try {
+    const done = await knex.raw<{ rows: { name: string }[] }>(`select name from ${s}.migrations`);
+    const names = new Set(done.rows.map((r) => r.name));
+    return files.every((f) => names.has(f));
+  } catch (err) {
+    if (NOT_THERE.has((err as { code?: string }).code ?? '')) return false;
+    throw err;
+  }
+}
+
 export async function migrate(knex: Knex, schema: string, logger: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = listMigrations(dir);
   const applied: string[] = [];
   const lockKey = `mfg-etl migrate ${schema}`;
   const s = quoteIdent(schema);
+  // the usual case costs one query instead of a locked transaction per file (CLI start-up)
+  if (await upToDate(knex, s, files)) return applied;
 
   await knex.transaction(async (trx) => {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [lockKey]);

@@ -1,6 +1,4 @@
 /** The job registry: every job the runner, the scheduler and the CLI know by name. */
-import type { Config } from '../core/config.ts';
-import { closest } from '../core/config/mistakes.ts';
 import { UsageError } from '../core/errors.ts';
 import { costImportJob } from './costs/cost-import.ts';
 import { costLoadJob } from './costs/cost-load.ts';
@@ -67,13 +65,5 @@ export function findJob(registry: JobRegistry, name: string): JobDefinition {
   return job;
 }
 
-/** `jobs.<name>` sections that name no job, one line each. */
-export function unknownJobs(registry: JobRegistry, config: Pick<Config, 'jobs'>): string[] {
-  const lines: string[] = [];
-  for (const name of Object.keys(config.jobs)) {
-    if (registry.has(name)) continue;
-    const meant = closest(name, [...registry.keys()]);
-    lines.push(`jobs.${name}: no such job${meant ? ` (did you mean "${meant}"?)` : `; valid jobs: ${[...registry.keys()].join(', ')}`}`);
-  }
-  return lines;
-}
+// kept beside the catalog, which the CLI and the schedules use without loading any job
+export { unknownJobs } from './catalog.ts';

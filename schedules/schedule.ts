@@ -5,7 +5,7 @@
 import cron from 'node-cron';
 import type { Config } from '../core/config.ts';
 import { throwMistakes } from '../core/config/mistakes.ts';
-import { type JobRegistry, unknownJobs } from '../jobs/registry.ts';
+import { type JobCatalog, unknownJobs } from '../jobs/catalog.ts';
 
 export interface JobSchedule {
   job: string;
@@ -18,7 +18,7 @@ export interface JobSchedule {
 /** cron slots looked at for the next one a job's runsOn accepts (the month-end job has at most 4 a month) */
 const MAX_SLOTS = 100;
 
-export function effectiveSchedules(registry: JobRegistry, config: Config): JobSchedule[] {
+export function effectiveSchedules(registry: JobCatalog, config: Config): JobSchedule[] {
   const out: JobSchedule[] = [];
   const mistakes = unknownJobs(registry, config);
   for (const job of registry.values()) {

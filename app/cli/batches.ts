@@ -1,27 +1,31 @@
 /** Staged batches: list, show, approve, reject. */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
-import { getBatch, listBatches, listCheckpoints, transitionBatch } from '../../load/staging/batches.ts';
-import { BATCH_KINDS, batchStatusSchema } from '../../transform/shared/batch-state.ts';
+import { BATCH_KINDS, BATCH_STATUSES } from '../../transform/shared/batch-names.ts';
 import { table, when } from './format.ts';
 import { positiveId, print, printJson, withApp } from './io.ts';
+
+// the batch rules and their SQL (zod) load when a command runs, not for `mfg-etl --help`
+const staging = () => import('../../load/staging/batches.ts');
 
 export function registerBatchCommands(program: Command): void {
   program
     .command('batches')
     .description('staged batches, newest first')
     .option('--kind <kind>', BATCH_KINDS.join(', '))
-    .option('--status <status>', batchStatusSchema.options.join(', '))
+    .option('--status <status>', BATCH_STATUSES.join(', '))
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'machine-readable output')
     .action(async (opts: { kind?: string; status?: string; limit: string; json?: boolean }) => {
       // a misspelt filter would list nothing and look like "no batches": say so instead (exit 2)
       if (opts.kind !== undefined && !(BATCH_KINDS as readonly string[]).includes(opts.kind))
         throw new UsageError(`--kind: unknown batch kind "${opts.kind}"; known kinds: ${BATCH_KINDS.join(', ')}`);
-      if (opts.status !== undefined && !(batchStatusSchema.options as readonly string[]).includes(opts.status))
-        throw new UsageError(`--status: unknown batch status "${opts.status}"; known statuses: ${batchStatusSchema.options.join(', ')}`);
+      if (opts.status !== undefined && !(BATCH_STATUSES as readonly string[]).includes(opts.status))
+        throw new UsageError(`--status: unknown batch status "${opts.status}"; known statuses: ${BATCH_STATUSES.join(', ')}`);
       return withApp(async (app) => {
-        const batches = await listBatches(app.db.knex, { kind: opts.kind, status: opts.status, limit: positiveId(opts.limit, '--limit') });
+        const batches = await (
+          await staging()
+        ).listBatches(app.db.knex, { kind: opts.kind, status: opts.status, limit: positiveId(opts.limit, '--limit') });
         if (opts.json) return printJson(batches);
         print(
           table(
@@ -37,8 +41,8 @@ export function registerBatchCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) =>
       withApp(async (app) => {
-        const batch = await getBatch(app.db.knex, positiveId(id, 'batch id'));
-        const checkpoints = await listCheckpoints(app.db.knex, batch.id);
+        const batch = await (await staging()).getBatch(app.db.knex, positiveId(id, 'batch id'));
+        const checkpoints = await (await staging()).listCheckpoints(app.db.knex, batch.id);
         if (opts.json)
           return printJson({
             ...batch,
@@ -78,7 +82,9 @@ export function registerBatchCommands(program: Command): void {
     .option('--comment <text>', 'why')
     .action(async (id: string, opts: { by: string; comment?: string }) =>
       withApp(async (app) => {
-        const batch = await transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'approve', { actor: opts.by, reason: opts.comment });
+        const batch = await (
+          await staging()
+        ).transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'approve', { actor: opts.by, reason: opts.comment });
         print(`batch ${batch.id} approved by ${opts.by}`);
       }),
     );
@@ -89,7 +95,9 @@ export function registerBatchCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why')
     .action(async (id: string, opts: { by: string; reason: string }) =>
       withApp(async (app) => {
-        const batch = await transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'reject', { actor: opts.by, reason: opts.reason });
+        const batch = await (
+          await staging()
+        ).transitionBatch(app.db.knex, positiveId(id, 'batch id'), 'reject', { actor: opts.by, reason: opts.reason });
         print(`batch ${batch.id} rejected by ${opts.by}`);
       }),
     );

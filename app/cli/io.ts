@@ -1,5 +1,5 @@
 /** What every command group shares: printing (always redacted), ids and params, the app, signals, exit codes. */
-import type { App } from '../../core/app.ts';
+import type { App, OpenOptions } from '../../core/app.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SecretRedactor } from '../../core/redact.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
@@ -52,10 +52,10 @@ export function collectParam(value: string, previous: Record<string, unknown>): 
   return { ...previous, [key]: parsed };
 }
 
-export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+export async function withApp<T>(fn: (app: App) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   // the database driver, logger and migrations are loaded by the commands that open the app
   const { openApp } = await import('../../core/app.ts');
-  const app = await openApp();
+  const app = await openApp(options);
   useRedactor(app.config.redactor);
   try {
     return await fn(app);

@@ -1,13 +1,16 @@
 /** The quality pipeline: holds (open holds), quality setup (quarantine locations), tokens (API clients). */
 import type { Command } from 'commander';
-import { QUALITY_SCOPE, qualitySettings } from '../../core/config/quality.ts';
+import { QUALITY_SCOPE } from '../../core/config/scopes.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
-import { addToken, listOpenHolds, listTokens, revokeToken } from '../../load/quality/staging.ts';
-import { appendAudit } from '../../load/staging/audit.ts';
 import { table, when } from './format.ts';
 import { print, printJson, withApp } from './io.ts';
 
 const SCOPES = [QUALITY_SCOPE];
+
+// the settings (zod) and the SQL behind the commands load when one runs, not for `mfg-etl --help`
+const settings = () => import('../../core/config/quality.ts');
+const staging = () => import('../../load/quality/staging.ts');
+const audit = () => import('../../load/staging/audit.ts');
 const CLIENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function age(seconds: number): string {
@@ -23,7 +26,7 @@ export function registerQualityCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) =>
       withApp(async (app) => {
-        const holds = await listOpenHolds(app.db.knex);
+        const holds = await (await staging()).listOpenHolds(app.db.knex);
         if (opts.json) return printJson(holds);
         if (holds.length === 0) return print('no open quality holds');
         print(
@@ -59,7 +62,7 @@ export function registerQualityCommands(program: Command): void {
         const { odooOptionsFromConfig } = await import('../../core/odoo/config.ts');
         const { OdooClient } = await import('../../core/odoo/index.ts');
         const { setupQuarantine } = await import('../../jobs/quality/setup.ts');
-        const s = qualitySettings(app.config);
+        const s = (await settings()).qualitySettings(app.config);
         const options = odooOptionsFromConfig(app.config);
         if (!options)
           throw new ConfigError(
@@ -91,8 +94,10 @@ export function registerQualityCommands(program: Command): void {
         if (!CLIENT.test(client)) throw new UsageError(`client name "${client}": use letters, digits, '.', '_' or '-' (at most 64)`);
         const unknown = opts.scope.filter((s) => !SCOPES.includes(s));
         if (unknown.length) throw new UsageError(`unknown scope ${unknown.join(', ')}; valid scopes: ${SCOPES.join(', ')}`);
-        const token = await addToken(app.db.knex, client, opts.scope);
-        await appendAudit(app.db.knex, {
+        const token = await (await staging()).addToken(app.db.knex, client, opts.scope);
+        await (
+          await audit()
+        ).appendAudit(app.db.knex, {
           actor: 'cli',
           entity: 'api_token',
           entityId: client,
@@ -108,8 +113,8 @@ export function registerQualityCommands(program: Command): void {
     .description('revoke the token of a client (its calls answer 401 from now on)')
     .action(async (client: string) =>
       withApp(async (app) => {
-        if (!(await revokeToken(app.db.knex, client))) throw new UsageError(`no active token for client "${client}"`);
-        await appendAudit(app.db.knex, { actor: 'cli', entity: 'api_token', entityId: client, action: 'token_revoked' });
+        if (!(await (await staging()).revokeToken(app.db.knex, client))) throw new UsageError(`no active token for client "${client}"`);
+        await (await audit()).appendAudit(app.db.knex, { actor: 'cli', entity: 'api_token', entityId: client, action: 'token_revoked' });
         print(`revoked the token of ${client}`);
       }),
     );
@@ -119,7 +124,7 @@ export function registerQualityCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) =>
       withApp(async (app) => {
-        const list = await listTokens(app.db.knex);
+        const list = await (await staging()).listTokens(app.db.knex);
         if (opts.json) return printJson(list);
         print(
           table(

@@ -3,7 +3,18 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { getRun, type JobRun, lastRunByJob, listDeadLetters, listRuns } from '../../load/ops/runs.ts';
 import { brief, duration, table, terminalProgress, when } from './format.ts';
-import { collectParam, ExitCode, onSignal, positiveId, print, printJson, redacted, type RegistryLoader, withApp } from './io.ts';
+import {
+  collectParam,
+  ExitCode,
+  onSignal,
+  positiveId,
+  print,
+  printJson,
+  redacted,
+  type RegistryLoader,
+  useRedactor,
+  withApp,
+} from './io.ts';
 
 function runRow(r: JobRun): (string | number | null)[] {
   return [
@@ -74,40 +85,51 @@ export function registerRunCommands(program: Command, loadRegistry: RegistryLoad
   program
     .command('jobs')
     .description('list jobs with their schedule, next fire time and last run')
+    .option('--last-run', 'with the embedded database, read the last runs too (opening it takes about a second)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) =>
-      withApp(async (app) => {
-        const registry = await loadRegistry();
-        const { effectiveSchedules, nextFireTime } = await import('../../schedules/schedule.ts');
-        const schedules = new Map(effectiveSchedules(registry, app.config).map((s) => [s.job, s]));
-        const last = await lastRunByJob(app.db.knex);
-        const rows = [...registry.values()].map((job) => {
-          const s = schedules.get(job.name);
-          const run = last.get(job.name);
-          return {
-            name: job.name,
-            description: job.description,
-            schedule: s?.cron ?? null,
-            timezone: s?.timezone ?? null,
-            nextRun: s ? nextFireTime(s) : null,
-            lastRun: run ? { id: run.id, status: run.status, at: run.finishedAt ?? run.startedAt ?? run.queuedAt } : null,
-          };
-        });
-        if (opts.json) return printJson(rows);
-        print(
-          table(
-            ['JOB', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'DESCRIPTION'],
-            rows.map((r) => [
-              r.name,
-              r.schedule ?? 'manual',
-              when(r.nextRun),
-              r.lastRun ? `#${r.lastRun.id} ${r.lastRun.status} ${when(r.lastRun.at)}` : '',
-              r.description,
-            ]),
-          ),
-        );
-      }),
-    );
+    .action(async (opts: { json?: boolean; lastRun?: boolean }) => {
+      // names, schedules and next runs come from the job catalog and the config: no job is loaded
+      const [{ loadConfig }, { jobCatalog }, { effectiveSchedules, nextFireTime }] = await Promise.all([
+        import('../../core/config.ts'),
+        import('../../jobs/catalog.ts'),
+        import('../../schedules/schedule.ts'),
+      ]);
+      const config = loadConfig(process.env, process.cwd());
+      useRedactor(config.redactor);
+      const schedules = new Map(effectiveSchedules(jobCatalog, config).map((s) => [s.job, s]));
+      // one query on a PostgreSQL server; the embedded database costs most of a second to open
+      // (and is held by a running `mfg-etl start`), so there the last runs are asked for
+      const last = config.databaseUrl || opts.lastRun ? await withApp((app) => lastRunByJob(app.db.knex), { runLogs: false }) : undefined;
+      const rows = [...jobCatalog.values()].map((job) => {
+        const s = schedules.get(job.name);
+        const run = last?.get(job.name);
+        return {
+          name: job.name,
+          description: job.description,
+          schedule: s?.cron ?? null,
+          timezone: s?.timezone ?? null,
+          nextRun: s ? nextFireTime(s) : null,
+          ...(last
+            ? { lastRun: run ? { id: run.id, status: run.status, at: run.finishedAt ?? run.startedAt ?? run.queuedAt } : null }
+            : {}),
+        };
+      });
+      if (opts.json) return printJson(rows);
+      const head = ['JOB', 'SCHEDULE', 'NEXT RUN', ...(last ? ['LAST RUN'] : []), 'DESCRIPTION'];
+      print(
+        table(
+          head,
+          rows.map((r) => [
+            r.name,
+            r.schedule ?? 'manual',
+            when(r.nextRun),
+            ...(r.lastRun !== undefined ? [r.lastRun ? `#${r.lastRun.id} ${r.lastRun.status} ${when(r.lastRun.at)}` : ''] : []),
+            r.description,
+          ]),
+        ),
+      );
+      if (!last) print('last runs: mfg-etl jobs --last-run, or mfg-etl history');
+    });
   program
     .command('run <job>')
     .description('run a job now by name (manual run or rerun), through the same runner as scheduled runs')

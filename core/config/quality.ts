@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { expected, parseSection } from './mistakes.ts';
 import { approvalPolicySchema } from './policy.ts';
 
-export const QUALITY_SCOPE = 'quality:write';
+export { QUALITY_SCOPE } from './scopes.ts';
 
 export const qualitySettingsSchema = z
   .object({

@@ -6,29 +6,12 @@
  */
 import { z } from 'zod';
 import { BatchStateError } from '../../core/errors.ts';
+import { BATCH_KINDS, BATCH_STATUSES } from './batch-names.ts';
 
-export const batchStatusSchema = z.enum([
-  'received',
-  'validated',
-  'rejected',
-  'approved',
-  'loading',
-  'loaded',
-  'load_failed',
-  'superseded',
-]);
+export const batchStatusSchema = z.enum(BATCH_STATUSES);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
-/** The kinds of batch the pipelines stage (for `mfg-etl batches --kind`). */
-export const BATCH_KINDS = [
-  'forecast',
-  'cost_update',
-  'cost_rollup',
-  'inventory_count',
-  'historian',
-  'quality_events',
-  'supplier_confirmation',
-] as const;
+export { BATCH_KINDS };
 
 export const batchActionSchema = z.enum(['validate', 'reject', 'approve', 'start_load', 'finish_load', 'fail_load', 'supersede']);
 export type BatchAction = z.infer<typeof batchActionSchema>;
