@@ -46,6 +46,11 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
    * run is queued and again when it starts; the parameters passed the `params` schema already.
    */
   checkRun?(config: Config, params: z.infer<P>): void;
+  /**
+   * Parameters that make a run a dry run by themselves (inventory-adjust without apply=true): the
+   * run is recorded as one, like `--dry-run`, so it never dead-letters, alerts or colours a workflow.
+   */
+  dryRunWith?(params: z.infer<P>): boolean;
   run(ctx: JobContext, params: z.infer<P>): Promise<RunStats>;
 }
 

@@ -169,17 +169,18 @@ export class Runner {
     const job = findJob(this.o.registry, jobName);
     const merged = this.params(job, params);
     // refuse bad parameters now rather than in a worker: the caller is still there to read it
-    checkParams(job, merged, this.o.config);
+    const checked = checkParams(job, merged, this.o.config);
+    const dryRun = options.dryRun === true || job.dryRunWith?.(checked) === true;
     const work = async (trx: Knex.Transaction): Promise<JobRun> => {
       const run = await createRun(trx, {
         job: job.name,
         trigger: options.trigger,
         params: merged,
-        dryRun: options.dryRun,
+        dryRun,
         slotAt: options.slotAt,
         replayOf: options.replayOf,
       });
-      const data: QueuedRun = { runId: run.id, job: job.name, params: merged, dryRun: options.dryRun ?? false };
+      const data: QueuedRun = { runId: run.id, job: job.name, params: merged, dryRun };
       const queueJobId = await this.boss.send(job.name, data as unknown as object, { db: bossDb(trx) });
       if (!queueJobId) throw new Error(`queue refused run ${run.id} of ${job.name}`);
       await setQueueJobId(trx, run.id, queueJobId);

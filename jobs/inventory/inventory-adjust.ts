@@ -50,12 +50,15 @@ import {
   createSnapshot,
   findWarehouse,
   finishSnapshot,
+  latestWarehouseSnapshot,
   saveAdjustRows,
   stageQuants,
+  storedQuants,
   type WarehouseRef,
 } from '../../load/inventory/staging.ts';
 import { csvField } from '../../core/spreadsheet-text.ts';
 import { localDate } from '../../transform/inventory/index.ts';
+import { wallClock } from '../../transform/shared/plant-time.ts';
 import { DONE, EPSILON, keyOf, lotsToFind, type PlanItem, planAdjust, withLots } from '../../transform/inventory/adjust-plan.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { inventorySettings } from '../../core/config/inventory.ts';
@@ -222,25 +225,7 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
   const ledger = await adjustLedger(knex, batch.id);
   const { quants } = await readFresh(ctx, client, warehouse, await countedLocationIds(knex, batch.id));
   const { plan, lines } = await buildPlan(ctx, client, batch, quants, ledger, params.zeroMissing);
-  const tally = (items: readonly { action?: string; status?: string }[], field: 'action' | 'status') => {
-    const out: Record<string, number> = {};
-    for (const i of items) out[i[field]!] = (out[i[field]!] ?? 0) + 1;
-    return out;
-  };
-  if (dryRun) {
-    const notApplied = plan
-      .filter((p) => p.action === 'skip')
-      .map((p) => ({
-        location: p.locationId,
-        product: p.productId,
-        lot: p.lotName || null,
-        counted: p.countedQty,
-        odoo: p.odooQty,
-        status: 'skipped',
-        reason: p.reason,
-      }));
-    return { ...base, status: batch.status, counts: tally(plan, 'action'), notApplied, report: null, writes: 0 };
-  }
+  if (dryRun) return { ...base, status: batch.status, counts: tally(plan, 'action'), notApplied: skipped(plan), report: null, writes: 0 };
 
   if (batch.status !== 'loading')
     await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, job: 'inventory-adjust' } });
@@ -419,16 +404,111 @@ async function adjustBatch(ctx: JobContext, client: OdooClient, batch: Batch, pa
   };
 }
 
+function tally(items: readonly { action?: string; status?: string }[], field: 'action' | 'status'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[i[field]!] = (out[i[field]!] ?? 0) + 1;
+  return out;
+}
+
+/** What a dry run would not apply, with the reason. */
+function skipped(plan: readonly PlanItem[]): BatchResult['notApplied'] {
+  return plan
+    .filter((p) => p.action === 'skip')
+    .map((p) => ({
+      location: p.locationId,
+      product: p.productId,
+      lot: p.lotName || null,
+      counted: p.countedQty,
+      odoo: p.odooQty,
+      status: 'skipped',
+      reason: p.reason,
+    }));
+}
+
+interface SnapshotPlan {
+  result: BatchResult;
+  snapshot: { id: number; takenAt: Date } | null;
+  line: string;
+}
+
+/**
+ * A dry run without Odoo: the count against the newest stored read of the warehouse's stock (the
+ * last reconciliation's snapshot). Lots of quants to create are not looked up (Odoo does that when
+ * it is applied). Nothing is written, not even a snapshot.
+ */
+async function planFromSnapshot(ctx: JobContext, batch: Batch, params: Params): Promise<SnapshotPlan> {
+  const knex = ctx.db.knex;
+  const empty = (status: string): BatchResult => ({
+    batchId: batch.id,
+    warehouse: batch.scope,
+    dryRun: true,
+    status,
+    counts: {},
+    notApplied: [],
+    report: null,
+    writes: 0,
+  });
+  const head = `DRY RUN batch ${batch.id} ${batch.scope} (${batch.status})`;
+  const warehouse = await findWarehouse(knex, batch.scope);
+  if (!warehouse)
+    return {
+      result: empty(batch.status),
+      snapshot: null,
+      line: `${head}: warehouse ${batch.scope} is not in the master data (run masterdata-sync)`,
+    };
+  if (batch.status === 'loaded') return { result: empty('loaded'), snapshot: null, line: `${head}: applied already` };
+  const snapshot = await latestWarehouseSnapshot(knex, warehouse.id);
+  if (!snapshot)
+    return {
+      result: empty(batch.status),
+      snapshot: null,
+      line: `${head}: not planned, no stored stock snapshot of ${warehouse.code} (Odoo not configured; inventory-reconciliation stores one when Odoo is)`,
+    };
+  const quants = await storedQuants(knex, snapshot.id, await countedLocationIds(knex, batch.id));
+  const tracking = new Map<number, string>();
+  for (const r of (await knex('md_products').whereNotNull('tracking').select('odoo_id', 'tracking')) as {
+    odoo_id: string;
+    tracking: string;
+  }[])
+    tracking.set(Number(r.odoo_id), r.tracking);
+  const plan = planAdjust({
+    keys: await countKeys(knex, batch.id),
+    quants,
+    ledger: await adjustLedger(knex, batch.id),
+    tracking,
+    zeroMissing: params.zeroMissing,
+  });
+  const result: BatchResult = {
+    ...empty(batch.status),
+    warehouse: warehouse.code,
+    counts: tally(plan, 'action'),
+    notApplied: skipped(plan),
+  };
+  // plant time, to the minute
+  const taken = wallClock(snapshot.takenAt, ctx.config.timezone).toISOString().slice(0, 16).replace('T', ' ');
+  return {
+    result,
+    snapshot: { id: snapshot.id, takenAt: snapshot.takenAt },
+    line: `${head}: ${countsText(result.counts)} — planned from the snapshot of ${taken} (Odoo not configured)`,
+  };
+}
+
+/** "3 write, 1 create, 2 unchanged" in the order a person reads them */
+function countsText(counts: Record<string, number>): string {
+  const order = ['write', 'create', 'applied', 'unchanged', 'done', 'conflict', 'lot_required', 'skip', 'skipped', 'failed', 'written'];
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return (
+    Object.entries(counts)
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ') || 'nothing to do'
+  );
+}
+
 function summaryLines(results: readonly BatchResult[]): string[] {
   if (results.length === 0) return ['nothing to adjust: no approved count batch'];
   return results.map((r) => {
-    const order = ['write', 'create', 'applied', 'unchanged', 'done', 'conflict', 'lot_required', 'skip', 'skipped', 'failed', 'written'];
-    const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
-    const counts =
-      Object.entries(r.counts)
-        .sort(([a], [b]) => rank(a) - rank(b))
-        .map(([k, v]) => `${v} ${k}`)
-        .join(', ') || 'nothing to do';
+    const counts = countsText(r.counts);
     const head = r.dryRun
       ? `DRY RUN (add --param apply=true to write) batch ${r.batchId} ${r.warehouse}`
       : `batch ${r.batchId} ${r.warehouse} → ${r.status}`;
@@ -442,25 +522,28 @@ export const inventoryAdjustJob = defineJob({
   schedule: null,
   params: inventoryAdjustParams,
   checkSettings: inventorySettings,
+  // without apply=true the run only plans: recorded as a dry run (no retry, dead letter or alert)
+  dryRunWith: (params) => !params.apply,
   async run(ctx, params) {
     const dryRun = ctx.dryRun || !params.apply;
     const batches = await selectBatches(ctx, params);
     if (batches.length === 0) return { dryRun, batches: [], summary: summaryLines([]) };
     const client = odooClient(ctx);
     if (!client && dryRun) {
-      // a plan without Odoo: what would be compared, and what is missing to compare it (no dead letter, no alert)
-      const lines = batches.map((b) => {
-        const counted = typeof b.stats.lines === 'number' ? `${b.stats.lines} counted lines` : 'counted lines';
-        return `DRY RUN batch ${b.id} ${b.scope} (${b.status}): ${counted} to compare with Odoo's stock`;
-      });
+      // without Odoo: the plan against the last stored read of the warehouse, said as such
+      const planned: SnapshotPlan[] = [];
+      for (const batch of batches) {
+        ctx.signal.throwIfAborted();
+        planned.push(await planFromSnapshot(ctx, batch, params));
+      }
       return {
         dryRun,
         odoo: null,
-        batches: batches.map((b) => ({ batchId: b.id, warehouse: b.scope, status: b.status, dryRun })),
+        batches: planned.map(({ result, snapshot }) => ({ ...result, snapshot })),
         summary: [
-          "DRY RUN without Odoo (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY not set): Odoo's current stock cannot be read, so no adjustment is planned",
-          ...lines,
-          'to plan: set the Odoo connection, then mfg-etl run inventory-adjust (add --param apply=true to write)',
+          ...planned.map((p) => p.line),
+          "Odoo not configured (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY): planned from the stored stock snapshots, not Odoo's current stock",
+          'to apply: set the Odoo connection, then mfg-etl run inventory-adjust --param apply=true',
         ],
       };
     }

@@ -251,7 +251,50 @@ export interface Snapshot {
 
 export async function getSnapshot(db: Db, id: number): Promise<Snapshot | undefined> {
   const r = (await db('inventory_snapshots').where({ id }).first()) as Row | undefined;
-  if (!r) return undefined;
+  return r ? snapshotOf(r) : undefined;
+}
+
+/**
+ * The newest finished read of the whole warehouse (a reconciliation's; an adjust read covers only
+ * the locations of its count), for inventory-adjust's dry run without Odoo.
+ */
+export async function latestWarehouseSnapshot(db: Db, warehouseId: number): Promise<Snapshot | undefined> {
+  const r = (await db('inventory_snapshots')
+    .where({ warehouse_id: warehouseId, purpose: 'reconciliation' })
+    .whereNotNull('finished_at')
+    .orderBy('id', 'desc')
+    .first()) as Row | undefined;
+  return r ? snapshotOf(r) : undefined;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** A snapshot's quants in some locations, as they were read from Odoo. */
+export async function storedQuants(db: Db, snapshotId: number, locationIds: readonly number[]): Promise<QuantRow[]> {
+  const rows = (await db('inventory_quants')
+    .where({ snapshot_id: snapshotId })
+    .whereIn('location_id', [...locationIds])
+    .orderBy('quant_id')) as Row[];
+  return rows.map((r) => ({
+    quantId: Number(r.quant_id),
+    productId: Number(r.product_id),
+    productName: (r.product_name as string | null) ?? null,
+    locationId: Number(r.location_id),
+    locationName: (r.location_name as string | null) ?? null,
+    lotId: num(r.lot_id),
+    lotName: (r.lot_name as string | null) ?? null,
+    quantity: Number(r.quantity),
+    reservedQuantity: num(r.reserved_quantity),
+    uomId: num(r.uom_id),
+    uomName: (r.uom_name as string | null) ?? null,
+    inDate: (r.in_date as Date | null) ?? null,
+    writeDate: (r.write_date as Date | null) ?? null,
+    inventoryQuantity: num(r.inventory_quantity),
+    inventoryQuantitySet: (r.inventory_quantity_set as boolean | null) ?? null,
+  }));
+}
+
+function snapshotOf(r: Row): Snapshot {
   return {
     id: Number(r.id),
     warehouseId: Number(r.warehouse_id),

@@ -185,11 +185,12 @@ describe('safe exploration', () => {
     await transitionBatch(app.db.knex, b.id, 'approve', { actor: 'anna' });
     const r = await cli(['run', 'inventory-adjust']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(
-      "DRY RUN without Odoo (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY not set): Odoo's current stock cannot be read",
-    );
-    expect(r.stdout).toContain(`DRY RUN batch ${b.id} WH1 (approved)`);
-    expect((await getRun(app.db.knex, runIdOf(r.stdout))).status).toBe('succeeded');
+    expect(r.stdout).toMatch(/^run \d+ of inventory-adjust succeeded \(dry run\)\n/);
+    expect(r.stdout).toContain(`DRY RUN batch ${b.id} WH1 (approved): warehouse WH1 is not in the master data (run masterdata-sync)`);
+    expect(r.stdout).toContain('Odoo not configured (MFG_ETL_ODOO_URL, _DB, _USER, _API_KEY): planned from the stored stock snapshots');
+    const run = await getRun(app.db.knex, runIdOf(r.stdout));
+    expect(run.status).toBe('succeeded');
+    expect(run.dryRun).toBe(true);
     expect(await deadLettersSince('inventory-adjust', runIdOf(r.stdout))).toEqual([]);
     // the batch is untouched
     expect((await app.db.knex('batches').where({ id: b.id }).first('status')).status).toBe('approved');
