@@ -463,8 +463,39 @@ export function runsPage(
   );
 }
 
-export function runPage(ctx: PageContext, data: { run: JobRun; logs: LogLine[]; batches: Batch[]; waitingFor?: string }): SafeHtml {
+const count = (n: number) => n.toLocaleString('en-US');
+const figure = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+/**
+ * A running run's newest progress line (`progress: <step>` with done, total, perSecond) as a bar
+ * with its counts, share, rate and time left; a step without a total shows its count so far.
+ */
+export function progressSection(line: LogLine, ctx: PageContext): SafeHtml {
+  const step = line.message.replace(/^progress: /, '');
+  const done = figure(line.meta?.done);
+  const total = figure(line.meta?.total);
+  const rate = figure(line.meta?.perSecond);
+  const known = done !== undefined && total !== undefined && total > 0;
+  const percent = known ? Math.floor(Math.min(1, done / total) * 100) : undefined;
+  const figures = [
+    done === undefined ? undefined : known ? `${count(done)} of ${count(total)} (${percent} %)` : `${count(done)} so far`,
+    rate ? `${count(rate)} per second` : undefined,
+    known && rate && done < total ? `about ${humanDuration(((total - done) / rate) * 1000)} left` : undefined,
+  ].filter((f) => f !== undefined);
+  return html`<section id="run-progress">
+    <h2>Progress</h2>
+    <p class="progress-step">${step}</p>
+    ${known ? html`<progress value="${done}" max="${total}">${percent} %</progress>` : html`<progress></progress>`}
+    <p class="progress-figures">${figures.map((f) => `${f} · `)}as of ${time(line.at, ctx)}</p>
+  </section>`;
+}
+
+export function runPage(
+  ctx: PageContext,
+  data: { run: JobRun; logs: LogLine[]; progress?: LogLine; batches: Batch[]; waitingFor?: string },
+): SafeHtml {
   const r = data.run;
+  const live = r.status === 'running' || r.status === 'queued';
   return layout(
     ctx,
     `Run ${r.id}`,
@@ -496,6 +527,7 @@ export function runPage(ctx: PageContext, data: { run: JobRun; logs: LogLine[]; 
             : ''
         }
       </dl>
+      ${r.status === 'running' && data.progress ? progressSection(data.progress, ctx) : ''}
       ${
         r.error
           ? html`<section>
@@ -551,6 +583,8 @@ export function runPage(ctx: PageContext, data: { run: JobRun; logs: LogLine[]; 
               </div>`
         }
       </section>`,
+    // a running or waiting run's page follows it without script
+    live ? { refreshSeconds: 10 } : {},
   );
 }
 
@@ -865,6 +899,9 @@ button{cursor:pointer}
 button.link{background:none;border:none;padding:0;text-decoration:underline}
 button.approve{background:var(--green);color:#fff;border:0;border-radius:.3rem}
 button.reject{background:var(--red);color:#fff;border:0;border-radius:.3rem}
+progress{width:100%;max-width:40rem;height:1.1rem;accent-color:var(--blue)}
+.progress-step{font-weight:600;margin:.3rem 0}
+.progress-figures{margin:.3rem 0}
 table.log tr.level-error td{color:var(--red)}
 table.log tr.level-warn td{color:var(--amber)}
 @media (max-width:600px){body{font-size:14px}dl.facts{grid-template-columns:1fr}dl.facts dt{margin-top:.4rem}}

@@ -22,6 +22,7 @@ import {
   checkpointsOf,
   listOpenIncidents,
   listRunsPage,
+  latestProgressLine,
   loadRowErrors,
   runLogLines,
 } from '../../load/ops/ops.ts';
@@ -516,15 +517,16 @@ export class StatusServer {
   private async run(r: Request, ctx: pages.PageContext, id: number | undefined): Promise<void> {
     const run = id ? await findRun(this.o.db.knex, id) : undefined;
     if (!run) throw new HttpError(404, `Run ${id ?? ''} does not exist.`);
-    const [logs, batches] = await Promise.all([
+    const [logs, progress, batches] = await Promise.all([
       runLogLines(this.o.db.knex, run.id),
+      run.status === 'running' ? latestProgressLine(this.o.db.knex, run.id) : undefined,
       this.o.db.knex('batches').where({ run_id: run.id }).orderBy('id').select('id'),
     ]);
     const full = (await Promise.all(batches.map((b: { id: number }) => findBatch(this.o.db.knex, b.id)))).filter((b) => b !== undefined);
     // a queued run waits for the running run of its job: say which, and until when at most
     const blocker = run.status === 'queued' ? await runningRunOf(this.o.db.knex, run.job) : undefined;
     const waitingFor = blocker ? waitingNotice(blocker, ctx.now, this.o.config.heartbeatSeconds * 4) : undefined;
-    this.page(r, pages.runPage(ctx, { run, logs, batches: full, waitingFor }));
+    this.page(r, pages.runPage(ctx, { run, logs, progress, batches: full, waitingFor }));
   }
 
   private async batches(r: Request, ctx: pages.PageContext): Promise<void> {

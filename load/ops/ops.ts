@@ -315,6 +315,18 @@ export async function runLogLines(db: Db, runId: number, limit = 2000): Promise<
     .select('id', 'at', 'level', 'message', 'meta')) as LogLine[];
 }
 
+/**
+ * The newest progress line of a run (the runner logs `progress: <step>` with done, total and
+ * perSecond every few seconds per step), read apart from the page's log lines, which stop at a limit.
+ */
+export async function latestProgressLine(db: Db, runId: number): Promise<LogLine | undefined> {
+  return (await db('run_logs')
+    .where({ run_id: runId })
+    .whereLike('message', 'progress: %')
+    .orderBy('id', 'desc')
+    .first('id', 'at', 'level', 'message', 'meta')) as LogLine | undefined;
+}
+
 export interface RowErrorLine {
   ref: string;
   col: string;
