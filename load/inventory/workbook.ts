@@ -378,7 +378,7 @@ function printFor(input: InventoryReportInput, widths: readonly number[]): Sheet
 
 /** the Summary's chart shows at most this many locations, the largest net value impact first */
 export const CHART_LOCATIONS = 25;
-/** the chart's height in rows */
+/** the chart's height in rows (at least) */
 const CHART_ROWS = 22;
 
 /**
@@ -426,6 +426,9 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: Inven
     const first = table.rows + 1;
     for (const [location, value] of locations) await table.addRow([location, value], [undefined, money]);
     const last = table.rows;
+    // the chart starts a printed page of its own, so a page break never cuts through it (it is at
+    // most CHART_LOCATIONS + 6 rows high, well inside one page)
+    table.breakPageAfter(last + 1);
     chart = {
       sheet: SHEETS.summary,
       kind: 'bar',
@@ -433,7 +436,7 @@ async function writeSummary(wb: ExcelJS.stream.xlsx.WorkbookWriter, input: Inven
       categories: { range: { col: 0, fromRow: first, toRow: last }, labels: locations.map(([l]) => l) },
       series: [{ name: 'Net value impact', range: { col: 1, fromRow: first, toRow: last }, values: locations.map(([, v]) => v) }],
       // below the block, as wide as the table (0-based rows: `last` is the row after the block)
-      anchor: { fromCol: 0, fromRow: last + 1, toCol: 6, toRow: last + 1 + Math.max(CHART_ROWS, locations.length + 6) },
+      anchor: { fromCol: 0, fromRow: last + 2, toCol: 6, toRow: last + 2 + Math.max(CHART_ROWS, locations.length + 6) },
     };
   }
   await table.commit();

@@ -263,6 +263,18 @@ export class StreamedSheet {
     return this.rowNumber;
   }
 
+  /**
+   * A manual page break after row `row` (1-based): what follows starts a printed page. exceljs'
+   * streaming writer keeps the breaks and writes them when the sheet is committed.
+   */
+  breakPageAfter(row: number): void {
+    (this.sheet as unknown as { rowBreaks: Array<{ id: number; max: number; man: number }> }).rowBreaks.push({
+      id: row,
+      max: 16383,
+      man: 1,
+    });
+  }
+
   async commit(): Promise<void> {
     if (this.fast) await this.flush();
     this.sheet.commit();

@@ -109,6 +109,10 @@ async function writeOee(): Promise<string> {
   return report.xlsx;
 }
 
+const LOCATIONS = Array.from({ length: 30 }, (_, i) => `WH/Stock/Zone ${String.fromCharCode(65 + (i % 26))}${i}`);
+/** the inventory chart's locations: the 25 largest net impacts */
+const CHARTED = LOCATIONS.slice(5);
+
 async function writeInventory(): Promise<string> {
   const lines: ReportLine[] = [];
   for (let i = 0; i < 150; i++) {
@@ -171,7 +175,17 @@ async function writeInventory(): Promise<string> {
       counted_lines: lines.length,
       unresolved_lines: 0,
     } as InventoryReportInput['totals'],
-    byLocation: [],
+    // enough locations that the chart below the tables would straddle a page break left to itself
+    byLocation: LOCATIONS.map((location, i) => ({
+      location_name: location,
+      category: 'Raw materials / Steel',
+      lines: 10,
+      matched: 8,
+      discrepancies: 2,
+      moved: 0,
+      value_impact_abs: 100 + i * 7,
+      value_impact_net: -(100 + i * 7),
+    })),
     lines: async function* (which) {
       yield which === 'all' ? lines : disc;
     },
@@ -283,6 +297,32 @@ describe('workbooks that print', () => {
     expect(cached).toEqual(categories);
   });
 
+  it('the inventory chart starts a printed page of its own: a manual page break right above it, and it is shorter than a page', async () => {
+    const fh = await open(files.inventory, 'r');
+    let sheet: string;
+    let drawing: string;
+    try {
+      const entries = await zipEntries(fh, files.inventory);
+      const part = async (name: string) =>
+        (
+          await readZipEntry(
+            fh,
+            entries.find((e) => e.name === name)!,
+          )
+        ).toString('utf8');
+      sheet = await part('xl/worksheets/sheet1.xml');
+      drawing = await part('xl/drawings/drawing1.xml');
+    } finally {
+      await fh.close();
+    }
+    const breaks = [...sheet.matchAll(/<brk id="(\d+)"[^>]*man="1"/g)].map((m) => Number(m[1]));
+    const [from, to] = [...drawing.matchAll(/<xdr:row>(\d+)<\/xdr:row>/g)].map((m) => Number(m[1]));
+    expect(breaks).toHaveLength(1);
+    // the break is after row `breaks[0]` (1-based): the next page begins with 0-based row breaks[0]; the chart a row below
+    expect(from! - breaks[0]!).toBe(1);
+    expect(to! - from!).toBeLessThanOrEqual(31);
+  });
+
   it.skipIf(!tools && !ci)(
     'converted to PDF by LibreOffice: each sheet one page wide (last column on its first page), header repeated, sane page count',
     async () => {
@@ -329,6 +369,12 @@ describe('workbooks that print', () => {
         }
         expect(page, `${name}: every page belongs to a sheet`).toBe(pages.length);
         if (name === 'costs') expect(pages.join('\n'), 'the chart is drawn').toContain('Revaluation impact by product category');
+        if (name === 'inventory') {
+          // a chart cut by a page break is drawn on both pages (its title twice), each showing part of it
+          const charted = pages.filter((p) => p.includes('Stock value impact by location'));
+          expect(charted, 'the inventory chart on exactly one page').toHaveLength(1);
+          for (const location of CHARTED) expect(charted[0], `${location} in the chart`).toContain(location);
+        }
       }
     },
     60_000,
