@@ -7,7 +7,8 @@
 import type { Knex } from 'knex';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
-import type { Batch } from '../../load/staging/batches.ts';
+import { type Batch, getBatch } from '../../load/staging/batches.ts';
+import { writeCompareWorkbook } from '../../load/forecast/compare-workbook.ts';
 import {
   deleteForecastLines,
   forecastStager,
@@ -15,6 +16,7 @@ import {
   measureForecast,
   measureForecastDelta,
   previousApprovedForecast,
+  forecastVersionCompare,
 } from '../../load/forecast/staging.ts';
 import { type ForecastSettings, forecastSettings } from '../../core/config/forecast.ts';
 import { forecastCheckpoints } from '../../transform/forecast/checkpoints.ts';
@@ -148,6 +150,48 @@ export const forecastImportJob = defineJob({
           errorsListed: rowErrors.length,
         }),
     };
-    return importInbox(ctx, kind, params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+    const stats = await importInbox(ctx, kind, params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+    const compareReports = await writeComparisons(ctx, stats.batches as ImportedFile[] | undefined);
+    if (compareReports.length === 0) return stats;
+    const summary = Array.isArray(stats.summary) ? (stats.summary as string[]) : [];
+    return {
+      ...stats,
+      compareReports,
+      summary: [...summary, ...compareReports.map((r) => `batch ${r.batchId} against the previous approved version: ${r.xlsx}`)],
+    };
   },
 });
+
+interface ImportedFile {
+  batchId: number;
+  status: string;
+  outcome: string;
+}
+
+/**
+ * Each staged version that has a previous approved version of its scope gets the comparison
+ * workbook (totals by period, top movers, with native charts) in the reports folder.
+ */
+async function writeComparisons(
+  ctx: JobContext,
+  files: readonly ImportedFile[] | undefined,
+): Promise<Array<{ batchId: number; xlsx: string }>> {
+  const out: Array<{ batchId: number; xlsx: string }> = [];
+  for (const f of files ?? []) {
+    if (f.outcome !== 'staged' || f.status === 'rejected') continue;
+    const batch = await getBatch(ctx.db.knex, f.batchId);
+    const compare = await forecastVersionCompare(ctx.db.knex, batch);
+    if (!compare) continue;
+    const xlsx = await writeCompareWorkbook({
+      dir: ctx.config.reports,
+      batchId: batch.id,
+      scope: batch.scope,
+      version: batch.version,
+      runId: ctx.runId,
+      generatedAt: new Date(),
+      compare,
+    });
+    out.push({ batchId: batch.id, xlsx });
+  }
+  return out;
+}
