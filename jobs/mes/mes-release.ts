@@ -132,6 +132,9 @@ export const mesReleaseJob = defineJob({
   checkSettings: mesSettings,
   async run(ctx) {
     const s = mesSettings(ctx.config);
+    // the MES link is opt-in: without a `mes` section (`"mes": {}` releases everything) nothing is read or sent
+    if (ctx.config.file.mes === undefined)
+      return { enabled: false, note: 'no "mes" section in the config file: the MES link is off (add "mes": {} to release orders)' };
     const client = odooClient(ctx);
     if (!client) throw new ConfigError('mes-release reads manufacturing orders from Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     const knex = ctx.db.knex;
