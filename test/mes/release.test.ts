@@ -191,6 +191,24 @@ describe('parseAcknowledgment', () => {
   });
 });
 
+describe('mes-release without a mes section', () => {
+  it('reads and sends nothing: the MES link is opt-in', async () => {
+    const app = await testApp('mesoff');
+    const { Runner } = await import('../../jobs/runner.ts');
+    const { mesReleaseJob } = await import('../../jobs/mes/mes-release.ts');
+    const runner = new Runner({ config: app.config, db: app.db, logger: app.logger, registry: registryOf(mesReleaseJob) });
+    try {
+      await runner.start();
+      const r = await runner.runNow('mes-release', {});
+      expect(r.status).toBe('succeeded');
+      expect(r.stats).toMatchObject({ enabled: false });
+    } finally {
+      await runner.stop();
+      await app.cleanup();
+    }
+  });
+});
+
 describe('release state in PostgreSQL, outbox, delivery, alerts, status, CLI', () => {
   let app: TestApp;
   let hook: WebhookReceiver;
