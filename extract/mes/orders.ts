@@ -1,8 +1,8 @@
 /**
  * Reads from Odoo what the MES release needs: manufacturing orders ready for the floor, with
  * their work orders, component moves, reserved lots and product codes. Batched: one paged
- * search_read of the orders, one read of the released orders not found by it (to see
- * cancellations), then ONE read each of work orders, raw moves, their move lines and products
+ * search_read of the orders, one search_read by id of the released orders it did not find (to
+ * see cancellations), then ONE read each of work orders, raw moves, their move lines and products
  * for all orders together (chunked by the client's batch size), never a call per order.
  * Units come as the many2one names Odoo already sends (`[id, "Units"]`): no unit read needed.
  */
@@ -93,14 +93,12 @@ export interface OrderRead {
   orders: OdooOrder[];
   /** released order ids Odoo now says are cancelled */
   cancelled: number[];
-  /** released order ids Odoo no longer has (deleted) */
-  missing: number[];
 }
 
 /**
- * Orders ready for the floor, plus `releasedIds` (orders released before and not cancelled) read
- * by id: a released order that is no longer "ready" (reservation lost, done) is still followed
- * for changes while it is open, and one that is now `cancel` is reported as cancelled.
+ * Orders ready for the floor, plus the `releasedIds` (orders released before and not cancelled)
+ * the search did not find, looked up by id: one still open (its reservation was lost, say) is
+ * still followed for changes, one now `cancel` is reported as cancelled; done ones are not read.
  */
 export async function readOrders(client: Client, filter: OrderFilter, releasedIds: readonly number[]): Promise<OrderRead> {
   const found = await client.searchReadAll('mrp.production', readyDomain(filter), MO_FIELDS);
@@ -109,12 +107,19 @@ export async function readOrders(client: Client, filter: OrderFilter, releasedId
     : found;
   const seen = new Set(ready.map((r) => r.id));
   const others = releasedIds.filter((id) => !seen.has(id));
-  const again = others.length ? await client.read('mrp.production', [...others], MO_FIELDS) : [];
+  const again = others.length
+    ? await client.searchReadAll(
+        'mrp.production',
+        [
+          ['id', 'in', others],
+          ['state', 'in', ['confirmed', 'progress', 'cancel']],
+        ],
+        MO_FIELDS,
+      )
+    : [];
   const cancelled = again.filter((r) => r.state === 'cancel').map((r) => r.id);
-  const back = new Set(again.map((r) => r.id));
-  const missing = others.filter((id) => !back.has(id));
-  const open = [...ready, ...again.filter((r) => r.state === 'confirmed' || r.state === 'progress')];
-  return { orders: await withDetails(client, open), cancelled, missing };
+  const open = [...ready, ...again.filter((r) => r.state !== 'cancel')];
+  return { orders: await withDetails(client, open), cancelled };
 }
 
 /** One order by name, fresh (for `mfg-etl release <MO> --again`); undefined when Odoo has none. */

@@ -335,6 +335,22 @@ describe('release state in PostgreSQL, outbox, delivery, alerts, status, CLI', (
     const view = (await mesReleasesView(app.db.knex, app.config, now))!;
     expect(view.light).toBe('red');
     expect(view.releases.map((r) => r.moName).sort()).toEqual(['WH/MO/00008', 'WH/MO/00009']);
+    const { mesReleasesSection } = await import('../../app/http/mes-releases.ts');
+    const page = String(mesReleasesSection(view, { timezone: 'UTC', now, usersEnabled: false, path: '/' }));
+    expect(page).toContain('<h2>MES releases <span class="light light-red">red</span></h2>');
+    expect(page).toMatch(/<tr data-mo="WH\/MO\/00008" class="row-red">[\s\S]*refused[\s\S]*Drill 1 is down/);
+    expect(page).toContain('1 not acknowledged within 30 min: WH/MO/00009');
+    const { createMetricsRegistry } = await import('../../app/http/metrics.ts');
+    const metrics = await createMetricsRegistry({
+      config: app.config,
+      db: app.db,
+      logger: app.logger,
+      registry: registryOf(),
+      approvalWaitHours: 24,
+    }).metrics();
+    expect(metrics).toContain('mfg_etl_mes_releases{state="refused"} 1');
+    expect(metrics).toContain('mfg_etl_mes_releases{state="overdue"} 1');
+    expect(metrics).toContain('mfg_etl_mes_releases{state="acknowledged"} 1');
 
     const m9 = (await releasedOrder(app.db.knex, 'WH/MO/00009'))!.lastMessageId;
     await recordAcknowledgments(app.db.knex, parseAcknowledgment(acknowledgeXml({ messageId: m9, mo: 'WH/MO/00009' })), {
