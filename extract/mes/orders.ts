@@ -82,7 +82,8 @@ const num = (v: unknown): number => Number(v ?? 0) || 0;
 /** The search domain of orders ready for the floor (operation types are matched by name after the read). */
 export function readyDomain(f: OrderFilter): OdooDomain {
   const domain: OdooDomain = [['state', 'in', ['confirmed', 'progress']]];
-  if (f.reservation === 'reserved') domain.push(['reservation_state', '=', 'assigned']);
+  // an order without components has no reservation_state (False): nothing to wait for
+  if (f.reservation === 'reserved') domain.push('|', ['reservation_state', '=', 'assigned'], ['move_raw_ids', '=', false]);
   if (f.plants.length) domain.push(['picking_type_id.warehouse_id.code', 'in', [...f.plants]]);
   if (f.workcenters.length) domain.push(['workorder_ids.workcenter_id.name', 'in', [...f.workcenters]]);
   return domain;

@@ -233,4 +233,20 @@ describe.each([18, 19] as const)('mes-release against Odoo %i', (version) => {
     expect(mes.requests.at(-1)!.body).toBe(body(msg!.file));
     expect(mes.requests.at(-1)!.authorization).toBe('Bearer mes-token-0123456789abcdef');
   });
+
+  it('releases an order without components under the reserved policy (nothing to reserve), as one segment per work order', async () => {
+    const seed = seedMrpExecution(server);
+    const bare = server.create('mrp.production', {
+      product_id: seed.productId,
+      product_qty: 1,
+      state: 'confirmed',
+      picking_type_id: seed.pickingTypeId,
+    });
+    const name = String(server.store.get('mrp.production', bare)!.name);
+    const s = await run();
+    expect(s.messages.map((m) => [m.verb, m.mo])).toEqual([['Process', name]]);
+    const xml = body(s.messages[0]!.file);
+    if (HAS_XMLLINT) expect(schemaErrors(xml)).toBe('');
+    expect(xml).not.toContain('<MaterialUse>Consumed</MaterialUse>');
+  });
 });

@@ -22,6 +22,7 @@ import {
   releasedOrder,
 } from '../../load/mes/releases.ts';
 import { mesOutboxFolder } from '../../load/mes/outbox.ts';
+import { readyDomain } from '../../extract/mes/orders.ts';
 import { AcknowledgmentError, parseAcknowledgment } from '../../transform/mes/acknowledgment.ts';
 import { againVerb, contentHash, messageFileName, planReleases, releaseContent, type ReleaseContent } from '../../transform/mes/release.ts';
 import { isoDuration, scheduleXml } from '../../transform/mes/schedule-xml.ts';
@@ -88,6 +89,20 @@ describe('release content and plan', () => {
     expect(againVerb(undefined, false)).toBe('Process');
     expect(againVerb('overdue', false)).toBe('Process');
     expect(againVerb('refused', true)).toBe('Change');
+  });
+
+  it('narrows the search by plant and work center, and by reservation unless the policy is any', () => {
+    expect(readyDomain({ plants: ['WH'], operationTypes: [], workcenters: ['Drill 1'], reservation: 'reserved' })).toEqual([
+      ['state', 'in', ['confirmed', 'progress']],
+      '|',
+      ['reservation_state', '=', 'assigned'],
+      ['move_raw_ids', '=', false],
+      ['picking_type_id.warehouse_id.code', 'in', ['WH']],
+      ['workorder_ids.workcenter_id.name', 'in', ['Drill 1']],
+    ]);
+    expect(readyDomain({ plants: [], operationTypes: ['WH: Manufacturing'], workcenters: [], reservation: 'any' })).toEqual([
+      ['state', 'in', ['confirmed', 'progress']],
+    ]);
   });
 
   it('names files so they sort in write order', () => {
