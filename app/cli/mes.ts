@@ -73,6 +73,8 @@ export function registerMesCommands(program: Command): void {
           if (order.state === 'cancel') {
             if (!before) throw new UsageError(`${mo} is cancelled in Odoo and was never released: nothing to send`);
             written = await writeRelease(w, { verb: 'Cancel', content: before.content, hash: before.contentHash }, 1);
+          } else if (order.state !== 'confirmed' && order.state !== 'progress') {
+            throw new UsageError(`${mo} is ${order.state} in Odoo: only confirmed or in-progress orders go to the floor`);
           } else {
             const built = releaseContent(order);
             if ('problem' in built) throw new UsageError(`${mo} cannot be released: ${built.problem}`);
