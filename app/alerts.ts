@@ -21,6 +21,8 @@ import {
   resolveIncident,
 } from '../load/ops/ops.ts';
 import { alertConditions, humanDuration, recoveryText } from '../transform/shared/health.ts';
+import { mesSettings } from '../core/config/mes.ts';
+import { markAlerted } from '../load/mes/releases.ts';
 import { type AlertSettings, alertSettings, httpSettings } from '../core/config/http.ts';
 import { jobExpectations } from './ops.ts';
 import type { JobRegistry } from '../jobs/registry.ts';
@@ -44,12 +46,14 @@ export interface Evaluation {
 export class AlertEvaluator {
   private readonly settings: AlertSettings;
   private readonly publicUrl: string | undefined;
+  private readonly mesAckTimeoutMinutes: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
   constructor(private readonly o: AlertEvaluatorOptions) {
     this.settings = alertSettings(o.config);
     this.publicUrl = httpSettings(o.config).publicUrl?.replace(/\/+$/, '');
+    this.mesAckTimeoutMinutes = mesSettings(o.config).ackTimeoutMinutes;
     jobExpectations(o.registry, o.config);
   }
 
@@ -61,6 +65,7 @@ export class AlertEvaluator {
       const conditions = alertConditions(facts, now, {
         approvalWaitHours: this.settings.approvalWaitHours,
         reconciliationValueThreshold: this.settings.reconciliationValueThreshold,
+        mesAckTimeoutMinutes: this.mesAckTimeoutMinutes,
       });
       const current = new Set(conditions.map((c) => c.key));
       const open = await listOpenIncidents(knex);
@@ -70,6 +75,7 @@ export class AlertEvaluator {
         if (openKeys.has(c.key)) continue;
         const incident = await openIncident(knex, c, now);
         if (incident) {
+          if (incident.kind === 'mes_release') await markAlerted(knex, [incident.subject], now);
           result.opened.push(incident);
           this.o.logger.warn('alert: incident opened', { incident: incident.id, key: incident.key, alert: incident.message });
         }
@@ -121,6 +127,7 @@ export class AlertEvaluator {
     if (typeof d.runId === 'number') return `${this.publicUrl}/runs/${d.runId}`;
     if (typeof d.job === 'string') return `${this.publicUrl}/runs?job=${encodeURIComponent(d.job)}`;
     if (typeof d.reconciliationId === 'number') return `${this.publicUrl}/reports`;
+    if (incident.kind === 'mes_release') return `${this.publicUrl}/#mes-releases`;
     return `${this.publicUrl}/`;
   }
 

@@ -13,6 +13,7 @@ import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import { materialShortagesJob } from './suppliers/material-shortages.ts';
+import { mesReleaseJob } from './mes/mes-release.ts';
 import { qualityApplyJob } from './quality/quality-apply.ts';
 import { qualityImportJob } from './quality/quality-import.ts';
 import { qualityReportJob } from './quality/quality-report.ts';
@@ -47,6 +48,7 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
   materialShortagesJob,
+  mesReleaseJob,
   qualityApplyJob,
   qualityImportJob,
   qualityReportJob,

@@ -13,6 +13,7 @@ import { registerHistorianCommands } from './historian.ts';
 import { registerInitCommands } from './init.ts';
 import { registerLineageCommands } from './lineage.ts';
 import { ExitCode, redacted, type RegistryLoader } from './io.ts';
+import { registerMesCommands } from './mes.ts';
 import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
 
@@ -34,6 +35,7 @@ function buildProgram(): Command {
   registerDaemonCommands(program, registry);
   registerHistorianCommands(program);
   registerQualityCommands(program);
+  registerMesCommands(program);
   return program;
 }
 

@@ -12,6 +12,7 @@ import type { Database } from '../../core/db.ts';
 import type { Logger } from '../../core/logger.ts';
 import { processRegistry } from '../../core/metrics.ts';
 import { metricsSnapshot, type MetricsSnapshot } from '../../load/ops/ops.ts';
+import { releaseCounts } from '../../load/mes/releases.ts';
 import { ROW_STAT_KEYS, rowStage } from '../../transform/shared/health.ts';
 import { type Workflow, workflows } from '../ops.ts';
 import type { JobRegistry } from '../../jobs/registry.ts';
@@ -23,6 +24,7 @@ interface Loaded {
   ok: boolean;
   snapshot?: MetricsSnapshot;
   workflows?: Workflow[];
+  mesReleases?: Array<{ state: string; count: number }>;
 }
 
 type Value = { value: number; labels?: Record<string, string | number>; metricName?: string };
@@ -60,11 +62,12 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
         try {
           // one cheap query first: with the database down, a dozen queries would only queue up for connections
           await o.db.knex.raw('select 1');
-          const [snapshot, flows] = await Promise.all([
+          const [snapshot, flows, mesReleases] = await Promise.all([
             metricsSnapshot(o.db.knex, o.db.schema, RUN_DURATION_BUCKETS, Object.values(ROW_STAT_KEYS).flat()),
             workflows(o.db, o.registry, o.config, o.approvalWaitHours),
+            releaseCounts(o.db.knex),
           ]);
-          return { ok: true, snapshot, workflows: flows };
+          return { ok: true, snapshot, workflows: flows, mesReleases };
         } catch (err) {
           o.logger.warn('metrics: the database could not be read', { error: (err as Error).message });
           return { ok: false };
@@ -187,6 +190,13 @@ export function createMetricsRegistry(o: MetricsOptions): client.Registry {
       'Alert incidents open now, by kind',
       'gauge',
       (l) => (s(l)?.openIncidents ?? []).map((i) => ({ labels: { kind: i.kind }, value: i.count })),
+      load,
+    ),
+    dbMetric(
+      'mfg_etl_mes_releases',
+      'Manufacturing orders released to the MES, by state (released, acknowledged, refused, overdue, cancelled)',
+      'gauge',
+      (l) => (l.mesReleases ?? []).map((r) => ({ labels: { state: r.state }, value: r.count })),
       load,
     ),
   ];

@@ -340,10 +340,13 @@ export function overviewPage(
     pictures?: SafeHtml | '';
     /** open quality holds (the section shows when there are any) */
     holds?: OpenHold[];
+    /** the MES releases workflow (app/http/mes-releases.ts): its light counts with the others */
+    mes?: { light: Light; section: SafeHtml | '' };
   },
 ): SafeHtml {
   const counts = { red: 0, amber: 0, green: 0 };
   for (const w of data.workflows) counts[w.health.light] += 1;
+  if (data.mes) counts[data.mes.light] += 1;
   const overall: Light = counts.red ? 'red' : counts.amber ? 'amber' : 'green';
   return layout(
     ctx,
@@ -353,7 +356,7 @@ export function overviewPage(
         ${counts.red} red · ${counts.amber} amber · ${counts.green} green
         workflows${data.waitingForApproval ? html` · <a href="/batches?status=validated">${data.waitingForApproval} batch${data.waitingForApproval === 1 ? '' : 'es'} waiting for approval</a>` : ''}
       </p>
-      ${incidentsList(data.incidents, ctx)} ${data.holds?.length ? holdsSection(data.holds, ctx) : ''}
+      ${incidentsList(data.incidents, ctx)} ${data.holds?.length ? holdsSection(data.holds, ctx) : ''} ${data.mes?.section ?? ''}
       <section>
         <h2>Workflows</h2>
         ${workflowsTable(data.workflows, ctx)}

@@ -34,6 +34,7 @@ import type { JobRegistry } from '../../jobs/registry.ts';
 import type { Runner } from '../../jobs/runner.ts';
 import { QualityApi } from './quality-api.ts';
 import { listOpenHolds } from '../../load/quality/staging.ts';
+import { mesReleasesSection, mesReleasesView } from './mes-releases.ts';
 import { cookie, parseCookies, sameToken, UserStore } from './auth.ts';
 import { LoginThrottle, type ThrottlePolicy } from '../../load/ops/login-throttle.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -455,7 +456,7 @@ export class StatusServer {
 
   private async overview(r: Request, ctx: pages.PageContext): Promise<void> {
     const knex = this.o.db.knex;
-    const [flows, incidents, batches, runs, reports, waiting, holds] = await Promise.all([
+    const [flows, incidents, batches, runs, reports, waiting, holds, mes] = await Promise.all([
       workflows(this.o.db, this.o.registry, this.o.config, this.alerts.approvalWaitHours, ctx.now),
       listOpenIncidents(knex),
       listBatches(knex, { limit: 10 }),
@@ -463,6 +464,7 @@ export class StatusServer {
       this.listReports(10),
       knex('batches').where({ status: 'validated' }).count({ n: '*' }).first(),
       listOpenHolds(knex, ctx.now),
+      mesReleasesView(knex, this.o.config, ctx.now),
     ]);
     const checkpoints = await checkpointsOf(
       knex,
@@ -482,6 +484,7 @@ export class StatusServer {
         waitingForApproval,
         pictures,
         holds,
+        ...(mes ? { mes: { light: mes.light, section: mesReleasesSection(mes, ctx) } } : {}),
       }),
     );
   }

@@ -5,7 +5,15 @@
 import type { Knex } from 'knex';
 import { redactSecrets, redactSecretsDeep } from '../../core/redact.ts';
 import { pgQuery, runSql, sqlText } from '../../core/sql.ts';
-import type { AlertCondition, AlertFacts, AlertKind, ReconciliationFact, RunFact, WorkflowFacts } from '../../transform/shared/health.ts';
+import type {
+  AlertCondition,
+  AlertFacts,
+  AlertKind,
+  MesReleaseFact,
+  ReconciliationFact,
+  RunFact,
+  WorkflowFacts,
+} from '../../transform/shared/health.ts';
 import { type JobRun, listRuns, type RunStatus } from './runs.ts';
 
 type Db = Knex | Knex.Transaction;
@@ -82,18 +90,42 @@ export async function workflowFacts(db: Db, jobs: readonly JobExpectation[]): Pr
 }
 
 export async function alertFacts(db: Db, jobs: readonly JobExpectation[]): Promise<AlertFacts> {
-  const [workflows, dead, waiting, impact] = await Promise.all([
+  const [workflows, dead, waiting, impact, releases] = await Promise.all([
     workflowFacts(db, jobs),
     runSql<{ id: number; job: string; finished_at: Date | null; error: string | null }>(db, 'ops/dead_runs'),
     runSql<{ id: number; kind: string; scope: string; version: string; since: Date }>(db, 'ops/waiting_batches'),
     reconciliationFacts(db),
+    mesReleaseFacts(db),
   ]);
   return {
     workflows,
     deadRuns: dead.map((d) => ({ id: num(d.id), job: d.job, finishedAt: date(d.finished_at), error: d.error })),
     waitingBatches: waiting.map((b) => ({ id: num(b.id), kind: b.kind, scope: b.scope, version: b.version, since: date(b.since)! })),
     reconciliations: impact,
+    mesReleases: releases,
   };
+}
+
+/** MES releases waiting for an answer, refused or overdue (sql/mes/release_alert_facts.sql). */
+export async function mesReleaseFacts(db: Db): Promise<MesReleaseFact[]> {
+  const rows = await runSql<{
+    mo_name: string;
+    product_code: string;
+    state: MesReleaseFact['state'];
+    last_verb: string;
+    last_message_id: string;
+    released_at: Date;
+    answer: string | null;
+  }>(db, 'mes/release_alert_facts');
+  return rows.map((r) => ({
+    mo: r.mo_name,
+    productCode: r.product_code,
+    state: r.state,
+    verb: r.last_verb,
+    messageId: r.last_message_id,
+    releasedAt: date(r.released_at)!,
+    answer: r.answer,
+  }));
 }
 
 /** Latest finished inventory reconciliation per warehouse and kind; none before inventory reconciliation is installed. */

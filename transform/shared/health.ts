@@ -141,7 +141,7 @@ export function assessWorkflow(f: WorkflowFacts, now: Date, rules: HealthRules):
 
 // ---- alerts -------------------------------------------------------------------------------------
 
-export type AlertKind = 'dead_letter' | 'late' | 'approval_wait' | 'reconciliation';
+export type AlertKind = 'dead_letter' | 'late' | 'approval_wait' | 'reconciliation' | 'mes_release';
 
 /** A condition that holds now; the incident store opens one incident per key while it holds. */
 export interface AlertCondition {
@@ -178,16 +178,54 @@ export interface ReconciliationFact {
   currency: string | null;
 }
 
+/** An MES release waiting for an answer, refused or overdue (mes_releases). */
+export interface MesReleaseFact {
+  mo: string;
+  productCode: string;
+  state: 'released' | 'refused' | 'overdue';
+  verb: string;
+  messageId: string;
+  releasedAt: Date;
+  answer: string | null;
+}
+
 export interface AlertFacts {
   workflows: WorkflowFacts[];
   deadRuns: DeadRunFact[];
   waitingBatches: WaitingBatchFact[];
   reconciliations: ReconciliationFact[];
+  /** absent: the MES link is not in use */
+  mesReleases?: MesReleaseFact[];
 }
 
 export interface AlertRules extends HealthRules {
   /** value impact (absolute) of a reconciliation's discrepancies above which an alert is sent; null: never */
   reconciliationValueThreshold: number | null;
+  /** mes.ackTimeoutMinutes: a release unanswered longer than this is overdue (30 by default) */
+  mesAckTimeoutMinutes?: number;
+}
+
+/** Whether a release is overdue now: marked so by mes-release, or unanswered beyond the timeout. */
+export function releaseOverdue(r: MesReleaseFact, now: Date, timeoutMinutes: number): boolean {
+  return r.state === 'overdue' || (r.state === 'released' && now.getTime() - r.releasedAt.getTime() > timeoutMinutes * MINUTE);
+}
+
+/** The MES releases' own traffic light: red refused or overdue, amber waiting within the timeout, green all answered. */
+export function mesReleaseHealth(facts: readonly MesReleaseFact[], now: Date, timeoutMinutes: number): { light: Light; reasons: string[] } {
+  const refused = facts.filter((r) => r.state === 'refused');
+  const overdue = facts.filter((r) => releaseOverdue(r, now, timeoutMinutes));
+  const waiting = facts.filter((r) => r.state === 'released' && !releaseOverdue(r, now, timeoutMinutes));
+  const names = (list: readonly MesReleaseFact[]) =>
+    list
+      .slice(0, 5)
+      .map((r) => r.mo)
+      .join(', ') + (list.length > 5 ? ', …' : '');
+  const reasons: string[] = [];
+  if (refused.length) reasons.push(`${refused.length} refused by the MES: ${names(refused)}`);
+  if (overdue.length) reasons.push(`${overdue.length} not acknowledged within ${timeoutMinutes} min: ${names(overdue)}`);
+  if (waiting.length) reasons.push(`${waiting.length} waiting for the MES's acknowledgment`);
+  const light: Light = refused.length || overdue.length ? 'red' : waiting.length ? 'amber' : 'green';
+  return { light, reasons: reasons.length ? reasons : ['every release acknowledged'] };
 }
 
 export function alertConditions(facts: AlertFacts, now: Date, rules: AlertRules): AlertCondition[] {
@@ -241,6 +279,27 @@ export function alertConditions(facts: AlertFacts, now: Date, rules: AlertRules)
       });
     }
   }
+  const timeout = rules.mesAckTimeoutMinutes ?? 30;
+  for (const r of facts.mesReleases ?? []) {
+    const refused = r.state === 'refused';
+    if (!refused && !releaseOverdue(r, now, timeout)) continue;
+    const what = `MES release of ${r.mo} (${r.productCode}, ${r.verb} message ${r.messageId})`;
+    out.push({
+      key: `mes:${r.mo}`,
+      kind: 'mes_release',
+      subject: r.mo,
+      message: refused
+        ? `${what} was refused by the MES${r.answer ? `: ${oneLine(r.answer)}` : ''}`
+        : `${what} has not been acknowledged for ${humanDuration(now.getTime() - r.releasedAt.getTime())} (timeout ${timeout} min)`,
+      details: {
+        mo: r.mo,
+        state: refused ? 'refused' : 'overdue',
+        messageId: r.messageId,
+        releasedAt: r.releasedAt.toISOString(),
+        answer: r.answer,
+      },
+    });
+  }
   return out;
 }
 
@@ -255,6 +314,8 @@ export function recoveryText(kind: AlertKind, subject: string): string {
       return `${subject} is no longer waiting for approval`;
     case 'reconciliation':
       return `${subject}: the latest reconciliation is within the threshold`;
+    case 'mes_release':
+      return `${subject}: the MES acknowledged the release (or it was sent again, or cancelled)`;
   }
 }
 

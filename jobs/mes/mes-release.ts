@@ -1,0 +1,189 @@
+/**
+ * mes-release: manufacturing orders ready for the floor out to the MES. Reads the orders (batched:
+ * a handful of calls per run, whatever the number of orders), builds each order's release
+ * content, and for every order new, changed or cancelled since its last message writes ONE B2MML
+ * message into `<outbox>/mes/` (Process / Change / Cancel OperationsSchedule), and POSTs it to
+ * mes.url when set (a failed POST keeps the file and is retried by the next run). Then releases
+ * the MES has not answered within mes.ackTimeoutMinutes become overdue (the alert evaluator
+ * opens the incident).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { Config } from '../../core/config.ts';
+import { type MesSettings, mesSettings } from '../../core/config/mes.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
+import { readOrders } from '../../extract/mes/orders.ts';
+import { deliverMessage } from '../../load/mes/delivery.ts';
+import { mesOutboxFolder, writeMessageFile } from '../../load/mes/outbox.ts';
+import {
+  markDelivered,
+  markDeliveryError,
+  markOverdue,
+  recordRelease,
+  releasedFacts,
+  undeliveredMessages,
+} from '../../load/mes/releases.ts';
+import { messageFileName, planReleases, type ReleaseContent, type Verb } from '../../transform/mes/release.ts';
+import { scheduleXml } from '../../transform/mes/schedule-xml.ts';
+import { defineJob } from '../job.ts';
+import { odooClient } from '../resources.ts';
+
+/** first retry of a failed POST after this, then doubling */
+const DELIVERY_RETRY_MS = 500;
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+export interface WriteContext {
+  config: Pick<Config, 'outbox' | 'mesToken'>;
+  settings: MesSettings;
+  db: Knex;
+  logger: Logger;
+  runId: number | null;
+}
+
+export interface WrittenMessage {
+  verb: Verb;
+  mo: string;
+  messageId: string;
+  file: string;
+  delivered?: boolean;
+  deliveryError?: string;
+}
+
+/** Writes one message (file + rows, then the optional POST). `seq` orders the files of one run. */
+export async function writeRelease(
+  w: WriteContext,
+  m: { verb: Verb; content: ReleaseContent; hash: string },
+  seq: number,
+  now = new Date(),
+): Promise<WrittenMessage> {
+  const dir = await mesOutboxFolder(w.config.outbox);
+  const messageId = randomUUID();
+  const body = scheduleXml({ verb: m.verb, messageId, sender: w.settings.sender, createdAt: now, content: m.content });
+  const name = messageFileName(now, seq, m.verb, m.content.mo);
+  let file = '';
+  const id = await recordRelease(
+    w.db,
+    {
+      verb: m.verb,
+      messageId,
+      content: m.content,
+      hash: m.hash,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+      at: now,
+      runId: w.runId,
+    },
+    async () => (file = await writeMessageFile(dir, name, body)),
+  );
+  const out: WrittenMessage = { verb: m.verb, mo: m.content.mo, messageId, file };
+  if (w.settings.url) {
+    const sent = await deliver(w, body);
+    out.delivered = sent.ok;
+    if (sent.ok) await markDelivered(w.db, id, new Date());
+    else {
+      out.deliveryError = sent.error;
+      await markDeliveryError(w.db, id, sent.error);
+    }
+  }
+  return out;
+}
+
+function deliver(w: WriteContext, body: string) {
+  return deliverMessage(body, {
+    url: w.settings.url!,
+    ...(w.config.mesToken ? { token: w.config.mesToken } : {}),
+    attempts: w.settings.deliveryAttempts,
+    retryDelayMs: DELIVERY_RETRY_MS,
+    timeoutMs: DELIVERY_TIMEOUT_MS,
+    logger: w.logger,
+  });
+}
+
+/** POSTs again the messages whose delivery failed on an earlier run (their files are in the outbox). */
+async function retryDeliveries(w: WriteContext): Promise<{ retried: number; delivered: number }> {
+  const pending = await undeliveredMessages(w.db);
+  let delivered = 0;
+  for (const m of pending) {
+    const body = await readFile(m.file, 'utf8').catch(() => undefined);
+    if (body === undefined) {
+      await markDeliveryError(w.db, m.id, `the file ${m.file} is gone: send the order again with \`mfg-etl release ${m.moName} --again\``);
+      continue;
+    }
+    const sent = await deliver(w, body);
+    if (sent.ok) {
+      delivered += 1;
+      await markDelivered(w.db, m.id, new Date());
+    } else {
+      await markDeliveryError(w.db, m.id, sent.error);
+      break; // the MES is down: the rest waits for the next run
+    }
+  }
+  return { retried: pending.length, delivered };
+}
+
+export const mesReleaseJob = defineJob({
+  name: 'mes-release',
+  description:
+    'Releases manufacturing orders ready for the floor to the MES (B2MML in <outbox>/mes/) and marks unanswered releases overdue',
+  schedule: '*/5 * * * *',
+  params: z.object({}).strict(),
+  checkSettings: mesSettings,
+  async run(ctx) {
+    const s = mesSettings(ctx.config);
+    // the MES link is opt-in: without a `mes` section (`"mes": {}` releases everything) nothing is read or sent
+    if (ctx.config.file.mes === undefined)
+      return { enabled: false, note: 'no "mes" section in the config file: the MES link is off (add "mes": {} to release orders)' };
+    const client = odooClient(ctx);
+    if (!client) throw new ConfigError('mes-release reads manufacturing orders from Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
+    const knex = ctx.db.knex;
+    try {
+      const released = await releasedFacts(knex);
+      const open = released.filter((r) => r.state !== 'cancelled').map((r) => r.moId);
+      const read = await readOrders(client, s, open);
+      const plan = planReleases(read.orders, released, read.cancelled);
+      for (const skip of plan.skipped) ctx.logger.warn('order not released', skip);
+      const count = (verb: Verb) => plan.messages.filter((m) => m.verb === verb).length;
+      const summary = {
+        orders: read.orders.length,
+        process: count('Process'),
+        change: count('Change'),
+        cancel: count('Cancel'),
+        unchanged: plan.unchanged,
+        skipped: plan.skipped,
+        odooCalls: client.calls,
+      };
+      if (ctx.dryRun) return { dryRun: true, ...summary };
+
+      const w: WriteContext = { config: ctx.config, settings: s, db: knex, logger: ctx.logger, runId: ctx.runId };
+      const retry = s.url ? await retryDeliveries(w) : { retried: 0, delivered: 0 };
+      const written: WrittenMessage[] = [];
+      for (const [i, m] of plan.messages.entries()) {
+        ctx.signal.throwIfAborted();
+        written.push(await writeRelease(w, m, i + 1));
+        ctx.progress('messages written', written.length, plan.messages.length);
+      }
+      const overdue = await markOverdue(knex, s.ackTimeoutMinutes, new Date());
+      if (overdue.length) ctx.logger.warn('releases not acknowledged in time', { overdue, timeoutMinutes: s.ackTimeoutMinutes });
+      ctx.logger.info('MES messages written', { ...summary, messages: written.length });
+      return {
+        ...summary,
+        rowsRead: read.orders.length,
+        rowsWritten: written.length,
+        messages: written,
+        overdue,
+        ...(s.url
+          ? {
+              delivered: written.filter((m) => m.delivered).length + retry.delivered,
+              deliveryFailed: written.filter((m) => m.delivered === false).length,
+              retried: retry.retried,
+            }
+          : {}),
+        odooCalls: client.calls,
+      };
+    } finally {
+      client.close();
+    }
+  },
+});
