@@ -95,6 +95,12 @@ const entries: readonly JobEntry[] = [
     schedule: '30 5 * * *',
   },
   {
+    name: 'mes-release',
+    description:
+      'Releases manufacturing orders ready for the floor to the MES (B2MML in <outbox>/mes/) and marks unanswered releases overdue',
+    schedule: '*/5 * * * *',
+  },
+  {
     name: 'quality-apply',
     description: 'Applies staged quality holds, releases and scraps to Odoo (quarantine transfers), each exactly once',
     schedule: '* * * * *',
