@@ -398,13 +398,19 @@ export async function importInbox(ctx: JobContext, spec: InboxBatchKind, settleS
 }
 
 /** The job that imports files of this kind. */
-const IMPORT_JOB: Record<string, string> = { forecast: 'forecast-import', cost_update: 'cost-import', inventory_count: 'count-import' };
+const IMPORT_JOB: Record<string, string> = {
+  forecast: 'forecast-import',
+  cost_update: 'cost-import',
+  inventory_count: 'count-import',
+  mes_report: 'mes-report',
+};
 
 /** After a batch of this kind is approved: the job that takes it on. */
 const NEXT_JOB: Record<string, (batchId: number) => string> = {
   forecast: () => 'mfg-etl run forecast-load',
   cost_update: () => 'mfg-etl run cost-rollup',
   inventory_count: (id) => `mfg-etl run inventory-reconciliation --param batch=${id}`,
+  mes_report: () => 'mfg-etl run mes-load',
 };
 
 /** What an import did, for people: per file its batch, what needs a person and the exact next command. */

@@ -10,4 +10,5 @@ export const BATCH_KINDS = [
   'historian',
   'quality_events',
   'supplier_confirmation',
+  'mes_report',
 ] as const;
