@@ -75,13 +75,13 @@ export function releasedForCheck(row: { state: string; product_code: string; con
   });
   const components = (Array.isArray(c.components) ? c.components : []).map((m) => {
     const o = obj(m);
-    return { code: str(first(o, ['code', 'productCode', 'default_code', 'product'])) ?? '', quantity: num(first(o, ['quantity', 'qty'])) };
+    return { code: str(first(o, ['code', 'productCode', 'default_code'])) ?? '', quantity: num(first(o, ['qty', 'quantity'])) };
   });
-  const unit = str(first(c, ['unit', 'uom', 'unitName']));
+  const unit = str(first(c, ['uom', 'unit']));
   return {
     state: row.state,
-    productCode: str(first(c, ['productCode', 'product_code', 'product'])) ?? row.product_code,
-    quantity: num(first(c, ['quantity', 'qty', 'product_qty'])),
+    productCode: str(obj(c.product).code) ?? row.product_code,
+    quantity: num(first(c, ['qty', 'quantity'])),
     ...(unit ? { unit } : {}),
     workOrders,
     components,

@@ -14,12 +14,13 @@ import { type TestApp, testApp } from '../support/staging.ts';
 
 export const EXAMPLES = path.resolve(import.meta.dirname, '../../examples/inbox/mes');
 
+/** as the release side stores it (transform/mes/release.ts ReleaseContent), the fields the report side reads */
 export interface ReleaseContent {
-  productCode: string;
-  quantity: number;
-  unit: string;
+  product: { code: string; name?: string };
+  qty: number;
+  uom: string;
   workOrders: Array<{ id: number; name: string; workcenter: string }>;
-  components: Array<{ code: string; quantity: number; unit?: string }>;
+  components: Array<{ code: string; qty: number; uom?: string; lots?: string[] }>;
 }
 
 export interface MesWorld {
@@ -77,10 +78,10 @@ export async function mesWorld(
       await app.db.knex('mes_releases').insert({
         mo_name: moName,
         mo_id: moId,
-        product_code: content.productCode,
+        product_code: content.product.code,
         state,
         content_hash: 'test',
-        content: JSON.stringify(content),
+        content: JSON.stringify({ mo: moName, moId, ...content }),
         last_verb: 'Process',
         last_message_id: `test-${moName}`,
         released_at: new Date(),

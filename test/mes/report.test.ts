@@ -15,16 +15,16 @@ type Row = Record<string, unknown>;
 const STOCK = 8;
 
 const RELEASE = {
-  productCode: 'FURN_8855',
-  quantity: 2,
-  unit: 'Units',
+  product: { code: 'FURN_8855', name: 'Drawer' },
+  qty: 2,
+  uom: 'Units',
   workOrders: [
     { id: 1, name: 'Packing', workcenter: 'Drill 1' },
     { id: 2, name: 'Testing', workcenter: 'Assembly 1' },
   ],
   components: [
-    { code: 'FURN_2100', quantity: 2 },
-    { code: 'FURN_5623', quantity: 2 },
+    { code: 'FURN_2100', qty: 2 },
+    { code: 'FURN_5623', qty: 2 },
   ],
 };
 
