@@ -11,6 +11,7 @@ import { historianLoadJob } from './historian/historian-load.ts';
 import { housekeepingJob } from './housekeeping/housekeeping.ts';
 import { inventoryAdjustJob } from './inventory/inventory-adjust.ts';
 import { inventoryReconciliationJob, inventoryReconciliationMonthEndJob } from './inventory/inventory-reconciliation.ts';
+import { mesLoadJob } from './mes/mes-load.ts';
 import { mesReportJob } from './mes/mes-report.ts';
 import { masterdataSyncJob } from './masterdata/masterdata-sync.ts';
 import { materialShortagesJob } from './suppliers/material-shortages.ts';
@@ -48,6 +49,7 @@ export const defaultJobs: readonly JobDefinition[] = [
   inventoryReconciliationJob,
   inventoryReconciliationMonthEndJob,
   masterdataSyncJob,
+  mesLoadJob,
   mesReportJob,
   materialShortagesJob,
   mesReleaseJob,

@@ -133,11 +133,11 @@ export async function openLines(db: Db, batchId: number, includeHeld: boolean): 
   }));
 }
 
-/** Per order: the reports already posted (their quantities are part of the absolute values written). */
+/** Per order: the reports whose production step reached Odoo (their quantities are part of the absolute values written). */
 export async function postedReports(db: Db, moNames: readonly string[]): Promise<Map<string, Array<{ id: number; report: MesReport }>>> {
   const out = new Map<string, Array<{ id: number; report: MesReport }>>();
   if (moNames.length === 0) return out;
-  const rows = await runSql<{ mo_name: string; id: string; report: MesReport }>(db, 'mes/report_posted_before', [moNames, 0]);
+  const rows = await runSql<{ mo_name: string; id: string; report: MesReport }>(db, 'mes/report_posted_before', [moNames]);
   for (const r of rows) {
     const list = out.get(r.mo_name) ?? [];
     list.push({ id: Number(r.id), report: r.report });
@@ -170,4 +170,10 @@ export async function batchLines(
   }>
 > {
   return runSql(db, 'mes/report_batch_lines', [batchId]);
+}
+
+/** Batches of `kind` with held lines (a person's queue): retried with retryHeld. */
+export async function batchesWithHeldLines(db: Db): Promise<number[]> {
+  const rows = (await db('mes_report_lines').where({ status: 'held' }).distinct('batch_id')) as Array<{ batch_id: string }>;
+  return rows.map((r) => Number(r.batch_id));
 }

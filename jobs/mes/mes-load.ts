@@ -1,0 +1,242 @@
+/**
+ * mes-load: posts approved MES production reports (mes_report batches) into Odoo, line by line in
+ * file order: work order times, produced quantity + finished lot + consumption with lots (one
+ * write on the MO), scrap, and the close when the MES says the order is complete (wizards answered
+ * by mes.partialCompletion / mes.consumptionDifference). Exactly once per MES transaction: a posted
+ * line is never taken again, every step is recorded (the line's result, and load_ledger as
+ * `<transaction id>:<step>`) before the next starts, and each step reads back Odoo first, so a
+ * retry after a crash between an Odoo write and its record changes Odoo once.
+ * A held line (consumption difference under 'hold') waits for a person; `--param retryHeld=true`
+ * takes it again.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { mesSettings } from '../../core/config/mes.ts';
+import { ConfigError, describeError } from '../../core/errors.ts';
+import {
+  addConsumption,
+  type Consumption,
+  ensureLots,
+  lotKeyOf,
+  MesPostError,
+  postLine,
+  readSnapshot,
+  type StepRecorder,
+} from '../../load/mes/odoo.ts';
+import { batchesWithHeldLines, openLines, postedReports, setLine } from '../../load/mes/reports.ts';
+import { appendLedger, type LedgerEntry } from '../../load/odoo-ledger/ledger.ts';
+import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
+import type { MesReport } from '../../transform/mes/performance.ts';
+import { ACTOR } from '../inbox-batches.ts';
+import { defineJob, type JobContext } from '../job.ts';
+import { odooClient } from '../resources.ts';
+import { MES_INBOX } from './mes-report.ts';
+
+const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+
+interface BatchOutcome {
+  batchId: number;
+  status: string;
+  posted: number;
+  held: number;
+  failed: number;
+  waiting: number;
+  calls: number;
+  problems: string[];
+}
+
+type OdooClientOf = NonNullable<ReturnType<typeof odooClient>>;
+
+async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, retryHeld: boolean): Promise<BatchOutcome> {
+  const s = mesSettings(ctx.config);
+  const knex = ctx.db.knex;
+  const lines = await openLines(knex, batch.id, retryHeld);
+  const out: BatchOutcome = { batchId: batch.id, status: batch.status, posted: 0, held: 0, failed: 0, waiting: 0, calls: 0, problems: [] };
+  if (lines.length === 0 && batch.status === 'loaded') return out;
+  const transitions = batch.status === 'approved' || batch.status === 'load_failed';
+  if (transitions) await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId } });
+
+  const callsBefore = client.calls;
+  const moNames = [...new Set(lines.map((l) => l.moName))];
+  const codes = new Set<string>();
+  const lotNames = new Set<string>();
+  const workcenters = new Set<string>();
+  const origins: string[] = [];
+  for (const l of lines) {
+    const r = l.report;
+    if (r.productCode) codes.add(r.productCode);
+    if (r.finishedLot) lotNames.add(r.finishedLot);
+    for (const m of [...r.consumed, ...r.scrap]) {
+      codes.add(m.code);
+      if (m.lot) lotNames.add(m.lot);
+    }
+    for (const seg of r.segments) if (seg.workcenter) workcenters.add(seg.workcenter);
+    r.scrap.forEach((_m, i) => origins.push(`${l.transactionId}#${i + 1}`));
+  }
+  let failure: unknown;
+  try {
+    const snap = await readSnapshot(client, {
+      moNames,
+      productCodes: [...codes],
+      lotNames: [...lotNames],
+      workcenterNames: [...workcenters],
+      scrapOrigins: origins,
+    });
+    // finished lots Odoo lacks, made in one call for the batch
+    const finished = lines.flatMap((l) => {
+      const mo = snap.mos.get(l.moName);
+      return l.report.finishedLot && mo && !l.result.produce ? [{ productId: mo.productId, name: l.report.finishedLot, line: l }] : [];
+    });
+    const made = await ensureLots(client, snap, finished);
+    const lotEntries: LedgerEntry[] = finished
+      .filter((f) => made.has(lotKeyOf(f.productId, f.name)))
+      .map((f) => ({
+        batchId: batch.id,
+        businessKey: `${f.line.transactionId}:lot`,
+        odooModel: 'stock.lot',
+        odooId: made.get(lotKeyOf(f.productId, f.name))!,
+        externalId: null,
+        operation: 'create',
+        payloadHash: hashOf(f.name, f.productId),
+        runId: ctx.runId,
+      }));
+    await appendLedger(knex, lotEntries);
+
+    // the order's reports whose production reached Odoo before: absolute quantities include them
+    const base = await postedReports(knex, moNames);
+    const inRun = new Map<string, Array<{ id: number; report: MesReport }>>();
+    const blocked = new Map<string, string>();
+    for (const line of lines) {
+      ctx.signal.throwIfAborted();
+      const wait = blocked.get(line.moName);
+      if (wait) {
+        out.waiting++;
+        await setLine(knex, line.id, 'staged', {}, `waits for transaction ${wait} of the same order, which failed: fix that one first`);
+        continue;
+      }
+      const earlier = [...(base.get(line.moName) ?? []), ...(inRun.get(line.moName) ?? [])].filter((x) => x.id !== line.id);
+      const producedTotal = [...earlier.map((e) => e.report), line.report].reduce((sum, r) => sum + r.producedQty, 0);
+      const consumption: Consumption = new Map();
+      for (const r of [...earlier.map((e) => e.report), line.report]) addConsumption(consumption, r);
+      const result: Record<string, unknown> = { ...line.result };
+      const record: StepRecorder = async (step, model, ids, stepResult) => {
+        Object.assign(result, stepResult);
+        await appendLedger(
+          knex,
+          ids.map((id, i) => ({
+            batchId: batch.id,
+            businessKey: ids.length > 1 ? `${line.transactionId}:${step}:${i + 1}` : `${line.transactionId}:${step}`,
+            odooModel: model,
+            odooId: id,
+            externalId: null,
+            operation: step === 'times' || step === 'scrap' ? 'create' : 'update',
+            payloadHash: hashOf(line.transactionId, step, stepResult),
+            runId: ctx.runId,
+          })),
+        );
+        await setLine(knex, line.id, 'posting', stepResult, null);
+        if (step === 'produce') {
+          const list = inRun.get(line.moName) ?? [];
+          list.push({ id: line.id, report: line.report });
+          inRun.set(line.moName, list);
+        }
+      };
+      try {
+        await setLine(knex, line.id, 'posting', {}, null);
+        const outcome = await postLine(
+          client,
+          snap,
+          { transactionId: line.transactionId, moName: line.moName, report: line.report, done: line.result, producedTotal, consumption },
+          { partialCompletion: s.partialCompletion, consumptionDifference: s.consumptionDifference },
+          record,
+        );
+        if (outcome.status === 'held') {
+          out.held++;
+          out.problems.push(`${line.transactionId}: ${outcome.message}`);
+          await setLine(knex, line.id, 'held', {}, outcome.message ?? null);
+        } else {
+          out.posted++;
+          await setLine(knex, line.id, 'posted', {}, null);
+        }
+      } catch (err) {
+        const message = describeError(err).message;
+        const text =
+          err instanceof MesPostError
+            ? message
+            : `Odoo answered: ${message}. Steps already in Odoo are recorded and not repeated: run mfg-etl run mes-load again`;
+        out.failed++;
+        out.problems.push(`${line.transactionId}: ${text}`);
+        blocked.set(line.moName, line.transactionId);
+        await setLine(knex, line.id, 'failed', {}, text);
+        if (!(err instanceof MesPostError)) failure ??= err;
+      }
+    }
+  } catch (err) {
+    failure ??= err;
+    out.problems.push(describeError(err).message);
+  }
+  out.calls = client.calls - callsBefore;
+  const stats = { posted: out.posted, held: out.held, failed: out.failed, waiting: out.waiting, calls: out.calls };
+  if (transitions || batch.status === 'loading') {
+    const next =
+      out.failed || out.waiting || failure
+        ? await transitionBatch(knex, batch.id, 'fail_load', {
+            actor: ACTOR,
+            reason: out.problems.slice(0, 3).join(' | ') || 'load failed',
+            stats: { load: stats },
+          })
+        : await transitionBatch(knex, batch.id, 'finish_load', { actor: ACTOR, stats: { load: stats } });
+    out.status = next.status;
+  }
+  return out;
+}
+
+export const mesLoadJob = defineJob({
+  name: 'mes-load',
+  description: 'Posts approved MES production reports into Odoo: work order times, consumption and lots, production, scrap, closing',
+  schedule: '*/5 * * * *',
+  params: z
+    .object({
+      batchId: z.coerce.number().int().positive().optional(),
+      /** take held lines again (after a person resolved them in Odoo, or changed the policy) */
+      retryHeld: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    })
+    .strict(),
+  checkSettings: mesSettings,
+  async run(ctx, params) {
+    const client = odooClient(ctx);
+    if (!client)
+      throw new ConfigError('mes-load writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
+    try {
+      const q = ctx.db
+        .knex('batches')
+        .where({ kind: MES_INBOX.kind })
+        .whereIn('status', ['approved', 'loading', 'load_failed'])
+        .orderBy('id');
+      if (params.batchId) q.where({ id: params.batchId });
+      const ids = new Set(((await q.select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
+      if (params.retryHeld)
+        for (const id of await batchesWithHeldLines(ctx.db.knex)) if (!params.batchId || id === params.batchId) ids.add(id);
+      const results: BatchOutcome[] = [];
+      for (const id of [...ids].sort((a, b) => a - b))
+        results.push(await loadBatch(ctx, client, await getBatch(ctx.db.knex, id), params.retryHeld === true));
+      const sum = (k: 'posted' | 'held' | 'failed' | 'waiting' | 'calls') => results.reduce((n, r) => n + r[k], 0);
+      const stats = {
+        batches: results,
+        posted: sum('posted'),
+        held: sum('held'),
+        failed: sum('failed'),
+        waiting: sum('waiting'),
+        calls: sum('calls'),
+        summary: [
+          `${results.length} batch(es): ${sum('posted')} report(s) posted, ${sum('held')} held for a person, ${sum('failed')} failed`,
+          ...results.flatMap((r) => r.problems.slice(0, 10).map((p) => `batch ${r.batchId}: ${p}`)),
+        ],
+      };
+      // a failed line leaves its batch load_failed (taken again by the next run, every 5 minutes): the run itself succeeds
+      return stats;
+    } finally {
+      client.close();
+    }
+  },
+});
