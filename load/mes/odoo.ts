@@ -95,6 +95,8 @@ export interface OdooSnapshot {
   productivity: Map<string, number>;
   /** stock.scrap by origin */
   scraps: Map<string, { id: number; state: string }>;
+  /** MOs whose move lines this run wrote (read again before the next write) */
+  dirty: Set<number>;
 }
 
 export interface SnapshotInput {
@@ -219,7 +221,7 @@ export async function readSnapshot(client: MesClient, input: SnapshotInput): Pro
   const scraps = new Map<string, { id: number; state: string }>();
   for (const r of await searchIn(client, 'stock.scrap', 'origin', input.scrapOrigins, ['origin', 'state']))
     scraps.set(String(r.origin), { id: r.id, state: String(r.state) });
-  return { v19, mos, workorders, rawMoves, products, lots, productiveLoss: loss?.id, workcenters, productivity, scraps };
+  return { v19, mos, workorders, rawMoves, products, lots, productiveLoss: loss?.id, workcenters, productivity, scraps, dirty: new Set() };
 }
 
 /** Re-reads the raw moves and their lines of one MO (after this run wrote them). */
@@ -230,6 +232,7 @@ export async function refreshRawMoves(client: MesClient, snap: OdooSnapshot, mo:
   const byMove = new Map(moves.map((m) => [m.id, m]));
   for (const r of await searchIn(client, 'stock.move.line', 'move_id', [...byMove.keys()], ['move_id', 'lot_id', 'quantity']))
     byMove.get(idOf(r.move_id) ?? 0)?.lines.push({ id: r.id, lotId: idOf(r.lot_id), quantity: num(r.quantity) });
+  snap.dirty.delete(mo.id);
 }
 
 /**
@@ -407,7 +410,7 @@ async function answerWizard(
 /**
  * Posts one report line, step by step, each step first reading back (from the snapshot) whether
  * Odoo has it already, so a retry after a crash between an Odoo write and its record changes
- * Odoo once: time rows by work order + start, the production write is absolute (total produced,
+ * Odoo once: time rows by work order + start, the production writes are absolute (total produced,
  * total consumed per lot), scrap by origin = `<transaction id>#n`, the close by the MO's state.
  */
 export async function postLine(
@@ -468,7 +471,7 @@ export async function postLine(
     await record('times', 'mrp.workcenter.productivity', ids, { times: [...existing, ...ids] });
   }
 
-  // 2. produced quantity, finished lot and consumption: one write on the MO (absolute values)
+  // 2. produced quantity and finished lot (one write on the MO), consumption with lots (one write per component move); absolute values
   if (!done.produce && !closed) {
     const vals: Record<string, unknown> = {};
     if (line.producedTotal > 0) vals.qty_producing = line.producedTotal;
@@ -478,8 +481,13 @@ export async function postLine(
         throw new MesPostError(`the finished lot ${report.finishedLot} of ${mo.name} could not be made in Odoo: run mes-load again`);
       if (lotId !== mo.lotId) vals[snap.v19 ? 'lot_producing_ids' : 'lot_producing_id'] = snap.v19 ? [[6, 0, [lotId]]] : lotId;
     }
+    if (snap.dirty.has(mo.id)) {
+      // this run wrote the order's lines for an earlier report: read them again
+      await refreshRawMoves(client, snap, mo);
+      calls++;
+    }
     const touched = new Set(report.consumed.map((m) => m.code));
-    const moveCommands: unknown[] = [];
+    const moveWrites: Array<{ moveId: number; vals: Record<string, unknown> }> = [];
     for (const code of touched) {
       const product = snap.products.get(code);
       const move =
@@ -488,23 +496,25 @@ export async function postLine(
         throw new MesPostError(
           `order ${mo.name} has no open component move for ${code}: add the component to the order in Odoo (or correct the report), then run mes-load again`,
         );
-      moveCommands.push([
-        1,
-        move.id,
-        { picked: true, move_line_ids: lineCommands(move, wantedLines(snap, move, code, line.consumption.get(code) ?? new Map())) },
-      ]);
+      moveWrites.push({
+        moveId: move.id,
+        vals: { picked: true, move_line_ids: lineCommands(move, wantedLines(snap, move, code, line.consumption.get(code) ?? new Map())) },
+      });
     }
-    if (moveCommands.length) vals.move_raw_ids = moveCommands;
     if (Object.keys(vals).length) {
       await client.write('mrp.production', [mo.id], vals);
       calls++;
       mo.qtyProducing = line.producedTotal || mo.qtyProducing;
-      if (moveCommands.length) {
-        await refreshRawMoves(client, snap, mo);
-        calls++;
-      }
     }
-    await record('produce', 'mrp.production', Object.keys(vals).length ? [mo.id] : [], { produce: { qtyProducing: line.producedTotal } });
+    // one write per component move (its lines with lots); absolute values: a repeat changes nothing
+    for (const w of moveWrites) {
+      await client.write('stock.move', [w.moveId], w.vals);
+      calls++;
+    }
+    if (moveWrites.length) snap.dirty.add(mo.id);
+    await record('produce', 'mrp.production', Object.keys(vals).length || moveWrites.length ? [mo.id] : [], {
+      produce: { qtyProducing: line.producedTotal },
+    });
   }
 
   // 3. scrap, linked to the order; found again by its origin
