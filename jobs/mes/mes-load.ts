@@ -10,6 +10,7 @@
  * takes it again.
  */
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { mesSettings } from '../../core/config/mes.ts';
 import { ConfigError, describeError } from '../../core/errors.ts';
@@ -31,6 +32,9 @@ import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { MES_INBOX } from './mes-report.ts';
+
+/** orders posted at once (the client's own limiter still caps the connections) */
+const ORDERS_AT_ONCE = 4;
 
 const hashOf = (...parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
@@ -106,13 +110,13 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
     const base = await postedReports(knex, moNames);
     const inRun = new Map<string, Array<{ id: number; report: MesReport }>>();
     const blocked = new Map<string, string>();
-    for (const line of lines) {
+    const postOne = async (line: (typeof lines)[number]): Promise<void> => {
       ctx.signal.throwIfAborted();
       const wait = blocked.get(line.moName);
       if (wait) {
         out.waiting++;
         await setLine(knex, line.id, 'staged', {}, `waits for transaction ${wait} of the same order, which failed: fix that one first`);
-        continue;
+        return;
       }
       const earlier = [...(base.get(line.moName) ?? []), ...(inRun.get(line.moName) ?? [])].filter((x) => x.id !== line.id);
       const producedTotal = [...earlier.map((e) => e.report), line.report].reduce((sum, r) => sum + r.producedQty, 0);
@@ -170,7 +174,18 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
         await setLine(knex, line.id, 'failed', {}, text);
         if (!(err instanceof MesPostError)) failure ??= err;
       }
-    }
+    };
+    // orders are independent: a few at once; the reports of one order in file order
+    const byOrder = new Map<string, typeof lines>();
+    for (const line of lines) byOrder.set(line.moName, [...(byOrder.get(line.moName) ?? []), line]);
+    const limit = pLimit(ORDERS_AT_ONCE);
+    await Promise.all(
+      [...byOrder.values()].map((group) =>
+        limit(async () => {
+          for (const line of group) await postOne(line);
+        }),
+      ),
+    );
   } catch (err) {
     failure ??= err;
     out.problems.push(describeError(err).message);

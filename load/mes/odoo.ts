@@ -488,6 +488,7 @@ export async function postLine(
     }
     const touched = new Set(report.consumed.map((m) => m.code));
     const moveWrites: Array<{ moveId: number; vals: Record<string, unknown> }> = [];
+    const pickOnly: number[] = [];
     for (const code of touched) {
       const product = snap.products.get(code);
       const move =
@@ -496,23 +497,30 @@ export async function postLine(
         throw new MesPostError(
           `order ${mo.name} has no open component move for ${code}: add the component to the order in Odoo (or correct the report), then run mes-load again`,
         );
-      moveWrites.push({
-        moveId: move.id,
-        vals: { picked: true, move_line_ids: lineCommands(move, wantedLines(snap, move, code, line.consumption.get(code) ?? new Map())) },
-      });
+      const wanted = wantedLines(snap, move, code, line.consumption.get(code) ?? new Map());
+      // consumed exactly what was reserved (same lots, same quantities): only mark it picked
+      const same =
+        wanted.length === move.lines.length &&
+        wanted.every((w, i) => w.lotId === move.lines[i]!.lotId && Math.abs(w.qty - move.lines[i]!.quantity) < 1e-9);
+      if (same) pickOnly.push(move.id);
+      else moveWrites.push({ moveId: move.id, vals: { picked: true, move_line_ids: lineCommands(move, wanted) } });
     }
     if (Object.keys(vals).length) {
       await client.write('mrp.production', [mo.id], vals);
       calls++;
       mo.qtyProducing = line.producedTotal || mo.qtyProducing;
     }
-    // one write per component move (its lines with lots); absolute values: a repeat changes nothing
+    // the moves consumed as reserved in one write; the others one write each (their lines with lots); absolute values: a repeat changes nothing
+    if (pickOnly.length) {
+      await client.write('stock.move', pickOnly, { picked: true });
+      calls++;
+    }
     for (const w of moveWrites) {
       await client.write('stock.move', [w.moveId], w.vals);
       calls++;
     }
     if (moveWrites.length) snap.dirty.add(mo.id);
-    await record('produce', 'mrp.production', Object.keys(vals).length || moveWrites.length ? [mo.id] : [], {
+    await record('produce', 'mrp.production', Object.keys(vals).length || moveWrites.length || pickOnly.length ? [mo.id] : [], {
       produce: { qtyProducing: line.producedTotal },
     });
   }

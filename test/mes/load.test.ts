@@ -160,9 +160,8 @@ describe.each([18, 19] as const)('MES reports into Odoo %i', (version) => {
     expect(timeRows(m.id)).toHaveLength(2);
     expect(w.server.records('stock.scrap', [['production_id', '=', m.id]])).toHaveLength(1);
     expect(mo(m.id).state).toBe('done');
-    expect(
-      w.server.calls('mrp.production', 'button_mark_done').filter((c) => JSON.stringify(c).includes(String(m.id))).length,
-    ).toBeLessThanOrEqual(1);
+    // the close ran once (its answer was lost); the retry read the order's state instead of closing again
+    expect(w.server.calls('mrp.production', 'button_mark_done').filter((c) => c.ids?.includes(m.id))).toHaveLength(1);
   });
 
   it('backorders the rest of a partially completed order (mes.partialCompletion backorder)', async () => {
