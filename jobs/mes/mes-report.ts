@@ -28,15 +28,18 @@ import {
   type RowError,
   verdict,
 } from '../../transform/shared/checkpoints.ts';
-import { concludeStagedFile, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch } from '../inbox-batches.ts';
+import { concludeStagedFile, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch, stem } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { parseAcknowledgment, recordAcknowledgments } from './ack-adapter.ts';
 
 export const MES_INBOX = { kind: 'mes_report', folder: 'mes' } as const;
 
+/** every file is a batch of its own: no later file supersedes an approved one that waits for mes-load */
+const fileScope = (claimed: ClaimedFile) => `${stem(claimed.name)}@${claimed.claimId}`;
+
 async function stageAcknowledgment(ctx: JobContext, trx: Knex.Transaction, claimed: ClaimedFile, sha: string, xml: string): Promise<Batch> {
-  const batch = await startInboxBatch(ctx, trx, MES_INBOX, claimed, sha, { scope: 'acknowledgment' });
+  const batch = await startInboxBatch(ctx, trx, MES_INBOX, claimed, sha, { scope: fileScope(claimed) });
   const acks = parseAcknowledgment(xml);
   const recorded = await recordAcknowledgments(trx, acks, { runId: ctx.runId, file: claimed.name });
   const results: CheckpointResult[] = [
@@ -59,7 +62,7 @@ async function stageAcknowledgment(ctx: JobContext, trx: Knex.Transaction, claim
     acknowledgments: acks.length,
     ...recorded,
   };
-  return concludeStagedFile(trx, batch.id, { stats, scope: 'acknowledgment' }, { results, policy: 'auto' });
+  return concludeStagedFile(trx, batch.id, { stats, scope: fileScope(claimed) }, { results, policy: 'auto' });
 }
 
 async function stagePerformance(
@@ -71,7 +74,7 @@ async function stagePerformance(
   sha: string,
   root: ReturnType<typeof parseXmlTree>,
 ): Promise<Batch> {
-  const batch = await startInboxBatch(ctx, trx, MES_INBOX, claimed, sha, { scope: 'performance' });
+  const batch = await startInboxBatch(ctx, trx, MES_INBOX, claimed, sha, { scope: fileScope(claimed) });
   const parsed = parsePerformance(root);
   const reports = parsed.reports;
   const moNames = [...new Set(reports.map((r) => r.report.moName))];
@@ -114,7 +117,7 @@ async function stagePerformance(
   return concludeStagedFile(
     trx,
     batch.id,
-    { stats, scope: 'performance' },
+    { stats, scope: fileScope(claimed) },
     { results: checks.results, policy: s.approval },
     { rejected, drop: (t, id) => dropReportLines(t, id) },
   );
