@@ -97,6 +97,8 @@ describe('mes-report stages production reports', () => {
     const batch = await getBatch(w.app.db.knex, batchOf(r));
     expect(batch.stats).toMatchObject({ responses: 1, lines: 0, repeats: 1 });
     expect(await w.app.db.knex('mes_report_lines').where({ transaction_id: 'MES-TX-0042-1' })).toHaveLength(1);
+    // each file is a batch of its own: the later one does not supersede the first, still waiting for mes-load
+    expect((await getBatch(w.app.db.knex, exampleBatch)).status).toBe('approved');
   });
 
   it('rejects a transaction id seen before with other content, saying neither is posted again', async () => {
