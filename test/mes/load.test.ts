@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { odooOptionsFromConfig } from '../../core/odoo/config.ts';
+import { OdooClient } from '../../core/odoo/index.ts';
 import { mesLoadJob } from '../../jobs/mes/mes-load.ts';
 import { mesReportJob } from '../../jobs/mes/mes-report.ts';
 import { getBatch } from '../../load/staging/batches.ts';
@@ -190,9 +192,28 @@ describe.each([18, 19] as const)('MES reports into Odoo %i', (version) => {
     expect(String(line.error)).toContain(`order ${m.name} is held: what the MES consumed differs from the BoM`);
     expect(String(line.error)).toContain('mfg-etl run mes-load --param retryHeld=true');
     expect(timeRows(m.id)).toHaveLength(2); // the rest of the report is in Odoo
-    // a later run leaves it held; the person's retry after closing it in Odoo records it
+    // a later run leaves it held
     await w.run('mes-load');
     expect((await lineOf(`TX-HOLD-${version}`)).status).toBe('held');
+    // a person confirms the consumption in Odoo (the warning's wizard), then retries the held line
+    const client = new OdooClient(odooOptionsFromConfig(w.app.config)!, w.app.logger);
+    try {
+      const action = (await client.call('mrp.production', 'button_mark_done', [[m.id]])) as {
+        res_model: string;
+        context: Record<string, unknown>;
+      };
+      expect(action.res_model).toBe('mrp.consumption.warning');
+      const [wizard] = await client.create('mrp.consumption.warning', [{}], { context: action.context });
+      await client.callAction('mrp.consumption.warning', 'action_confirm', [wizard!], { context: action.context });
+    } finally {
+      client.close();
+    }
+    expect(mo(m.id).state).toBe('done');
+    const closes = w.server.calls('mrp.production', 'button_mark_done').length;
+    const retried = await w.run('mes-load', { retryHeld: true });
+    expect(retried.stats).toMatchObject({ posted: 1, held: 0, failed: 0 });
+    expect((await lineOf(`TX-HOLD-${version}`)).status).toBe('posted');
+    expect(w.server.calls('mrp.production', 'button_mark_done')).toHaveLength(closes); // read back as done: not closed again
   });
 });
 
