@@ -103,6 +103,8 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
         operation: 'create',
         payloadHash: hashOf(f.name, f.productId),
         runId: ctx.runId,
+        sourceBatchId: batch.id,
+        sourceLines: [f.line.lineNo],
       }));
     await appendLedger(knex, lotEntries);
 
@@ -136,6 +138,9 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
             operation: step === 'times' || step === 'scrap' ? 'create' : 'update',
             payloadHash: hashOf(line.transactionId, step, stepResult),
             runId: ctx.runId,
+            // lineage: the file line (OperationsResponse) this record came from
+            sourceBatchId: batch.id,
+            sourceLines: [line.lineNo],
           })),
         );
         await setLine(knex, line.id, 'posting', stepResult, null);

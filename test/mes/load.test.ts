@@ -12,6 +12,7 @@ import { odooOptionsFromConfig } from '../../core/odoo/config.ts';
 import { OdooClient } from '../../core/odoo/index.ts';
 import { mesLoadJob } from '../../jobs/mes/mes-load.ts';
 import { mesReportJob } from '../../jobs/mes/mes-report.ts';
+import { lineageOfRecord } from '../../load/odoo-ledger/lineage.ts';
 import { getBatch } from '../../load/staging/batches.ts';
 import { confirmedProduction, seedMrpExecution } from '../support/odoo/mrp.ts';
 import { EXAMPLES, type MesWorld, mesWorld, performanceXml, type ResponseSpec } from './fixtures.ts';
@@ -116,6 +117,13 @@ describe.each([18, 19] as const)('MES reports into Odoo %i', (version) => {
       ]),
     );
     expect((await getBatch(w.app.db.knex, Number(line.batch_id))).status).toBe('loaded');
+    // lineage: the time row came from line 1 of the file (its OperationsResponse and transaction)
+    const [write] = await lineageOfRecord(w.app.db.knex, 'mrp.workcenter.productivity', rows[0]!.id);
+    expect(write).toMatchObject({
+      businessKey: expect.stringMatching(/^MES-TX-0042-1:times:/),
+      lines: [{ line: 1, ref: 'OperationsResponse 1 (ID MES-TX-0042-1)' }],
+    });
+    expect(write!.file).toMatchObject({ kind: 'mes_report', name: 'first.xml' });
 
     // same file again, and the same transaction in another file: Odoo does not change
     const before = writes();
