@@ -237,6 +237,18 @@ export const mesLoadJob = defineJob({
       const ids = new Set(((await q.select('id')) as Array<{ id: number }>).map((r) => Number(r.id)));
       if (params.retryHeld)
         for (const id of await batchesWithHeldLines(ctx.db.knex)) if (!params.batchId || id === params.batchId) ids.add(id);
+      if (ctx.dryRun) {
+        const batches = [];
+        for (const id of [...ids].sort((a, b) => a - b)) {
+          const open = await openLines(ctx.db.knex, id, params.retryHeld === true);
+          batches.push({ batchId: id, lines: open.length, orders: new Set(open.map((l) => l.moName)).size });
+        }
+        return {
+          dryRun: true,
+          batches,
+          summary: [`DRY RUN: nothing posted; ${batches.reduce((n, b) => n + b.lines, 0)} report line(s) would be posted`],
+        };
+      }
       const results: BatchOutcome[] = [];
       for (const id of [...ids].sort((a, b) => a - b))
         results.push(await loadBatch(ctx, client, await getBatch(ctx.db.knex, id), params.retryHeld === true));
