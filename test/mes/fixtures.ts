@@ -31,7 +31,8 @@ export interface MesWorld {
   inbox: string;
   run(job: string, params?: Record<string, unknown>): Promise<JobRun>;
   drop(name: string, content: string | Buffer): void;
-  release(moName: string, moId: number, content: ReleaseContent, state?: string): Promise<void>;
+  /** `messageId`: the BODID of the release message (what an acknowledgment names) */
+  release(moName: string, moId: number, content: ReleaseContent, state?: string, messageId?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,18 +75,31 @@ export async function mesWorld(
     drop(fileName, content) {
       fs.writeFileSync(path.join(inbox, fileName), content);
     },
-    async release(moName, moId, content, state = 'acknowledged') {
+    async release(moName, moId, content, state = 'acknowledged', messageId = `test-${moName}`) {
       await app.db.knex('mes_releases').insert({
         mo_name: moName,
         mo_id: moId,
         product_code: content.product.code,
         state,
         content_hash: 'test',
-        content: JSON.stringify({ mo: moName, moId, ...content }),
+        // the whole ReleaseContent of the release side (transform/mes/release.ts), defaults where the test is silent
+        content: JSON.stringify({
+          mo: moName,
+          moId,
+          start: '2026-12-05T07:00:00Z',
+          end: '2026-12-05T12:00:00Z',
+          ...content,
+          product: { name: content.product.code, ...content.product },
+          workOrders: content.workOrders.map((w, i) => ({ minutes: 60, sequence: 10 * (i + 1), ...w })),
+          components: content.components.map((c) => ({ name: c.code, uom: 'Units', lots: [], ...c })),
+        }),
         last_verb: 'Process',
-        last_message_id: `test-${moName}`,
+        last_message_id: messageId,
         released_at: new Date(),
       });
+      await app.db
+        .knex('mes_messages')
+        .insert({ message_id: messageId, mo_name: moName, verb: 'Process', file: `${messageId}.xml`, body_sha256: 'test' });
     },
     async close() {
       await runner.stop();
