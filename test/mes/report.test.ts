@@ -172,6 +172,18 @@ describe('mes-report stages production reports', () => {
     expect(rejectedReport('schedule.xml')).toContain('the root element is <ProcessOperationsSchedule>');
   });
 
+  it('reads SyncOperationsPerformance like ProcessOperationsPerformance, and a response without ResponseState as progress only', async () => {
+    const xml = performanceXml([{ id: 'TX-SYNC', mo: 'WH/MO/00043', produced: 1 }])
+      .replaceAll('ProcessOperationsPerformance', 'SyncOperationsPerformance')
+      .replace('<Process/>', '<Sync/>');
+    w.drop('sync.xml', xml);
+    const r = await w.run('mes-report');
+    expect(r.stats).toMatchObject({ staged: 1, rejected: 0 });
+    expect(await lines(batchOf(r))).toEqual([
+      expect.objectContaining({ transaction_id: 'TX-SYNC', mo_name: 'WH/MO/00043', complete: false }),
+    ]);
+  });
+
   it('reads times without an offset as a parse error naming the field', async () => {
     w.drop(
       'times.xml',
