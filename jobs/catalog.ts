@@ -95,9 +95,19 @@ const entries: readonly JobEntry[] = [
     schedule: '30 5 * * *',
   },
   {
+    name: 'mes-load',
+    description: 'Posts approved MES production reports into Odoo: work order times, consumption and lots, production, scrap, closing',
+    schedule: '*/5 * * * *',
+  },
+  {
     name: 'mes-release',
     description:
       'Releases manufacturing orders ready for the floor to the MES (B2MML in <outbox>/mes/) and marks unanswered releases overdue',
+    schedule: '*/5 * * * *',
+  },
+  {
+    name: 'mes-report',
+    description: 'Stages MES production reports (B2MML OperationsPerformance) and acknowledgments from <inbox>/mes',
     schedule: '*/5 * * * *',
   },
   {

@@ -12,13 +12,16 @@
 import { readFile } from 'node:fs/promises';
 import type { Knex } from 'knex';
 import { mesSettings, type MesSettings } from '../../core/config/mes.ts';
+import { DataValidationError } from '../../core/errors.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
 import type { ClaimedFile } from '../../extract/inbox/inbox.ts';
 import { knownComponentLots } from '../../load/mes/odoo.ts';
+import { recordAcknowledgments } from '../../load/mes/releases.ts';
 import { dropReportLines, knownTransactions, producedBefore, releasedOrders, stageReportLines } from '../../load/mes/reports.ts';
 import type { Batch } from '../../load/staging/batches.ts';
 import { recordCheckpoints } from '../../load/staging/batches.ts';
 import { saveRowErrors } from '../../load/staging/row-errors.ts';
+import { type Acknowledgment, AcknowledgmentError, parseAcknowledgment } from '../../transform/mes/acknowledgment.ts';
 import { mesDocumentKind, parsePerformance, parseXmlTree } from '../../transform/mes/performance.ts';
 import { checkReports } from '../../transform/mes/report-checks.ts';
 import {
@@ -31,25 +34,36 @@ import {
 import { concludeStagedFile, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch, stem } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
-import { parseAcknowledgment, recordAcknowledgments } from './ack-adapter.ts';
 
 export const MES_INBOX = { kind: 'mes_report', folder: 'mes' } as const;
 
 /** every file is a batch of its own: no later file supersedes an approved one that waits for mes-load */
 const fileScope = (claimed: ClaimedFile) => `${stem(claimed.name)}@${claimed.claimId}`;
 
+/** An acknowledgment file: handed to the release side (releases move to acknowledged / refused); its batch says what it did. */
 async function stageAcknowledgment(ctx: JobContext, trx: Knex.Transaction, claimed: ClaimedFile, sha: string, xml: string): Promise<Batch> {
   const batch = await startInboxBatch(ctx, trx, MES_INBOX, claimed, sha, { scope: fileScope(claimed) });
-  const acks = parseAcknowledgment(xml);
+  let acks: Acknowledgment[];
+  try {
+    acks = parseAcknowledgment(xml);
+  } catch (err) {
+    // a file the release side cannot read is rejected with its words, like any unreadable file
+    if (err instanceof AcknowledgmentError)
+      throw new DataValidationError(`${err.message}; ask the MES to send the acknowledgment again`, {
+        context: { code: 'acknowledgment' },
+      });
+    throw err;
+  }
   const recorded = await recordAcknowledgments(trx, acks, { runId: ctx.runId, file: claimed.name });
+  const stale = recorded.stale.length ? `, ${recorded.stale.length} answer an older message (nothing changed)` : '';
   const results: CheckpointResult[] = [
     checkpointResult(
       'unknown_order',
       'warning',
       recorded.unknown.length === 0,
-      { unknown: recorded.unknown.slice(0, 20) },
+      { unknown: recorded.unknown.slice(0, 20), stale: recorded.stale.slice(0, 20) },
       recorded.unknown.length === 0
-        ? `${acks.length} acknowledgment(s) recorded: ${recorded.acknowledged} acknowledged, ${recorded.refused} refused`
+        ? `${acks.length} acknowledgment(s): ${recorded.acknowledged} acknowledged, ${recorded.refused} refused${stale}`
         : `${recorded.unknown.length} acknowledgment(s) name no release of mfg-etl: ${recorded.unknown.slice(0, 5).join(', ')}`,
     ),
   ];
@@ -60,7 +74,10 @@ async function stageAcknowledgment(ctx: JobContext, trx: Knex.Transaction, claim
     document: 'acknowledgment',
     lines: 0,
     acknowledgments: acks.length,
-    ...recorded,
+    acknowledged: recorded.acknowledged,
+    refused: recorded.refused,
+    unknown: recorded.unknown.slice(0, 20),
+    stale: recorded.stale.slice(0, 20),
   };
   return concludeStagedFile(trx, batch.id, { stats, scope: fileScope(claimed) }, { results, policy: 'auto' });
 }

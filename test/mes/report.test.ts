@@ -39,7 +39,7 @@ describe('mes-report stages production reports', () => {
     w = await mesWorld('mesrep', 18, [mesReportJob], { mes: { approval: 'auto' } });
     seedLotStock(w.server.store, { code: 'FURN_2100', name: 'Drawer Black' }, [['0000000010001', STOCK, 50]]);
     seedLotStock(w.server.store, { code: 'FURN_5623', name: 'Drawer Case Black' }, [['0000000020045', STOCK, 50]]);
-    await w.release('WH/MO/00042', 42, RELEASE);
+    await w.release('WH/MO/00042', 42, RELEASE, 'released', 'mfg-etl-WH_MO_00042-1');
     await w.release('WH/MO/00043', 43, RELEASE);
     await w.release('WH/MO/00044', 44, RELEASE, 'cancelled');
   });
@@ -201,5 +201,27 @@ describe('mes-report stages production reports', () => {
     expect(rejectedReport('times.xml')).toContain(
       'SegmentResponse SR1/ActualStartTime = 2026-12-05T08:00:00: not a date and time with its offset',
     );
+  });
+
+  it('hands the example acknowledgment to the release side: the release is acknowledged, the file archived', async () => {
+    w.drop('WH_MO_00042-acknowledgment.xml', fs.readFileSync(path.join(EXAMPLES, 'WH_MO_00042-acknowledgment.xml')));
+    const r = await w.run('mes-report');
+    expect(r.stats).toMatchObject({ files: 1, staged: 1, rejected: 0 });
+    const batch = await getBatch(w.app.db.knex, batchOf(r));
+    expect(batch.stats).toMatchObject({ document: 'acknowledgment', acknowledgments: 1, acknowledged: 1, refused: 0 });
+    const release = (await w.app.db.knex('mes_releases').where({ mo_name: 'WH/MO/00042' }).first()) as Row;
+    expect(release.state).toBe('acknowledged');
+    const archived = fs.readdirSync(path.join(w.inbox, 'archive'), { recursive: true }).map(String);
+    expect(archived.some((f) => f.endsWith('WH_MO_00042-acknowledgment.xml'))).toBe(true);
+  });
+
+  it('rejects an acknowledgment it cannot read, saying why', async () => {
+    w.drop(
+      'bad-ack.xml',
+      '<AcknowledgeOperationsSchedule xmlns="http://www.mesa.org/xml/B2MML"><ApplicationArea/></AcknowledgeOperationsSchedule>',
+    );
+    const r = await w.run('mes-report');
+    expect(r.stats).toMatchObject({ rejected: 1 });
+    expect(rejectedReport('bad-ack.xml')).toContain('has no DataArea');
   });
 });
