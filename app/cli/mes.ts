@@ -1,7 +1,7 @@
 /** The MES link: `releases` (what was released and what the MES answered) and `release <MO> --again`. */
 import type { Command } from 'commander';
 import { ConfigError, NotFoundError, UsageError } from '../../core/errors.ts';
-import { listReleases, RELEASE_STATES, type ReleaseState } from '../../load/mes/releases.ts';
+import { RELEASE_STATES, type ReleaseState } from '../../transform/mes/release-states.ts';
 import { table, when } from './format.ts';
 import { print, printJson, withApp } from './io.ts';
 
@@ -20,6 +20,7 @@ export function registerMesCommands(program: Command): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive whole number, got "${opts.limit}"`);
       await withApp(async (app) => {
+        const { listReleases } = await import('../../load/mes/releases.ts');
         const list = await listReleases(app.db.knex, { ...(opts.state ? { state: opts.state as ReleaseState } : {}), limit });
         if (opts.json) return printJson(list);
         if (list.length === 0) return print(opts.state ? `no ${opts.state} releases` : 'nothing released to the MES yet');

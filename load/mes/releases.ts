@@ -13,8 +13,8 @@ import { appendAudit } from '../staging/audit.ts';
 
 type Db = Knex | Knex.Transaction;
 
-export const RELEASE_STATES = ['released', 'acknowledged', 'refused', 'overdue', 'cancelled'] as const;
-export type ReleaseState = (typeof RELEASE_STATES)[number];
+import type { ReleaseState } from '../../transform/mes/release-states.ts';
+export { RELEASE_STATES, type ReleaseState } from '../../transform/mes/release-states.ts';
 
 export interface ReleasedOrder {
   moName: string;
