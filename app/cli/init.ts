@@ -13,7 +13,7 @@ import { print } from './io.ts';
 export const CONFIG_FILE = 'mfg-etl.config.json';
 
 /** The inbox folders the import jobs read (forecast-import, cost-import, count-import, quality-import, supplier-import). */
-export const INBOX_FOLDERS = ['forecasts', 'costs', 'counts', 'quality', 'suppliers'] as const;
+export const INBOX_FOLDERS = ['forecasts', 'costs', 'counts', 'quality', 'suppliers', 'mes'] as const;
 
 /** Where `npm run demo` writes its working folder (examples/demo.ts: MFG_ETL_DEMO_DIR, else ./demo of the checkout). */
 function demoFolder(): string {
@@ -36,7 +36,7 @@ export function initialConfig(
       'dataDir: the embedded database (used while MFG_ETL_DATABASE_URL is not set) and the OPC UA certificates.',
       `inbox: planners and warehouses drop files into ${INBOX_FOLDERS.map((f) => `inbox/${f}`).join(', ')}; processed files move to archive/ or rejected/ below them.`,
       'reports: workbooks, plans and reports the jobs write (the status page lists them).',
-      'outbox: files for the outside world (suppliers/<code>/ purchase order files), written atomically.',
+      'outbox: files for the outside world (suppliers/<code>/ purchase order files, mes/ orders released to the MES), written atomically.',
     ],
     dataDir: folders.dataDir,
     inbox: folders.inbox,
@@ -47,6 +47,7 @@ export function initialConfig(
       'MFG_ETL_ODOO_USER (here as odooUrl, odooDb, odooUser if you like) and MFG_ETL_ODOO_API_KEY or MFG_ETL_ODOO_API_KEY_FILE;',
       'keep the API key and the database URL out of this file.',
     ],
+    '// mes': 'The MES link is off until this file has a "mes" section: "mes": {} releases every ready order (README: MES link).',
     '// next': 'mfg-etl jobs; mfg-etl run forecast-import; mfg-etl batches; mfg-etl start (scheduler, worker and status page)',
   };
 }

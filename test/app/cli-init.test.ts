@@ -39,6 +39,7 @@ describe('mfg-etl init', () => {
       'inbox/counts',
       'inbox/quality',
       'inbox/suppliers',
+      'inbox/mes',
       'reports',
       'outbox',
     ])
