@@ -53,10 +53,13 @@ module.exports = {
     {
       name: 'pipelines-stay-apart-at-every-stage',
       comment:
-        "extract/, transform/ and load/ of one pipeline do not import another pipeline's folder: what two pipelines share lives in a shared home (extract/inbox, extract/tabular, transform/shared, load/staging, load/odoo-ledger, load/workbooks).",
+        "extract/, transform/ and load/ of one pipeline do not import another pipeline's folder: what two pipelines share lives in a shared home (extract/inbox, extract/tabular, transform/shared, load/staging, load/odoo-ledger, load/workbooks, load/outbox).",
       severity: 'error',
-      from: { path: '^(extract|transform|load)/(forecast|costs|inventory|historian|masterdata)/' },
-      to: { path: '^(extract|transform|load|jobs)/(forecast|costs|inventory|historian|masterdata)/', pathNot: '^[a-z]+/$2/' },
+      from: { path: '^(extract|transform|load)/(forecast|costs|inventory|historian|masterdata|quality|suppliers|mes)/' },
+      to: {
+        path: '^(extract|transform|load|jobs)/(forecast|costs|inventory|historian|masterdata|quality|suppliers|mes)/',
+        pathNot: '^[a-z]+/$2/',
+      },
     },
     {
       name: 'schedules-import-only-the-job-runtime',

@@ -6,13 +6,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { type ConfigMistake, checkSection, expected, throwMistakes } from './mistakes.ts';
-import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
-
-const checkpointSetting = (severity: Severity, threshold: number) =>
-  z
-    .object({ severity: severitySchema.default(severity), threshold: z.number().nonnegative().default(threshold) })
-    .strict()
-    .default({ severity, threshold });
+import { approvalPolicySchema, checkpointSetting } from './policy.ts';
 
 /** threshold: the largest measured value that still passes. */
 export const rollupCheckpointSettingsSchema = z

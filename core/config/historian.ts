@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { type ConfigMistake, expected, parseSection } from './mistakes.ts';
 import { MAX_DAYS } from './values.ts';
-import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
+import { approvalPolicySchema, checkpointSetting } from './policy.ts';
 
 const clock = z
   .string(expected('a time of day HH:MM (00:00–23:59)'))
@@ -71,12 +71,6 @@ export const tagSchema = z
     path: ['states'],
   });
 export type TagSettings = z.infer<typeof tagSchema>;
-
-const checkpointSetting = (severity: Severity, threshold: number) =>
-  z
-    .object({ severity: severitySchema.default(severity), threshold: z.number().nonnegative().default(threshold) })
-    .strict()
-    .default({ severity, threshold });
 
 /** threshold: the largest measured value that still passes (minutes, counts or percent, per check) */
 export const historianCheckpointSettingsSchema = z

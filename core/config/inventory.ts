@@ -6,19 +6,13 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { expected, parseSection, regexMistakes } from './mistakes.ts';
-import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
+import { approvalPolicySchema, checkpointSetting } from './policy.ts';
 
 const nonNegative = z.number().finite().nonnegative();
 
 /** A tolerance: a difference passes as a match when |difference| ≤ abs OR |difference| ≤ pct % of Odoo's quantity. */
 export const toleranceSchema = z.object({ abs: nonNegative.default(0), pct: nonNegative.default(0) }).strict();
 export type Tolerance = z.infer<typeof toleranceSchema>;
-
-const checkpointSetting = (severity: Severity, threshold: number) =>
-  z
-    .object({ severity: severitySchema.default(severity), threshold: z.number().nonnegative().default(threshold) })
-    .strict()
-    .default({ severity, threshold });
 
 /** threshold: the largest measured count that still passes */
 export const countCheckpointSettingsSchema = z

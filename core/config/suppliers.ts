@@ -5,13 +5,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { expected, parseSection } from './mistakes.ts';
-import { approvalPolicySchema, type Severity, severitySchema } from './policy.ts';
-
-const checkpointSetting = (severity: Severity, threshold: number) =>
-  z
-    .object({ severity: severitySchema.default(severity), threshold: z.number().nonnegative().default(threshold) })
-    .strict()
-    .default({ severity, threshold });
+import { approvalPolicySchema, checkpointSetting } from './policy.ts';
 
 /** threshold: the largest measured count that still passes */
 export const supplierCheckpointSettingsSchema = z

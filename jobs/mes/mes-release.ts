@@ -17,7 +17,7 @@ import { ConfigError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { readOrders } from '../../extract/mes/orders.ts';
 import { deliverMessage } from '../../load/mes/delivery.ts';
-import { mesOutboxFolder, writeMessageFile } from '../../load/mes/outbox.ts';
+import { outboxFolder, writeAtomically } from '../../load/outbox/outbox.ts';
 import {
   markDelivered,
   markDeliveryError,
@@ -59,7 +59,7 @@ export async function writeRelease(
   seq: number,
   now = new Date(),
 ): Promise<WrittenMessage> {
-  const dir = await mesOutboxFolder(w.config.outbox);
+  const dir = await outboxFolder(w.config.outbox, ['mes']);
   const messageId = randomUUID();
   const body = scheduleXml({ verb: m.verb, messageId, sender: w.settings.sender, createdAt: now, content: m.content });
   const name = messageFileName(now, seq, m.verb, m.content.mo);
@@ -75,7 +75,7 @@ export async function writeRelease(
       at: now,
       runId: w.runId,
     },
-    async () => (file = await writeMessageFile(dir, name, body)),
+    async () => (file = await writeAtomically(dir, name, body)),
   );
   const out: WrittenMessage = { verb: m.verb, mo: m.content.mo, messageId, file };
   if (w.settings.url) {

@@ -13,7 +13,7 @@ import { supplierSettings } from '../../core/config/suppliers.ts';
 import { ConfigError, describeError } from '../../core/errors.ts';
 import { findPartners, readPartners, readPoLines, readProducts, readSupplierInfo } from '../../extract/suppliers/odoo.ts';
 import { csvText, workbookBuffer } from '../../load/suppliers/files.ts';
-import { outboxFolder, writeAtomically } from '../../load/suppliers/outbox.ts';
+import { outboxFolder, writeAtomically } from '../../load/outbox/outbox.ts';
 import { sendMail } from '../../load/suppliers/smtp.ts';
 import { saveSnapshot, sentLines } from '../../load/suppliers/staging.ts';
 import {

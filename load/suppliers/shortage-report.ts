@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Incoming, ShortageResult } from '../../transform/suppliers/shortages.ts';
 import { csvText, type Value, workbookBuffer } from './files.ts';
-import { writeAtomically } from './outbox.ts';
+import { writeAtomically } from '../outbox/outbox.ts';
 
 export interface ShortageNames {
   product: (id: number) => { code: string; name: string };

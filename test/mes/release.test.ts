@@ -21,7 +21,7 @@ import {
   releasedFacts,
   releasedOrder,
 } from '../../load/mes/releases.ts';
-import { mesOutboxFolder } from '../../load/mes/outbox.ts';
+import { outboxFolder } from '../../load/outbox/outbox.ts';
 import { readyDomain } from '../../extract/mes/orders.ts';
 import { AcknowledgmentError, parseAcknowledgment } from '../../transform/mes/acknowledgment.ts';
 import { againVerb, contentHash, messageFileName, planReleases, releaseContent, type ReleaseContent } from '../../transform/mes/release.ts';
@@ -256,7 +256,7 @@ describe('release state in PostgreSQL, outbox, delivery, alerts, status, CLI', (
   it('writes the message atomically into <outbox>/mes, records release and message, and POSTs it with the bearer token after a failure', async () => {
     mes.failNext(1);
     const written = await writeRelease(w(), { verb: 'Process', content: content(), hash: contentHash(content()) }, 1);
-    const dir = await mesOutboxFolder(app.config.outbox);
+    const dir = await outboxFolder(app.config.outbox, ['mes']);
     expect(path.dirname(written.file)).toBe(dir);
     expect(fs.readdirSync(dir)).toEqual([path.basename(written.file)]); // no temp file left
     expect(path.basename(written.file)).toMatch(/^\d{8}T\d{9}-000001-Process-WH_MO_00007\.xml$/);

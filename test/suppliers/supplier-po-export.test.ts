@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supplierPoExportJob } from '../../jobs/suppliers/supplier-po-export.ts';
-import { outboxFolder, writeAtomically } from '../../load/suppliers/outbox.ts';
+import { outboxFolder, writeAtomically } from '../../load/outbox/outbox.ts';
 import { openTabular } from '../../extract/tabular/index.ts';
 import { EXPORT_COLUMNS } from '../../transform/suppliers/export-plan.ts';
 import { receive } from '../support/odoo/purchase.ts';

@@ -1,5 +1,5 @@
 /**
- * Files for the outside world in the outbox (MFG_ETL_OUTBOX): written under a temporary name in
+ * Files for the outside world in the outbox (MFG_ETL_OUTBOX: supplier files, MES messages): written under a temporary name in
  * the target folder, then renamed, so a reader (a mail robot, an SFTP pick-up) never sees half a
  * file. The folder is resolved to its real path first and must stay inside the outbox's real
  * path: a symlink in the outbox cannot send a file elsewhere. The temporary file is created
