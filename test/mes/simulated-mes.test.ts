@@ -285,6 +285,15 @@ describe('simulated MES', () => {
     expect(await readdir(inbox).catch(() => [])).toEqual([]);
   });
 
+  it('never reports a run that ends after the report: a plan ending later is moved back to end at the report time', async () => {
+    await send('Process', { mo: 'WH/MO/00005' }); // planned 08:00, 120 + 90 minutes
+    const pass = await mes({ now: () => new Date('2026-12-05T09:00:00Z') }).poll();
+    expect(pass.reports[0]!.segments.map((s) => `${s.start} ${s.end}`)).toEqual([
+      '2026-12-05T05:30:00Z 2026-12-05T07:30:00Z',
+      '2026-12-05T07:30:00Z 2026-12-05T09:00:00Z',
+    ]);
+  });
+
   it('reads xsd durations in days, hours, minutes and seconds', () => {
     expect(durationMinutes('PT2H0M0S')).toBe(120);
     expect(durationMinutes('P1DT30M')).toBe(1470);

@@ -333,8 +333,6 @@ export interface PerformanceInput extends RunOptions {
   bodId: string;
   sender: string;
   at: Date;
-  /** first segment starts here when the order has no planned start */
-  fallbackStart: Date;
 }
 
 export interface SegmentRun {
@@ -343,15 +341,23 @@ export interface SegmentRun {
   end: Date;
 }
 
-/** Segments laid end to end from the planned start: each lasts its Duration, else an equal share of the planned window, else 60 min. */
-export function segmentRuns(order: OrderRequested, fallbackStart: Date): SegmentRun[] {
-  const startMs = order.start && !Number.isNaN(Date.parse(order.start)) ? Date.parse(order.start) : fallbackStart.getTime();
+/**
+ * Segments laid end to end from the planned start: each lasts its Duration, else an equal share of
+ * the planned window, else 60 min. A run reported at `reportedAt` cannot end after it: when the
+ * plan would, the run is moved back to end then (the floor started early).
+ */
+export function segmentRuns(order: OrderRequested, reportedAt: Date): SegmentRun[] {
+  const planned = order.start && !Number.isNaN(Date.parse(order.start)) ? Date.parse(order.start) : undefined;
   const endMs = order.end && !Number.isNaN(Date.parse(order.end)) ? Date.parse(order.end) : undefined;
   const known = order.segments.reduce((sum, s) => sum + (s.minutes ?? 0), 0);
   const unknown = order.segments.filter((s) => s.minutes === undefined).length;
   const share =
-    unknown && endMs !== undefined && endMs - startMs > known * 60_000 ? (endMs - startMs - known * 60_000) / 60_000 / unknown : 60;
-  let at = startMs;
+    unknown && planned !== undefined && endMs !== undefined && endMs - planned > known * 60_000
+      ? (endMs - planned - known * 60_000) / 60_000 / unknown
+      : 60;
+  const total = Math.round((known + unknown * share) * 60_000);
+  const latest = reportedAt.getTime() - total;
+  let at = planned === undefined ? latest : Math.min(planned, latest);
   return order.segments.map((segment) => {
     const start = new Date(at);
     at += Math.round((segment.minutes ?? share) * 60_000);
@@ -428,7 +434,7 @@ export function performanceXml(p: PerformanceInput): { xml: string; summary: Per
   const fraction = p.producedFraction ?? 1;
   const factor = p.consumptionFactor ?? 1;
   const state = (p.complete ?? true) ? 'Completed' : 'Running';
-  const runs = segmentRuns(o, p.fallbackStart);
+  const runs = segmentRuns(o, p.at);
   const productReq = o.segments.flatMap((s) => s.materials.filter((m) => PRODUCED.has(m.use)))[0];
   const lot = p.finishedLot === false ? undefined : p.finishedLot;
   const summary: PerformanceSummary = {
@@ -784,7 +790,6 @@ export class SimulatedMes {
       bodId: `perf-${transactionId}`,
       sender: this.#o.sender ?? 'simulated-mes',
       at: this.#now(),
-      fallbackStart: this.#now(),
       ...(run.producedFraction !== undefined ? { producedFraction: run.producedFraction } : {}),
       ...(run.complete !== undefined ? { complete: run.complete } : {}),
       ...(run.consumptionFactor !== undefined ? { consumptionFactor: run.consumptionFactor } : {}),
