@@ -14,6 +14,7 @@ import { registerInitCommands } from './init.ts';
 import { registerLineageCommands } from './lineage.ts';
 import { ExitCode, redacted, type RegistryLoader } from './io.ts';
 import { registerMesCommands } from './mes.ts';
+import { registerMesSimulatorCommands } from './mes-simulator.ts';
 import { registerQualityCommands } from './quality.ts';
 import { registerRunCommands } from './runs.ts';
 
@@ -36,6 +37,7 @@ function buildProgram(): Command {
   registerHistorianCommands(program);
   registerQualityCommands(program);
   registerMesCommands(program);
+  registerMesSimulatorCommands(program);
   return program;
 }
 

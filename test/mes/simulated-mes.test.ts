@@ -12,6 +12,7 @@ import { SaxesParser } from 'saxes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { durationMinutes, SimulatedMes, type SimulatedMesOptions } from '../../tools/plant-simulator/mes.ts';
 import { makeTmpDir } from '../fixtures/files.ts';
+import { runCli } from '../support/cli.ts';
 
 const SCHEMA = fileURLToPath(new URL('../fixtures/b2mml/Schema/AllSchemas.xsd', import.meta.url));
 const hasXmllint = spawnSync('xmllint', ['--version']).status === 0;
@@ -292,6 +293,33 @@ describe('simulated MES', () => {
       '2026-12-05T05:30:00Z 2026-12-05T07:30:00Z',
       '2026-12-05T07:30:00Z 2026-12-05T09:00:00Z',
     ]);
+  });
+
+  it('mfg-etl simulate-mes --once answers the releases in <outbox>/mes into <inbox>/mes; --refuse refuses them', async () => {
+    await send('Process', { mo: 'WH/MO/00011' });
+    const root = tmp.dir;
+    const env = { MFG_ETL_DATA_DIR: path.join(root, 'data'), MFG_ETL_LOG_LEVEL: 'warn' };
+    const args = ['simulate-mes', '--outbox', path.join(root, 'outbox'), '--inbox', path.join(root, 'inbox'), '--once'];
+    const r = await runCli(args, env, root);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/read\s+\S+-Process-WH_MO_00011\.xml\s+Process WH\/MO\/00011: 2 Units FURN_8855/);
+    expect(r.stdout).toMatch(/wrote\s+\S+-Acknowledge-WH_MO_00011\.xml\s+Process of WH\/MO\/00011 accepted/);
+    expect(r.stdout).toMatch(
+      /wrote\s+\S+-Performance-WH_MO_00011\.xml\s+TX-WH\/MO\/00011-1: Completed 2 Units FURN_8855 lot WH-MO-00011-L1/,
+    );
+    expect(await answers()).toHaveLength(2);
+
+    await send('Process', { mo: 'WH/MO/00012' });
+    const refused = await runCli([...args, '--refuse', 'line 3 is down'], env, root);
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).not.toContain('WH_MO_00011'); // answered before: not again
+    expect(refused.stdout).toMatch(/Process of WH\/MO\/00012 refused: line 3 is down/);
+    expect(refused.stdout).not.toContain('Performance');
+
+    const bad = await runCli([...args, '--produced', '0'], env, root);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--produced must be a share above 0');
   });
 
   it('reads xsd durations in days, hours, minutes and seconds', () => {
