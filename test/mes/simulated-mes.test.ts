@@ -11,6 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { SaxesParser } from 'saxes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { durationMinutes, SimulatedMes, type SimulatedMesOptions } from '../../tools/plant-simulator/mes.ts';
+import { parseAcknowledgment } from '../../transform/mes/acknowledgment.ts';
+import { messageFileName, releaseContent } from '../../transform/mes/release.ts';
+import { scheduleXml as releaseXml } from '../../transform/mes/schedule-xml.ts';
+import { order as odooOrder } from './release-fixtures.ts';
 import { makeTmpDir } from '../fixtures/files.ts';
 import { runCli } from '../support/cli.ts';
 
@@ -216,6 +220,30 @@ describe('simulated MES', () => {
     expect(perf.get('MaterialDefinitionID')).toEqual(['C<&>', 'P&<1>', 'P&<1>']);
     expect(perf.get('MaterialLotID')![0]).toBe('L"1\'<');
     expect(perf.get('ValueString')).toEqual(['bent <&> "badly"']);
+  });
+
+  it("answers what mfg-etl's release writes, and the release side reads the acknowledgment as accepted or refused", async () => {
+    for (const [i, name] of ['WH/MO/00021', 'WH/MO/00022'].entries()) {
+      const r = releaseContent(odooOrder({ name }));
+      if ('problem' in r) throw new Error(r.problem);
+      const at = new Date(Date.UTC(2026, 11, 5, 15, 0, i));
+      await writeFile(
+        path.join(outbox, messageFileName(at, i + 1, 'Process', name)),
+        releaseXml({ verb: 'Process', messageId: `rel-${i + 1}`, sender: 'mfg-etl', createdAt: at, content: r.content }),
+      );
+    }
+    const pass = await mes({ refuse: (o) => (o.id === 'WH/MO/00022' ? 'no tooling for FURN_8855' : undefined) }).poll();
+    const acks = pass.files.filter((f) => f.verb === 'Acknowledge');
+    const read = await Promise.all(acks.map(async (f) => parseAcknowledgment(await readFile(f.path, 'utf8'))));
+    expect(read.flat().map(({ at: _at, ...a }) => a)).toEqual([
+      { messageId: 'rel-1', moName: 'WH/MO/00021', accepted: true, text: '' },
+      { messageId: 'rel-2', moName: 'WH/MO/00022', accepted: false, text: 'no tooling for FURN_8855' },
+    ]);
+    // the release's work orders (4 Packing on Drill 1, 5 Testing on Assembly 1) and reserved lot come back
+    const perf = texts(await readFile(pass.files.find((f) => f.verb === 'Performance')!.path, 'utf8'));
+    expect(perf.get('SegmentRequirementID')).toEqual(['4', '5']);
+    expect(perf.get('EquipmentID')).toEqual(['Drill 1', 'Assembly 1']);
+    expect(perf.get('MaterialLotID')).toEqual(['0000000010001', 'WH-MO-00021-L1']);
   });
 
   it('answers a message once, across passes and across two simulators on the same folders', async () => {
