@@ -19,6 +19,7 @@ import { createPeriodNormaliser } from '../transform/forecast/periods.ts';
 import { runCostDemo } from './cost-demo.ts';
 import { startStatusServer } from '../app/http/server.ts';
 import { runHistorianDemo } from './historian-demo.ts';
+import { runMesDemo } from './mes-demo.ts';
 import { prepareInventoryDemo } from './inventory-demo.ts';
 import { defaultRegistry } from '../jobs/registry.ts';
 import { Runner } from '../jobs/runner.ts';
@@ -160,6 +161,8 @@ async function main(): Promise<void> {
     }
     // the shop floor: a simulated OPC UA historian, its aggregates, the downtime/scrap plan and the OEE report
     await runHistorianDemo(app, out);
+    // the MES link: one order released to a simulated MES, acknowledged, reported and closed in a stand-in Odoo
+    await runMesDemo(app, out);
     out();
     // the reports folder too, or the status page says "No reports yet"
     const rel = (dir: string) => path.relative(process.cwd(), dir) || '.';
