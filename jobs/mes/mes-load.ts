@@ -77,6 +77,17 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
     for (const seg of r.segments) if (seg.workcenter) workcenters.add(seg.workcenter);
     r.scrap.forEach((_m, i) => origins.push(`${l.transactionId}#${i + 1}`));
   }
+  // the order's reports whose production reached Odoo before: absolute quantities include them,
+  // and their scrap of the finished product waits for the order to be done
+  const base = await postedReports(knex, moNames);
+  for (const list of base.values())
+    for (const { report: r } of list) {
+      r.scrap.forEach((m, i) => {
+        codes.add(m.code);
+        if (m.lot) lotNames.add(m.lot);
+        origins.push(`${r.transactionId}#${i + 1}`);
+      });
+    }
   let failure: unknown;
   try {
     const snap = await readSnapshot(client, {
@@ -108,8 +119,6 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
       }));
     await appendLedger(knex, lotEntries);
 
-    // the order's reports whose production reached Odoo before: absolute quantities include them
-    const base = await postedReports(knex, moNames);
     const inRun = new Map<string, Array<{ id: number; report: MesReport }>>();
     const blocked = new Map<string, string>();
     const postOne = async (line: (typeof lines)[number]): Promise<void> => {
@@ -155,7 +164,15 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
         const outcome = await postLine(
           client,
           snap,
-          { transactionId: line.transactionId, moName: line.moName, report: line.report, done: line.result, producedTotal, consumption },
+          {
+            transactionId: line.transactionId,
+            moName: line.moName,
+            report: line.report,
+            done: line.result,
+            producedTotal,
+            consumption,
+            earlierScrap: earlier.map((e) => ({ transactionId: e.report.transactionId, scrap: e.report.scrap })),
+          },
           { partialCompletion: s.partialCompletion, consumptionDifference: s.consumptionDifference },
           record,
         );

@@ -316,6 +316,8 @@ interface LineInput {
   /** produced and consumed by this order's reports, this one included (absolute values are written) */
   producedTotal: number;
   consumption: Consumption;
+  /** the scrap of this order's earlier reports: their scrap of the finished product is posted once the order is done */
+  earlierScrap: ReadonlyArray<{ transactionId: string; scrap: MesReport['scrap'] }>;
 }
 
 /** The lines of one raw move as commands that leave exactly `wanted` (lot id or null → quantity). */
@@ -525,11 +527,11 @@ export async function postLine(
     });
   }
 
-  // 3. scrap, linked to the order; found again by its origin
+  // 3. scrap, linked to the order; found again by its origin. Odoo scraps an order's product from
+  // its destination only once the order is done (before, from the component location), so scrap of
+  // the finished product waits for the close, this report's and the earlier ones' alike
   const scrapDone = (done.scrap ?? {}) as Record<string, number>;
-  for (const [i, m] of report.scrap.entries()) {
-    const origin = `${line.transactionId}#${i + 1}`;
-    if (scrapDone[origin] !== undefined) continue;
+  const postScrap = async (origin: string, m: MesReport['scrap'][number]): Promise<void> => {
     const product = snap.products.get(m.code);
     if (!product) throw new MesPostError(`Odoo has no product ${m.code} to scrap for ${mo.name}: check the code, then run mes-load again`);
     let scrap = snap.scraps.get(origin);
@@ -557,6 +559,17 @@ export async function postLine(
     }
     scrapDone[origin] = scrap.id;
     await record('scrap', 'stock.scrap', [scrap.id], { scrap: { ...scrapDone } });
+  };
+  const isFinished = (m: MesReport['scrap'][number]) => snap.products.get(m.code)?.id === mo.productId;
+  const finishedScrap: Array<{ origin: string; m: MesReport['scrap'][number] }> = [];
+  for (const earlier of line.earlierScrap)
+    earlier.scrap.forEach((m, i) => {
+      if (isFinished(m)) finishedScrap.push({ origin: `${earlier.transactionId}#${i + 1}`, m });
+    });
+  for (const [i, m] of report.scrap.entries()) {
+    const origin = `${line.transactionId}#${i + 1}`;
+    if (isFinished(m)) finishedScrap.push({ origin, m });
+    else if (scrapDone[origin] === undefined) await postScrap(origin, m);
   }
 
   // 4. close the order when the MES says it is complete: every wizard answered by policy
@@ -590,5 +603,8 @@ export async function postLine(
     }
     await record('done', 'mrp.production', closed ? [] : [mo.id], { done: true });
   }
+  // 5. scrap of the finished product, once the order is done (an earlier report's too: found by origin)
+  if (mo.state === 'done')
+    for (const { origin, m } of finishedScrap) if (snap.scraps.get(origin)?.state !== 'done') await postScrap(origin, m);
   return { status: 'posted', calls };
 }

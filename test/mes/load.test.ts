@@ -174,6 +174,38 @@ describe.each([18, 19] as const)('MES reports into Odoo %i', (version) => {
     expect(w.server.calls('mrp.production', 'button_mark_done').filter((c) => c.ids?.includes(m.id))).toHaveLength(1);
   });
 
+  it("scraps the finished product only once the order is done, an earlier report's scrap too (Odoo scraps it from the destination then)", async () => {
+    const m = await releasedMo(w);
+    w.drop(
+      'finished-scrap.xml',
+      performanceXml([
+        // progress only: its scrap of a Drawer waits for the close
+        fullReport(`TX-FS1-${version}`, m.name, 1, undefined, { scrap: [{ code: 'FURN_8855', qty: 1, reason: 'cracked' }] }),
+        fullReport(`TX-FS2-${version}`, m.name, 1, 'Completed', {
+          lot: `LOT-TX-FS1-${version}`,
+          scrap: [
+            { code: 'FURN_8855', qty: 1, reason: 'scratched' },
+            { code: 'FURN_5623', qty: 1, lot: '0000000020045', reason: 'dropped' },
+          ],
+        }),
+      ]),
+    );
+    const staged = await w.run('mes-report');
+    expect(staged.stats, JSON.stringify(staged.stats)).toMatchObject({ staged: 1, rejected: 0 });
+    const r = await w.run('mes-load');
+    expect(r.stats, JSON.stringify(r.stats)).toMatchObject({ posted: 2, failed: 0 });
+    expect(mo(m.id).state).toBe('done');
+    const scraps = w.server.records('stock.scrap', [['production_id', '=', m.id]]);
+    expect(scraps.map((x) => [x.origin, x.state]).sort()).toEqual([
+      [`TX-FS1-${version}#1`, 'done'],
+      [`TX-FS2-${version}#1`, 'done'],
+      [`TX-FS2-${version}#2`, 'done'],
+    ]);
+    // a second load finds them by origin and scraps nothing again
+    expect((await w.run('mes-load')).stats).toMatchObject({ posted: 0, failed: 0 });
+    expect(w.server.records('stock.scrap', [['production_id', '=', m.id]])).toHaveLength(3);
+  });
+
   it('backorders the rest of a partially completed order (mes.partialCompletion backorder)', async () => {
     const m = await releasedMo(w);
     w.drop('partial.xml', performanceXml([fullReport(`TX-PART-${version}`, m.name, 1, 'Completed')]));

@@ -203,6 +203,21 @@ describe('mes-report stages production reports', () => {
     );
   });
 
+  it('refuses several lots or quantities in one MaterialActual instead of giving the whole quantity to the first lot', async () => {
+    const xml = performanceXml([
+      { id: 'TX-L', mo: 'WH/MO/00043', produced: 1, consumed: [{ code: 'FURN_2100', qty: 2, lot: '0000000010001' }] },
+    ]).replace(
+      '<MaterialLotID>0000000010001</MaterialLotID>',
+      '<MaterialLotID>0000000010001</MaterialLotID><MaterialLotID>LOT-B</MaterialLotID>',
+    );
+    w.drop('lots.xml', xml);
+    const r = await w.run('mes-report');
+    expect(r.stats).toMatchObject({ rejected: 1 });
+    expect(rejectedReport('lots.xml')).toContain(
+      'MaterialActual C0/MaterialLotID = 0000000010001, LOT-B: FURN_2100 names several lots in one MaterialActual: send one MaterialActual per lot with its quantity',
+    );
+  });
+
   it('hands the example acknowledgment to the release side: the release is acknowledged, the file archived', async () => {
     w.drop('WH_MO_00042-acknowledgment.xml', fs.readFileSync(path.join(EXAMPLES, 'WH_MO_00042-acknowledgment.xml')));
     const r = await w.run('mes-report');

@@ -216,7 +216,21 @@ function parseResponse(response: XmlNode, lineNo: number, problems: RowError[]):
       return problem(`${mref}/MaterialDefinitionID`, '', 'the material has no MaterialDefinitionID (the product’s internal reference)');
     if (qtyText === undefined || !Number.isFinite(qty) || !/^[-+]?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(qtyText))
       return problem(`${mref}/Quantity/QuantityString`, qtyText ?? '', `the quantity of ${code} is not a number`);
-    const lot = childText(m, 'MaterialLotID');
+    // one lot and one quantity per MaterialActual: the schema allows several, but then which part is in which lot?
+    const lotIds = childrenOf(m, 'MaterialLotID').map(textOf).filter(Boolean);
+    if (lotIds.length > 1)
+      return problem(
+        `${mref}/MaterialLotID`,
+        lotIds.join(', '),
+        `${code} names several lots in one MaterialActual: send one MaterialActual per lot with its quantity`,
+      );
+    if (childrenOf(m, 'Quantity').length > 1)
+      return problem(
+        `${mref}/Quantity`,
+        '',
+        `${code} has several quantities in one MaterialActual: send one quantity (per lot, one MaterialActual each)`,
+      );
+    const lot = lotIds[0];
     const unit = quantity ? childText(quantity, 'UnitOfMeasure') : undefined;
     const material: Material = { code, quantity: qty, ref: mref, ...(lot ? { lot } : {}), ...(unit ? { unit } : {}) };
     if (PRODUCED.has(useText)) produced.push(material);
