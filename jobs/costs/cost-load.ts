@@ -87,6 +87,8 @@ export interface CostBatchLoad {
   revalue: boolean;
   context: Record<string, unknown>;
   written: number;
+  /** a dry run: the standard prices the load would write */
+  toWrite?: number;
   unchanged: number;
   notStandard: number;
   gone: number;
@@ -169,7 +171,13 @@ async function loadBatch(
     valuationModel: null,
   };
   if (ctx.dryRun || !client) {
-    return { ...result, status: `dry run: would write ${plan.counts.write}`, written: 0, writeCalls: plan.groups.length };
+    return {
+      ...result,
+      status: `dry run: would write ${plan.counts.write}`,
+      written: 0,
+      toWrite: plan.counts.write,
+      writeCalls: plan.groups.length,
+    };
   }
   if (batch.status !== 'loading')
     await transitionBatch(knex, batch.id, 'start_load', { actor: ACTOR, details: { runId: ctx.runId, revalue: o.revalue } });
@@ -436,7 +444,19 @@ export const costLoadJob = defineJob({
     } finally {
       client?.close();
     }
-    return { revalue, batches: out, written: out.reduce((n, b) => n + b.written, 0), summary: costLoadSummary(out, ctx.dryRun, revalue) };
+    const summary = costLoadSummary(out, ctx.dryRun, revalue);
+    if (!client)
+      summary.push(
+        "Odoo is not configured: nothing read from or sent to Odoo; planned against the current costs the rollup stored from the master-data snapshot, not Odoo's prices of now",
+        'to load: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run cost-load',
+      );
+    return {
+      revalue,
+      ...(client ? {} : { odoo: null }),
+      batches: out,
+      written: out.reduce((n, b) => n + b.written, 0),
+      summary,
+    };
   },
 });
 
@@ -445,7 +465,7 @@ function costLoadSummary(out: readonly CostBatchLoad[], dryRun: boolean, revalue
   const lines = dryRun ? ['DRY RUN: nothing written to Odoo'] : [];
   for (const b of out) {
     const figures = [
-      `${b.written} standard prices ${dryRun ? 'to write' : 'written'}`,
+      dryRun ? `${b.toWrite ?? 0} standard prices to write` : `${b.written} standard prices written`,
       `${b.unchanged} unchanged`,
       ...(b.notStandard ? [`${b.notStandard} not on standard costing (left alone)`] : []),
       ...(b.gone ? [`${b.gone} no longer in Odoo`] : []),

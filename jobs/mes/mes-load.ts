@@ -228,6 +228,17 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
   return out;
 }
 
+/** How many waiting lines carry each step (a line may carry several). */
+function stepCounts(lines: ReadonlyArray<{ report: MesReport; producedQty: number; complete: boolean }>) {
+  return {
+    times: lines.filter((l) => l.report.segments.length > 0).length,
+    production: lines.filter((l) => l.producedQty > 0).length,
+    consumption: lines.filter((l) => l.report.consumed.length > 0).length,
+    scrap: lines.filter((l) => l.report.scrap.length > 0).length,
+    closing: lines.filter((l) => l.complete).length,
+  };
+}
+
 export const mesLoadJob = defineJob({
   name: 'mes-load',
   description: 'Posts approved MES production reports into Odoo: work order times, consumption and lots, production, scrap, closing',
@@ -242,8 +253,6 @@ export const mesLoadJob = defineJob({
   checkSettings: mesSettings,
   async run(ctx, params) {
     const client = odooClient(ctx);
-    if (!client)
-      throw new ConfigError('mes-load writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
     try {
       const q = ctx.db
         .knex('batches')
@@ -255,17 +264,34 @@ export const mesLoadJob = defineJob({
       if (params.retryHeld)
         for (const id of await batchesWithHeldLines(ctx.db.knex)) if (!params.batchId || id === params.batchId) ids.add(id);
       if (ctx.dryRun) {
-        const batches = [];
+        const batches: Array<{ batchId: number; lines: number; orders: number } & ReturnType<typeof stepCounts>> = [];
         for (const id of [...ids].sort((a, b) => a - b)) {
           const open = await openLines(ctx.db.knex, id, params.retryHeld === true);
-          batches.push({ batchId: id, lines: open.length, orders: new Set(open.map((l) => l.moName)).size });
+          batches.push({ batchId: id, lines: open.length, orders: new Set(open.map((l) => l.moName)).size, ...stepCounts(open) });
         }
+        const lines = batches.reduce((n, b) => n + b.lines, 0);
+        const steps = (['times', 'production', 'consumption', 'scrap', 'closing'] as const)
+          .map((k) => `${batches.reduce((n, b) => n + b[k], 0)} ${k}`)
+          .join(', ');
         return {
           dryRun: true,
+          ...(client ? {} : { odoo: null }),
           batches,
-          summary: [`DRY RUN: nothing posted; ${batches.reduce((n, b) => n + b.lines, 0)} report line(s) would be posted`],
+          summary: [
+            `DRY RUN: nothing posted; ${lines} report line(s) of ${batches.length} approved batch(es) would be posted${lines ? ` (lines with ${steps})` : ''}`,
+            ...batches.map((b) => `  batch ${b.batchId}: ${b.lines} line(s) for ${b.orders} order(s)`),
+            ...(client
+              ? []
+              : [
+                  'Odoo is not configured: nothing read from or sent to Odoo; counted from the staged lines (lots and order states are checked against Odoo when posting)',
+                  'to post: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run mes-load',
+                ]),
+          ],
         };
       }
+      // a dry run reads only the staged lines; posting needs Odoo
+      if (!client)
+        throw new ConfigError('mes-load writes to Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
       const results: BatchOutcome[] = [];
       for (const id of [...ids].sort((a, b) => a - b))
         results.push(await loadBatch(ctx, client, await getBatch(ctx.db.knex, id), params.retryHeld === true));
@@ -285,7 +311,7 @@ export const mesLoadJob = defineJob({
       // a failed line leaves its batch load_failed (taken again by the next run, every 5 minutes): the run itself succeeds
       return stats;
     } finally {
-      client.close();
+      client?.close();
     }
   },
 });

@@ -22,7 +22,9 @@ import {
   markDelivered,
   markDeliveryError,
   markOverdue,
+  RELEASE_STATES,
   recordRelease,
+  releaseCounts,
   releasedFacts,
   undeliveredMessages,
 } from '../../load/mes/releases.ts';
@@ -123,6 +125,39 @@ async function retryDeliveries(w: WriteContext): Promise<{ retried: number; deli
   return { retried: pending.length, delivered };
 }
 
+/**
+ * A dry run without Odoo: which orders are ready for the floor is read from Odoo only, so it says
+ * what the stored releases are waiting for instead (answers, overdue marks, POSTs to retry).
+ */
+async function dryRunWithoutOdoo(db: Knex, s: MesSettings): Promise<Record<string, unknown>> {
+  const counts = Object.fromEntries((await releaseCounts(db)).map((c) => [c.state, c.count])) as Record<string, number>;
+  const cutoff = Date.now() - s.ackTimeoutMinutes * 60_000;
+  // the releases mes-release would mark overdue now (load/mes/releases.ts markOverdue, read-only)
+  const wouldBeOverdue = (await db('mes_releases')
+    .where({ state: 'released' })
+    .where('released_at', '<', new Date(cutoff))
+    .orderBy('mo_name')
+    .pluck('mo_name')) as string[];
+  const undelivered = s.url ? (await undeliveredMessages(db)).length : 0;
+  const total = Object.values(counts).reduce((n, c) => n + c, 0);
+  return {
+    dryRun: true,
+    odoo: null,
+    releases: counts,
+    wouldBeOverdue,
+    undelivered,
+    summary: [
+      `DRY RUN: no order read, no message written; ${total} release(s) on record: ${RELEASE_STATES.map((st) => `${counts[st] ?? 0} ${st}`).join(', ')}`,
+      wouldBeOverdue.length
+        ? `${wouldBeOverdue.length} release(s) unanswered for more than ${s.ackTimeoutMinutes} min would be marked overdue: ${wouldBeOverdue.slice(0, 10).join(', ')}${wouldBeOverdue.length > 10 ? ', …' : ''}`
+        : `no release waits longer than ${s.ackTimeoutMinutes} min for the MES's answer`,
+      ...(undelivered ? [`${undelivered} message(s) whose POST failed would be sent to the MES again`] : []),
+      'Odoo is not configured: nothing read from or sent to Odoo; the orders ready for the floor are read from Odoo only',
+      'to release: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run mes-release',
+    ],
+  };
+}
+
 export const mesReleaseJob = defineJob({
   name: 'mes-release',
   description:
@@ -136,6 +171,7 @@ export const mesReleaseJob = defineJob({
     if (ctx.config.file.mes === undefined)
       return { enabled: false, note: 'no "mes" section in the config file: the MES link is off (add "mes": {} to release orders)' };
     const client = odooClient(ctx);
+    if (!client && ctx.dryRun) return dryRunWithoutOdoo(ctx.db.knex, s);
     if (!client) throw new ConfigError('mes-release reads manufacturing orders from Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     const knex = ctx.db.knex;
     try {

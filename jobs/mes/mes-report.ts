@@ -188,7 +188,17 @@ export const mesReportJob = defineJob({
     // without Odoo the component lots are not checked (a warning on each file)
     const client = odooClient(ctx);
     try {
-      return await importInbox(ctx, mesInboxKind(ctx, s, client), params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+      const stats = await importInbox(ctx, mesInboxKind(ctx, s, client), params.settleSeconds ?? ctx.config.inboxSettleSeconds);
+      if (ctx.dryRun && !client)
+        return {
+          ...stats,
+          odoo: null,
+          summary: [
+            ...((stats.summary as string[] | undefined) ?? []),
+            'Odoo is not configured: nothing read from or sent to Odoo; an import now would not check the component lots',
+          ],
+        };
+      return stats;
     } finally {
       client?.close();
     }

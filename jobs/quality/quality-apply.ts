@@ -334,6 +334,39 @@ function percentile(values: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** What a run would apply, from the staged events only (which quants a hold moves is read from Odoo when applying). */
+async function dryRunPlan(ctx: Pick<JobContext, 'db'>, s: QualitySettings, odoo: boolean): Promise<Record<string, unknown>> {
+  const pending = await pendingEvents(ctx.db.knex, s.applyLimit);
+  const byAction: Record<string, number> = {};
+  for (const e of pending) byAction[e.action] = (byAction[e.action] ?? 0) + 1;
+  const retried = pending.filter((e) => e.status === 'failed').length;
+  const counts = Object.entries(byAction)
+    .map(([action, n]) => `${n} ${action}`)
+    .join(', ');
+  return {
+    dryRun: true,
+    odoo: odoo ? 'configured' : null,
+    pending: pending.length,
+    byAction,
+    retried,
+    events: pending
+      .slice(0, 50)
+      .map((e) => ({ id: e.id, nonconformance: e.nonconformance, action: e.action, product: e.event.product, status: e.status })),
+    summary: [
+      pending.length
+        ? `DRY RUN: ${pending.length} quality event(s) waiting to be applied (${counts})${retried ? `, ${retried} of them failed before` : ''}; nothing applied`
+        : 'DRY RUN: no quality event waiting to be applied',
+      ...pending
+        .slice(0, 10)
+        .map((e) => `  ${e.action} ${e.nonconformance}: ${e.event.product} lots ${e.event.lots.join(', ') || '-'} in ${e.event.warehouse}`),
+      ...(pending.length > 10 ? [`  … and ${pending.length - 10} more (mfg-etl holds)`] : []),
+      odoo
+        ? 'nothing sent to Odoo: the quants each hold moves are read from Odoo when the events are applied'
+        : 'Odoo is not configured: nothing read from or sent to Odoo; to apply: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run quality-apply',
+    ],
+  };
+}
+
 export const qualityApplyJob = defineJob({
   name: 'quality-apply',
   description: 'Applies staged quality holds, releases and scraps to Odoo (quarantine transfers), each exactly once',
@@ -343,6 +376,11 @@ export const qualityApplyJob = defineJob({
   async run(ctx) {
     const s = qualitySettings(ctx.config);
     const client = odooClient(ctx);
+    // a dry run applies nothing, with or without Odoo: it says what waits
+    if (ctx.dryRun) {
+      client?.close();
+      return dryRunPlan(ctx, s, client !== undefined);
+    }
     if (!client)
       throw new ConfigError('quality-apply needs Odoo: set MFG_ETL_ODOO_URL, MFG_ETL_ODOO_DB, MFG_ETL_ODOO_USER and MFG_ETL_ODOO_API_KEY');
     try {

@@ -17,8 +17,43 @@ import { alertedShortages, confirmedDates, forecastComponentDemand, recordAlerte
 import { plantDateOf } from '../../transform/suppliers/export-plan.ts';
 import { computeShortages, type Demand, type Incoming, weekStarts } from '../../transform/suppliers/shortages.ts';
 import { plantDate } from '../../transform/shared/time-zone.ts';
-import { defineJob } from '../job.ts';
+import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+
+/**
+ * A dry run without Odoo: the master-data snapshot has products and BoMs, so the approved forecast's
+ * component demand can be computed; stock on hand, the confirmed MOs' demand and open purchase
+ * lines are read from Odoo only, so no projection is made and the summary says what is missing.
+ */
+async function dryRunWithoutOdoo(ctx: JobContext, horizon: number): Promise<Record<string, unknown>> {
+  const knex = ctx.db.knex;
+  const weeks = weekStarts(plantDate(ctx.config.timezone), horizon);
+  const end = new Date(Date.parse(`${weeks[weeks.length - 1]!}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+  const forecast = (await forecastComponentDemand(knex, '1900-01-01', end)).filter((d) => d.qty > 0);
+  const components = new Set(forecast.map((d) => d.productId)).size;
+  const confirmed = (await confirmedDates(knex)).size;
+  const missing = ['stock on hand', 'the component demand of confirmed manufacturing orders', 'open purchase lines (incoming supply)'];
+  return {
+    dryRun: true,
+    odoo: null,
+    weeks: weeks.length,
+    from: weeks[0],
+    forecastComponents: components,
+    forecastDemandLines: forecast.length,
+    confirmedDates: confirmed,
+    projected: false,
+    missing,
+    summary: [
+      `DRY RUN: no projection for the ${weeks.length} weeks from ${weeks[0]}: the master-data snapshot lacks ${missing.join(', ')} (read from Odoo only)`,
+      forecast.length
+        ? `from the snapshot: the approved forecast needs ${components} component(s) (${forecast.length} product-week line(s), one BoM level down)`
+        : 'from the snapshot: no component demand from an approved forecast in these weeks (approve a forecast, and sync the BoMs with masterdata-sync)',
+      `${confirmed} purchase line(s) have a confirmed date from a supplier file`,
+      'Odoo is not configured: nothing read from or sent to Odoo; no report written, no alert sent',
+      'to project: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run material-shortages',
+    ],
+  };
+}
 
 export const materialShortagesJob = defineJob({
   name: 'material-shortages',
@@ -30,6 +65,7 @@ export const materialShortagesJob = defineJob({
   async run(ctx, params) {
     const s = supplierSettings(ctx.config);
     const client = odooClient(ctx);
+    if (!client && ctx.dryRun) return dryRunWithoutOdoo(ctx, params.weeks ?? s.shortageWeeks);
     if (!client)
       throw new ConfigError('material-shortages reads orders and stock from Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     try {

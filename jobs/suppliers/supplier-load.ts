@@ -202,6 +202,46 @@ async function finish(ctx: JobContext, p: Pass, writeCalls: number): Promise<Rec
   return { batchId: p.batch.id, status: 'loaded', ...stats };
 }
 
+/**
+ * A dry run without Odoo: what the approved files would write, from their staged lines only (what
+ * Odoo holds now, e.g. a line received since, is not compared); no dead letter, no alert.
+ */
+async function dryRunWithoutOdoo(ctx: JobContext, batchId: number | undefined): Promise<Record<string, unknown>> {
+  const knex = ctx.db.knex;
+  const q = knex('batches').where({ kind: SUPPLIER_FILES.kind }).whereIn('status', ['approved', 'loading', 'load_failed']).orderBy('id');
+  if (batchId) q.where({ id: batchId });
+  const batches = [];
+  for (const r of (await q.select('id')) as Array<{ id: number }>) {
+    const batch = await getBatch(knex, Number(r.id));
+    const lines = await confirmationLines(knex, batch.id);
+    const written = await batchLedgerHashes(knex, batch.id, 'purchase.order.line');
+    batches.push({
+      batchId: batch.id,
+      status: batch.status,
+      file: String(batch.stats.fileName ?? batch.source ?? ''),
+      lines: lines.length,
+      dates: lines.filter((l) => l.confirmedDate !== null).length,
+      asnLines: lines.filter((l) => l.shippedQty !== null).length,
+      lots: lines.filter((l) => l.shippedQty !== null && l.lot !== null).length,
+      alreadyWritten: written.size,
+    });
+  }
+  const summary = [
+    batches.length
+      ? `DRY RUN: ${batches.length} approved supplier file(s) waiting to be loaded, nothing written`
+      : 'DRY RUN: no approved supplier file waiting to be loaded (approve one with: mfg-etl approve <batch> --by <name>)',
+    ...batches.map(
+      (b) =>
+        `  batch ${b.batchId}${b.file ? ` ${b.file}` : ''} (${b.status}): ${b.lines} line(s): ${b.dates} confirmed date(s), ${b.asnLines} ASN line(s) (${b.lots} with a lot)${b.alreadyWritten ? `, ${b.alreadyWritten} written by an earlier run` : ''}`,
+    ),
+    `${NO_ODOO}; counted from the staged lines, not compared with what Odoo holds now (a line received since is refused when loading)`,
+    'to load: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY, then mfg-etl run supplier-load',
+  ];
+  return { dryRun: true, odoo: null, batches, summary };
+}
+
+const NO_ODOO = 'Odoo is not configured: nothing read from or sent to Odoo';
+
 export const supplierLoadJob = defineJob({
   name: 'supplier-load',
   description: 'Writes approved supplier confirmations (dates) and ASNs (receipt quantities and lots) into Odoo',
@@ -210,6 +250,7 @@ export const supplierLoadJob = defineJob({
   checkSettings: supplierSettings,
   async run(ctx, params) {
     const client = odooClient(ctx);
+    if (!client && ctx.dryRun) return dryRunWithoutOdoo(ctx, params.batchId);
     if (!client) throw new ConfigError('supplier-load writes to Odoo: set MFG_ETL_ODOO_URL, _DB, _USER and _API_KEY');
     try {
       const q = ctx.db
