@@ -141,7 +141,7 @@ describe('plain-language results', () => {
     const kind = await cli(['batches', '--kind', 'forcast']);
     expect(kind.code).toBe(2);
     expect(kind.stderr.trim()).toBe(
-      'mfg-etl: --kind: unknown batch kind "forcast"; known kinds: forecast, cost_update, cost_rollup, inventory_count, historian, quality_events, supplier_confirmation',
+      'mfg-etl: --kind: unknown batch kind "forcast"; known kinds: forecast, cost_update, cost_rollup, inventory_count, historian, quality_events, supplier_confirmation, mes_report',
     );
     // every kind an inbox job stages is a kind people can list (the runbook's supplier and quality commands)
     for (const known of [QUALITY_INBOX.kind, SUPPLIER_FILES.kind]) expect((await cli(['batches', '--kind', known])).code, known).toBe(0);
