@@ -75,8 +75,18 @@ for (const version of [18, 19] as const) {
       expect(reservedByLot(h, delivery.id)).toEqual({ 'L-031': 35 });
     });
 
+    it('a dry run with Odoo applies nothing and lists the waiting event', async () => {
+      const id = await stage(h, { nonconformance: 'NC-2', action: 'hold', lots: ['L-031'] });
+      const before = lotStock(h, 'L-031');
+      const run = await h.runner.runNow('quality-apply', {}, { dryRun: true });
+      expect(run).toMatchObject({ status: 'succeeded', dryRun: true });
+      expect((run.stats.summary as string[])[0]).toBe('DRY RUN: 1 quality event(s) waiting to be applied (1 hold); nothing applied');
+      expect(lotStock(h, 'L-031')).toEqual(before);
+      expect((await getEvent(h.app.db.knex, id))?.status).toBe('staged');
+    });
+
     it('a hold of a lot at two locations moves both, one transfer each, and release puts each back where it came from', async () => {
-      await stage(h, { nonconformance: 'NC-2', action: 'hold', lots: ['L-031'] });
+      // (NC-2's hold was staged by the dry run above)
       await apply(h);
       expect(lotStock(h, 'L-031')).toEqual({ [h.quarantineId]: 45 });
       await stage(h, { nonconformance: 'NC-2', action: 'release', lots: ['L-031'] });
