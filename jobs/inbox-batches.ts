@@ -353,21 +353,29 @@ async function importClaimed(ctx: JobContext, spec: InboxBatchKind, claimed: Cla
 export async function importInbox(ctx: JobContext, spec: InboxBatchKind, settleSeconds: number): Promise<Record<string, unknown>> {
   const root = path.join(ctx.config.inbox, spec.folder);
   const results: FileResult[] = [];
-  for (const claimed of await listProcessing(root)) {
-    const result = await importClaimed(ctx, spec, claimed);
-    if (result) results.push(result);
-  }
+  const leftBehind = await listProcessing(root);
+  if (!ctx.dryRun)
+    for (const claimed of leftBehind) {
+      const result = await importClaimed(ctx, spec, claimed);
+      if (result) results.push(result);
+    }
   const scan = await scanInbox(root, { settleSeconds });
   if (ctx.dryRun) {
     const ready = scan.ready.map((f) => f.name);
     const waiting = scan.waiting.map((f) => f.name);
+    // a dry run writes nothing: what an interrupted run left in processing/ is listed, not finished
+    const unfinished = leftBehind.map((f) => f.name);
     return {
       dryRun: true,
       ready,
       waiting,
+      unfinished,
       ignored: scan.ignored,
       summary: [
         `DRY RUN: nothing imported from ${root}`,
+        ...(unfinished.length
+          ? [`${unfinished.length} file(s) an interrupted run left in processing/, finished by the next real run: ${unfinished.join(', ')}`]
+          : []),
         ready.length ? `${ready.length} file(s) ready: ${ready.join(', ')}` : 'no file ready',
         ...(waiting.length
           ? [`${waiting.length} file(s) still being written (taken once unchanged for ${settleSeconds} s): ${waiting.join(', ')}`]

@@ -67,6 +67,13 @@ describe('crash safety', () => {
     expect(claimed).not.toBeNull();
     expect(fs.readdirSync(processing())).toEqual([path.basename(claimed!.path)]);
 
+    // a dry run writes nothing: it names the file and leaves it for the next real run
+    const dry = await h.runner.runNow('forecast-import', { settleSeconds: 0 }, { dryRun: true });
+    expect(dry.status).toBe('succeeded');
+    expect(dry.stats).toMatchObject({ dryRun: true, unfinished: ['claimed-then-crashed.csv'] });
+    expect(String((dry.stats as { summary: string[] }).summary)).toContain('1 file(s) an interrupted run left in processing/');
+    expect(fs.readdirSync(processing())).toEqual([path.basename(claimed!.path)]);
+
     const stats = await runImport(h);
     expect(stats).toMatchObject({ files: 1, staged: 1 });
     const batch = await batchOf(h, stats, 'claimed-then-crashed.csv');
