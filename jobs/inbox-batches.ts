@@ -60,6 +60,8 @@ export interface InboxBatchKind {
   stage(trx: Knex.Transaction, claimed: ClaimedFile, sha: string): Promise<Batch>;
   /** the plain-words report beside a rejected file */
   report(input: { fileName: string; batch: Batch; checkpoints: readonly StoredCheckpoint[]; rowErrors: readonly RowError[] }): string;
+  /** what an approved file already did, in words, when nothing waits for a load job (e.g. MES acknowledgments) */
+  summarize?(batch: Batch): string | undefined;
 }
 
 type Outcome = 'staged' | 'rejected' | 'duplicate';
@@ -446,8 +448,10 @@ async function importSummary(
     else if (r.status === 'rejected')
       lines.push(`${head} rejected; the report for the sender: ${path.join(root, 'rejected', `${r.file}.report.txt`)}`);
     else if (r.status === 'validated') lines.push(`${head} validated, awaits approval: mfg-etl approve ${r.batchId} --by <name>`);
-    else if (r.status === 'approved') lines.push(`${head} approved; next: ${(NEXT_JOB[spec.kind] ?? (() => 'its load job'))(r.batchId)}`);
-    else lines.push(`${head} ${r.status}`);
+    else if (r.status === 'approved') {
+      const done = spec.summarize?.(await getBatch(knex, r.batchId));
+      lines.push(done ? `${head}: ${done}` : `${head} approved; next: ${(NEXT_JOB[spec.kind] ?? (() => 'its load job'))(r.batchId)}`);
+    } else lines.push(`${head} ${r.status}`);
     lines.push(...reasons.map((reason) => `  ${reason}`));
   }
   if (waiting) lines.push(`${waiting} file(s) still being written: taken by a later run`);

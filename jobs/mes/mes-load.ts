@@ -8,8 +8,12 @@
  * retry after a crash between an Odoo write and its record changes Odoo once.
  * A held line (consumption difference under 'hold') waits for a person; `--param retryHeld=true`
  * takes it again.
+ * Lines post on the release's current order (by id, not by name): a partial completion closed with
+ * a backorder (mes.partialCompletion 'backorder') moves the release to the backorder, so later
+ * reports naming the request post there; quantities are per order (the backorder starts from zero).
  */
 import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { mesSettings } from '../../core/config/mes.ts';
@@ -24,7 +28,15 @@ import {
   readSnapshot,
   type StepRecorder,
 } from '../../load/mes/odoo.ts';
-import { batchesWithHeldLines, openLines, postedReports, setLine } from '../../load/mes/reports.ts';
+import {
+  batchesWithHeldLines,
+  continueRelease,
+  openLines,
+  pinLineOrder,
+  postedReports,
+  releasedOrders,
+  setLine,
+} from '../../load/mes/reports.ts';
 import { appendLedger, type LedgerEntry } from '../../load/odoo-ledger/ledger.ts';
 import { type Batch, getBatch, transitionBatch } from '../../load/staging/batches.ts';
 import type { MesReport } from '../../transform/mes/performance.ts';
@@ -62,6 +74,9 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
 
   const callsBefore = client.calls;
   const moNames = [...new Set(lines.map((l) => l.moName))];
+  // request ID → the order now carrying it (the release's mo_id; a backorder after a partial completion)
+  const current = new Map([...(await releasedOrders(knex, moNames)).values()].map((r) => [r.moName, r.moId]));
+  const orderOf = (l: (typeof lines)[number]): number | undefined => l.moId ?? current.get(l.moName);
   const codes = new Set<string>();
   const lotNames = new Set<string>();
   const workcenters = new Set<string>();
@@ -77,9 +92,9 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
     for (const seg of r.segments) if (seg.workcenter) workcenters.add(seg.workcenter);
     r.scrap.forEach((_m, i) => origins.push(`${l.transactionId}#${i + 1}`));
   }
-  // the order's reports whose production reached Odoo before: absolute quantities include them,
-  // and their scrap of the finished product waits for the order to be done
-  const base = await postedReports(knex, moNames);
+  // the order's reports whose production reached Odoo before (per order id: a backorder starts from
+  // zero): absolute quantities include them, and their scrap of the finished product waits for the order to be done
+  const base = await postedReports(knex, [...new Set(lines.map(orderOf).filter((id) => id !== undefined))]);
   for (const list of base.values())
     for (const { report: r } of list) {
       r.scrap.forEach((m, i) => {
@@ -91,7 +106,8 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
   let failure: unknown;
   try {
     const snap = await readSnapshot(client, {
-      moNames,
+      moIds: [...new Set(lines.map(orderOf).filter((id) => id !== undefined))],
+      moNames: moNames.filter((name) => lines.some((l) => l.moName === name && orderOf(l) === undefined)),
       productCodes: [...codes],
       lotNames: [...lotNames],
       workcenterNames: [...workcenters],
@@ -99,7 +115,8 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
     });
     // finished lots Odoo lacks, made in one call for the batch
     const finished = lines.flatMap((l) => {
-      const mo = snap.mos.get(l.moName);
+      const id = orderOf(l) ?? snap.names.get(l.moName);
+      const mo = id === undefined ? undefined : snap.mos.get(id);
       return l.report.finishedLot && mo && !l.result.produce ? [{ productId: mo.productId, name: l.report.finishedLot, line: l }] : [];
     });
     const made = await ensureLots(client, snap, finished);
@@ -119,7 +136,7 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
       }));
     await appendLedger(knex, lotEntries);
 
-    const inRun = new Map<string, Array<{ id: number; report: MesReport }>>();
+    const inRun = new Map<number, Array<{ id: number; report: MesReport }>>();
     const blocked = new Map<string, string>();
     const postOne = async (line: (typeof lines)[number]): Promise<void> => {
       ctx.signal.throwIfAborted();
@@ -129,15 +146,39 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
         await setLine(knex, line.id, 'staged', {}, `waits for transaction ${wait} of the same order, which failed: fix that one first`);
         return;
       }
-      const earlier = [...(base.get(line.moName) ?? []), ...(inRun.get(line.moName) ?? [])].filter((x) => x.id !== line.id);
+      // the order this line posts on: kept from an earlier attempt, else the request's current order
+      const moId = orderOf(line) ?? snap.names.get(line.moName);
+      if (moId !== undefined && line.moId === null) await pinLineOrder(knex, line.id, moId);
+      const earlier = moId === undefined ? [] : [...(base.get(moId) ?? []), ...(inRun.get(moId) ?? [])].filter((x) => x.id !== line.id);
       const producedTotal = [...earlier.map((e) => e.report), line.report].reduce((sum, r) => sum + r.producedQty, 0);
       const consumption: Consumption = new Map();
       for (const r of [...earlier.map((e) => e.report), line.report]) addConsumption(consumption, r);
       const result: Record<string, unknown> = { ...line.result };
       const record: StepRecorder = async (step, model, ids, stepResult) => {
         Object.assign(result, stepResult);
+        const continued = step === 'done' ? (stepResult.continuedAs as { id: number; name: string; qty: number } | undefined) : undefined;
+        // the release moves to the backorder in the same transaction as the close's record: a retry
+        // finds either both (and does not close the backorder) or neither (and finds the backorder again)
+        await knex.transaction(async (trx) => {
+          if (continued && moId !== undefined) await continueRelease(trx, line.moName, moId, continued);
+          await record2(trx, step, model, ids, stepResult);
+        });
+        if (continued) current.set(line.moName, continued.id);
+        if (step === 'produce' && moId !== undefined) {
+          const list = inRun.get(moId) ?? [];
+          list.push({ id: line.id, report: line.report });
+          inRun.set(moId, list);
+        }
+      };
+      const record2 = async (
+        trx: Knex.Transaction,
+        step: Parameters<StepRecorder>[0],
+        model: string,
+        ids: number[],
+        stepResult: Record<string, unknown>,
+      ) => {
         await appendLedger(
-          knex,
+          trx,
           ids.map((id, i) => ({
             batchId: batch.id,
             businessKey: ids.length > 1 ? `${line.transactionId}:${step}:${i + 1}` : `${line.transactionId}:${step}`,
@@ -152,12 +193,7 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
             sourceLines: [line.lineNo],
           })),
         );
-        await setLine(knex, line.id, 'posting', stepResult, null);
-        if (step === 'produce') {
-          const list = inRun.get(line.moName) ?? [];
-          list.push({ id: line.id, report: line.report });
-          inRun.set(line.moName, list);
-        }
+        await setLine(trx, line.id, 'posting', stepResult, null);
       };
       try {
         await setLine(knex, line.id, 'posting', {}, null);
@@ -167,6 +203,7 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
           {
             transactionId: line.transactionId,
             moName: line.moName,
+            moId,
             report: line.report,
             done: line.result,
             producedTotal,

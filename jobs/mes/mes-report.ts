@@ -163,6 +163,20 @@ export function mesFileReport(input: {
   ].join('\n');
 }
 
+/** An acknowledgment file's batch in words (its answers are recorded at staging: mes-load has nothing to do). */
+export function acknowledgmentSummary(batch: Batch): string | undefined {
+  const s = batch.stats;
+  if (s.document !== 'acknowledgment') return undefined;
+  const n = (k: string) => Number(s[k] ?? 0);
+  const unknown = Array.isArray(s.unknown) ? s.unknown.length : 0;
+  const stale = Array.isArray(s.stale) ? s.stale.length : 0;
+  return [
+    `${n('acknowledgments')} acknowledgment${n('acknowledgments') === 1 ? '' : 's'} recorded: ${n('acknowledged')} acknowledged, ${n('refused')} refused`,
+    ...(stale ? [`${stale} answer an older message (nothing changed)`] : []),
+    ...(unknown ? [`${unknown} name no release of mfg-etl`] : []),
+  ].join(', ');
+}
+
 export function mesInboxKind(ctx: JobContext, s: MesSettings, client: OdooClient | undefined): InboxBatchKind {
   return {
     ...MES_INBOX,
@@ -174,6 +188,7 @@ export function mesInboxKind(ctx: JobContext, s: MesSettings, client: OdooClient
         : stagePerformance(ctx, s, client, trx, claimed, sha, root);
     },
     report: mesFileReport,
+    summarize: acknowledgmentSummary,
   };
 }
 

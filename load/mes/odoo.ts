@@ -13,7 +13,11 @@
  *    mrp.production.backorder (action_backorder / action_close_mo) or mrp.consumption.warning
  *    (action_confirm), created with the action's context;
  *  - None answers (18: action_backorder, 057) arrive as `cannot marshal None` after the commit:
- *    the client answers null, and the state is read back.
+ *    the client answers null, and the state is read back;
+ *  - a backorder renames the order (WH/MO/00008 -> WH/MO/00008-001, done) and makes the rest a new
+ *    order WH/MO/00008-002 in the same group (18 procurement_group_id, 19 production_group_id, 058):
+ *    orders are therefore read by id (the release's current order), and the close step finds the
+ *    backorder through the group so the request continues on it.
  */
 import { EtlError } from '../../core/errors.ts';
 import { type OdooClient, OdooWizardError } from '../../core/odoo/index.ts';
@@ -52,12 +56,15 @@ export type MesClient = Pick<OdooClient, 'searchRead' | 'read' | 'create' | 'wri
 
 export interface Mo {
   id: number;
+  /** Odoo's name now (WH/MO/00008-001 after a backorder), not necessarily the request ID */
   name: string;
   state: string;
   productId: number;
   productQty: number;
   qtyProducing: number;
   lotId: number | null;
+  /** 18 procurement_group_id, 19 production_group_id: a backorder shares it (058) */
+  groupId: number | null;
 }
 export interface MoveLine {
   id: number;
@@ -81,7 +88,10 @@ export interface Workorder {
 
 export interface OdooSnapshot {
   v19: boolean;
-  mos: Map<string, Mo>;
+  /** by id */
+  mos: Map<number, Mo>;
+  /** Odoo name → id, of the orders read by name (requests without a release) */
+  names: Map<string, number>;
   workorders: Map<number, Workorder[]>;
   rawMoves: Map<number, RawMove[]>;
   /** by default_code */
@@ -100,6 +110,9 @@ export interface OdooSnapshot {
 }
 
 export interface SnapshotInput {
+  /** the orders the lines post on (the releases' current orders, the lines' pinned ones) */
+  moIds: readonly number[];
+  /** orders without a release: read by name */
   moNames: readonly string[];
   productCodes: readonly string[];
   lotNames: readonly string[];
@@ -134,77 +147,103 @@ export function odooTime(iso: string): string {
   return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+const groupField = (v19: boolean) => (v19 ? 'production_group_id' : 'procurement_group_id');
+const moFields = (v19: boolean) => [
+  'name',
+  'state',
+  'product_id',
+  'product_qty',
+  'qty_producing',
+  v19 ? 'lot_producing_ids' : 'lot_producing_id',
+  groupField(v19),
+];
+
+function toMo(v19: boolean, r: Record<string, unknown> & { id: number }): Mo {
+  const lot = r[v19 ? 'lot_producing_ids' : 'lot_producing_id'];
+  return {
+    id: r.id,
+    name: String(r.name),
+    state: String(r.state),
+    productId: idOf(r.product_id) ?? 0,
+    productQty: num(r.product_qty),
+    qtyProducing: num(r.qty_producing),
+    lotId: Array.isArray(lot) ? (v19 ? (typeof lot[0] === 'number' ? lot[0] : null) : idOf(lot)) : null,
+    groupId: idOf(r[groupField(v19)]),
+  };
+}
+
+/** Adds orders to the snapshot with their work orders, raw moves (and lines) and time rows: a few batched reads. */
+async function addOrders(
+  client: MesClient,
+  snap: OdooSnapshot,
+  rows: ReadonlyArray<Record<string, unknown> & { id: number }>,
+): Promise<void> {
+  for (const r of rows) snap.mos.set(r.id, toMo(snap.v19, r));
+  const moIds = rows.map((r) => r.id);
+  if (!moIds.length) return;
+  const { workorders, rawMoves, productivity } = snap;
+  const woRows = await searchIn(client, 'mrp.workorder', 'production_id', moIds, ['name', 'workcenter_id', 'production_id', 'state']);
+  for (const r of woRows) {
+    const mo = idOf(r.production_id) ?? 0;
+    const list = workorders.get(mo) ?? [];
+    list.push({ id: r.id, name: String(r.name), workcenterId: idOf(r.workcenter_id) ?? 0, state: String(r.state) });
+    workorders.set(mo, list);
+  }
+  const moveRows = await searchIn(client, 'stock.move', 'raw_material_production_id', moIds, [
+    'product_id',
+    'location_id',
+    'location_dest_id',
+    'raw_material_production_id',
+    'state',
+  ]);
+  const byMove = new Map<number, RawMove>();
+  for (const r of moveRows) {
+    const move: RawMove = {
+      id: r.id,
+      productId: idOf(r.product_id) ?? 0,
+      locationId: idOf(r.location_id) ?? 0,
+      locationDestId: idOf(r.location_dest_id) ?? 0,
+      state: String(r.state),
+      lines: [],
+    };
+    byMove.set(r.id, move);
+    const mo = idOf(r.raw_material_production_id) ?? 0;
+    const list = rawMoves.get(mo) ?? [];
+    list.push(move);
+    rawMoves.set(mo, list);
+  }
+  if (byMove.size)
+    for (const r of await searchIn(client, 'stock.move.line', 'move_id', [...byMove.keys()], ['move_id', 'lot_id', 'quantity']))
+      byMove.get(idOf(r.move_id) ?? 0)?.lines.push({ id: r.id, lotId: idOf(r.lot_id), quantity: num(r.quantity) });
+  const woIds = woRows.map((w) => w.id);
+  if (woIds.length)
+    for (const r of await searchIn(client, 'mrp.workcenter.productivity', 'workorder_id', woIds, ['workorder_id', 'date_start']))
+      productivity.set(timeKeyOf(idOf(r.workorder_id) ?? 0, String(r.date_start)), r.id);
+}
+
 export async function readSnapshot(client: MesClient, input: SnapshotInput): Promise<OdooSnapshot> {
   const v19 = (await client.version()).major >= 19;
-  const lotField = v19 ? 'lot_producing_ids' : 'lot_producing_id';
-  const moRows = await searchIn(client, 'mrp.production', 'name', input.moNames, [
-    'name',
-    'state',
-    'product_id',
-    'product_qty',
-    'qty_producing',
-    lotField,
-  ]);
-  const mos = new Map<string, Mo>();
-  for (const r of moRows) {
-    const lot = r[lotField];
-    mos.set(String(r.name), {
-      id: r.id,
-      name: String(r.name),
-      state: String(r.state),
-      productId: idOf(r.product_id) ?? 0,
-      productQty: num(r.product_qty),
-      qtyProducing: num(r.qty_producing),
-      lotId: Array.isArray(lot) ? (v19 ? (typeof lot[0] === 'number' ? lot[0] : null) : idOf(lot)) : null,
-    });
-  }
-  const moIds = [...mos.values()].map((m) => m.id);
-  const workorders = new Map<number, Workorder[]>();
-  const rawMoves = new Map<number, RawMove[]>();
-  const productivity = new Map<string, number>();
-  if (moIds.length) {
-    const woRows = await searchIn(client, 'mrp.workorder', 'production_id', moIds, ['name', 'workcenter_id', 'production_id', 'state']);
-    for (const r of woRows) {
-      const mo = idOf(r.production_id) ?? 0;
-      const list = workorders.get(mo) ?? [];
-      list.push({ id: r.id, name: String(r.name), workcenterId: idOf(r.workcenter_id) ?? 0, state: String(r.state) });
-      workorders.set(mo, list);
-    }
-    const moveRows = await searchIn(client, 'stock.move', 'raw_material_production_id', moIds, [
-      'product_id',
-      'location_id',
-      'location_dest_id',
-      'raw_material_production_id',
-      'state',
-    ]);
-    const byMove = new Map<number, RawMove>();
-    for (const r of moveRows) {
-      const move: RawMove = {
-        id: r.id,
-        productId: idOf(r.product_id) ?? 0,
-        locationId: idOf(r.location_id) ?? 0,
-        locationDestId: idOf(r.location_dest_id) ?? 0,
-        state: String(r.state),
-        lines: [],
-      };
-      byMove.set(r.id, move);
-      const mo = idOf(r.raw_material_production_id) ?? 0;
-      const list = rawMoves.get(mo) ?? [];
-      list.push(move);
-      rawMoves.set(mo, list);
-    }
-    if (byMove.size)
-      for (const r of await searchIn(client, 'stock.move.line', 'move_id', [...byMove.keys()], ['move_id', 'lot_id', 'quantity']))
-        byMove.get(idOf(r.move_id) ?? 0)?.lines.push({ id: r.id, lotId: idOf(r.lot_id), quantity: num(r.quantity) });
-    const woIds = [...workorders.values()].flat().map((w) => w.id);
-    if (woIds.length)
-      for (const r of await searchIn(client, 'mrp.workcenter.productivity', 'workorder_id', woIds, ['workorder_id', 'date_start']))
-        productivity.set(timeKeyOf(idOf(r.workorder_id) ?? 0, String(r.date_start)), r.id);
-  }
-  const products = new Map<string, { id: number; tracking: string }>();
+  const snap: OdooSnapshot = {
+    v19,
+    mos: new Map(),
+    names: new Map(),
+    workorders: new Map(),
+    rawMoves: new Map(),
+    products: new Map(),
+    lots: new Map(),
+    productiveLoss: undefined,
+    workcenters: new Map(),
+    productivity: new Map(),
+    scraps: new Map(),
+    dirty: new Set(),
+  };
+  const byId = input.moIds.length ? await searchIn(client, 'mrp.production', 'id', input.moIds, moFields(v19)) : [];
+  const byName = input.moNames.length ? await searchIn(client, 'mrp.production', 'name', input.moNames, moFields(v19)) : [];
+  for (const r of byName) snap.names.set(String(r.name), r.id);
+  await addOrders(client, snap, [...new Map([...byId, ...byName].map((r) => [r.id, r])).values()]);
+  const { products, lots, workcenters, scraps } = snap;
   for (const r of await searchIn(client, 'product.product', 'default_code', input.productCodes, ['default_code', 'tracking']))
     products.set(String(r.default_code), { id: r.id, tracking: String(r.tracking) });
-  const lots = new Map<string, number>();
   if (input.lotNames.length)
     for (const r of await searchIn(
       client,
@@ -216,12 +255,38 @@ export async function readSnapshot(client: MesClient, input: SnapshotInput): Pro
     ))
       lots.set(lotKeyOf(idOf(r.product_id) ?? 0, String(r.name)), r.id);
   const [loss] = await client.searchRead('mrp.workcenter.productivity.loss', [['loss_type', '=', 'productive']], ['name'], { limit: 1 });
-  const workcenters = new Map<string, number>();
+  snap.productiveLoss = loss?.id;
   for (const r of await searchIn(client, 'mrp.workcenter', 'name', input.workcenterNames, ['name'])) workcenters.set(String(r.name), r.id);
-  const scraps = new Map<string, { id: number; state: string }>();
   for (const r of await searchIn(client, 'stock.scrap', 'origin', input.scrapOrigins, ['origin', 'state']))
     scraps.set(String(r.origin), { id: r.id, state: String(r.state) });
-  return { v19, mos, workorders, rawMoves, products, lots, productiveLoss: loss?.id, workcenters, productivity, scraps, dirty: new Set() };
+  return snap;
+}
+
+/**
+ * The backorder that continues a closed order (058): an open order of the same product in the
+ * same group, named after it (`<base>-NNN`); the newest when several. Read into the snapshot.
+ */
+export async function findBackorder(client: MesClient, snap: OdooSnapshot, mo: Mo): Promise<Mo | undefined> {
+  const [now] = await client.read('mrp.production', [mo.id], ['name', groupField(snap.v19)]);
+  const groupId = idOf(now?.[groupField(snap.v19)]) ?? mo.groupId;
+  if (groupId === null) return undefined;
+  const base = String(now?.name ?? mo.name).replace(/-\d{3,}$/, '');
+  const rows = await client.searchRead(
+    'mrp.production',
+    [
+      [groupField(snap.v19), '=', groupId],
+      ['id', '!=', mo.id],
+      ['product_id', '=', mo.productId],
+      ['state', 'not in', ['done', 'cancel']],
+    ],
+    moFields(snap.v19),
+  );
+  const candidates = rows.filter((r) => String(r.name).startsWith(`${base}-`)).sort((a, b) => b.id - a.id);
+  const bo = candidates[0];
+  if (!bo) return undefined;
+  mo.name = String(now?.name ?? mo.name);
+  await addOrders(client, snap, [bo]);
+  return snap.mos.get(bo.id);
 }
 
 /** Re-reads the raw moves and their lines of one MO (after this run wrote them). */
@@ -305,11 +370,16 @@ export interface LineOutcome {
   status: 'posted' | 'held';
   message?: string;
   calls: number;
+  /** the close made a backorder: the request continues on this order */
+  continuedAs?: Mo;
 }
 
 interface LineInput {
   transactionId: string;
+  /** the OperationsRequest ID (the order's name when it was released) */
   moName: string;
+  /** the order the line posts on (the release's current order); undefined: none found */
+  moId: number | undefined;
   report: MesReport;
   /** steps done by an earlier run (the line's result) */
   done: Record<string, unknown>;
@@ -424,10 +494,12 @@ export async function postLine(
 ): Promise<LineOutcome> {
   const { report, done } = line;
   let calls = 0;
-  const mo = snap.mos.get(line.moName);
+  const mo = line.moId === undefined ? undefined : snap.mos.get(line.moId);
   if (!mo)
     throw new MesPostError(
-      `Odoo has no manufacturing order ${line.moName}: was it renamed or deleted? Check it in Odoo; the report stays failed until then`,
+      line.moId === undefined
+        ? `Odoo has no manufacturing order ${line.moName}: was it renamed or deleted? Check it in Odoo; the report stays failed until then`
+        : `Odoo has no manufacturing order with id ${line.moId} (request ${line.moName}): was it deleted? Check it in Odoo; the report stays failed until then`,
     );
   if (mo.state === 'cancel')
     throw new MesPostError(`order ${line.moName} is cancelled in Odoo: nothing is posted; tell the MES to drop it`);
@@ -573,7 +645,10 @@ export async function postLine(
   }
 
   // 4. close the order when the MES says it is complete: every wizard answered by policy
+  let continuedAs: Mo | undefined;
   if (report.complete && !done.done) {
+    // the rest went to a backorder: now (the backorder wizard answered) or before a crash (closed, not recorded)
+    let backordered = closed;
     if (!closed) {
       let pending: OdooWizardError | undefined;
       try {
@@ -586,6 +661,7 @@ export async function postLine(
       if (pending) {
         for (let round = 0; pending; round++) {
           if (round >= 4) throw new MesPostError(`order ${mo.name}: Odoo kept answering wizards (${pending.resModel}); finish it in Odoo`);
+          if (pending.resModel === 'mrp.production.backorder') backordered = true;
           const answer = await answerWizard(client, pending, policy, mo);
           calls += answer.calls;
           if (answer.held) return { status: 'held', message: answer.held, calls };
@@ -601,10 +677,17 @@ export async function postLine(
       }
       mo.state = 'done';
     }
-    await record('done', 'mrp.production', closed ? [] : [mo.id], { done: true });
+    if (backordered && policy.partialCompletion === 'backorder') {
+      continuedAs = await findBackorder(client, snap, mo);
+      calls += 2;
+    }
+    await record('done', 'mrp.production', closed ? [] : [mo.id], {
+      done: true,
+      ...(continuedAs ? { continuedAs: { id: continuedAs.id, name: continuedAs.name, qty: continuedAs.productQty } } : {}),
+    });
   }
   // 5. scrap of the finished product, once the order is done (an earlier report's too: found by origin)
   if (mo.state === 'done')
     for (const { origin, m } of finishedScrap) if (snap.scraps.get(origin)?.state !== 'done') await postScrap(origin, m);
-  return { status: 'posted', calls };
+  return { status: 'posted', calls, ...(continuedAs ? { continuedAs } : {}) };
 }

@@ -66,8 +66,17 @@ const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0))
  * product code, quantity + unit, work orders, components). Read by name so that a renamed key is
  * a visible zero, not a crash.
  */
-export function releasedForCheck(row: { state: string; product_code: string; content: unknown }): ReleasedForCheck {
+export function releasedForCheck(row: {
+  state: string;
+  product_code: string;
+  content: unknown;
+  continued_qty?: number | string | null;
+}): ReleasedForCheck {
   const c = obj(row.content);
+  const sent = num(first(c, ['qty', 'quantity']));
+  // continued on a backorder whose content is not sent yet: its quantity, the components scaled to it
+  const continued = row.continued_qty === null || row.continued_qty === undefined ? undefined : Number(row.continued_qty);
+  const factor = continued !== undefined && sent > 0 ? continued / sent : 1;
   const workOrders = (Array.isArray(c.workOrders) ? c.workOrders : Array.isArray(c.work_orders) ? c.work_orders : []).map((w) => {
     const o = obj(w);
     const workcenter = str(first(o, ['workcenter', 'workcenterName', 'workCenter', 'workcenter_name']));
@@ -75,13 +84,13 @@ export function releasedForCheck(row: { state: string; product_code: string; con
   });
   const components = (Array.isArray(c.components) ? c.components : []).map((m) => {
     const o = obj(m);
-    return { code: str(first(o, ['code', 'productCode', 'default_code'])) ?? '', quantity: num(first(o, ['qty', 'quantity'])) };
+    return { code: str(first(o, ['code', 'productCode', 'default_code'])) ?? '', quantity: num(first(o, ['qty', 'quantity'])) * factor };
   });
   const unit = str(first(c, ['uom', 'unit']));
   return {
     state: row.state,
     productCode: str(obj(c.product).code) ?? row.product_code,
-    quantity: num(first(c, ['qty', 'quantity'])),
+    quantity: continued ?? sent,
     ...(unit ? { unit } : {}),
     workOrders,
     components,
@@ -90,11 +99,14 @@ export function releasedForCheck(row: { state: string; product_code: string; con
 
 export async function releasedOrders(db: Db, moNames: readonly string[]): Promise<Map<string, ReleasedRow>> {
   if (moNames.length === 0) return new Map();
-  const rows = await runSql<{ mo_name: string; mo_id: string; product_code: string; state: string; content: unknown }>(
-    db,
-    'mes/report_released',
-    [moNames],
-  );
+  const rows = await runSql<{
+    mo_name: string;
+    mo_id: string;
+    product_code: string;
+    state: string;
+    content: unknown;
+    continued_qty: number | null;
+  }>(db, 'mes/report_released', [moNames]);
   return new Map(rows.map((r) => [r.mo_name, { moName: r.mo_name, moId: Number(r.mo_id), state: r.state, check: releasedForCheck(r) }]));
 }
 
@@ -105,6 +117,8 @@ export interface ReportLine {
   lineNo: number;
   transactionId: string;
   moName: string;
+  /** the order the line posts on, once its posting started (null: the release's current order) */
+  moId: number | null;
   workOrder: string | null;
   producedQty: number;
   finishedLot: string | null;
@@ -122,6 +136,7 @@ export async function openLines(db: Db, batchId: number, includeHeld: boolean): 
     lineNo: Number(r.line_no),
     transactionId: String(r.transaction_id),
     moName: String(r.mo_name),
+    moId: r.mo_id === null || r.mo_id === undefined ? null : Number(r.mo_id),
     workOrder: (r.work_order as string | null) ?? null,
     producedQty: Number(r.produced_qty),
     finishedLot: (r.finished_lot as string | null) ?? null,
@@ -133,17 +148,36 @@ export async function openLines(db: Db, batchId: number, includeHeld: boolean): 
   }));
 }
 
-/** Per order: the reports whose production step reached Odoo (their quantities are part of the absolute values written). */
-export async function postedReports(db: Db, moNames: readonly string[]): Promise<Map<string, Array<{ id: number; report: MesReport }>>> {
-  const out = new Map<string, Array<{ id: number; report: MesReport }>>();
-  if (moNames.length === 0) return out;
-  const rows = await runSql<{ mo_name: string; id: string; report: MesReport }>(db, 'mes/report_posted_before', [moNames]);
+/** Per order id: the reports whose production step reached Odoo on it (their quantities are part of the absolute values written). */
+export async function postedReports(db: Db, moIds: readonly number[]): Promise<Map<number, Array<{ id: number; report: MesReport }>>> {
+  const out = new Map<number, Array<{ id: number; report: MesReport }>>();
+  if (moIds.length === 0) return out;
+  const rows = await runSql<{ mo_id: string; id: string; report: MesReport }>(db, 'mes/report_posted_before', [moIds]);
   for (const r of rows) {
-    const list = out.get(r.mo_name) ?? [];
+    const list = out.get(Number(r.mo_id)) ?? [];
     list.push({ id: Number(r.id), report: r.report });
-    out.set(r.mo_name, list);
+    out.set(Number(r.mo_id), list);
   }
   return out;
+}
+
+/** Keeps the order a line posts on (first time only): a retry posts on the same order. */
+export async function pinLineOrder(db: Db, lineId: number, moId: number): Promise<void> {
+  await runSql(db, 'mes/report_pin_order', [lineId, moId]);
+}
+
+/**
+ * The request continues on the backorder of its closed order: the release row (key = request ID)
+ * now points at the backorder. False when the release was not on the closed order (nothing changed).
+ */
+export async function continueRelease(
+  db: Db,
+  moName: string,
+  closedId: number,
+  backorder: { id: number; name: string; qty: number },
+): Promise<boolean> {
+  const rows = await runSql(db, 'mes/report_continue', [moName, closedId, backorder.id, backorder.name, backorder.qty]);
+  return rows.length > 0;
 }
 
 export async function setLine(

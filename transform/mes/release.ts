@@ -4,6 +4,8 @@
  * hash, and the plan of messages against what was released before: Process for an order never
  * released, Change for one whose content changed since, Cancel for a released order Odoo has
  * cancelled. Unchanged orders send nothing.
+ * A backorder that continues a released request (mes-load moved the release's moId to it) is not
+ * a new order: it is matched by id and its content goes out under the request ID as a Change.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -93,15 +95,19 @@ export function planReleases(
   cancelledIds: readonly number[],
 ): ReleasePlan {
   const byName = new Map(released.map((r) => [r.moName, r]));
+  // the order now carrying each open request: a backorder continues its request under the request ID
+  const byId = new Map(released.filter((r) => r.state !== 'cancelled').map((r) => [r.moId, r]));
   const plan: ReleasePlan = { messages: [], unchanged: 0, skipped: [] };
   for (const o of orders) {
-    const built = releaseContent(o);
+    const continues = byId.get(o.id);
+    const request = continues && continues.moName !== o.name ? continues.moName : o.name;
+    const built = releaseContent(o.name === request ? o : { ...o, name: request });
     if ('problem' in built) {
-      plan.skipped.push({ mo: o.name, problem: built.problem });
+      plan.skipped.push({ mo: request, problem: built.problem });
       continue;
     }
     const hash = contentHash(built.content);
-    const before = byName.get(o.name);
+    const before = byName.get(request);
     if (!before || before.state === 'cancelled') plan.messages.push({ verb: 'Process', content: built.content, hash });
     else if (before.contentHash !== hash) plan.messages.push({ verb: 'Change', content: built.content, hash });
     else plan.unchanged += 1;
