@@ -54,8 +54,8 @@ export function registerMesCommands(program: Command): void {
         const { odooOptionsFromConfig } = await import('../../core/odoo/config.ts');
         const { OdooClient } = await import('../../core/odoo/index.ts');
         const { mesSettings } = await import('../../core/config/mes.ts');
-        const { readOrderByName } = await import('../../extract/mes/orders.ts');
-        const { releasedOrder } = await import('../../load/mes/releases.ts');
+        const { readOrderById, readOrderByName } = await import('../../extract/mes/orders.ts');
+        const { releasedOrder, releaseOfOrder } = await import('../../load/mes/releases.ts');
         const { againVerb, contentHash, releaseContent } = await import('../../transform/mes/release.ts');
         const { writeRelease } = await import('../../jobs/mes/mes-release.ts');
         const settings = mesSettings(app.config);
@@ -66,9 +66,14 @@ export function registerMesCommands(program: Command): void {
           );
         const client = new OdooClient(options, app.logger);
         try {
-          const order = await readOrderByName(client, mo);
-          if (!order) throw new NotFoundError(`Odoo has no manufacturing order named "${mo}"`);
-          const before = await releasedOrder(app.db.knex, mo);
+          // a request continued on a backorder (WH/MO/00008 now WH/MO/00008-002) is read by the release's current order;
+          // the backorder's own name finds its request: either way the message goes out under the request ID
+          const released = await releasedOrder(app.db.knex, mo);
+          const found = (released && (await readOrderById(client, released.moId))) || (await readOrderByName(client, mo));
+          if (!found) throw new NotFoundError(`Odoo has no manufacturing order named "${mo}"`);
+          const before = released ?? (await releaseOfOrder(app.db.knex, found.id));
+          const request = before?.moName ?? mo;
+          const order = found.name === request ? found : { ...found, name: request };
           const w = { config: app.config, settings, db: app.db.knex, logger: app.logger, runId: null };
           let written;
           if (order.state === 'cancel') {
@@ -84,7 +89,7 @@ export function registerMesCommands(program: Command): void {
           }
           if (opts.json) return printJson(written);
           print(
-            `${written.verb}OperationsSchedule for ${mo} written to ${written.file} (message ${written.messageId})` +
+            `${written.verb}OperationsSchedule for ${request}${request === mo ? '' : ` (Odoo: ${found.name})`} written to ${written.file} (message ${written.messageId})` +
               (written.deliveryError ? `; POST to the MES failed: ${written.deliveryError} (retried by the next mes-release)` : ''),
           );
         } finally {

@@ -129,6 +129,12 @@ export async function readOrderByName(client: Client, name: string): Promise<Odo
   return (await withDetails(client, rows))[0];
 }
 
+/** One order by id (a request continued on a backorder: the release's current order). */
+export async function readOrderById(client: Client, id: number): Promise<OdooOrder | undefined> {
+  const rows = await client.searchReadAll('mrp.production', [['id', '=', id]], MO_FIELDS);
+  return (await withDetails(client, rows))[0];
+}
+
 async function withDetails(client: Client, mos: readonly OdooRecord[]): Promise<OdooOrder[]> {
   if (mos.length === 0) return [];
   const woIds = mos.flatMap((m) => x2manyIds(m.workorder_ids));

@@ -73,6 +73,12 @@ export async function releasedOrder(db: Db, moName: string): Promise<ReleasedOrd
   return row ? toReleased(row) : undefined;
 }
 
+/** The open release an order carries (a backorder continues its request under the request ID). */
+export async function releaseOfOrder(db: Db, moId: number): Promise<ReleasedOrder | undefined> {
+  const row = (await db('mes_releases').where({ mo_id: moId }).whereNot({ state: 'cancelled' }).first()) as ReleaseRow | undefined;
+  return row ? toReleased(row) : undefined;
+}
+
 /** Every release, for the plan of the next messages. */
 export async function releasedFacts(db: Db): Promise<ReleasedFact[]> {
   const rows = (await db('mes_releases').select('mo_name', 'mo_id', 'state', 'content_hash', 'content')) as ReleaseRow[];

@@ -13,6 +13,7 @@ import { mesLoadJob } from '../../jobs/mes/mes-load.ts';
 import { mesReleaseJob } from '../../jobs/mes/mes-release.ts';
 import { mesReportJob } from '../../jobs/mes/mes-report.ts';
 import { releasedOrder } from '../../load/mes/releases.ts';
+import { runCli } from '../support/cli.ts';
 import { confirmedProduction, seedMrpExecution } from '../support/odoo/mrp.ts';
 import { type MesWorld, mesWorld, performanceXml, type ResponseSpec } from './fixtures.ts';
 import { acknowledgeXml, HAS_XMLLINT, schemaErrors } from './release-fixtures.ts';
@@ -115,6 +116,13 @@ describe.each([18, 19] as const)('a backorder continues the MES request on Odoo 
     expect(after).toMatchObject({ moId: bo!.id, lastVerb: 'Change', state: 'released' });
     expect(after.content).toMatchObject({ mo: name, moId: bo!.id, qty: 2 });
     expect((await w.run('mes-release')).stats).toMatchObject({ process: 0, change: 0, cancel: 0 });
+    // `release --again` by either name sends the backorder under the request ID
+    for (const asked of [name, `${name}-002`]) {
+      const again = await runCli(['release', asked, '--again', '--json'], w.app.env, w.app.dir);
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ verb: 'Change', mo: name });
+    }
+    expect(await w.app.db.knex('mes_releases').where({ mo_name: `${name}-002` })).toEqual([]);
 
     // the MES reports the rest under the request ID: posted on -002, which closes; nothing more is backordered
     w.drop('part2.xml', performanceXml([report(`BO-2-${version}`, name, 2)], `BO-2-${version}`));
