@@ -155,6 +155,23 @@ describe.each([18, 19] as const)('a backorder continues the MES request on Odoo 
     expect(n(bo!.qty_producing)).toBe(2);
     expect(w.server.records('mrp.production', [['name', '=', `${name}-003`]])).toEqual([]);
   });
+
+  it('finds the backorder again after a crash between the close in Odoo and its record, and does not close the backorder', async () => {
+    const { id, name } = await releasedAndAcknowledged(w, 3);
+    w.drop('crash.xml', performanceXml([report(`BO-CRASH-${version}`, name, 1)], `BO-CRASH-${version}`));
+    await w.run('mes-report');
+    // Odoo makes the backorder, the answer is lost: the line fails before the close is recorded
+    w.server.knobs.loseResponse(1, { model: 'mrp.production.backorder', method: 'action_backorder' });
+    expect((await w.runner.runNow('mes-load', {})).status).toBe('failed');
+    expect(Number(((await w.app.db.knex('mes_releases').where({ mo_name: name }).first()) as Row).mo_id)).toBe(id);
+    const closes = w.server.calls('mrp.production', 'button_mark_done').length;
+    expect((await w.run('mes-load')).stats).toMatchObject({ posted: 1, failed: 0 });
+    const [bo] = w.server.records('mrp.production', [['name', '=', `${name}-002`]]);
+    expect(bo!.state).toBe('confirmed');
+    expect(w.server.calls('mrp.production', 'button_mark_done')).toHaveLength(closes);
+    const row = (await w.app.db.knex('mes_releases').where({ mo_name: name }).first()) as Row;
+    expect([Number(row.mo_id), (row.previous_mo_ids as Array<string | number>).map(Number)]).toEqual([bo!.id, [id]]);
+  });
 });
 
 describe.each([18, 19] as const)('mes.partialCompletion close on Odoo %i', (version) => {
