@@ -75,7 +75,10 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
   const callsBefore = client.calls;
   const moNames = [...new Set(lines.map((l) => l.moName))];
   // request ID → the order now carrying it (the release's mo_id; a backorder after a partial completion)
-  const current = new Map([...(await releasedOrders(knex, moNames)).values()].map((r) => [r.moName, r.moId]));
+  const releases = [...(await releasedOrders(knex, moNames)).values()];
+  const current = new Map(releases.map((r) => [r.moName, r.moId]));
+  // work order ids of the request's earlier orders (the MES may name them until the Change reaches it)
+  const former = new Map(releases.map((r) => [r.moName, r.formerWorkOrders]));
   const orderOf = (l: (typeof lines)[number]): number | undefined => l.moId ?? current.get(l.moName);
   const codes = new Set<string>();
   const lotNames = new Set<string>();
@@ -136,6 +139,8 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
       }));
     await appendLedger(knex, lotEntries);
 
+    const closedWorkOrders = (moId: number): Record<string, string> =>
+      Object.fromEntries((snap.workorders.get(moId) ?? []).map((wo) => [String(wo.id), wo.name]));
     const inRun = new Map<number, Array<{ id: number; report: MesReport }>>();
     const blocked = new Map<string, string>();
     const postOne = async (line: (typeof lines)[number]): Promise<void> => {
@@ -160,10 +165,13 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
         // the release moves to the backorder in the same transaction as the close's record: a retry
         // finds either both (and does not close the backorder) or neither (and finds the backorder again)
         await knex.transaction(async (trx) => {
-          if (continued && moId !== undefined) await continueRelease(trx, line.moName, moId, continued);
+          if (continued && moId !== undefined) await continueRelease(trx, line.moName, moId, continued, closedWorkOrders(moId));
           await record2(trx, step, model, ids, stepResult);
         });
-        if (continued) current.set(line.moName, continued.id);
+        if (continued && moId !== undefined) {
+          current.set(line.moName, continued.id);
+          former.set(line.moName, new Map([...(former.get(line.moName) ?? []), ...Object.entries(closedWorkOrders(moId))]));
+        }
         if (step === 'produce' && moId !== undefined) {
           const list = inRun.get(moId) ?? [];
           list.push({ id: line.id, report: line.report });
@@ -204,6 +212,7 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
             transactionId: line.transactionId,
             moName: line.moName,
             moId,
+            formerWorkOrders: former.get(line.moName),
             report: line.report,
             done: line.result,
             producedTotal,

@@ -380,6 +380,8 @@ interface LineInput {
   moName: string;
   /** the order the line posts on (the release's current order); undefined: none found */
   moId: number | undefined;
+  /** work order id → name of the request's earlier orders: a segment naming one posts on the work order of that name */
+  formerWorkOrders?: ReadonlyMap<string, string>;
   report: MesReport;
   /** steps done by an earlier run (the line's result) */
   done: Record<string, unknown>;
@@ -511,8 +513,10 @@ export async function postLine(
     const existing: number[] = [];
     for (const seg of report.segments) {
       if (!seg.start || !seg.end) continue;
+      const ref = seg.workOrder ?? report.workOrder;
       const wo =
-        workorderOf(snap, mo, seg.workOrder ?? report.workOrder) ??
+        workorderOf(snap, mo, ref) ??
+        workorderOf(snap, mo, ref === undefined ? undefined : line.formerWorkOrders?.get(ref)) ??
         (seg.workcenter
           ? (snap.workorders.get(mo.id) ?? []).find((w) => w.workcenterId === snap.workcenters.get(seg.workcenter!))
           : undefined);

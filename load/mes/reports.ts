@@ -53,6 +53,8 @@ export interface ReleasedRow {
   moId: number;
   state: string;
   check: ReleasedForCheck;
+  /** work order id → name of the orders that carried the request before a backorder */
+  formerWorkOrders: Map<string, string>;
 }
 
 type Json = Record<string, unknown>;
@@ -106,8 +108,16 @@ export async function releasedOrders(db: Db, moNames: readonly string[]): Promis
     state: string;
     content: unknown;
     continued_qty: number | null;
+    previous_work_orders: Record<string, string> | null;
   }>(db, 'mes/report_released', [moNames]);
-  return new Map(rows.map((r) => [r.mo_name, { moName: r.mo_name, moId: Number(r.mo_id), state: r.state, check: releasedForCheck(r) }]));
+  return new Map(
+    rows.map((r) => {
+      const former = new Map(Object.entries(r.previous_work_orders ?? {}).map(([id, name]) => [id, String(name)]));
+      const check = releasedForCheck(r);
+      if (former.size) check.formerWorkOrderIds = [...former.keys()];
+      return [r.mo_name, { moName: r.mo_name, moId: Number(r.mo_id), state: r.state, check, formerWorkOrders: former }];
+    }),
+  );
 }
 
 export type LineStatus = 'staged' | 'posting' | 'posted' | 'held' | 'failed';
@@ -175,8 +185,16 @@ export async function continueRelease(
   moName: string,
   closedId: number,
   backorder: { id: number; name: string; qty: number },
+  closedWorkOrders: Record<string, string>,
 ): Promise<boolean> {
-  const rows = await runSql(db, 'mes/report_continue', [moName, closedId, backorder.id, backorder.name, backorder.qty]);
+  const rows = await runSql(db, 'mes/report_continue', [
+    moName,
+    closedId,
+    backorder.id,
+    backorder.name,
+    backorder.qty,
+    JSON.stringify(closedWorkOrders),
+  ]);
   return rows.length > 0;
 }
 

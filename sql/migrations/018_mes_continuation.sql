@@ -6,7 +6,10 @@
 alter table mes_releases
   add column previous_mo_ids bigint[] not null default '{}',  -- orders that carried the request before (closed parts), oldest first
   add column continued_name text,                             -- Odoo's name of mo_id when it is a backorder (WH/MO/00008-002)
-  add column continued_qty numeric;                           -- quantity of mo_id while the content last sent is of an earlier order
+  add column continued_qty numeric,                           -- quantity of mo_id while the content last sent is of an earlier order
+  -- work order id -> name of the earlier orders: the MES may still name a segment by an id it was
+  -- sent before the Change; it is taken as the backorder's work order of the same name
+  add column previous_work_orders jsonb not null default '{}';
 
 -- the order a report line posts on (taken from the release when its posting starts, then kept):
 -- quantities written to Odoo and checked are per order, not per request

@@ -156,6 +156,24 @@ describe.each([18, 19] as const)('a backorder continues the MES request on Odoo 
     expect(w.server.records('mrp.production', [['name', '=', `${name}-003`]])).toEqual([]);
   });
 
+  it('takes a segment naming a work order of the closed order (sent before the Change) as the backorder work order of that name', async () => {
+    const { id, name } = await releasedAndAcknowledged(w, 3);
+    const oldWos = w.server.records('mrp.workorder', [['production_id', '=', id]]);
+    const oldTesting = oldWos.find((wo) => wo.name === 'Testing')!;
+    w.drop('wo1.xml', performanceXml([report(`BO-WO-1-${version}`, name, 1)], `BO-WO-1-${version}`));
+    await w.run('mes-report');
+    expect((await w.run('mes-load')).stats).toMatchObject({ posted: 1, failed: 0 });
+    const segments = [{ wo: String(oldTesting.id), workcenter: '', start: '2026-12-05T11:00:00Z', end: '2026-12-05T11:30:00Z' }];
+    w.drop('wo2.xml', performanceXml([report(`BO-WO-2-${version}`, name, 2, { segments })], `BO-WO-2-${version}`));
+    expect((await w.run('mes-report')).stats).toMatchObject({ staged: 1, rejected: 0 });
+    expect((await w.run('mes-load')).stats).toMatchObject({ posted: 1, failed: 0 });
+    const [bo] = w.server.records('mrp.production', [['name', '=', `${name}-002`]]);
+    const boTesting = w.server.records('mrp.workorder', [['production_id', '=', bo!.id]]).find((wo) => wo.name === 'Testing')!;
+    const rows = w.server.records('mrp.workcenter.productivity', [['workorder_id', '=', boTesting.id]]);
+    expect(rows.map((r) => [r.date_start, r.date_end])).toEqual([['2026-12-05 11:00:00', '2026-12-05 11:30:00']]);
+    expect(bo!.state).toBe('done');
+  });
+
   it('finds the backorder again after a crash between the close in Odoo and its record, and does not close the backorder', async () => {
     const { id, name } = await releasedAndAcknowledged(w, 3);
     w.drop('crash.xml', performanceXml([report(`BO-CRASH-${version}`, name, 1)], `BO-CRASH-${version}`));

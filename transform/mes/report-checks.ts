@@ -15,6 +15,8 @@ export interface ReleasedForCheck {
   quantity: number;
   unit?: string;
   workOrders: Array<{ id: number | string; name: string; workcenter?: string }>;
+  /** ids of the work orders of earlier orders of the request (before a backorder): still accepted */
+  formerWorkOrderIds?: string[];
   components: Array<{ code: string; quantity: number }>;
 }
 
@@ -98,7 +100,7 @@ export function checkReports(input: CheckInput): CheckOutput {
       );
       continue;
     }
-    const woNames = new Set(released.workOrders.flatMap((w) => [String(w.id), w.name]));
+    const woNames = new Set([...released.workOrders.flatMap((w) => [String(w.id), w.name]), ...(released.formerWorkOrderIds ?? [])]);
     const wos = [rep.workOrder, ...rep.segments.map((s) => s.workOrder)].filter((w): w is string => !!w);
     for (const wo of new Set(wos)) {
       if (!woNames.has(wo))
