@@ -107,157 +107,159 @@ async function loadBatch(ctx: JobContext, client: OdooClientOf, batch: Batch, re
       });
     }
   let failure: unknown;
-  try {
-    const snap = await readSnapshot(client, {
-      moIds: [...new Set(lines.map(orderOf).filter((id) => id !== undefined))],
-      moNames: moNames.filter((name) => lines.some((l) => l.moName === name && orderOf(l) === undefined)),
-      productCodes: [...codes],
-      lotNames: [...lotNames],
-      workcenterNames: [...workcenters],
-      scrapOrigins: origins,
-    });
-    // finished lots Odoo lacks, made in one call for the batch
-    const finished = lines.flatMap((l) => {
-      const id = orderOf(l) ?? snap.names.get(l.moName);
-      const mo = id === undefined ? undefined : snap.mos.get(id);
-      return l.report.finishedLot && mo && !l.result.produce ? [{ productId: mo.productId, name: l.report.finishedLot, line: l }] : [];
-    });
-    const made = await ensureLots(client, snap, finished);
-    const lotEntries: LedgerEntry[] = finished
-      .filter((f) => made.has(lotKeyOf(f.productId, f.name)))
-      .map((f) => ({
-        batchId: batch.id,
-        businessKey: `${f.line.transactionId}:lot`,
-        odooModel: 'stock.lot',
-        odooId: made.get(lotKeyOf(f.productId, f.name))!,
-        externalId: null,
-        operation: 'create',
-        payloadHash: hashOf(f.name, f.productId),
-        runId: ctx.runId,
-        sourceBatchId: batch.id,
-        sourceLines: [f.line.lineNo],
-      }));
-    await appendLedger(knex, lotEntries);
+  // nothing to post (an acknowledgment file's batch, recorded when staged): no Odoo call
+  if (lines.length > 0)
+    try {
+      const snap = await readSnapshot(client, {
+        moIds: [...new Set(lines.map(orderOf).filter((id) => id !== undefined))],
+        moNames: moNames.filter((name) => lines.some((l) => l.moName === name && orderOf(l) === undefined)),
+        productCodes: [...codes],
+        lotNames: [...lotNames],
+        workcenterNames: [...workcenters],
+        scrapOrigins: origins,
+      });
+      // finished lots Odoo lacks, made in one call for the batch
+      const finished = lines.flatMap((l) => {
+        const id = orderOf(l) ?? snap.names.get(l.moName);
+        const mo = id === undefined ? undefined : snap.mos.get(id);
+        return l.report.finishedLot && mo && !l.result.produce ? [{ productId: mo.productId, name: l.report.finishedLot, line: l }] : [];
+      });
+      const made = await ensureLots(client, snap, finished);
+      const lotEntries: LedgerEntry[] = finished
+        .filter((f) => made.has(lotKeyOf(f.productId, f.name)))
+        .map((f) => ({
+          batchId: batch.id,
+          businessKey: `${f.line.transactionId}:lot`,
+          odooModel: 'stock.lot',
+          odooId: made.get(lotKeyOf(f.productId, f.name))!,
+          externalId: null,
+          operation: 'create',
+          payloadHash: hashOf(f.name, f.productId),
+          runId: ctx.runId,
+          sourceBatchId: batch.id,
+          sourceLines: [f.line.lineNo],
+        }));
+      await appendLedger(knex, lotEntries);
 
-    const closedWorkOrders = (moId: number): Record<string, string> =>
-      Object.fromEntries((snap.workorders.get(moId) ?? []).map((wo) => [String(wo.id), wo.name]));
-    const inRun = new Map<number, Array<{ id: number; report: MesReport }>>();
-    const blocked = new Map<string, string>();
-    const postOne = async (line: (typeof lines)[number]): Promise<void> => {
-      ctx.signal.throwIfAborted();
-      const wait = blocked.get(line.moName);
-      if (wait) {
-        out.waiting++;
-        await setLine(knex, line.id, 'staged', {}, `waits for transaction ${wait} of the same order, which failed: fix that one first`);
-        return;
-      }
-      // the order this line posts on: kept from an earlier attempt, else the request's current order
-      const moId = orderOf(line) ?? snap.names.get(line.moName);
-      if (moId !== undefined && line.moId === null) await pinLineOrder(knex, line.id, moId);
-      const earlier = moId === undefined ? [] : [...(base.get(moId) ?? []), ...(inRun.get(moId) ?? [])].filter((x) => x.id !== line.id);
-      const producedTotal = [...earlier.map((e) => e.report), line.report].reduce((sum, r) => sum + r.producedQty, 0);
-      const consumption: Consumption = new Map();
-      for (const r of [...earlier.map((e) => e.report), line.report]) addConsumption(consumption, r);
-      const result: Record<string, unknown> = { ...line.result };
-      const record: StepRecorder = async (step, model, ids, stepResult) => {
-        Object.assign(result, stepResult);
-        const continued = step === 'done' ? (stepResult.continuedAs as { id: number; name: string; qty: number } | undefined) : undefined;
-        // the release moves to the backorder in the same transaction as the close's record: a retry
-        // finds either both (and does not close the backorder) or neither (and finds the backorder again)
-        await knex.transaction(async (trx) => {
-          if (continued && moId !== undefined) await continueRelease(trx, line.moName, moId, continued, closedWorkOrders(moId));
-          await record2(trx, step, model, ids, stepResult);
-        });
-        if (continued && moId !== undefined) {
-          current.set(line.moName, continued.id);
-          former.set(line.moName, new Map([...(former.get(line.moName) ?? []), ...Object.entries(closedWorkOrders(moId))]));
+      const closedWorkOrders = (moId: number): Record<string, string> =>
+        Object.fromEntries((snap.workorders.get(moId) ?? []).map((wo) => [String(wo.id), wo.name]));
+      const inRun = new Map<number, Array<{ id: number; report: MesReport }>>();
+      const blocked = new Map<string, string>();
+      const postOne = async (line: (typeof lines)[number]): Promise<void> => {
+        ctx.signal.throwIfAborted();
+        const wait = blocked.get(line.moName);
+        if (wait) {
+          out.waiting++;
+          await setLine(knex, line.id, 'staged', {}, `waits for transaction ${wait} of the same order, which failed: fix that one first`);
+          return;
         }
-        if (step === 'produce' && moId !== undefined) {
-          const list = inRun.get(moId) ?? [];
-          list.push({ id: line.id, report: line.report });
-          inRun.set(moId, list);
+        // the order this line posts on: kept from an earlier attempt, else the request's current order
+        const moId = orderOf(line) ?? snap.names.get(line.moName);
+        if (moId !== undefined && line.moId === null) await pinLineOrder(knex, line.id, moId);
+        const earlier = moId === undefined ? [] : [...(base.get(moId) ?? []), ...(inRun.get(moId) ?? [])].filter((x) => x.id !== line.id);
+        const producedTotal = [...earlier.map((e) => e.report), line.report].reduce((sum, r) => sum + r.producedQty, 0);
+        const consumption: Consumption = new Map();
+        for (const r of [...earlier.map((e) => e.report), line.report]) addConsumption(consumption, r);
+        const result: Record<string, unknown> = { ...line.result };
+        const record: StepRecorder = async (step, model, ids, stepResult) => {
+          Object.assign(result, stepResult);
+          const continued = step === 'done' ? (stepResult.continuedAs as { id: number; name: string; qty: number } | undefined) : undefined;
+          // the release moves to the backorder in the same transaction as the close's record: a retry
+          // finds either both (and does not close the backorder) or neither (and finds the backorder again)
+          await knex.transaction(async (trx) => {
+            if (continued && moId !== undefined) await continueRelease(trx, line.moName, moId, continued, closedWorkOrders(moId));
+            await record2(trx, step, model, ids, stepResult);
+          });
+          if (continued && moId !== undefined) {
+            current.set(line.moName, continued.id);
+            former.set(line.moName, new Map([...(former.get(line.moName) ?? []), ...Object.entries(closedWorkOrders(moId))]));
+          }
+          if (step === 'produce' && moId !== undefined) {
+            const list = inRun.get(moId) ?? [];
+            list.push({ id: line.id, report: line.report });
+            inRun.set(moId, list);
+          }
+        };
+        const record2 = async (
+          trx: Knex.Transaction,
+          step: Parameters<StepRecorder>[0],
+          model: string,
+          ids: number[],
+          stepResult: Record<string, unknown>,
+        ) => {
+          await appendLedger(
+            trx,
+            ids.map((id, i) => ({
+              batchId: batch.id,
+              businessKey: ids.length > 1 ? `${line.transactionId}:${step}:${i + 1}` : `${line.transactionId}:${step}`,
+              odooModel: model,
+              odooId: id,
+              externalId: null,
+              operation: step === 'times' || step === 'scrap' ? 'create' : 'update',
+              payloadHash: hashOf(line.transactionId, step, stepResult),
+              runId: ctx.runId,
+              // lineage: the file line (OperationsResponse) this record came from
+              sourceBatchId: batch.id,
+              sourceLines: [line.lineNo],
+            })),
+          );
+          await setLine(trx, line.id, 'posting', stepResult, null);
+        };
+        try {
+          await setLine(knex, line.id, 'posting', {}, null);
+          const outcome = await postLine(
+            client,
+            snap,
+            {
+              transactionId: line.transactionId,
+              moName: line.moName,
+              moId,
+              formerWorkOrders: former.get(line.moName),
+              report: line.report,
+              done: line.result,
+              producedTotal,
+              consumption,
+              earlierScrap: earlier.map((e) => ({ transactionId: e.report.transactionId, scrap: e.report.scrap })),
+            },
+            { partialCompletion: s.partialCompletion, consumptionDifference: s.consumptionDifference },
+            record,
+          );
+          if (outcome.status === 'held') {
+            out.held++;
+            out.problems.push(`${line.transactionId}: ${outcome.message}`);
+            await setLine(knex, line.id, 'held', {}, outcome.message ?? null);
+          } else {
+            out.posted++;
+            await setLine(knex, line.id, 'posted', {}, null);
+          }
+        } catch (err) {
+          const message = describeError(err).message;
+          const text =
+            err instanceof MesPostError
+              ? message
+              : `Odoo answered: ${message}. Steps already in Odoo are recorded and not repeated: run mfg-etl run mes-load again`;
+          out.failed++;
+          out.problems.push(`${line.transactionId}: ${text}`);
+          blocked.set(line.moName, line.transactionId);
+          await setLine(knex, line.id, 'failed', {}, text);
+          if (!(err instanceof MesPostError)) failure ??= err;
         }
       };
-      const record2 = async (
-        trx: Knex.Transaction,
-        step: Parameters<StepRecorder>[0],
-        model: string,
-        ids: number[],
-        stepResult: Record<string, unknown>,
-      ) => {
-        await appendLedger(
-          trx,
-          ids.map((id, i) => ({
-            batchId: batch.id,
-            businessKey: ids.length > 1 ? `${line.transactionId}:${step}:${i + 1}` : `${line.transactionId}:${step}`,
-            odooModel: model,
-            odooId: id,
-            externalId: null,
-            operation: step === 'times' || step === 'scrap' ? 'create' : 'update',
-            payloadHash: hashOf(line.transactionId, step, stepResult),
-            runId: ctx.runId,
-            // lineage: the file line (OperationsResponse) this record came from
-            sourceBatchId: batch.id,
-            sourceLines: [line.lineNo],
-          })),
-        );
-        await setLine(trx, line.id, 'posting', stepResult, null);
-      };
-      try {
-        await setLine(knex, line.id, 'posting', {}, null);
-        const outcome = await postLine(
-          client,
-          snap,
-          {
-            transactionId: line.transactionId,
-            moName: line.moName,
-            moId,
-            formerWorkOrders: former.get(line.moName),
-            report: line.report,
-            done: line.result,
-            producedTotal,
-            consumption,
-            earlierScrap: earlier.map((e) => ({ transactionId: e.report.transactionId, scrap: e.report.scrap })),
-          },
-          { partialCompletion: s.partialCompletion, consumptionDifference: s.consumptionDifference },
-          record,
-        );
-        if (outcome.status === 'held') {
-          out.held++;
-          out.problems.push(`${line.transactionId}: ${outcome.message}`);
-          await setLine(knex, line.id, 'held', {}, outcome.message ?? null);
-        } else {
-          out.posted++;
-          await setLine(knex, line.id, 'posted', {}, null);
-        }
-      } catch (err) {
-        const message = describeError(err).message;
-        const text =
-          err instanceof MesPostError
-            ? message
-            : `Odoo answered: ${message}. Steps already in Odoo are recorded and not repeated: run mfg-etl run mes-load again`;
-        out.failed++;
-        out.problems.push(`${line.transactionId}: ${text}`);
-        blocked.set(line.moName, line.transactionId);
-        await setLine(knex, line.id, 'failed', {}, text);
-        if (!(err instanceof MesPostError)) failure ??= err;
-      }
-    };
-    // orders are independent: a few at once; the reports of one order in file order
-    const byOrder = new Map<string, typeof lines>();
-    for (const line of lines) byOrder.set(line.moName, [...(byOrder.get(line.moName) ?? []), line]);
-    const limit = pLimit(ORDERS_AT_ONCE);
-    await Promise.all(
-      [...byOrder.values()].map((group) =>
-        limit(async () => {
-          for (const line of group) await postOne(line);
-        }),
-      ),
-    );
-  } catch (err) {
-    failure ??= err;
-    out.problems.push(describeError(err).message);
-  }
+      // orders are independent: a few at once; the reports of one order in file order
+      const byOrder = new Map<string, typeof lines>();
+      for (const line of lines) byOrder.set(line.moName, [...(byOrder.get(line.moName) ?? []), line]);
+      const limit = pLimit(ORDERS_AT_ONCE);
+      await Promise.all(
+        [...byOrder.values()].map((group) =>
+          limit(async () => {
+            for (const line of group) await postOne(line);
+          }),
+        ),
+      );
+    } catch (err) {
+      failure ??= err;
+      out.problems.push(describeError(err).message);
+    }
   out.calls = client.calls - callsBefore;
   const stats = { posted: out.posted, held: out.held, failed: out.failed, waiting: out.waiting, calls: out.calls };
   if (transitions || batch.status === 'loading') {

@@ -224,6 +224,9 @@ describe('mes-report stages production reports', () => {
     expect(r.stats).toMatchObject({ files: 1, staged: 1, rejected: 0 });
     const batch = await getBatch(w.app.db.knex, batchOf(r));
     expect(batch.stats).toMatchObject({ document: 'acknowledgment', acknowledgments: 1, acknowledged: 1, refused: 0 });
+    // the run says what the file did; nothing waits for mes-load
+    expect((r.stats.summary as string[]).join('\n')).toContain(': 1 acknowledgment recorded: 1 acknowledged, 0 refused');
+    expect((r.stats.summary as string[]).join('\n')).not.toContain('next: mfg-etl run mes-load');
     const release = (await w.app.db.knex('mes_releases').where({ mo_name: 'WH/MO/00042' }).first()) as Row;
     expect(release.state).toBe('acknowledged');
     const archived = fs.readdirSync(path.join(w.inbox, 'archive'), { recursive: true }).map(String);
