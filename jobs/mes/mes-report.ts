@@ -22,7 +22,8 @@ import type { Batch } from '../../load/staging/batches.ts';
 import { recordCheckpoints } from '../../load/staging/batches.ts';
 import { saveRowErrors } from '../../load/staging/row-errors.ts';
 import { type Acknowledgment, AcknowledgmentError, parseAcknowledgment } from '../../transform/mes/acknowledgment.ts';
-import { mesDocumentKind, parsePerformance, parseXmlTree } from '../../transform/mes/performance.ts';
+import { mesDocumentKind, parsePerformance } from '../../transform/mes/performance.ts';
+import { parseXmlTree } from '../../transform/mes/xml.ts';
 import { checkReports } from '../../transform/mes/report-checks.ts';
 import {
   type CheckpointResult,

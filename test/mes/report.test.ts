@@ -163,12 +163,17 @@ describe('mes-report stages production reports', () => {
     expect(report).toContain('MaterialLotID = NO-SUCH-LOT: unknown_lots: Odoo has no lot NO-SUCH-LOT of FURN_2100');
   });
 
-  it('rejects a file that is not XML, and one with a root it does not read, saying what it reads', async () => {
+  it('rejects a file that is not XML, one with a DOCTYPE, and one with a root it does not read, saying what it reads', async () => {
     w.drop('garbage.xml', 'this is not xml <');
+    w.drop(
+      'entities.xml',
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><ProcessOperationsPerformance>&e;</ProcessOperationsPerformance>',
+    );
     w.drop('schedule.xml', '<ProcessOperationsSchedule xmlns="http://www.mesa.org/xml/B2MML"/>');
     const r = await w.run('mes-report');
-    expect(r.stats).toMatchObject({ files: 2, rejected: 2 });
+    expect(r.stats).toMatchObject({ files: 3, rejected: 3 });
     expect(rejectedReport('garbage.xml')).toContain('not well-formed XML');
+    expect(rejectedReport('entities.xml')).toContain('the file declares a DOCTYPE, which MES files may not carry');
     expect(rejectedReport('schedule.xml')).toContain('the root element is <ProcessOperationsSchedule>');
   });
 

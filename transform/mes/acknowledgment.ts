@@ -2,11 +2,11 @@
  * The MES's answers to a release: B2MML `AcknowledgeOperationsSchedule` (one answer per
  * OperationsRequest it names; `ResponseExpression actionCode="Rejected"` refuses, Accepted or
  * Modified acknowledges) and `ConfirmBOD` (answers a message by its BODID only; Rejected, or a
- * ChangeStatus code saying failure/error/rejected, refuses). Parsed with a strict, namespace-aware
- * XML parser (saxes); a DOCTYPE is refused (no entity tricks), and so is any other document.
+ * ChangeStatus code saying failure/error/rejected, refuses). Read through xml.ts in the B2MML
+ * namespace only; a DOCTYPE is refused (no entity tricks), and so is any other document.
  */
-import { SaxesParser } from 'saxes';
-import { EtlError } from '../../core/errors.ts';
+import { DataValidationError, EtlError } from '../../core/errors.ts';
+import { B2MML_NS, child, childrenOf, parseXmlTree, textOf, type XmlNode } from './xml.ts';
 
 export interface Acknowledgment {
   /** ApplicationArea/BODID of the message answered (OriginalApplicationArea/BODID) */
@@ -25,81 +25,32 @@ export class AcknowledgmentError extends EtlError {
   override readonly permanent = true;
 }
 
-interface Node {
-  name: string;
-  attrs: Record<string, string>;
-  children: Node[];
-  text: string;
-}
-
-const B2MML_NS = 'http://www.mesa.org/xml/B2MML';
 const ROOTS = ['AcknowledgeOperationsSchedule', 'ConfirmBOD'];
 
-function parse(xml: string): Node {
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: Node[] = [];
-  let root: Node | undefined;
-  let failure: string | undefined;
-  parser.on('error', (err) => {
-    failure ??= err.message;
-  });
-  parser.on('doctype', () => {
-    failure ??= 'a DOCTYPE is not accepted in MES answers';
-  });
-  parser.on('opentag', (tag) => {
-    if (tag.uri && tag.uri !== B2MML_NS) failure ??= `element ${tag.name} is in namespace ${tag.uri}, expected ${B2MML_NS}`;
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) attrs[a.local] = a.value;
-    const node: Node = { name: tag.local, attrs, children: [], text: '' };
-    stack.at(-1)?.children.push(node);
-    if (!root) root = node;
-    stack.push(node);
-  });
-  parser.on('text', (t) => {
-    const top = stack.at(-1);
-    if (top) top.text += t;
-  });
-  parser.on('cdata', (t) => {
-    const top = stack.at(-1);
-    if (top) top.text += t;
-  });
-  parser.on('closetag', () => {
-    stack.pop();
-  });
+/** The document (in the B2MML namespace, no DOCTYPE), or an AcknowledgmentError saying what is wrong. */
+function parse(xml: string): XmlNode {
   try {
-    parser.write(xml).close();
+    return parseXmlTree(xml, { namespace: B2MML_NS });
   } catch (err) {
-    failure ??= (err as Error).message;
+    if (err instanceof DataValidationError) throw new AcknowledgmentError(err.message);
+    throw err;
   }
-  if (failure) throw new AcknowledgmentError(`not well-formed XML: ${failure}`);
-  if (!root) throw new AcknowledgmentError('the file holds no XML element');
-  return root;
 }
 
-const kids = (n: Node | undefined, name: string): Node[] => (n ? n.children.filter((c) => c.name === name) : []);
-const kid = (n: Node | undefined, ...path: string[]): Node | undefined => {
-  let cur = n;
-  for (const p of path) cur = kids(cur, p)[0];
-  return cur;
-};
-const text = (n: Node | undefined): string | undefined => {
-  const t = n?.text.trim();
-  return t ? t : undefined;
-};
-
 /** The refusal in ResponseCriteria (actionCode Rejected, or a failure status code) and the words that came with it. */
-function verdict(criteria: Node[]): { rejected: boolean; words: string[] } {
+function verdict(criteria: XmlNode[]): { rejected: boolean; words: string[] } {
   let rejected = false;
   const words: string[] = [];
   for (const c of criteria) {
-    const code = kid(c, 'ResponseExpression')?.attrs.actionCode?.trim();
+    const code = child(c, 'ResponseExpression')?.attrs.actionCode?.trim();
     if (code && /^rejected$/i.test(code)) rejected = true;
-    const status = kid(c, 'ChangeStatus');
-    const statusCode = text(kid(status, 'Code'));
+    const status = child(c, 'ChangeStatus');
+    const statusCode = textOf(child(status, 'Code'));
     if (statusCode && /reject|fail|error|refus/i.test(statusCode)) rejected = true;
-    const expr = text(kid(c, 'ResponseExpression'));
+    const expr = textOf(child(c, 'ResponseExpression'));
     if (expr) words.push(expr);
-    for (const name of ['Description', 'ReasonCode', 'Reason']) for (const n of kids(status, name)) if (text(n)) words.push(text(n)!);
+    for (const name of ['Description', 'ReasonCode', 'Reason'])
+      for (const n of childrenOf(status, name)) if (textOf(n)) words.push(textOf(n)!);
   }
   return { rejected, words };
 }
@@ -108,21 +59,21 @@ export function parseAcknowledgment(xml: string): Acknowledgment[] {
   const root = parse(xml);
   if (!ROOTS.includes(root.name))
     throw new AcknowledgmentError(`the root element is ${root.name}; an acknowledgment is ${ROOTS.join(' or ')}`);
-  const at = text(kid(root, 'ApplicationArea', 'CreationDateTime'));
-  const data = kid(root, 'DataArea');
+  const at = textOf(child(root, 'ApplicationArea', 'CreationDateTime'));
+  const data = child(root, 'DataArea');
   if (!data) throw new AcknowledgmentError(`${root.name} has no DataArea`);
   const base = (a: Omit<Acknowledgment, 'at'>): Acknowledgment => (at ? { ...a, at } : a);
 
   if (root.name === 'AcknowledgeOperationsSchedule') {
-    const ack = kid(data, 'Acknowledge');
+    const ack = child(data, 'Acknowledge');
     if (!ack) throw new AcknowledgmentError('AcknowledgeOperationsSchedule has no DataArea/Acknowledge');
-    const messageId = text(kid(ack, 'OriginalApplicationArea', 'BODID'));
-    const { rejected, words } = verdict(kids(ack, 'ResponseCriteria'));
-    const requests = kids(data, 'OperationsSchedule').flatMap((s) => kids(s, 'OperationsRequest'));
+    const messageId = textOf(child(ack, 'OriginalApplicationArea', 'BODID'));
+    const { rejected, words } = verdict(childrenOf(ack, 'ResponseCriteria'));
+    const requests = childrenOf(data, 'OperationsSchedule').flatMap((s) => childrenOf(s, 'OperationsRequest'));
     const out = requests.map((r) => {
-      const moName = text(kid(r, 'ID'));
-      const own = kids(r, 'Description')
-        .map(text)
+      const moName = textOf(child(r, 'ID'));
+      const own = childrenOf(r, 'Description')
+        .map(textOf)
         .filter((t): t is string => !!t);
       return base({
         ...(messageId ? { messageId } : {}),
@@ -137,15 +88,15 @@ export function parseAcknowledgment(xml: string): Acknowledgment[] {
     return out;
   }
 
-  const confirm = kid(data, 'Confirm');
+  const confirm = child(data, 'Confirm');
   if (!confirm) throw new AcknowledgmentError('ConfirmBOD has no DataArea/Confirm');
-  const top = verdict(kids(confirm, 'ResponseCriteria'));
-  const topId = text(kid(confirm, 'OriginalApplicationArea', 'BODID'));
+  const top = verdict(childrenOf(confirm, 'ResponseCriteria'));
+  const topId = textOf(child(confirm, 'OriginalApplicationArea', 'BODID'));
   const out: Acknowledgment[] = [];
-  for (const bod of kids(data, 'BOD')) {
-    const messageId = text(kid(bod, 'OriginalApplicationArea', 'BODID')) ?? topId;
+  for (const bod of childrenOf(data, 'BOD')) {
+    const messageId = textOf(child(bod, 'OriginalApplicationArea', 'BODID')) ?? topId;
     if (!messageId) continue;
-    const notes = [...kids(bod, 'Description'), ...kids(bod, 'Note')].map(text).filter((t): t is string => !!t);
+    const notes = [...childrenOf(bod, 'Description'), ...childrenOf(bod, 'Note')].map(textOf).filter((t): t is string => !!t);
     out.push(base({ messageId, accepted: !top.rejected, text: [...top.words, ...notes].join('; ') }));
   }
   if (out.length === 0 && topId) out.push(base({ messageId: topId, accepted: !top.rejected, text: top.words.join('; ') }));

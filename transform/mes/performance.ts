@@ -10,64 +10,14 @@
  * floor (mes-load closes it in Odoo); any other state (Running, Paused, …) or none reports progress
  * only. SegmentState is kept per segment but does not close anything.
  *
- * Parsed with saxes (a conforming, namespace-aware XML parser); element names are matched by local
- * name, so a file with or without the B2MML namespace (or a prefix) reads the same.
+ * Read through xml.ts; element names are matched by local name, so a file with or without the
+ * B2MML namespace (or a prefix) reads the same.
  */
 import { createHash } from 'node:crypto';
-import { SaxesParser } from 'saxes';
 import { z } from 'zod';
 import { DataValidationError } from '../../core/errors.ts';
 import type { RowError } from '../shared/checkpoints.ts';
-
-export interface XmlNode {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlNode[];
-  text: string;
-}
-
-/** The document as a tree of local names; a file that is not well-formed XML is a DataValidationError. */
-export function parseXmlTree(xml: string): XmlNode {
-  const parser = new SaxesParser({ xmlns: true });
-  const stack: XmlNode[] = [];
-  let root: XmlNode | undefined;
-  let failure: Error | undefined;
-  parser.on('opentag', (tag) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) attrs[a.local] = a.value;
-    const node: XmlNode = { name: tag.local ?? tag.name, attrs, children: [], text: '' };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(node);
-    else root = node;
-    stack.push(node);
-  });
-  parser.on('text', (t) => {
-    const top = stack[stack.length - 1];
-    if (top) top.text += t;
-  });
-  parser.on('cdata', (t) => {
-    const top = stack[stack.length - 1];
-    if (top) top.text += t;
-  });
-  parser.on('closetag', () => {
-    stack.pop();
-  });
-  parser.on('error', (err) => {
-    failure ??= err;
-  });
-  try {
-    parser.write(xml).close();
-  } catch (err) {
-    failure ??= err as Error;
-  }
-  if (failure || !root) {
-    throw new DataValidationError(
-      `the file is not well-formed XML (${(failure?.message ?? 'no root element').split('\n')[0]}); ask the MES to send the message again`,
-      { context: { code: 'not_xml' } },
-    );
-  }
-  return root;
-}
+import { child, childrenOf, childText, textOf as xmlText, type XmlNode } from './xml.ts';
 
 export const PERFORMANCE_ROOTS = ['ProcessOperationsPerformance', 'SyncOperationsPerformance'] as const;
 export const ACKNOWLEDGMENT_ROOTS = ['AcknowledgeOperationsSchedule', 'ConfirmBOD'] as const;
@@ -84,10 +34,8 @@ export function mesDocumentKind(root: XmlNode): MesDocumentKind {
   );
 }
 
-const child = (n: XmlNode, name: string) => n.children.find((c) => c.name === name);
-const childrenOf = (n: XmlNode, name: string) => n.children.filter((c) => c.name === name);
-const textOf = (n: XmlNode | undefined) => (n ? n.text.trim() : '');
-const childText = (n: XmlNode, name: string) => textOf(child(n, name)) || undefined;
+/** an element's trimmed text, '' when it is missing or empty */
+const textOf = (n: XmlNode | undefined): string => xmlText(n) ?? '';
 
 export const materialSchema = z.object({
   code: z.string(),

@@ -7,8 +7,7 @@
  * the product made on the last (an order without work orders gets one segment named after it).
  */
 import type { ReleaseContent, Verb } from './release.ts';
-
-export const B2MML_NS = 'http://www.mesa.org/xml/B2MML';
+import { B2MML_NS } from './xml.ts';
 
 export interface ScheduleMessage {
   verb: Verb;
