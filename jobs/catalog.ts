@@ -2,7 +2,7 @@
  * What `mfg-etl jobs` and the schedules need to know about each job (name, description, default
  * schedule, slot rule) without importing the jobs themselves: the registry imports every job and
  * what they import (workbooks, Odoo loaders, OPC UA), about half a second of CLI start-up.
- * test/jobs/catalog.test.ts checks that this list says what the registry's jobs say.
+ * Said here only: each job definition spreads its entry (`...jobEntry('cost-import')`).
  */
 import type { Config } from '../core/config.ts';
 import { closest } from '../core/config/mistakes.ts';
@@ -60,6 +60,7 @@ const entries: readonly JobEntry[] = [
     name: 'historian-load',
     description:
       'Posts downtime (mrp.workcenter.productivity) and scrap (stock.scrap) of approved historian batches to Odoo and writes the per-shift OEE report',
+    // five minutes after each historian-extract (*/15): its batch is approved by then
     schedule: '5,20,35,50 * * * *',
   },
   {
@@ -144,6 +145,13 @@ const entries: readonly JobEntry[] = [
 ];
 
 export const jobCatalog: JobCatalog = new Map(entries.map((e) => [e.name, e]));
+
+/** A job's name, description, default schedule and slot rule: each job definition spreads its entry, so they are said once. */
+export function jobEntry(name: string): JobEntry {
+  const entry = jobCatalog.get(name);
+  if (!entry) throw new Error(`jobs/catalog.ts has no entry for job ${name}: add one`);
+  return entry;
+}
 
 /** `jobs.<name>` sections that name no job, one line each. */
 export function unknownJobs(jobs: JobCatalog, config: Pick<Config, 'jobs'>): string[] {

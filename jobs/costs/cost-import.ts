@@ -33,6 +33,7 @@ import {
 } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const COST_UPDATES = { kind: 'cost_update', folder: 'costs' } as const;
 
@@ -130,9 +131,7 @@ async function stageFile(ctx: JobContext, s: CostSettings, trx: Knex.Transaction
 }
 
 export const costImportJob = defineJob({
-  name: 'cost-import',
-  description: 'Stages component cost updates (CSV/XLSX) from the inbox for the next cost rollup',
-  schedule: '*/15 * * * *',
+  ...jobEntry('cost-import'),
   params: inboxImportParams,
   checkSettings: costSettings,
   async run(ctx, params) {

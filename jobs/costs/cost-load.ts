@@ -57,6 +57,7 @@ import { plantDate } from '../../transform/shared/time-zone.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 const flag = z.preprocess((value) => parseFlag(value) ?? value, z.boolean());
 
@@ -373,9 +374,7 @@ async function summaryEntry(
 }
 
 export const costLoadJob = defineJob({
-  name: 'cost-load',
-  description: 'Writes the standard costs of approved cost batches into Odoo (revaluation on or off)',
-  schedule: '30 2 * * *',
+  ...jobEntry('cost-load'),
   params: costLoadParams,
   checkSettings: costSettings,
   retryLimit: 2,

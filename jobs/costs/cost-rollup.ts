@@ -46,6 +46,7 @@ import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import type { OdooClient } from '../../core/odoo/index.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const costRollupParams = z
   .object({
@@ -234,9 +235,7 @@ async function stageRollup(
 }
 
 export const costRollupJob = defineJob({
-  name: 'cost-rollup',
-  description: 'Rolls standard costs up through the BoMs into a cost batch for finance to approve',
-  schedule: '0 2 * * *',
+  ...jobEntry('cost-rollup'),
   params: costRollupParams,
   checkSettings: costSettings,
   retryLimit: 1,

@@ -34,6 +34,7 @@ import {
   inboxImportParams,
 } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
+import { jobEntry } from '../catalog.ts';
 
 const FORECASTS = { kind: 'forecast', folder: 'forecasts' } as const;
 
@@ -127,9 +128,7 @@ async function stageFile(ctx: JobContext, s: ForecastSettings, trx: Knex.Transac
 }
 
 export const forecastImportJob = defineJob({
-  name: 'forecast-import',
-  description: 'Stages forecast files (CSV/XLSX) from the inbox as validated forecast versions',
-  schedule: '*/5 * * * *',
+  ...jobEntry('forecast-import'),
   params: inboxImportParams,
   checkSettings: forecastSettings,
   async run(ctx, params) {

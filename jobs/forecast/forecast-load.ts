@@ -53,6 +53,7 @@ import {
 } from '../../transform/forecast/load/index.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 const ACTOR = 'mfg-etl';
 
@@ -413,9 +414,7 @@ async function processBatch(env: RunEnv, batchId: number, explicit: boolean): Pr
 // ---- the job ------------------------------------------------------------------------------------
 
 export const forecastLoadJob = defineJob({
-  name: 'forecast-load',
-  description: 'Loads approved forecast versions into Odoo (MPS forecasts or replenishment rules), writing only what changed',
-  schedule: '*/15 * * * *',
+  ...jobEntry('forecast-load'),
   params: forecastLoadParamsSchema,
   async run(ctx, params) {
     const settings = forecastLoadSettings(params, { target: ctx.config.forecastTarget });

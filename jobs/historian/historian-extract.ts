@@ -66,6 +66,7 @@ import { EtlError, isPermanent, UsageError } from '../../core/errors.ts';
 import { batchesOfRunChain } from '../../load/ops/runs.ts';
 import { ACTOR, concludeBatch } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
+import { jobEntry } from '../catalog.ts';
 
 // the planning moved to transform/historian/windows.ts (pure); re-exported for existing callers
 export { alignedEnd, isoShort, planWindows } from '../../transform/historian/windows.ts';
@@ -602,10 +603,7 @@ async function extractRun(ctx: JobContext, params: Params): Promise<Record<strin
 }
 
 export const historianExtractJob = defineJob({
-  name: 'historian-extract',
-  description:
-    'Reads the plant historian over OPC UA and stages samples, hourly and shift aggregates and downtime events as a historian batch',
-  schedule: '*/15 * * * *',
+  ...jobEntry('historian-extract'),
   params: historianExtractParams,
   checkSettings: historianSettings,
   checkRun(config, params) {

@@ -79,6 +79,7 @@ import { csvField } from '../../core/spreadsheet-text.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const historianLoadParams = z
   .object({
@@ -524,11 +525,7 @@ function countLines(down: Record<string, number>, scrap: Record<string, number>,
 // ---- the job ------------------------------------------------------------------------------------
 
 export const historianLoadJob = defineJob({
-  name: 'historian-load',
-  description:
-    'Posts downtime (mrp.workcenter.productivity) and scrap (stock.scrap) of approved historian batches to Odoo and writes the per-shift OEE report',
-  // five minutes after each historian-extract (*/15): its batch is approved by then
-  schedule: '5,20,35,50 * * * *',
+  ...jobEntry('historian-load'),
   params: historianLoadParams,
   checkSettings: historianSettings,
   async run(ctx, params: Params) {

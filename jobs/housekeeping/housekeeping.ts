@@ -15,6 +15,7 @@ import { deleteRunsBefore } from '../../load/ops/runs.ts';
 import { historianSettings } from '../../core/config/historian.ts';
 import { days } from '../../core/config/values.ts';
 import { defineJob } from '../job.ts';
+import { jobEntry } from '../catalog.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -39,9 +40,7 @@ async function processedFolders(inbox: string): Promise<string[]> {
 }
 
 export const housekeepingJob = defineJob({
-  name: 'housekeeping',
-  description: 'Retention: removes old run records, processed inbox files and old reports',
-  schedule: '30 3 * * *',
+  ...jobEntry('housekeeping'),
   params: housekeepingParams,
   async run(ctx, params) {
     const now = Date.now();

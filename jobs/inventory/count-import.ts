@@ -35,6 +35,7 @@ import {
   inboxImportParams,
 } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const COUNTS = { kind: COUNT_KIND, folder: 'counts' } as const;
 /** lines per INSERT: large enough to amortise the round trip, small enough to keep memory flat */
@@ -151,9 +152,7 @@ export function importCounts(ctx: JobContext, s: InventorySettings, settleSecond
 }
 
 export const countImportJob = defineJob({
-  name: 'count-import',
-  description: 'Stages warehouse count files (CSV/XLSX) from the inbox as checked inventory_count batches',
-  schedule: '*/5 * * * *',
+  ...jobEntry('count-import'),
   params: inboxImportParams,
   checkSettings: inventorySettings,
   async run(ctx, params) {

@@ -64,6 +64,7 @@ import { defineJob, type JobContext } from '../job.ts';
 import { inventorySettings } from '../../core/config/inventory.ts';
 import { ACTOR } from '../inbox-batches.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const inventoryAdjustParams = z
   .object({
@@ -517,9 +518,7 @@ function summaryLines(results: readonly BatchResult[]): string[] {
 }
 
 export const inventoryAdjustJob = defineJob({
-  name: 'inventory-adjust',
-  description: 'Applies an approved warehouse count to Odoo (inventory mode, action_apply_inventory); dry run unless --param apply=true',
-  schedule: null,
+  ...jobEntry('inventory-adjust'),
   params: inventoryAdjustParams,
   checkSettings: inventorySettings,
   // without apply=true the run only plans: recorded as a dry run (no retry, dead letter or alert)

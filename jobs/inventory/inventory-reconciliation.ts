@@ -44,10 +44,8 @@ import { writeInventoryReport } from '../../load/inventory/workbook.ts';
 import {
   COVERAGES,
   type Coverage,
-  DAILY_SCHEDULE,
   type InventorySettings,
   localDate,
-  MONTH_END_SCHEDULE,
   monthEndDecision,
   reconciliationSummary,
   resolveTolerances,
@@ -56,6 +54,7 @@ import { inventorySettings } from '../../core/config/inventory.ts';
 import { importCounts } from './count-import.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const inventoryReconciliationParams = z
   .object({
@@ -391,20 +390,14 @@ async function runReconciliation(ctx: JobContext, params: Params, kind: Kind, pe
 }
 
 export const inventoryReconciliationJob = defineJob({
-  name: 'inventory-reconciliation',
-  description: "Compares Odoo's on-hand stock with the latest warehouse count and writes the reconciliation reports",
-  schedule: DAILY_SCHEDULE,
+  ...jobEntry('inventory-reconciliation'),
   params: inventoryReconciliationParams,
   checkSettings: inventorySettings,
   run: (ctx, params) => runReconciliation(ctx, params, 'daily', null),
 });
 
 export const inventoryReconciliationMonthEndJob = defineJob({
-  name: 'inventory-reconciliation-month-end',
-  description: 'The month-end inventory reconciliation: scheduled on days 28–31, runs on the last day of the month only',
-  schedule: MONTH_END_SCHEDULE,
-  // the slots of days 28–30 that are not the month's last end as skipped (monthEndDecision)
-  runsOn: (slot, timeZone) => monthEndDecision(slot, slot, timeZone).run,
+  ...jobEntry('inventory-reconciliation-month-end'),
   params: inventoryReconciliationParams,
   checkSettings: inventorySettings,
   async run(ctx, params) {

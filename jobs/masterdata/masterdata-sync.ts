@@ -35,6 +35,7 @@ import { ROW_MAPPERS } from '../../transform/masterdata/rows.ts';
 import { toUomRows, uomFlavour } from '../../transform/masterdata/uoms.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const DEFAULT_FULL_REFRESH_HOURS = 24;
 export const DEFAULT_LOOKBACK_SECONDS = 300;
@@ -276,9 +277,7 @@ async function syncModel(s: Shared, db: Knex | Knex.Transaction, kind: Masterdat
 }
 
 export const masterdataSyncJob = defineJob({
-  name: 'masterdata-sync',
-  description: 'Snapshots Odoo master data (units, products, warehouses, locations, BoMs, workcenters, loss reasons) into staging',
-  schedule: '5 * * * *',
+  ...jobEntry('masterdata-sync'),
   params: masterdataSyncParams,
   async run(ctx, params) {
     const client = odooClient(ctx);

@@ -44,6 +44,7 @@ import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { MES_INBOX } from './mes-report.ts';
+import { jobEntry } from '../catalog.ts';
 
 /** orders posted at once (the client's own limiter still caps the connections) */
 const ORDERS_AT_ONCE = 4;
@@ -288,9 +289,7 @@ function stepCounts(lines: ReadonlyArray<{ report: MesReport; producedQty: numbe
 }
 
 export const mesLoadJob = defineJob({
-  name: 'mes-load',
-  description: 'Posts approved MES production reports into Odoo: work order times, consumption and lots, production, scrap, closing',
-  schedule: '*/5 * * * *',
+  ...jobEntry('mes-load'),
   params: z
     .object({
       batchId: z.coerce.number().int().positive().optional(),

@@ -32,6 +32,7 @@ import { messageFileName, planReleases, type ReleaseContent, type Verb } from '.
 import { scheduleXml } from '../../transform/mes/schedule-xml.ts';
 import { defineJob } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 /** first retry of a failed POST after this, then doubling */
 const DELIVERY_RETRY_MS = 500;
@@ -159,10 +160,7 @@ async function dryRunWithoutOdoo(db: Knex, s: MesSettings): Promise<Record<strin
 }
 
 export const mesReleaseJob = defineJob({
-  name: 'mes-release',
-  description:
-    'Releases manufacturing orders ready for the floor to the MES (B2MML in <outbox>/mes/) and marks unanswered releases overdue',
-  schedule: '*/5 * * * *',
+  ...jobEntry('mes-release'),
   params: z.object({}).strict(),
   checkSettings: mesSettings,
   async run(ctx) {

@@ -35,6 +35,7 @@ import {
 import { concludeStagedFile, importInbox, inboxImportParams, type InboxBatchKind, startInboxBatch, stem } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const MES_INBOX = { kind: 'mes_report', folder: 'mes' } as const;
 
@@ -194,9 +195,7 @@ export function mesInboxKind(ctx: JobContext, s: MesSettings, client: OdooClient
 }
 
 export const mesReportJob = defineJob({
-  name: 'mes-report',
-  description: 'Stages MES production reports (B2MML OperationsPerformance) and acknowledgments from <inbox>/mes',
-  schedule: '*/5 * * * *',
+  ...jobEntry('mes-report'),
   params: inboxImportParams,
   checkSettings: mesSettings,
   async run(ctx, params) {

@@ -41,6 +41,7 @@ import { eventKey, holdTransfers, releaseTransfers, transferOrigin, type Transfe
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import type { Knex } from 'knex';
+import { jobEntry } from '../catalog.ts';
 
 /** What an event's apply decided before writing (saved: a rerun follows it). */
 interface HoldPlan {
@@ -368,9 +369,7 @@ async function dryRunPlan(ctx: Pick<JobContext, 'db'>, s: QualitySettings, odoo:
 }
 
 export const qualityApplyJob = defineJob({
-  name: 'quality-apply',
-  description: 'Applies staged quality holds, releases and scraps to Odoo (quarantine transfers), each exactly once',
-  schedule: '* * * * *',
+  ...jobEntry('quality-apply'),
   params: z.object({}).strict(),
   checkSettings: qualitySettings,
   async run(ctx) {

@@ -34,6 +34,7 @@ import { odooClient } from '../resources.ts';
 import { checkEvent } from './intake.ts';
 import { stageEvent, findEventKey } from '../../load/quality/staging.ts';
 import { applyPending } from './quality-apply.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const QUALITY_INBOX = { kind: 'quality_events', folder: 'quality' } as const;
 
@@ -181,9 +182,7 @@ export function qualityInboxKind(ctx: JobContext, s: QualitySettings, client: Od
 }
 
 export const qualityImportJob = defineJob({
-  name: 'quality-import',
-  description: 'Stages quality hold / release / scrap files from <inbox>/quality and applies them at once',
-  schedule: '* * * * *',
+  ...jobEntry('quality-import'),
   params: inboxImportParams,
   checkSettings: qualitySettings,
   async run(ctx, params) {

@@ -4,12 +4,10 @@ import { writeHoldsReport } from '../../load/quality/report.ts';
 import { listOpenHolds } from '../../load/quality/staging.ts';
 import { localDate } from '../../transform/shared/plant-time.ts';
 import { defineJob } from '../job.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const qualityReportJob = defineJob({
-  name: 'quality-report',
-  description:
-    'Writes the daily quality-holds report (XLSX/CSV): open holds, lots, quantities, age, what they blocked, value on hold by reason',
-  schedule: '30 6 * * *',
+  ...jobEntry('quality-report'),
   params: z.object({}).strict(),
   async run(ctx) {
     const now = new Date();

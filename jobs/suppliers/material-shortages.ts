@@ -19,6 +19,7 @@ import { computeShortages, type Demand, type Incoming, weekStarts } from '../../
 import { plantDate } from '../../transform/shared/time-zone.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 /**
  * A dry run without Odoo: the master-data snapshot has products and BoMs, so the approved forecast's
@@ -56,10 +57,7 @@ async function dryRunWithoutOdoo(ctx: JobContext, horizon: number): Promise<Reco
 }
 
 export const materialShortagesJob = defineJob({
-  name: 'material-shortages',
-  description:
-    'Projects component stock for the next weeks (MO and forecast demand against stock and confirmed incoming) and alerts new shortages',
-  schedule: '30 5 * * *',
+  ...jobEntry('material-shortages'),
   params: z.object({ weeks: z.coerce.number().int().positive().max(104).optional() }).strict(),
   checkSettings: supplierSettings,
   async run(ctx, params) {

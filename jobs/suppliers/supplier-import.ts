@@ -33,6 +33,7 @@ import {
 } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const SUPPLIER_FILES = { kind: 'supplier_confirmation', folder: 'suppliers' } as const;
 
@@ -208,9 +209,7 @@ async function stageFile(
 }
 
 export const supplierImportJob = defineJob({
-  name: 'supplier-import',
-  description: 'Stages supplier confirmations and ASNs (CSV/XLSX) from the inbox, matched to purchase order lines',
-  schedule: '*/15 * * * *',
+  ...jobEntry('supplier-import'),
   params: inboxImportParams,
   checkSettings: supplierSettings,
   async run(ctx, params) {

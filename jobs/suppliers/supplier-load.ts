@@ -37,6 +37,7 @@ import { ACTOR } from '../inbox-batches.ts';
 import { defineJob, type JobContext } from '../job.ts';
 import { odooClient } from '../resources.ts';
 import { SUPPLIER_FILES } from './supplier-import.ts';
+import { jobEntry } from '../catalog.ts';
 
 interface Pass {
   batch: Batch;
@@ -243,9 +244,7 @@ async function dryRunWithoutOdoo(ctx: JobContext, batchId: number | undefined): 
 const NO_ODOO = 'Odoo is not configured: nothing read from or sent to Odoo';
 
 export const supplierLoadJob = defineJob({
-  name: 'supplier-load',
-  description: 'Writes approved supplier confirmations (dates) and ASNs (receipt quantities and lots) into Odoo',
-  schedule: '*/30 * * * *',
+  ...jobEntry('supplier-load'),
   params: z.object({ batchId: z.coerce.number().int().positive().optional() }).strict(),
   checkSettings: supplierSettings,
   async run(ctx, params) {

@@ -27,11 +27,10 @@ import {
 import { plantDate } from '../../transform/shared/time-zone.ts';
 import { defineJob } from '../job.ts';
 import { odooClient } from '../resources.ts';
+import { jobEntry } from '../catalog.ts';
 
 export const supplierPoExportJob = defineJob({
-  name: 'supplier-po-export',
-  description: 'Writes new and changed confirmed purchase orders per supplier into the outbox (XLSX + CSV)',
-  schedule: '0 6 * * 1-5',
+  ...jobEntry('supplier-po-export'),
   params: z.object({}).strict(),
   checkSettings: supplierSettings,
   async run(ctx) {
